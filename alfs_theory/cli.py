@@ -1,0 +1,153 @@
+"""The ``alfs`` command line.
+
+Exit codes: 0 when everything is as asked, 1 when a verdict is refuted or a run fails,
+2 on bad usage (unknown loss, parameter out of domain, unparsable expression, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import AlfsError
+
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, keep that
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"alfs: error: {message}\n")
+
+
+def parse_params(items: Sequence[str] | None) -> dict[str, float]:
+    """``["a=1", "q=2"]`` -> {"a": 1.0, "q": 2.0}; bad items raise a clear error."""
+    from .errors import ParameterError
+
+    out: dict[str, float] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ParameterError(f"--param expects NAME=VALUE (e.g. --param a=1), got {item!r}")
+        name, _, raw = item.partition("=")
+        name = name.strip()
+        try:
+            out[name] = float(raw)
+        except ValueError:
+            raise ParameterError(
+                f"--param {name}: value {raw!r} is not a number (e.g. --param {name}=1.5)"
+            ) from None
+    return out
+
+
+# ---------------------------------------------------------------------------- list / show
+def cmd_list(args: argparse.Namespace) -> int:
+    from .registry import get_loss, list_losses
+
+    rows = []
+    for name in list_losses():
+        s = get_loss(name)
+        params = ", ".join(
+            f"{p.name}={p.default:g}" if p.default is not None else p.name for p in s.params
+        )
+        ref = s.references[0] if s.references else ""
+        rows.append((name, s.kind, params or "-", ref))
+    if args.format == "json":
+        print(json.dumps([dict(zip(("name", "kind", "params", "reference"), r)) for r in rows],
+                         indent=2))
+        return EXIT_OK
+    w = [max(len(r[i]) for r in rows + [("name", "kind", "parameters", "")]) for i in range(3)]
+    print(f"{'name':<{w[0]}}  {'kind':<{w[1]}}  {'parameters':<{w[2]}}  reference")
+    for r in rows:
+        ref = r[3] if len(r[3]) <= 70 else r[3][:67] + "..."
+        print(f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {ref}")
+    print(f"\n{len(rows)} losses. `alfs show NAME` for the formula and parameter domains.")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .registry import aliases_of, get_loss
+
+    s = get_loss(args.name)
+    if args.param:
+        s = s.bind(**parse_params(args.param))
+    info = {
+        "name": s.name,
+        "title": s.title,
+        "kind": s.kind,
+        "formula": s.formula_text(),
+        "latex": s.formula_latex(),
+        "parameters": [
+            {"name": p.name, "domain": p.domain_text, "default": p.default,
+             "description": p.description}
+            for p in s.params
+        ],
+        "bound": dict(s.values),
+        "components": [f"{w} * {c}" for w, c in s.components],
+        "aliases": aliases_of(s.name),
+        "references": list(s.references),
+        "notes": s.notes,
+    }
+    if args.format == "json":
+        print(json.dumps(info, indent=2))
+        return EXIT_OK
+    print(f"{s.name}: {s.title}  ({s.kind})")
+    print(f"  formula: {info['formula']}")
+    print(f"  LaTeX:   {info['latex']}")
+    if s.params:
+        print("  parameters:")
+        for p in s.params:
+            d = "" if p.default is None else f", default {p.default:g}"
+            print(f"    {p.name}: {p.domain_text}{d}  {p.description}")
+    if s.values:
+        print(f"  bound: {s.describe_values()}")
+    if s.components:
+        print(f"  sum of: {', '.join(info['components'])}")
+    if info["aliases"]:
+        print(f"  aliases: {', '.join(info['aliases'])}")
+    for r in s.references:
+        print(f"  ref: {r}")
+    if s.notes:
+        print(f"  note: {s.notes}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="alfs", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+
+    sp = sub.add_parser("list", help="list registered losses")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_list)
+
+    sp = sub.add_parser("show", help="formula, parameters and references of one loss")
+    sp.add_argument("name")
+    sp.add_argument("--param", action="append", metavar="NAME=VALUE")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_show)
+
+    for register_commands in _EXTENSIONS:
+        register_commands(sub)
+    return p
+
+
+_EXTENSIONS: list = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except AlfsError as e:
+        print(f"alfs {args.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

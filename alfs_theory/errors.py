@@ -1,0 +1,37 @@
+"""One root error for alfs-theory; subclasses also inherit the builtin a caller expects.
+
+Every message says what was wrong, where, and what would pass.
+"""
+
+from __future__ import annotations
+
+
+class AlfsError(Exception):
+    """Root of every error raised on purpose by alfs-theory."""
+
+
+class UnknownLossError(AlfsError, KeyError):
+    """A loss name that is not registered."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly instead
+        return str(self.args[0]) if self.args else ""
+
+
+class ParameterError(AlfsError, ValueError):
+    """A parameter that is missing, unknown, or outside its domain."""
+
+
+class SpecError(AlfsError, ValueError):
+    """A loss specification that is malformed (undeclared symbol, bad kind, ...)."""
+
+
+class ExpressionError(AlfsError, ValueError):
+    """A user-typed expression that does not parse or uses something not allowed."""
+
+
+class InputError(AlfsError, ValueError):
+    """Bad numeric input: wrong shape, dtype, labels out of range, non-stochastic matrix."""
+
+
+class DataError(AlfsError, ValueError):
+    """A data set that is unknown, or whose files are missing or malformed."""
