@@ -136,6 +136,137 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTENSIONS: list = []
 
 
+# ---------------------------------------------------------------------------- check / ratio
+def _spec_from_args(args: argparse.Namespace):
+    """A bound spec from NAME or --expr, with --param values (domains checked)."""
+    from .registry import get_loss
+
+    params = parse_params(args.param)
+    if getattr(args, "expr", None):
+        if getattr(args, "name", None):
+            from .errors import ParameterError
+
+            raise ParameterError("give either a loss NAME or --expr, not both")
+        from .userloss import loss_from_expression
+
+        domains = dict(d.split(":", 1) for d in (args.domain or []) if ":" in d)
+        bad = [d for d in (args.domain or []) if ":" not in d]
+        if bad:
+            from .errors import ExpressionError
+
+            raise ExpressionError(f"--domain expects NAME:CONDITION (e.g. --domain 'a:a > 0'), "
+                                  f"got {bad[0]!r}")
+        spec = loss_from_expression(args.expr, params=params, domains=domains)
+        return spec.bind(**params)
+    if not getattr(args, "name", None):
+        from .errors import ParameterError
+
+        raise ParameterError("name a registered loss (see `alfs list`) or give --expr")
+    return get_loss(args.name).bind(**params)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checker import check_loss
+
+    spec = _spec_from_args(args)
+    weights = None
+    if args.weights:
+        try:
+            weights = [float(x) for x in args.weights.split(",")]
+        except ValueError:
+            from .errors import InputError
+
+            raise InputError(f"--weights expects comma-separated numbers, got {args.weights!r}")\
+                from None
+    rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
+                     checks=args.only.split(",") if args.only else None)
+    out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
+    print(out)
+    # what was asked: --noise / --weights when given, else the asymmetry question itself
+    asked = [r for r in rep.results if r.check.startswith(("noise(", "weights"))] or [
+        r for r in rep.results if r.check.startswith("asymmetric")]
+    refuted = [r for r in asked if r.verdict.value == "REFUTED"]
+    return EXIT_REFUTED if (refuted and args.fail_on_refuted) else EXIT_OK
+
+
+def cmd_ratio(args: argparse.Namespace) -> int:
+    from .properties.ratio import asymmetry_ratio
+
+    spec = _spec_from_args(args)
+    r = asymmetry_ratio(spec, tol=args.tol)
+    if args.format == "json":
+        print(json.dumps(r.to_dict(), indent=2))
+    else:
+        print(f"{spec.name} ({spec.describe_values()}): {r.verdict.value}  {r.summary}")
+        print(f"  evidence: {r.evidence}")
+    return EXIT_OK
+
+
+def _add_loss_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("name", nargs="?", help="registered loss (alfs list)")
+    sp.add_argument("--expr", help="a pointwise loss l(u) typed as an expression in u "
+                    "(safe grammar: numbers, u, parameters, + - * / ** ^, exp, log, sqrt, abs, "
+                    "min, max, piecewise)")
+    sp.add_argument("--param", action="append", metavar="NAME=VALUE")
+    sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
+                    help="domain of a parameter of --expr, e.g. 'a:a > 0' (default: real)")
+
+
+def _register_check(sub) -> None:
+    sp = sub.add_parser("check", help="decide the properties of a loss, with evidence")
+    _add_loss_args(sp)
+    sp.add_argument("--classes", "-K", type=int, default=10)
+    sp.add_argument("--noise", help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
+    sp.add_argument("--weights", help="comma-separated weights w_1..w_K to test asymmetry on")
+    sp.add_argument("--only", help="comma-separated subset of checks")
+    sp.add_argument("--format", choices=["text", "md", "json"], default="text")
+    sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
+                    help="exit 0 even when a verdict is REFUTED")
+    sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("ratio", help="the asymmetry ratio r(l) of a pointwise loss")
+    _add_loss_args(sp)
+    sp.add_argument("--tol", type=float, default=1e-6)
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_ratio)
+
+
+_EXTENSIONS.append(_register_check)
+
+
+# ---------------------------------------------------------------------------- verify
+def cmd_verify(args: argparse.Namespace) -> int:
+    from proofs_check.run import DEFAULT_OUT, print_table, run_ledger
+
+    out = args.out or DEFAULT_OUT
+    report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out)
+    print_table(report)
+    print(f"\nwrote {out}/report.md and report.json; "
+          f"{sum(r['ok'] for r in report['claims'])}/{report['n']} as expected")
+    return EXIT_OK if report["ok"] else EXIT_REFUTED
+
+
+def _register_verify(sub) -> None:
+    sp = sub.add_parser("verify", help="run the proofs_check ledger of the paper's claims")
+    sp.add_argument("--only", help="comma-separated ledger ids")
+    sp.add_argument("--out", help="output folder (default proofs_check/out)")
+    sp.set_defaults(func=cmd_verify)
+
+
+_EXTENSIONS.append(_register_verify)
+
+
+def _register_training(sub) -> None:
+    # imported lazily inside their commands; registering them needs no torch
+    from . import sweep, train
+
+    train.register_cli(sub)
+    sweep.register_cli(sub)
+
+
+_EXTENSIONS.append(_register_training)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -46,7 +46,10 @@ def to_exact(value: float | str | sp.Basic) -> sp.Expr:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ParameterError(f"a parameter value must be finite, got {value!r}")
-        return sp.Rational(repr(value))
+        text = repr(value)
+        # short decimals stay exact (1.5 -> 3/2, 0.1 -> 1/10); long ones become 17-digit floats,
+        # since exact powers of rationals with huge denominators make sympy crawl
+        return sp.Rational(text) if len(text.lstrip("-")) <= 10 else sp.Float(text, 17)
     if isinstance(value, str):
         try:
             f = float(value)

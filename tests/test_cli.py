@@ -35,3 +35,34 @@ def test_bad_usage_exits_2(capsys):
     assert "1 < a" in capsys.readouterr().err
     assert main(["show", "aul", "--param", "a"]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_check_exit_codes_and_formats(capsys):
+    assert main(["check", "agce", "--param", "a=1", "--param", "q=2", "--classes", "10",
+                 "--noise", "symmetric:0.6", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["schema"] == "alfs-check/1"
+    noise = next(c for c in d["checks"] if c["check"].startswith("noise("))
+    assert noise["verdict"] == "PROVED"
+    # CE under symmetric noise: the asked property is refuted -> exit 1
+    assert main(["check", "ce", "--classes", "3", "--noise", "symmetric:0.3",
+                 "--only", "noise"]) == 1
+    assert "REFUTED" in capsys.readouterr().out
+    assert main(["check", "--expr", "((a+1)**q - (a+u)**q)/q", "--param", "a=1", "--param",
+                 "q=2", "--domain", "a:a > 0", "--domain", "q:q > 0", "--only", "ratio",
+                 "--format", "md"]) == 0
+    assert "1/2" in capsys.readouterr().out
+
+
+def test_check_bad_usage(capsys):
+    assert main(["check", "--expr", "__import__('os')"]) == 2
+    assert "'__import__' is not an allowed" in capsys.readouterr().err
+    assert main(["check", "agce", "--noise", "symmetric:1.5"]) == 2
+    assert "[0, 1]" in capsys.readouterr().err
+    assert main(["check", "agce", "--param", "q=-1"]) == 2
+
+
+def test_ratio_command(capsys):
+    assert main(["ratio", "aul", "--param", "a=1.5", "--param", "q=0.9"]) == 0
+    out = capsys.readouterr().out
+    assert "PROVED" in out and "0.89595" in out

@@ -1,0 +1,216 @@
+"""``nn.Module`` wrappers of the torch twins, with ``reduction`` in {"mean", "sum", "none"}.
+
+One class per registered loss, named ``<NAME>Loss`` (``"nce+agce"`` -> ``NCEAGCELoss``), plus the
+generic :class:`SpecLoss` and :func:`make_loss`. Parameters are checked against the spec's
+domains when the module is built, before any compute (``ParameterError`` names the violated
+condition and what would pass).
+
+Example
+-------
+>>> import torch
+>>> from alfs_theory.nn import NCEAGCELoss, make_loss
+>>> crit = NCEAGCELoss(alpha=1.0, beta=1.0, a=3.0, q=1.5)
+>>> crit(torch.zeros(4, 10), torch.tensor([0, 1, 2, 3])).shape
+torch.Size([])
+>>> make_loss("jal-ce", a=10.0).loss_name
+'nce+amse'
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import ParameterError
+from ..registry import get_loss
+from .functional import get_twin
+
+__all__ = [
+    "LOSS_CLASSES",
+    "AELLoss",
+    "AGCELoss",
+    "AMSELoss",
+    "ANLLoss",
+    "ANLRCELoss",
+    "AULLoss",
+    "CELoss",
+    "FLLoss",
+    "GCELoss",
+    "MAELoss",
+    "MSELoss",
+    "NCEAELLoss",
+    "NCEAGCELoss",
+    "NCEAMSELoss",
+    "NCEANLLoss",
+    "NCEAULLoss",
+    "NCELoss",
+    "NCEMAELoss",
+    "NCERCELoss",
+    "NFLAELLoss",
+    "NFLAGCELoss",
+    "NFLAMSELoss",
+    "NFLAULLoss",
+    "NFLLoss",
+    "NFLMAELoss",
+    "NFLRCELoss",
+    "NGCELoss",
+    "NMAELoss",
+    "NRCELoss",
+    "RCELoss",
+    "SCELoss",
+    "SpecLoss",
+    "class_name",
+    "make_loss",
+    "reduce",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ParameterError(
+            f"reduction must be one of {', '.join(repr(r) for r in _REDUCTIONS)}; got "
+            f"{reduction!r}"
+        )
+    return reduction
+
+
+def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Reduce per-example losses (N,) by "mean", "sum" or "none"."""
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+class SpecLoss(nn.Module):
+    """The torch twin of a registered loss as a module.
+
+    Parameters
+    ----------
+    name : registry name or alias (``"agce"``, ``"nce+agce"``, ``"jal-ce"``).
+    reduction : ``"mean"`` (default), ``"sum"`` or ``"none"`` (per-example, shape (N,)).
+    validate : check logits/labels on every call (shape, dtype, label range); default True.
+    **params : the loss's parameters; missing ones take the spec's defaults. Checked now.
+    """
+
+    loss_name: str = ""
+
+    def __init__(self, name: str, reduction: str = "mean", *, validate: bool = True,
+                 **params: Any) -> None:
+        super().__init__()
+        spec = get_loss(name)  # UnknownLossError with suggestions
+        self.loss_name = spec.name
+        self._fn = get_twin(spec.name)  # MissingTwinError if it has no twin
+        bound = spec.bind(**params)  # ParameterError, before any compute
+        self.params: dict[str, float] = {n: float(v) for n, v in bound.values}
+        self.reduction = _check_reduction(reduction)
+        self.validate = bool(validate)
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        values = self._fn(logits, labels, validate=self.validate, **self.params)
+        return reduce(values, self.reduction)
+
+    def extra_repr(self) -> str:
+        ps = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        head = "" if type(self).loss_name else f"{self.loss_name!r}, "
+        return f"{head}{ps + ', ' if ps else ''}reduction={self.reduction!r}"
+
+
+def class_name(loss: str) -> str:
+    """``"nce+agce"`` -> ``"NCEAGCELoss"``."""
+    return "".join(ch for ch in loss.upper() if ch.isalnum()) + "Loss"
+
+
+class _NamedLoss(SpecLoss):
+    """A :class:`SpecLoss` whose loss is fixed by the class (``loss_name``)."""
+
+    def __init__(self, reduction: str = "mean", *, validate: bool = True,
+                 **params: Any) -> None:
+        super().__init__(type(self).loss_name, reduction, validate=validate, **params)
+
+
+# One class per registered loss; docstrings and signatures are filled from the specs below.
+class CELoss(_NamedLoss): loss_name = "ce"
+class FLLoss(_NamedLoss): loss_name = "fl"
+class MAELoss(_NamedLoss): loss_name = "mae"
+class MSELoss(_NamedLoss): loss_name = "mse"
+class GCELoss(_NamedLoss): loss_name = "gce"
+class RCELoss(_NamedLoss): loss_name = "rce"
+class SCELoss(_NamedLoss): loss_name = "sce"
+class NCELoss(_NamedLoss): loss_name = "nce"
+class NFLLoss(_NamedLoss): loss_name = "nfl"
+class NGCELoss(_NamedLoss): loss_name = "ngce"
+class NMAELoss(_NamedLoss): loss_name = "nmae"
+class NRCELoss(_NamedLoss): loss_name = "nrce"
+class AGCELoss(_NamedLoss): loss_name = "agce"
+class AULLoss(_NamedLoss): loss_name = "aul"
+class AELLoss(_NamedLoss): loss_name = "ael"
+class ANLLoss(_NamedLoss): loss_name = "anl"
+class AMSELoss(_NamedLoss): loss_name = "amse"
+class NCEMAELoss(_NamedLoss): loss_name = "nce+mae"
+class NCERCELoss(_NamedLoss): loss_name = "nce+rce"
+class NFLMAELoss(_NamedLoss): loss_name = "nfl+mae"
+class NFLRCELoss(_NamedLoss): loss_name = "nfl+rce"
+class NCEAGCELoss(_NamedLoss): loss_name = "nce+agce"
+class NCEAULLoss(_NamedLoss): loss_name = "nce+aul"
+class NCEAELLoss(_NamedLoss): loss_name = "nce+ael"
+class NFLAGCELoss(_NamedLoss): loss_name = "nfl+agce"
+class NFLAULLoss(_NamedLoss): loss_name = "nfl+aul"
+class NFLAELLoss(_NamedLoss): loss_name = "nfl+ael"
+class ANLRCELoss(_NamedLoss): loss_name = "anl+rce"
+class NCEANLLoss(_NamedLoss): loss_name = "nce+anl"
+class NCEAMSELoss(_NamedLoss): loss_name = "nce+amse"
+class NFLAMSELoss(_NamedLoss): loss_name = "nfl+amse"
+
+
+def _document(cls: type[_NamedLoss]) -> None:
+    """Docstring (formula, parameter domains, references) and signature from the spec."""
+    name = cls.loss_name
+    spec = get_loss(name)
+    sig_params = [inspect.Parameter("reduction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    default="mean", annotation=str)]
+    sig_params += [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default,
+                                     annotation=float) for p in spec.params]
+    sig_params.append(inspect.Parameter("validate", inspect.Parameter.KEYWORD_ONLY,
+                                        default=True, annotation=bool))
+    cls.__signature__ = inspect.Signature(sig_params)  # what inspect.signature(cls) shows
+    lines = [
+        f"{spec.title or name} as a module (torch twin of the registered loss {name!r}).",
+        "",
+        spec.formula_text(),
+        "",
+        "Parameters",
+        "----------",
+        'reduction : "mean" (default), "sum" or "none".',
+    ]
+    lines += [f"{p.name} : {p.domain_text}, default {p.default:g}. {p.description}".rstrip()
+              for p in spec.params]
+    lines.append("validate : check logits/labels on every call (default True).")
+    if spec.references:
+        lines += ["", "References", "----------"] + [f"- {r}" for r in spec.references]
+    cls.__doc__ = "\n".join(lines)
+
+
+LOSS_CLASSES: dict[str, type[SpecLoss]] = {}
+"""Registry name -> module class."""
+
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and issubclass(_cls, _NamedLoss) and _cls is not _NamedLoss:
+        _document(_cls)
+        LOSS_CLASSES[_cls.loss_name] = _cls
+del _cls
+
+def make_loss(name: str, reduction: str = "mean", *, validate: bool = True,
+              **params: Any) -> SpecLoss:
+    """The module for a registered loss (aliases accepted), parameters checked now."""
+    key = get_loss(name).name
+    cls = LOSS_CLASSES.get(key)
+    if cls is None:
+        return SpecLoss(key, reduction, validate=validate, **params)  # says it has no twin
+    return cls(reduction, validate=validate, **params)

@@ -1,0 +1,642 @@
+"""Label noise: transition matrices, the paper's flip maps, and seeded label corruption.
+
+Orientation
+-----------
+Every matrix here is **row-stochastic**: ``T_row[i, j] = P(noisy = j | true = i)``, each row
+sums to 1. cleanlab's ``noise_matrix`` is the transpose (column-stochastic,
+``M[i, j] = P(label = i | true = j)``); convert explicitly with
+:func:`to_cleanlab_noise_matrix` / :func:`from_cleanlab_noise_matrix`.
+
+Two meanings of "noise rate"
+----------------------------
+* the *resampling probability* η of a model (symmetric T puts 1 − η on the diagonal, so with
+  this definition η is exactly the probability that the label changes);
+* the *fraction of labels actually changed*, :func:`actual_noise_rate`, which is random for
+  per-sample draws and exact for the ``exact`` flavours.
+
+Record both for a run (:func:`expected_noise_rate` gives the model's expected fraction).
+
+Sampling flavours
+-----------------
+* ``"per-sample"`` -- :func:`corrupt_labels`: each label drawn independently from row
+  ``T_row[y]`` (the official MNIST code's flavour; random count, expected rate as above).
+* ``"exact-per-class"`` -- :func:`corrupt_labels` with ``exact=True``: exactly
+  ``round(N_i (1 − T[i, i]))`` samples of class i flipped, spread over the targets in
+  proportion to the off-diagonal entries.
+* ``"symmetric-exact-cifar"`` -- :func:`symmetric_noise_exact`: exactly ⌊ηN/K⌋ samples per class
+  moved to a uniformly chosen *other* class (the official CIFAR code's symmetric flavour).
+
+Every flip is drawn from the ORIGINAL labels, never from labels already changed (the official
+CIFAR-10 code chains cat→dog and dog→cat, so true cats flip only about η(1 − η)).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "CIFAR10_ASYM_MAP",
+    "CIFAR100_FINE_TO_COARSE",
+    "MNIST_ASYM_MAP",
+    "NOISE_FORMS",
+    "SAMPLING_FLAVOURS",
+    "actual_noise_rate",
+    "apply_noise",
+    "cifar100_consecutive_blocks_matrix",
+    "cifar100_superclass_matrix",
+    "clean_labels_dominant_mask",
+    "corrupt_labels",
+    "empirical_matrix",
+    "expected_noise_rate",
+    "flip_map_matrix",
+    "from_cleanlab_noise_matrix",
+    "instance_dependent_noise",
+    "is_clean_labels_dominant",
+    "make_noise",
+    "pairflip_matrix",
+    "superclass_matrix",
+    "symmetric_matrix",
+    "symmetric_noise_exact",
+    "to_cleanlab_noise_matrix",
+    "validate_labels",
+    "validate_transition_matrix",
+]
+
+NOISE_FORMS = ("symmetric:ETA, pairflip:ETA, asym:ETA (the data set's paper flip map; "
+               "pair-flip where it has none), clean, or a path to a K x K .npy/.csv/.txt "
+               "row-stochastic matrix (row i = P(noisy | true i)); ETA is a number in [0, 1]")
+
+SAMPLING_FLAVOURS = ("per-sample", "exact-per-class", "symmetric-exact-cifar")
+
+#: The paper's asymmetric flips on MNIST (from the APL / ALFs code): 7→1, 2→7, 5↔6, 3→8.
+MNIST_ASYM_MAP: dict[int, int] = {7: 1, 2: 7, 5: 6, 6: 5, 3: 8}
+
+#: The paper's asymmetric flips on CIFAR-10: truck(9)→automobile(1), bird(2)→airplane(0),
+#: deer(4)→horse(7), cat(3)↔dog(5).
+CIFAR10_ASYM_MAP: dict[int, int] = {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}
+
+#: CIFAR-100 fine label → coarse label (super-class), as in the ``coarse_labels`` of the
+#: official ``cifar-100-python`` files (fine and coarse names both alphabetical). Prefer the
+#: mapping read from the files (:func:`alfs_theory.data.load_cifar100`) when you have them.
+CIFAR100_FINE_TO_COARSE: tuple[int, ...] = (
+    4, 1, 14, 8, 0, 6, 7, 7, 18, 3, 3, 14, 9, 18, 7, 11, 3, 9, 7, 11,
+    6, 11, 5, 10, 7, 6, 13, 15, 3, 15, 0, 11, 1, 10, 12, 14, 16, 9, 11, 5,
+    5, 19, 8, 8, 15, 13, 14, 17, 18, 10, 16, 4, 17, 4, 2, 0, 17, 4, 18, 17,
+    10, 3, 2, 12, 12, 16, 12, 1, 9, 19, 2, 10, 0, 1, 16, 12, 9, 13, 15, 13,
+    16, 19, 2, 4, 6, 19, 5, 5, 8, 19, 18, 1, 2, 15, 6, 0, 17, 8, 14, 13,
+)
+
+_DATASETS_WITH_MAP = ("mnist", "cifar10", "cifar100")
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------------------------
+
+def _rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise InputError(f"seed must be an int >= 0 or a numpy Generator, got {seed!r}")
+    if seed < 0:
+        raise InputError(f"seed must be an int >= 0 or a numpy Generator, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def _rate(eta, what: str = "noise rate") -> float:
+    try:
+        value = float(eta)
+    except (TypeError, ValueError):
+        raise InputError(f"{what}: noise rate must be a number in [0, 1], got {eta!r}") from None
+    if not 0.0 <= value <= 1.0:  # also rejects nan
+        raise InputError(f"{what}: noise rate must lie in [0, 1], got {value}")
+    return value
+
+
+def _classes(K) -> int:
+    if isinstance(K, (bool, np.bool_)) or not isinstance(K, (int, np.integer)) or K < 2:
+        raise InputError(f"the number of classes K must be an integer >= 2, got {K!r}")
+    return int(K)
+
+
+def validate_labels(labels, K: int, *, name: str = "labels") -> np.ndarray:
+    """Check class labels and return them as a 1-D int64 array.
+
+    Passes: a 1-D sequence of integers in ``[0, K)`` (integer dtype, or floats whose values are
+    whole numbers). Anything else raises :class:`InputError` saying what would pass.
+    """
+    K = _classes(K)
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be a 1-D array of class indices in [0, {K}), "
+                         f"got shape {arr.shape}")
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
+                                 or np.issubdtype(arr.dtype, np.floating)):
+        raise InputError(f"{name} must be integers in [0, {K}), got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
+        if bad.size:
+            raise InputError(f"{name} must be integers in [0, {K}); {name}[{bad[0]}] = "
+                             f"{float(arr[bad[0]])} is not a whole number")
+    out = arr.astype(np.int64)
+    bad = np.flatnonzero((out < 0) | (out >= K))
+    if bad.size:
+        raise InputError(f"{name} must lie in [0, {K}) for K = {K}; {name}[{bad[0]}] = "
+                         f"{out[bad[0]]} ({bad.size} out of range)")
+    return out
+
+
+def validate_transition_matrix(T_row, *, name: str = "T") -> np.ndarray:
+    """Check a row-stochastic transition matrix and return it as a float array.
+
+    Passes: a square K x K array (K >= 2), finite entries in [0, 1], every row summing to 1
+    within 1e-9 (row i = P(noisy = · | true = i)). Raises :class:`InputError` naming the first
+    offending entry or row otherwise.
+    """
+    try:
+        T = np.asarray(T_row, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a numeric K x K matrix, got {type(T_row).__name__}"
+                         ) from None
+    if T.ndim != 2 or T.shape[0] != T.shape[1] or T.shape[0] < 2:
+        raise InputError(f"{name} must be a square K x K matrix with K >= 2, got shape {T.shape}")
+    bad = np.argwhere(~np.isfinite(T) | (T < 0) | (T > 1))
+    if bad.size:
+        i, j = bad[0]
+        raise InputError(f"{name}: entries must lie in [0, 1]; {name}[{i}, {j}] = {float(T[i, j])}")
+    sums = T.sum(axis=1)
+    bad_rows = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
+    if bad_rows.size:
+        r = bad_rows[0]
+        col = T.sum(axis=0)
+        hint = (" (its columns sum to 1: is it column-stochastic, like cleanlab's noise_matrix? "
+                "use from_cleanlab_noise_matrix)" if np.allclose(col, 1.0, atol=1e-9) else "")
+        raise InputError(f"{name} must be row-stochastic (row i = P(noisy | true i), summing "
+                         f"to 1 within 1e-9); row {r} sums to {sums[r]:.12g}{hint}")
+    return T
+
+
+def is_clean_labels_dominant(T_row) -> tuple[bool, list[tuple[int, float, float]]]:
+    """Whether every row keeps the true class strictly most likely.
+
+    The clean-labels-dominant condition: ``T[i, i] > max_{j != i} T[i, j]`` for every row i.
+
+    Returns
+    -------
+    (ok, failing) : ok is True when the condition holds for every row; failing lists
+        ``(row i, T[i, i], max off-diagonal of row i)`` for each row where it does not.
+    """
+    T = validate_transition_matrix(T_row)
+    off = np.where(np.eye(len(T), dtype=bool), -np.inf, T).max(axis=1)
+    fails = [(int(i), float(T[i, i]), float(off[i])) for i in range(len(T)) if T[i, i] <= off[i]]
+    return not fails, fails
+
+
+def clean_labels_dominant_mask(eta_rows, true_labels) -> np.ndarray:
+    """Per-sample clean-labels-dominance: ``η_{x,y} > max_{k != y} η_{x,k}`` (bool array, N)."""
+    E = np.asarray(eta_rows, dtype=float)
+    if E.ndim != 2 or E.shape[1] < 2:
+        raise InputError(f"eta_rows must be an N x K array, got shape {E.shape}")
+    y = validate_labels(true_labels, E.shape[1], name="true_labels")
+    if len(y) != len(E):
+        raise InputError(f"eta_rows has {len(E)} rows but true_labels has {len(y)} entries")
+    clean = E[np.arange(len(y)), y]
+    other = np.where(np.eye(E.shape[1], dtype=bool)[y], -np.inf, E).max(axis=1)
+    return clean > other
+
+
+# ---------------------------------------------------------------------------------------------
+# matrices
+# ---------------------------------------------------------------------------------------------
+
+def to_cleanlab_noise_matrix(T_row) -> np.ndarray:
+    """Row-stochastic ``T_row[true, noisy]`` → cleanlab's column-stochastic
+    ``noise_matrix[noisy, true] = P(label = noisy | true)``: the transpose."""
+    return validate_transition_matrix(T_row, name="T_row").T.copy()
+
+
+def from_cleanlab_noise_matrix(M) -> np.ndarray:
+    """cleanlab's column-stochastic ``noise_matrix`` (``M[i, j] = P(label = i | true = j)``)
+    → row-stochastic ``T_row = M.T``."""
+    try:
+        M = np.asarray(M, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("noise_matrix must be a numeric K x K matrix") from None
+    return validate_transition_matrix(M.T, name="noise_matrix.T").copy()
+
+
+def symmetric_matrix(K: int, eta: float) -> np.ndarray:
+    """Symmetric noise, row-stochastic: ``T = (1 − η) I + η/(K − 1) (1 1ᵀ − I)``.
+
+    The label changes with probability exactly η, uniformly to one of the K − 1 other classes.
+    Clean-labels-dominant iff η < (K − 1)/K.
+    """
+    K, eta = _classes(K), _rate(eta, "symmetric")
+    T = np.full((K, K), eta / (K - 1))
+    np.fill_diagonal(T, 1.0 - eta)
+    return T
+
+
+def pairflip_matrix(K: int, eta: float) -> np.ndarray:
+    """General pair-flip noise: class i → (i + 1) mod K with probability η.
+
+    ``T[i, i] = 1 − η``, ``T[i, (i + 1) mod K] = η``. Clean-labels-dominant iff η < 1/2.
+    """
+    K, eta = _classes(K), _rate(eta, "pairflip")
+    T = (1.0 - eta) * np.eye(K)
+    T[np.arange(K), (np.arange(K) + 1) % K] += eta
+    return T
+
+
+def flip_map_matrix(K: int, eta: float, mapping: Mapping[int, int]) -> np.ndarray:
+    """Class-conditional flips from a map ``{source: target}``, each with probability η.
+
+    ``T[s, s] = 1 − η`` and ``T[s, mapping[s]] = η`` for every source s; classes not in the
+    map stay clean (``T[i, i] = 1``). Sources and targets must be distinct classes in [0, K).
+    """
+    K, eta = _classes(K), _rate(eta, "flip map")
+    try:
+        items = [(int(s), int(t)) for s, t in dict(mapping).items()]
+    except (TypeError, ValueError):
+        raise InputError(f"mapping must be a dict of class -> class (ints in [0, {K})), "
+                         f"got {mapping!r}") from None
+    T = np.eye(K)
+    for s, t in items:
+        if not (0 <= s < K and 0 <= t < K):
+            raise InputError(f"mapping {s} -> {t}: classes must lie in [0, {K}) for K = {K}")
+        if s == t:
+            raise InputError(f"mapping {s} -> {t} maps a class to itself; leave clean classes "
+                             "out of the map instead")
+        T[s, s] = 1.0 - eta
+        T[s, t] = eta
+    return T
+
+
+def superclass_matrix(eta: float, fine_to_coarse) -> np.ndarray:
+    """Each fine class flips with probability η to the next fine class of its own super-class.
+
+    Within a super-class, the fine classes are taken in increasing index order and the flip is
+    circular (last → first). A super-class with a single fine class stays clean.
+    ``fine_to_coarse[f]`` is the super-class of fine class f; K = len(fine_to_coarse).
+    """
+    f2c = np.asarray(fine_to_coarse)
+    if f2c.ndim != 1 or len(f2c) < 2 or not np.issubdtype(f2c.dtype, np.integer) or f2c.min() < 0:
+        raise InputError("fine_to_coarse must be a 1-D array of non-negative integer super-class "
+                         f"labels, one per fine class; got {f2c.dtype} array of shape {f2c.shape}")
+    mapping: dict[int, int] = {}
+    for c in np.unique(f2c):
+        members = np.flatnonzero(f2c == c)
+        if len(members) > 1:
+            mapping.update({int(a): int(b) for a, b in zip(members, np.roll(members, -1))})
+    return flip_map_matrix(len(f2c), eta, mapping)
+
+
+def cifar100_superclass_matrix(eta: float, fine_to_coarse=None) -> np.ndarray:
+    """CIFAR-100 asymmetric noise, as the paper describes it: each fine class flips with
+    probability η to the next fine class within its *real* super-class (circularly).
+
+    Parameters
+    ----------
+    eta : flip probability in [0, 1].
+    fine_to_coarse : 100 super-class labels (``Dataset.fine_to_coarse`` from
+        :func:`alfs_theory.data.load_cifar100`, read from the files' ``coarse_labels``).
+        None uses :data:`CIFAR100_FINE_TO_COARSE`, the standard table.
+    """
+    f2c = CIFAR100_FINE_TO_COARSE if fine_to_coarse is None else fine_to_coarse
+    if len(np.asarray(f2c)) != 100:
+        raise InputError(f"fine_to_coarse must have 100 entries for CIFAR-100, got "
+                         f"{len(np.asarray(f2c))}")
+    return superclass_matrix(eta, f2c)
+
+
+def cifar100_consecutive_blocks_matrix(eta: float) -> np.ndarray:
+    """What the official APL / ALFs code does for CIFAR-100 "asymmetric" noise: blocks of 5
+    *consecutive* class indices {0..4}, {5..9}, ..., each class flipping with probability η to
+    the next index in its block (circularly).
+
+    These blocks are NOT CIFAR-100 super-classes (fine labels are alphabetical: block 0 is
+    apple, aquarium_fish, baby, bear, beaver). Use it only to reproduce published numbers; for
+    the paper's stated noise use :func:`cifar100_superclass_matrix`.
+    """
+    return superclass_matrix(eta, np.arange(100) // 5)
+
+
+def expected_noise_rate(T_row, class_prior=None) -> float:
+    """Expected fraction of labels changed: ``1 − Σ_i π_i T[i, i]`` (π uniform by default)."""
+    T = validate_transition_matrix(T_row)
+    K = len(T)
+    if class_prior is None:
+        pi = np.full(K, 1.0 / K)
+    else:
+        pi = np.asarray(class_prior, dtype=float)
+        if pi.shape != (K,) or np.any(pi < 0) or abs(pi.sum() - 1) > 1e-9:
+            raise InputError(f"class_prior must be {K} non-negative numbers summing to 1")
+    return float(1.0 - pi @ np.diag(T))
+
+
+# ---------------------------------------------------------------------------------------------
+# corrupting labels
+# ---------------------------------------------------------------------------------------------
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers summing to ``total``, proportional to ``weights`` (largest-remainder rounding;
+    ties go to the lower index)."""
+    quota = total * weights / weights.sum()
+    counts = np.floor(quota).astype(np.int64)
+    rest = total - int(counts.sum())
+    if rest > 0:
+        order = np.argsort(-(quota - counts), kind="stable")
+        counts[order[:rest]] += 1
+    return counts
+
+
+def corrupt_labels(true_labels, T_row, seed, *, exact: bool = False) -> np.ndarray:
+    """Noisy labels drawn from the ORIGINAL labels through a row-stochastic matrix.
+
+    Parameters
+    ----------
+    true_labels : N clean labels in [0, K), K = len(T_row).
+    T_row : row-stochastic ``T[i, j] = P(noisy = j | true = i)``.
+    seed : int or numpy Generator.
+    exact : False (flavour ``"per-sample"``): every label drawn independently,
+        ``ỹ_n ~ Categorical(T[y_n])``, so class i loses a Binomial(N_i, 1 − T[i, i]) count.
+        True (flavour ``"exact-per-class"``): for each class i exactly
+        ``m_i = round(N_i (1 − T[i, i]))`` (half up) randomly chosen samples are flipped, split
+        over the targets j ≠ i as ``m_i T[i, j] / Σ_{k≠i} T[i, k]`` with largest-remainder
+        rounding.
+
+    Returns
+    -------
+    noisy_labels : int64 array of length N.
+    """
+    T = validate_transition_matrix(T_row, name="T_row")
+    K = len(T)
+    y = validate_labels(true_labels, K, name="true_labels")
+    rng = _rng(seed)
+    noisy = y.copy()
+    for i in range(K):
+        idx = np.flatnonzero(y == i)
+        if idx.size == 0:
+            continue
+        if not exact:
+            p = T[i] / T[i].sum()
+            noisy[idx] = rng.choice(K, size=idx.size, p=p)
+            continue
+        off = T[i].copy()
+        off[i] = 0.0
+        if off.sum() <= 0:
+            continue
+        m = min(int(np.floor(idx.size * (1.0 - T[i, i]) + 0.5)), idx.size)
+        if m == 0:
+            continue
+        counts = _largest_remainder(m, off)
+        chosen = rng.permutation(idx)[:m]
+        noisy[chosen] = np.repeat(np.arange(K), counts)
+    return noisy
+
+
+def symmetric_noise_exact(true_labels, eta: float, K: int, seed) -> np.ndarray:
+    """Symmetric noise, flavour ``"symmetric-exact-cifar"`` (the official CIFAR code's).
+
+    For each class i, exactly ``⌊η N / K⌋`` of its samples (N = all samples; the floor allows
+    1e-9 for round-off in η N / K), chosen at random,
+    are moved to a class drawn uniformly from the K − 1 *other* classes. On a balanced set
+    this changes exactly ``K ⌊η N / K⌋`` labels. Raises :class:`InputError` when a class has
+    fewer than ``⌊η N / K⌋`` samples (use ``corrupt_labels(..., exact=True)`` with
+    :func:`symmetric_matrix` for per-class proportional counts on unbalanced data).
+    """
+    K, eta = _classes(K), _rate(eta, "symmetric_noise_exact")
+    y = validate_labels(true_labels, K, name="true_labels")
+    rng = _rng(seed)
+    n_flip = int(np.floor(eta * len(y) / K + 1e-9))
+    noisy = y.copy()
+    for i in range(K):
+        idx = np.flatnonzero(y == i)
+        if idx.size < n_flip:
+            raise InputError(f"class {i} has {idx.size} samples but floor(eta N / K) = {n_flip} "
+                             "must flip per class; this flavour needs balanced classes (use "
+                             "corrupt_labels(true_labels, symmetric_matrix(K, eta), seed, "
+                             "exact=True) instead)")
+        chosen = rng.permutation(idx)[:n_flip]
+        r = rng.integers(0, K - 1, size=n_flip)
+        noisy[chosen] = r + (r >= i)
+    return noisy
+
+
+def instance_dependent_noise(features, true_labels, eta: float, K: int, seed, *,
+                             std: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Instance-dependent label noise with the generator of Xia et al. 2020, "Part-dependent
+    label noise: towards instance-dependent label noise" (NeurIPS 2020) -- the "IDN" generator
+    of their code that later work reuses.
+
+    For sample n with flattened features x_n (d values) and true label y_n:
+
+    1. flip rate ``q_n ~ TruncNormal(mean η, std σ, on [0, 1])`` (σ = ``std`` = 0.1);
+    2. a random projection ``W[c] ~ N(0, 1)^{d × K}`` per class c, scores ``s = x_n W[y_n]``,
+       with ``s[y_n] = −∞``;
+    3. ``η_{x_n,·} = q_n softmax(s)`` off the true class and ``η_{x_n,y_n} = 1 − q_n``;
+    4. ``ỹ_n ~ Categorical(η_{x_n,·})``.
+
+    Draw order from ``seed``: q (N values), W (K·d·K values), then N uniforms for the labels.
+    The mean flip rate is E[q] which is close to η for η in about [0.2, 0.8]; the truncation
+    pulls it toward 1/2 near the ends (η = 0 gives E[q] ≈ 0.08). A sample is
+    clean-labels-dominant iff ``1 − q_n > max_{k≠y} η_{x_n,k}``; check with
+    :func:`clean_labels_dominant_mask`. Memory: W holds K·d·K float64 values.
+
+    Returns
+    -------
+    (noisy_labels, eta_rows) : int64 array (N,) and float array (N, K), rows summing to 1.
+    """
+    from scipy.stats import truncnorm
+
+    K, eta = _classes(K), _rate(eta, "instance_dependent_noise")
+    y = validate_labels(true_labels, K, name="true_labels")
+    X = np.asarray(features, dtype=float)
+    if X.ndim < 1 or len(X) != len(y):
+        raise InputError(f"features must have one row per label: got shape {X.shape} for "
+                         f"{len(y)} labels")
+    X = X.reshape(len(y), -1)
+    if not np.all(np.isfinite(X)):
+        raise InputError("features must be finite numbers")
+    std = float(std)
+    if not std >= 0:
+        raise InputError(f"std must be >= 0, got {std}")
+    rng = _rng(seed)
+    N, d = X.shape
+    if std == 0:
+        q = np.full(N, eta)
+    else:
+        a, b = (0.0 - eta) / std, (1.0 - eta) / std
+        q = truncnorm.rvs(a, b, loc=eta, scale=std, size=N, random_state=rng)
+        q = np.clip(q, 0.0, 1.0)
+    W = rng.standard_normal((K, d, K))
+    P = np.zeros((N, K))
+    for c in range(K):
+        idx = np.flatnonzero(y == c)
+        if idx.size == 0:
+            continue
+        s = X[idx] @ W[c]
+        s[:, c] = -np.inf
+        s -= s.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        P[idx] = q[idx, None] * e / e.sum(axis=1, keepdims=True)
+        P[idx, c] = 1.0 - q[idx]
+    u = rng.random(N)
+    cum = np.cumsum(P, axis=1)
+    cum /= cum[:, -1:]
+    noisy = (u[:, None] >= cum).sum(axis=1)
+    # never land on a zero-probability class through rounding at the top end
+    noisy = np.minimum(noisy, K - 1)
+    zero = P[np.arange(N), noisy] == 0
+    if zero.any():  # pragma: no cover - only reachable through float round-off
+        noisy[zero] = P[zero].argmax(axis=1)
+    return noisy.astype(np.int64), P
+
+
+def empirical_matrix(true_labels, noisy_labels, K: int) -> np.ndarray:
+    """Row-normalised confusion counts ``T̂[i, j] = #{y = i, ỹ = j} / #{y = i}``.
+
+    A class with no samples gives a row of NaN (nothing to estimate).
+    """
+    K = _classes(K)
+    y = validate_labels(true_labels, K, name="true_labels")
+    z = validate_labels(noisy_labels, K, name="noisy_labels")
+    if len(y) != len(z):
+        raise InputError(f"true_labels ({len(y)}) and noisy_labels ({len(z)}) differ in length")
+    C = np.zeros((K, K))
+    np.add.at(C, (y, z), 1.0)
+    n = C.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, C / np.where(n > 0, n, 1.0), np.nan)
+
+
+def actual_noise_rate(true_labels, noisy_labels) -> float:
+    """Fraction of labels changed, ``mean(ỹ != y)`` (0.0 for no labels)."""
+    y, z = np.asarray(true_labels), np.asarray(noisy_labels)
+    if y.ndim != 1 or y.shape != z.shape:
+        raise InputError(f"true_labels and noisy_labels must be 1-D of equal length; got shapes "
+                         f"{y.shape} and {z.shape}")
+    return float(np.mean(y != z)) if len(y) else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# model strings
+# ---------------------------------------------------------------------------------------------
+
+def _norm_dataset(name) -> str | None:
+    if name is None:
+        return None
+    return str(name).lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+def _asym(K: int, eta: float, dataset, fine_to_coarse) -> tuple[np.ndarray, str]:
+    ds = _norm_dataset(dataset)
+    need = {"mnist": 10, "cifar10": 10, "cifar100": 100}
+    if ds in need and K != need[ds]:
+        raise InputError(f"asym noise for {dataset} needs K = {need[ds]}, got K = {K}")
+    if ds == "mnist":
+        desc = f"asymmetric noise (paper's MNIST map 7->1, 2->7, 5<->6, 3->8), eta = {eta:g}"
+        return flip_map_matrix(K, eta, MNIST_ASYM_MAP), desc
+    if ds == "cifar10":
+        desc = ("asymmetric noise (paper's CIFAR-10 map truck->automobile, bird->airplane, "
+                f"deer->horse, cat<->dog, drawn from original labels), eta = {eta:g}")
+        return flip_map_matrix(K, eta, CIFAR10_ASYM_MAP), desc
+    if ds == "cifar100":
+        src = "standard table" if fine_to_coarse is None else "given coarse labels"
+        desc = ("asymmetric noise (CIFAR-100: next fine class within its real super-class, "
+                f"{src}), eta = {eta:g}")
+        return cifar100_superclass_matrix(eta, fine_to_coarse), desc
+    where = "no data set given" if dataset is None else f"data set {dataset!r}"
+    desc = (f"asymmetric noise: {where} has no paper flip map (maps exist for "
+            f"{', '.join(_DATASETS_WITH_MAP)}), so fell back to pair-flip i -> i+1 mod K, "
+            f"eta = {eta:g}")
+    return pairflip_matrix(K, eta), desc
+
+
+def make_noise(spec: str, K: int, *, dataset: str | None = None,
+               fine_to_coarse=None) -> tuple[np.ndarray, str]:
+    """Parse a noise model string into ``(T_row, description)``.
+
+    Accepted forms (see :data:`NOISE_FORMS`):
+
+    * ``clean`` -- identity;
+    * ``symmetric:ETA`` (or ``sym:ETA``) -- :func:`symmetric_matrix`;
+    * ``pairflip:ETA`` (or ``pair:ETA``) -- :func:`pairflip_matrix`;
+    * ``asym:ETA`` (or ``asymmetric:ETA``) -- the paper's map for ``dataset`` = mnist, cifar10
+      or cifar100 (real super-classes; ``fine_to_coarse`` optional); any other data set falls
+      back to pair-flip and the description says so;
+    * a path to a ``.npy`` / ``.csv`` / ``.txt`` K x K row-stochastic matrix.
+    """
+    K = _classes(K)
+    s = str(spec).strip()
+    low = s.lower()
+    if low == "clean":
+        return np.eye(K), "clean labels (no noise)"
+    kind, sep, rest = low.partition(":")
+    kind = kind.strip()
+    if sep and kind in ("symmetric", "sym", "pairflip", "pair", "asym", "asymmetric"):
+        try:
+            eta = float(rest)
+        except ValueError:
+            raise InputError(f"noise model {spec!r}: {rest.strip()!r} is not a number; "
+                             f"accepted: {NOISE_FORMS}") from None
+        eta = _rate(eta, f"noise model {spec!r}")
+        if kind in ("symmetric", "sym"):
+            return (symmetric_matrix(K, eta),
+                    f"symmetric noise, eta = {eta:g} (label changes with probability eta)")
+        if kind in ("pairflip", "pair"):
+            return pairflip_matrix(K, eta), f"pair-flip noise i -> i+1 mod K, eta = {eta:g}"
+        return _asym(K, eta, dataset, fine_to_coarse)
+    if low.endswith((".npy", ".csv", ".txt")) or os.path.sep in s:
+        if not os.path.isfile(s):
+            raise InputError(f"noise matrix file {s!r} not found; accepted: {NOISE_FORMS}")
+        try:
+            if low.endswith(".npy"):
+                T = np.load(s, allow_pickle=False)
+            else:
+                T = np.loadtxt(s, delimiter="," if low.endswith(".csv") else None, ndmin=2)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"could not read a K x K matrix from {s!r}: {exc}") from None
+        T = validate_transition_matrix(T, name=s)
+        if T.shape[0] != K:
+            raise InputError(f"matrix {s} is {T.shape[0]} x {T.shape[0]} but K = {K}")
+        return T, f"row-stochastic matrix from {s}"
+    raise InputError(f"unknown noise model {spec!r}; accepted: {NOISE_FORMS}")
+
+
+def apply_noise(true_labels, spec: str, K: int, seed, *, dataset: str | None = None,
+                sampling: str = "per-sample", fine_to_coarse=None) -> tuple[np.ndarray, dict]:
+    """Corrupt labels by a model string and report what was done.
+
+    ``sampling`` picks the flavour (:data:`SAMPLING_FLAVOURS`): ``"per-sample"``,
+    ``"exact-per-class"`` or ``"symmetric-exact-cifar"`` (symmetric models only).
+
+    Returns
+    -------
+    (noisy_labels, info) : info holds ``spec``, ``description``, ``sampling``, ``T_row``,
+        ``nominal_rate`` (:func:`expected_noise_rate` under the empirical class prior) and
+        ``actual_rate`` (:func:`actual_noise_rate`).
+    """
+    if sampling not in SAMPLING_FLAVOURS:
+        raise InputError(f"sampling must be one of {', '.join(SAMPLING_FLAVOURS)}; "
+                         f"got {sampling!r}")
+    T, desc = make_noise(spec, K, dataset=dataset, fine_to_coarse=fine_to_coarse)
+    y = validate_labels(true_labels, K, name="true_labels")
+    if sampling == "symmetric-exact-cifar":
+        kind = str(spec).strip().lower().partition(":")[0]
+        if kind not in ("symmetric", "sym"):
+            raise InputError("sampling 'symmetric-exact-cifar' applies to symmetric:ETA only; "
+                             f"got {spec!r}")
+        noisy = symmetric_noise_exact(y, float(str(spec).partition(":")[2]), K, seed)
+    else:
+        noisy = corrupt_labels(y, T, seed, exact=(sampling == "exact-per-class"))
+    prior = np.bincount(y, minlength=K) / max(len(y), 1)
+    info = {"spec": str(spec), "description": desc, "sampling": sampling, "T_row": T,
+            "nominal_rate": expected_noise_rate(T, prior) if len(y) else 0.0,
+            "actual_rate": actual_noise_rate(y, noisy)}
+    return noisy, info

@@ -1,0 +1,451 @@
+"""Asymmetry on given weights, decided from the definition (theory.md, Definition 2).
+
+L is asymmetric on weights w (unique largest w_t) when argmin_{u ∈ Δ_K} Σ_k w_k L(u, k)
+= {e_t}. The decision ladder:
+
+1. **Separable risks.** When Σ_y w_y L(u, y) = Σ_k φ_k(u_k) — every pointwise loss, and vector
+   losses affine in their class sums (MSE, AMSE, ANL, ANL+RCE) — write
+   φ_k = w_k A + (W − w_k) B with A, B fixed functions of one variable (W = Σ w). Then
+   * A, B concave ⇒ the minimum sits at a vertex, and vertex e_i scores
+     const + w_i β with β = (A(1) − A(0)) − (B(1) − B(0)): e_t is the unique minimiser of
+     every weight vector with a unique maximum iff β < 0 (completely asymmetric);
+   * A, B convex ⇒ e_t is optimal iff every directional derivative towards e_k is ≥ 0:
+     D_k = φ_k′(0) − φ_t′(1) ≥ 0 (KKT); unique when all D_k > 0 or φ is strictly convex.
+   Both are exact, with sympy numbers; violations come with a re-verified counterexample.
+2. **Ratio test** (pointwise): (w_t / w_n) · r(ℓ) ≥ 1 is sufficient (T4, "if" direction).
+3. **Normalised (symmetric) losses** with a risk undefined at e_t (NCE: ∞/∞): Σ_k L(u, k) = C
+   and L ≥ 0 give the lower bound C · min_k w_k, and a minimising sequence with the wrong
+   argmax (one u_k → 0 for the class of least weight) witnesses the failure.
+4. **Search**: vertices, edges towards e_t, random and optimised interior points; a point
+   with risk below the risk at e_t refutes (re-verified at 50 digits). Otherwise UNDECIDED.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+from ..spec import LossSpec, to_exact
+from ..symbols import K, U, V
+from ..verdict import Certificate, CheckResult, Counterexample, Verdict
+from .shape import sign_on_unit
+
+__all__ = [
+    "SeparableForm",
+    "check_asymmetric_on_weights",
+    "exact_weights",
+    "risk_search",
+    "separable_form",
+]
+
+
+def exact_weights(w: Sequence) -> list[sp.Rational]:
+    ws = [to_exact(x) for x in w]
+    if len(ws) < 2:
+        raise InputError(f"weights need at least 2 classes, got {len(ws)}")
+    if any(x < 0 for x in ws):
+        raise InputError(f"weights must be >= 0, got {[float(x) for x in ws]}")
+    return ws
+
+
+def _top(ws: list) -> int:
+    m = max(ws)
+    idx = [i for i, x in enumerate(ws) if x == m]
+    if len(idx) > 1:
+        raise InputError(
+            f"the definition needs a unique largest weight; classes {idx} tie at {float(m):g}. "
+            "Break the tie (a weight vector with one strict maximum) to ask the question."
+        )
+    return idx[0]
+
+
+# ------------------------------------------------------------------------- separable form
+@dataclass(frozen=True)
+class SeparableForm:
+    """φ_k = w_k A + (W − w_k) B on [0, 1]; shapes of A and B with their evidence."""
+
+    A: sp.Expr
+    B: sp.Expr
+    shape: str  # "concave", "convex", "mixed"
+    strict: bool
+    evidence: str
+
+
+def _lim(e: sp.Expr, x0: int) -> sp.Expr:
+    v = e.subs(U, x0)
+    if v.has(sp.nan, sp.zoo) or not (v.is_finite or v.is_infinite):
+        v = sp.limit(e, U, x0, "+" if x0 == 0 else "-")
+    return v
+
+
+def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
+    """The separable decomposition of a bound spec at K = n_classes, or None."""
+    key = ("separable", n_classes)
+    if key in spec._cache:
+        return spec._cache[key]
+    expr = spec.subs_values(spec.expr).subs(K, n_classes)
+    sum_syms = [s for s, _ in spec.sums]
+    coeffs = []
+    for s in sum_syms:
+        c = sp.diff(expr, s)
+        if c.free_symbols & ({U} | set(sum_syms)):
+            spec._cache[key] = None
+            return None
+        coeffs.append(c)
+    h = sp.expand(expr - sum(c * s for c, s in zip(coeffs, sum_syms)))
+    if h.free_symbols & set(sum_syms):
+        spec._cache[key] = None
+        return None
+    B = sum((c * g.subs(K, n_classes).subs(V, U) for c, (_, g) in zip(coeffs, spec.summands())),
+            sp.Integer(0))
+    A = h + B
+    shapes = []
+    strict = True
+    notes = []
+    for name, f in (("A", A), ("B", B)):
+        d2 = sp.simplify(sp.diff(f, U, 2))
+        if d2 == 0:
+            shapes.append("linear")
+            strict = strict and False
+            notes.append(f"{name}'' = 0")
+            continue
+        cv = sign_on_unit(d2, spec, sign="positive", strict=False, check="separable",
+                          what=f"{name}'' >= 0")
+        if cv.verdict is Verdict.PROVED:
+            st = sign_on_unit(d2, spec, sign="positive", strict=True, check="separable",
+                              what=f"{name}'' > 0").verdict is Verdict.PROVED
+            shapes.append("convex")
+            strict = strict and st
+            notes.append(f"{name} convex ({cv.certificate.method})")
+            continue
+        cc = sign_on_unit(d2, spec, sign="negative", strict=False, check="separable",
+                          what=f"{name}'' <= 0")
+        if cc.verdict is Verdict.PROVED:
+            st = sign_on_unit(d2, spec, sign="negative", strict=True, check="separable",
+                              what=f"{name}'' < 0").verdict is Verdict.PROVED
+            shapes.append("concave")
+            strict = strict and st
+            notes.append(f"{name} concave ({cc.certificate.method})")
+            continue
+        shapes.append("unknown")
+        notes.append(f"{name}: curvature not proved")
+    kinds = set(shapes) - {"linear"}
+    if B == 0:
+        kinds = set(shapes[:1]) - {"linear"}
+    if not kinds:
+        shape = "linear"
+    elif kinds == {"convex"}:
+        shape = "convex"
+    elif kinds == {"concave"}:
+        shape = "concave"
+    else:
+        shape = "mixed"
+    if shape == "linear":
+        strict = False
+    # a strictly convex A with linear/convex B gives strictly convex φ_k whenever w_k > 0
+    if shape == "convex" and shapes[0] == "convex" and not strict:
+        strict = sign_on_unit(sp.simplify(sp.diff(A, U, 2)), spec, sign="positive", strict=True,
+                              check="separable", what="A'' > 0").verdict is Verdict.PROVED
+    form = SeparableForm(sp.simplify(A), sp.simplify(B), shape, strict, "; ".join(notes))
+    spec._cache[key] = form
+    return form
+
+
+def _mul(w: sp.Expr, x: sp.Expr) -> sp.Expr:
+    """w·x with 0·∞ = 0 (a class of zero weight contributes nothing)."""
+    return sp.Integer(0) if w == 0 else w * x
+
+
+def _phi_prime_ends(form: SeparableForm):
+    dA, dB = sp.diff(form.A, U), sp.diff(form.B, U)
+    return _lim(dA, 0), _lim(dA, 1), _lim(dB, 0), _lim(dB, 1)
+
+
+def _ends(form: SeparableForm):
+    return _lim(form.A, 0), _lim(form.A, 1), _lim(form.B, 0), _lim(form.B, 1)
+
+
+def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:
+    """D_k = φ_k′(0) − φ_t′(1) for k ≠ t (convex case); ≥ 0 for all k ⇔ e_t optimal."""
+    A0, A1, B0, B1 = _phi_prime_ends(form)
+    W = sum(ws)
+    rhs = _mul(ws[t], A1) + _mul(W - ws[t], B1)
+    return [None if k == t else sp.simplify(_mul(ws[k], A0) + _mul(W - ws[k], B0) - rhs)
+            for k in range(len(ws))]
+
+
+def vertex_beta(form: SeparableForm) -> sp.Expr:
+    """β = (A(1) − A(0)) − (B(1) − B(0)); vertex e_i scores const + w_i β (concave case)."""
+    A0, A1, B0, B1 = _ends(form)
+    return sp.simplify((A1 - A0) - (B1 - B0))
+
+
+# ------------------------------------------------------------------------- counterexamples
+def _vertex(n: int, i: int) -> list:
+    return [1 if k == i else 0 for k in range(n)]
+
+
+def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True):
+    """Risk at u_bad vs u_ref at 50 digits; returns (ok, r_bad, r_ref)."""
+    with mpmath.workdps(50):
+        wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+        r_bad = spec.mp_risk(wf, [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
+                                  for x in u_bad])
+        r_ref = spec.mp_risk(wf, [mpmath.mpf(x) for x in u_ref])
+        if mpmath.isnan(r_bad) or mpmath.isnan(r_ref):
+            return False, r_bad, r_ref
+        ok = r_bad < r_ref if strict else r_bad <= r_ref
+        return bool(ok), r_bad, r_ref
+
+
+def _edge_counterexample(spec, ws, t, k, strict=True):
+    """A point on the edge e_t -> e_k (or towards the weights themselves, which keeps every
+    weighted class's mass positive) with risk below (or equal to) the risk at e_t."""
+    n = len(ws)
+    W = sum(ws)
+    for direction in ("edge", "weights"):
+        for d in [0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12, 1e-20]:
+            with mpmath.workdps(50):
+                dd = mpmath.mpf(d)
+                if direction == "edge":
+                    u = [mpmath.mpf(0)] * n
+                    u[t] = 1 - dd
+                    u[k] = dd
+                else:
+                    u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
+                         for w in ws]
+                    u[t] += 1 - dd
+            ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict)
+            if ok:
+                return u, rb, rr, d
+    return None
+
+
+def _ce(u, rb, rr, what: str) -> Counterexample:
+    pt = {f"u{k}": float(x) for k, x in enumerate(u)}
+    return Counterexample(
+        point=pt,
+        detail=f"{what}: risk {mpmath.nstr(rb, 12)} at u = ({', '.join(mpmath.nstr(x, 6) for x in u)})"
+               f" vs {mpmath.nstr(rr, 12)} at e_t",
+        values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)},
+    )
+
+
+def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_random: int = 4000):
+    """Numeric search for the lowest risk over the simplex; returns (best u, best risk)."""
+    rng = np.random.default_rng(seed)
+    n = len(w)
+    cands = [np.eye(n)]
+    for conc in (0.1, 0.5, 1.0, 5.0):
+        cands.append(rng.dirichlet(np.full(n, conc), size=n_random // 4))
+    ds = np.concatenate([np.logspace(-12, -1, 12), np.linspace(0.1, 0.9, 9)])
+    for k in range(n):
+        if k != t:
+            e = np.zeros((len(ds), n))
+            e[:, t] = 1 - ds
+            e[:, k] = ds
+            cands.append(e)
+    U_ = np.concatenate(cands)
+    with np.errstate(all="ignore"):
+        r = spec.risk(w, U_)
+    r = np.where(np.isnan(r), np.inf, r)
+    order = np.argsort(r)[:5]
+    best_u, best_r = U_[order[0]], r[order[0]]
+    try:
+        from scipy.optimize import minimize
+
+        for i in order:
+            z0 = np.log(np.clip(U_[i], 1e-12, None))
+
+            def f(z):
+                zz = z - z.max()
+                p = np.exp(zz) / np.exp(zz).sum()
+                with np.errstate(all="ignore"):
+                    v = float(spec.risk(w, p))
+                return v if np.isfinite(v) else 1e300
+
+            res = minimize(f, z0, method="Nelder-Mead",
+                           options={"maxiter": 400 * n, "xatol": 1e-10, "fatol": 1e-14})
+            zz = res.x - res.x.max()
+            p = np.exp(zz) / np.exp(zz).sum()
+            if res.fun < best_r:
+                best_u, best_r = p, res.fun
+    except Exception:  # pragma: no cover - optional refinement only
+        pass
+    return best_u, float(best_r)
+
+
+# ------------------------------------------------------------------------- the decision
+def check_asymmetric_on_weights(
+    spec: LossSpec,
+    weights: Sequence,
+    *,
+    ratio: CheckResult | None = None,
+    search: bool = True,
+    seed: int = 0,
+) -> CheckResult:
+    """Is argmin_u Σ_k w_k L(u, k) = {e_t}, t = argmax w? Evidence for every verdict."""
+    t0 = time.perf_counter()
+    ws = exact_weights(weights)
+    t = _top(ws)
+    n = len(ws)
+    name = "asymmetric-on-weights"
+    wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in ws) + ")"
+
+    def done(verdict, summary, **kw):
+        return CheckResult(name, verdict, f"w = {wtxt}: {summary}", seconds=time.perf_counter() - t0,
+                           value={"weights": [float(x) for x in ws], "t": t}, **kw)
+
+    form = separable_form(spec, n)
+    if form is not None and form.shape in ("concave", "linear"):
+        beta = vertex_beta(form)
+        if beta.is_negative:
+            cert = Certificate(
+                "vertex-comparison",
+                f"risk = sum_k phi_k(u_k) with phi concave ({form.evidence}); min at a vertex; "
+                f"vertex e_i scores const + w_i*beta with beta = {sp.sstr(beta)} < 0, least at "
+                "the unique largest weight: completely asymmetric",
+                {"beta": beta},
+            )
+            return done(Verdict.PROVED, "argmin = {e_t} (vertex argument)", certificate=cert)
+        # beta >= 0: a vertex with smaller weight scores no worse
+        k = min((i for i in range(n) if i != t), key=lambda i: ws[i])
+        ok, rb, rr = _verified(spec, ws, _vertex(n, k), _vertex(n, t), strict=False)
+        if ok:
+            return done(Verdict.REFUTED, f"vertex e_{k} scores {mpmath.nstr(rb, 10)} <= "
+                        f"{mpmath.nstr(rr, 10)} at e_t (beta = {sp.sstr(beta)} >= 0)",
+                        counterexample=_ce(_vertex(n, k), rb, rr, f"vertex e_{k}"))
+    if form is not None and form.shape == "convex":
+        D = kkt_margins(form, ws, t)
+        neg = [k for k in range(n) if k != t and (D[k].is_negative or D[k] == -sp.oo)]
+        if not neg and all(D[k].is_nonnegative for k in range(n) if k != t):
+            zero = [k for k in range(n) if k != t and D[k] == 0]
+            if not zero or form.strict:
+                cert = Certificate(
+                    "kkt",
+                    f"risk = sum_k phi_k(u_k), phi convex ({form.evidence}); directional "
+                    f"derivatives from e_t: min_k D_k = "
+                    f"{sp.sstr(min((D[k] for k in range(n) if k != t), key=lambda x: float(x)))}"
+                    + (" (= 0 with phi strictly convex: still the unique minimiser)" if zero
+                       else " > 0"),
+                    {"D": [None if d is None else d for d in D]},
+                )
+                return done(Verdict.PROVED, "argmin = {e_t} (KKT at e_t)", certificate=cert)
+            found = _edge_counterexample(spec, ws, t, zero[0], strict=False)
+            if found:
+                u, rb, rr, d = found
+                return done(Verdict.REFUTED, f"D_{zero[0]} = 0 and phi not strictly convex: "
+                            "the risk ties along the edge", counterexample=_ce(u, rb, rr, "tie"))
+        if neg:
+            k = neg[0]
+            found = _edge_counterexample(spec, ws, t, k)
+            if found:
+                u, rb, rr, d = found
+                return done(
+                    Verdict.REFUTED,
+                    f"moving mass d = {d:g} from e_t to e_{k} lowers the risk "
+                    f"(D_{k} = {sp.sstr(D[k])} < 0)",
+                    counterexample=_ce(u, rb, rr, f"edge e_t -> e_{k}"))
+    # ratio test (sufficient) for pointwise losses
+    if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
+        lo = _ratio_lower(ratio)
+        if lo is not None:
+            wn = max(x for i, x in enumerate(ws) if i != t)
+            if wn == 0 or float(ws[t] / wn) * lo >= 1:
+                cert = Certificate(
+                    "ratio-test",
+                    f"(w_t/w_n) * r = {float(ws[t] / wn) if wn else float('inf'):.6g} * "
+                    f"{lo:.6g} >= 1 (T4, sufficient)", {"r_lower": lo})
+                return done(Verdict.PROVED, "argmin = {e_t} (ratio test)", certificate=cert)
+    # normalised losses whose risk is undefined at e_t
+    res = _normalised_sequence(spec, ws, t)
+    if res is not None:
+        return done(Verdict.REFUTED, res[0], counterexample=res[1])
+    if not search:
+        return done(Verdict.UNDECIDED, "no exact rule applies and search is off",
+                    estimate="not searched")
+    wf = np.array([float(x) for x in ws])
+    best_u, best_r = risk_search(spec, wf, t, seed=seed)
+    with np.errstate(all="ignore"):
+        r_t = float(spec.risk(wf, np.eye(n)[t]))
+    if np.isfinite(r_t) and best_r < r_t - 1e-12 * max(1.0, abs(r_t)):
+        ok, rb, rr = _verified(spec, ws, [mpmath.mpf(float(x)) for x in best_u], _vertex(n, t))
+        if ok:
+            return done(Verdict.REFUTED, "a point with lower risk than e_t (search)",
+                        counterexample=_ce(best_u, rb, rr, "search"))
+    est = {"risk_at_e_t": r_t, "best_risk_found": best_r,
+           "best_point": [round(float(x), 6) for x in best_u],
+           "argmax_of_best": int(np.argmax(best_u))}
+    why = ("risk at e_t undefined" if not np.isfinite(r_t) else
+           "no point beats e_t in the search, but no exact rule proves it")
+    return done(Verdict.UNDECIDED, why, estimate=est)
+
+
+def _ratio_lower(ratio: CheckResult) -> float | None:
+    if ratio.estimate and isinstance(ratio.estimate, tuple) and ratio.estimate[0] is not None:
+        return float(ratio.estimate[0])
+    v = ratio.value
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _normalised_sequence(spec: LossSpec, ws: list, t: int):
+    """For L = N(u_y) / Σ_k N(u_k) with N ≥ 0 (NCE, NFL, ...) and K ≥ 3: the risk is a weighted
+    mean of the w_k, bounded below by min w; a sequence driving one u_m → 0 (m of least weight)
+    with the wrong argmax attains that bound in the limit."""
+    n = len(ws)
+    if n < 3 or len(spec.sums) != 1:
+        return None
+    (S, g), = spec.summands()
+    expr = spec.subs_values(spec.expr).subs(K, n)
+    N = g.subs(V, U)
+    if sp.simplify(expr - N / S) != 0:
+        return None
+    nonneg = sign_on_unit(N, spec, sign="positive", strict=False, check="nonneg", what="N >= 0")
+    if nonneg.verdict is not Verdict.PROVED:
+        return None
+    m = min((i for i in range(n) if i != t), key=lambda i: ws[i])
+    j = next(i for i in range(n) if i not in (t, m))
+    eps = sp.Symbol("epsilon", positive=True)
+    u = [sp.Rational(1, 5) / max(1, n - 2)] * n
+    u[m] = eps
+    u[j] = 1 - eps - sum(u[i] for i in range(n) if i not in (m, j))
+    us = sp.symbols(f"x0:{n}", positive=True)
+    Ls = [N.subs(U, us[k]) for k in range(n)]
+    den = sum(Ls)
+    risk = sum(ws[k] * Ls[k] for k in range(n)) / den
+    seq = risk.subs(dict(zip(us, u)))
+    try:
+        lim = sp.limit(seq, eps, 0, "+")
+    except Exception:  # noqa: BLE001 - sympy may fail on exotic N
+        return None
+    if sp.simplify(lim - ws[m]) != 0:
+        return None
+    with mpmath.workdps(50):
+        e_num = mpmath.mpf("1e-300")
+        pt = [mpmath.mpf(0)] * n
+        for k in range(n):
+            if k == m:
+                pt[k] = e_num
+            elif k != j:
+                pt[k] = mpmath.mpf(u[k].p) / u[k].q
+        pt[j] = 1 - mpmath.fsum(pt[k] for k in range(n) if k != j)
+    ok, rb, rr = _verified(spec, ws, pt, pt, strict=False)
+    detail = (f"sum_k L(u, k) = 1 and L >= 0, so risk >= min_k w_k = {float(ws[m]):g}; the "
+              f"sequence u_{m} = eps -> 0 (argmax u = class {j}, not {t}) has risk -> "
+              f"{float(lim):g} (sympy limit): the infimum is approached away from e_t")
+    ce = Counterexample(
+        point={f"u{k}": (sp.sstr(x)) for k, x in enumerate(u)},
+        detail=detail, values={"limit": float(lim), "risk_at_eps_1e-300": mpmath.nstr(rb, 15)},
+        sequence=f"u(eps) = ({', '.join(sp.sstr(x) for x in u)}), eps -> 0+",
+    )
+    return ("the infimum is not attained at e_t: a minimising sequence with the wrong argmax "
+            "exists", ce)

@@ -1,0 +1,199 @@
+"""Classification calibration (T2) and the excess-risk bound (T3).
+
+Calibration (Tewari & Bartlett 2007): for every p ∈ Δ_K with a unique largest entry,
+inf over u with argmax u ≠ argmax p of C_L(p, u) = Σ_k p_k L(u, k) is strictly larger than
+inf over all u.
+
+Routes to PROVED:
+* completely asymmetric (a separable concave risk with β < 0) and L finite on the simplex:
+  e_t is the unique minimiser, it lies outside the closure of the wrong-argmax region, and a
+  continuous function on that compact closure attains its infimum there (T2's argument);
+* a strictly convex decreasing pointwise ℓ: the KKT minimiser u_k = (ℓ′)⁻¹(λ / p_k) keeps
+  the order of p, so its argmax is argmax p, and it is unique.
+Route to REFUTED: for a normalised loss L = N(u_y)/Σ_k N(u_k) with N ≥ 0 and K ≥ 3, take
+p = e_t: the wrong-argmax sequence u = (…, u_m = ε, …) drives C_L(p, u) → 0 = inf (sympy limit).
+Otherwise a numeric search reports the smallest gap found, UNDECIDED.
+
+Excess risk (derived in shared/theory.md, T3): for a concave decreasing ℓ with
+Δ = ℓ(0) − ℓ(1) > 0, R_01(f) − R_01* ≤ (K / Δ)(R_L(f) − R_L*). Its proof (ℓ above its chord)
+is the certificate; a Monte Carlo check over random posteriors p and predictions u looks for
+violations and reports any as a counterexample.
+"""
+
+from __future__ import annotations
+
+import time
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..spec import LossSpec
+from ..symbols import K, U, V
+from ..verdict import Certificate, CheckResult, Counterexample, Verdict
+from .asymmetry import separable_form, vertex_beta
+from .shape import check_decreasing, check_shape, sign_on_unit
+
+__all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
+
+
+def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
+    t0 = time.perf_counter()
+    name = f"calibrated(K={n_classes})"
+    n = n_classes
+
+    def res(v, s, **kw):
+        return CheckResult(name, v, s, seconds=time.perf_counter() - t0, **kw)
+
+    form = separable_form(spec, n)
+    if form is not None and form.shape in ("concave", "linear"):
+        beta = vertex_beta(form)
+        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
+        if beta.is_negative and all(e.is_finite for e in ends):
+            cert = Certificate(
+                "T2-compactness",
+                f"completely asymmetric (concave separable risk, beta = {sp.sstr(beta)} < 0) "
+                "and L finite and continuous on the simplex: the wrong-argmax closure is compact "
+                "and excludes e_t, so its infimum exceeds the risk at e_t")
+            return res(Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
+                       certificate=cert)
+    if spec.is_pointwise:
+        shape = check_shape(spec)
+        dec = check_decreasing(spec)
+        if shape.kind == "convex" and shape.strict and dec.verdict is Verdict.PROVED:
+            cert = Certificate(
+                "kkt-order",
+                "strictly convex decreasing l: the minimiser of sum_k p_k l(u_k) solves "
+                "p_k l'(u_k) = lambda on its support, so u_k increases with p_k and "
+                "argmax u = argmax p; it is unique (strict convexity)")
+            return res(Verdict.PROVED, "calibrated (order-preserving minimiser)",
+                       certificate=cert)
+    ce = _normalised_witness(spec, n)
+    if ce is not None:
+        return res(Verdict.REFUTED, "not calibrated: a wrong-argmax sequence reaches the "
+                   "infimum 0 of the conditional risk at p = e_t", counterexample=ce)
+    gap = _numeric_gap(spec, n)
+    return res(Verdict.UNDECIDED, "no exact rule applies; smallest gap found numerically: "
+               f"{gap['gap']:.4g}", estimate=gap)
+
+
+def _normalised_witness(spec: LossSpec, n: int) -> Counterexample | None:
+    if n < 3 or len(spec.sums) != 1:
+        return None
+    (S, g), = spec.summands()
+    expr = spec.subs_values(spec.expr).subs(K, n)
+    N = g.subs(V, U)
+    if sp.simplify(expr - N / S) != 0:
+        return None
+    if sign_on_unit(N, spec, sign="positive", strict=False, check="nonneg",
+                    what="N >= 0").verdict is not Verdict.PROVED:
+        return None
+    eps = sp.Symbol("epsilon", positive=True)
+    rest = [sp.Rational(1, 5) / (n - 2)] * (n - 2)
+    u = [rest[0] if n > 2 else 0] * n
+    u[0], u[1], u[2] = sp.Rational(1, 5), sp.Rational(4, 5) - eps, eps
+    if n > 3:
+        u[1] = sp.Rational(4, 5) - eps - sum(sp.Rational(1, 100) for _ in range(n - 3))
+        for k in range(3, n):
+            u[k] = sp.Rational(1, 100)
+    risk = N.subs(U, u[0]) / sum(N.subs(U, x) for x in u)
+    try:
+        lim = sp.limit(risk, eps, 0, "+")
+    except Exception:  # noqa: BLE001
+        return None
+    if lim != 0:
+        return None
+    with mpmath.workdps(50):
+        e_num = mpmath.mpf("1e-300")
+        pt = [mpmath.mpf(sp.Rational(x.subs(eps, 0)).p) / sp.Rational(x.subs(eps, 0)).q
+              for x in u]
+        pt[2] = e_num
+        pt[1] -= e_num
+        val = spec.mp_losses(pt)[0]
+    return Counterexample(
+        point={f"u{k}": sp.sstr(x) for k, x in enumerate(u)},
+        detail=(f"p = e_0; along u(eps) = ({', '.join(sp.sstr(x) for x in u)}) (argmax class 1) "
+                f"C_L(p, u) -> {lim} (sympy limit), which is the infimum since L >= 0; at "
+                f"eps = 1e-300 it is {mpmath.nstr(val, 6)}"),
+        values={"limit": 0, "at_eps_1e-300": mpmath.nstr(val, 20)},
+        sequence="u(eps), eps -> 0+",
+    )
+
+
+def _numeric_gap(spec: LossSpec, n: int, n_p: int = 20, seed: int = 0) -> dict:
+    """min over random p of [inf over wrong-argmax u] − [inf over u], by sampling u."""
+    rng = np.random.default_rng(seed)
+    U_ = np.concatenate([rng.dirichlet(np.full(n, c), size=3000) for c in (0.2, 1.0, 5.0)]
+                        + [np.eye(n)])
+    with np.errstate(all="ignore"):
+        L = spec.numeric_losses(U_)
+    best = {"gap": np.inf}
+    for _ in range(n_p):
+        p = rng.dirichlet(np.ones(n))
+        t = int(np.argmax(p))
+        with np.errstate(all="ignore"):
+            C = L @ p
+        C = np.where(np.isnan(C), np.inf, C)
+        wrong = np.argmax(U_, axis=1) != t
+        gap = float(C[wrong].min() - C.min())
+        if gap < best["gap"]:
+            best = {"gap": gap, "p": np.round(p, 4).tolist()}
+    return best
+
+
+def excess_risk_constant(spec: LossSpec, n_classes: int) -> sp.Expr | None:
+    """K / Δ with Δ = ℓ(0) − ℓ(1), when ℓ is proved concave and decreasing; else None."""
+    if not spec.is_pointwise:
+        return None
+    shape = check_shape(spec)
+    if shape.kind not in ("concave", "linear"):
+        return None
+    ell = spec.pointwise_expr(n_classes)
+    delta = sp.simplify(ell.subs(U, 0) - ell.subs(U, 1))
+    if not delta.is_positive:
+        return None
+    return sp.simplify(n_classes / delta)
+
+
+def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20000,
+                            seed: int = 0) -> CheckResult:
+    """R_01 − R_01* ≤ (K/Δ)(R_L − R_L*) pointwise in x, for concave decreasing ℓ."""
+    t0 = time.perf_counter()
+    name = f"excess-risk-bound(K={n_classes})"
+    n = n_classes
+    c = excess_risk_constant(spec, n)
+    if c is None:
+        return CheckResult(name, Verdict.UNDECIDED,
+                           "the derived bound (K/Delta) needs a concave decreasing pointwise l; "
+                           "not established for this loss", estimate="not applicable",
+                           seconds=time.perf_counter() - t0)
+    cf = float(c)
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(n, 0.7), size=samples)
+    Uu = np.concatenate([rng.dirichlet(np.full(n, a), size=samples // 2) for a in (0.3, 3.0)])
+    L = spec.numeric_losses(Uu)
+    C = np.einsum("ik,ik->i", P, L)
+    ell = spec.pointwise_expr(n)
+    l0, l1 = float(ell.subs(U, 0)), float(ell.subs(U, 1))
+    Cstar = l1 * P.max(1) + l0 * (1 - P.max(1))  # concave: the best vertex e_argmax p
+    excess01 = P.max(1) - P[np.arange(samples), np.argmax(Uu, 1)]
+    slack = cf * (C - Cstar) - excess01
+    i = int(np.argmin(slack))
+    if slack[i] < -1e-9:
+        with mpmath.workdps(50):
+            Lm = spec.mp_losses([mpmath.mpf(float(x)) for x in Uu[i]])
+            Cm = mpmath.fsum(mpmath.mpf(float(p)) * lk for p, lk in zip(P[i], Lm))
+        ce = Counterexample({"p": P[i].tolist(), "u": Uu[i].tolist()},
+                            f"excess 0-1 {excess01[i]:.6g} > {cf:.6g} x excess L "
+                            f"{float(Cm) - Cstar[i]:.6g}")
+        return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
+                           counterexample=ce, seconds=time.perf_counter() - t0)
+    cert = Certificate(
+        "chord-argument",
+        f"l concave decreasing (proved): l lies above its chord, so C_L(p,u) - C_L*(p) >= "
+        f"(Delta/K)(p_max - p_argmax u); constant K/Delta = {sp.sstr(c)} = {cf:.6g}. "
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {float(slack.min()):.3g} >= 0",
+        {"constant": c, "min_slack": float(slack.min())})
+    return CheckResult(name, Verdict.PROVED,
+                       f"R01 - R01* <= {cf:.6g} (R_L - R_L*)", certificate=cert, value=c,
+                       seconds=time.perf_counter() - t0)

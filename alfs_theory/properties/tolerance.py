@@ -1,0 +1,206 @@
+"""Noise tolerance (T1, T5): thresholds for symmetric noise, verdicts per row of a transition
+matrix, and the per-sample condition for instance-dependent noise.
+
+Symmetric noise of rate η gives each clean class the weights w_t = 1 − η, w_k = η/(K − 1).
+For separable risks the exact rules of :mod:`.asymmetry` are linear in η, so the threshold
+comes out exactly (a sympy number); otherwise the ratio test gives a certified lower bound and
+a counterexample search an upper one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+from ..spec import LossSpec
+from ..verdict import Certificate, CheckResult, Counterexample, Verdict
+from .asymmetry import (
+    _ratio_lower,
+    check_asymmetric_on_weights,
+    kkt_margins,
+    separable_form,
+    vertex_beta,
+)
+
+__all__ = [
+    "check_instance_dependent",
+    "check_transition_matrix",
+    "symmetric_noise_threshold",
+    "symmetric_weights",
+]
+
+ETA = sp.Symbol("eta", nonnegative=True)
+
+
+def symmetric_weights(n: int, eta) -> list:
+    return [1 - eta] + [eta / (n - 1)] * (n - 1)
+
+
+def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
+                              ratio: CheckResult | None = None) -> CheckResult:
+    """The largest η with argmin = {e_y} under symmetric noise at K classes.
+
+    ``value`` is a dict: eta_max (float), exact (sympy or None), inclusive (bool: tolerant
+    at eta_max itself), lo/hi (a bracket when not exact). Clean-labels-dominance caps η below
+    (K − 1)/K.
+    """
+    t0 = time.perf_counter()
+    n = n_classes
+    cap = sp.Rational(n - 1, n)
+    name = f"symmetric-noise-threshold(K={n})"
+    form = separable_form(spec, n)
+
+    def res(verdict, summary, value, **kw):
+        return CheckResult(name, verdict, summary, value=value,
+                           seconds=time.perf_counter() - t0, **kw)
+
+    if form is not None and form.shape in ("concave", "linear"):
+        beta = vertex_beta(form)
+        if beta.is_negative:
+            cert = Certificate("vertex-comparison",
+                               f"concave separable risk, beta = {sp.sstr(beta)} < 0: e_y wins "
+                               "whenever w_y is the unique largest weight, i.e. eta < (K-1)/K")
+            return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                       {"eta_max": float(cap), "exact": cap, "inclusive": False},
+                       certificate=cert)
+    if form is not None and form.shape == "convex":
+        ws = symmetric_weights(n, ETA)
+        D = kkt_margins(form, ws, 0)[1]
+        D = sp.simplify(D)
+        if D.has(sp.oo, -sp.oo, sp.zoo):
+            cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
+                               "never optimal once eta > 0")
+            return res(Verdict.PROVED, "tolerant only at eta = 0", {"eta_max": 0.0,
+                       "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+        sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
+        d0 = D.subs(ETA, 0)
+        if d0.is_nonnegative:
+            if not sols:
+                eta_max, incl = cap, False
+            else:
+                s = min(sols, key=lambda x: float(x))
+                eta_max = sp.Min(s, cap)
+                incl = bool(s < cap) and form.strict
+            cert = Certificate(
+                "kkt",
+                f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
+                f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
+                {"D": D})
+            return res(Verdict.PROVED,
+                       f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
+                       {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
+                        "inclusive": incl}, certificate=cert)
+    # bounds: ratio test below, counterexample search above
+    lo = 0.0
+    if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
+        r = _ratio_lower(ratio)
+        if r is not None:
+            lo = min(r * (n - 1) / (1 + r * (n - 1)), float(cap))
+    hi = None
+    ce = None
+    for eta in np.linspace(lo, float(cap), 9)[1:-1]:
+        out = check_asymmetric_on_weights(spec, symmetric_weights(n, float(eta)))
+        if out.verdict is Verdict.REFUTED:
+            hi, ce = float(eta), out.counterexample
+            break
+    summary = f"tolerant for eta <= {lo:.6g} (ratio test)"
+    if hi is not None:
+        summary += f"; refuted at eta = {hi:.6g}"
+    est = {"lo": lo, "hi": hi}
+    if ce is not None:
+        est["refuted_at_hi"] = ce.to_dict()
+    return res(Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi}, estimate=est)
+
+
+def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) -> CheckResult:
+    """Verdict per row i of a row-stochastic T (T[i, j] = P(noisy j | clean i)): is the noisy
+    minimiser still e_i? Rows that are not clean-labels-dominant fail by construction."""
+    t0 = time.perf_counter()
+    T = np.asarray(T_row, dtype=float)
+    if T.ndim != 2 or T.shape[0] != T.shape[1]:
+        raise InputError(f"a transition matrix must be square K x K, got shape {T.shape}")
+    if np.any(T < -1e-12) or np.any(np.abs(T.sum(1) - 1) > 1e-9):
+        bad = int(np.argmax(np.abs(T.sum(1) - 1)))
+        raise InputError(f"T must be row-stochastic (entries in [0,1], rows sum to 1); "
+                         f"row {bad} sums to {T[bad].sum():.6g}")
+    rows = []
+    worst = Verdict.PROVED
+    first_ce = None
+    for i, row in enumerate(T):
+        others = np.delete(row, i)
+        if row[i] <= others.max():
+            j = int(np.argmax(np.where(np.arange(len(row)) == i, -1, row)))
+            rows.append({"row": i, "verdict": "REFUTED",
+                         "why": f"not clean-labels-dominant: T[{i},{i}] = {row[i]:.4g} <= "
+                                f"T[{i},{j}] = {row[j]:.4g}"})
+            worst = Verdict.REFUTED
+            first_ce = first_ce or Counterexample({"row": i}, rows[-1]["why"])
+            continue
+        out = check_asymmetric_on_weights(spec, [sp.nsimplify(x, rational=True) for x in row],
+                                          ratio=ratio)
+        rows.append({"row": i, "verdict": out.verdict.value, "why": out.summary})
+        if out.verdict is Verdict.REFUTED:
+            worst = Verdict.REFUTED
+            first_ce = first_ce or out.counterexample
+        elif out.verdict is Verdict.UNDECIDED and worst is Verdict.PROVED:
+            worst = Verdict.UNDECIDED
+    n_ok = sum(r["verdict"] == "PROVED" for r in rows)
+    summary = f"{n_ok}/{len(rows)} rows keep the clean minimiser"
+    kw = {}
+    if worst is Verdict.PROVED:
+        kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
+    elif worst is Verdict.REFUTED:
+        kw["counterexample"] = first_ce
+    return CheckResult("transition-matrix", worst, summary, value={"rows": rows},
+                       estimate=None if worst is not Verdict.UNDECIDED else rows,
+                       seconds=time.perf_counter() - t0, **kw)
+
+
+def check_instance_dependent(spec: LossSpec, eta_rows: np.ndarray, labels: Sequence[int],
+                             *, max_rows: int = 200) -> CheckResult:
+    """The condition of T1 for instance-dependent noise on given samples: every row
+    η_{x,·} must be clean-labels-dominant at its clean label y and the loss asymmetric on it."""
+    t0 = time.perf_counter()
+    E = np.asarray(eta_rows, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    if E.ndim != 2 or len(E) != len(y):
+        raise InputError(f"eta_rows must be N x K with one label per row; got {E.shape} and "
+                         f"{y.shape}")
+    if np.any((y < 0) | (y >= E.shape[1])):
+        raise InputError(f"labels must lie in [0, {E.shape[1]})")
+    clean = E[np.arange(len(y)), y]
+    other = np.where(np.eye(E.shape[1], dtype=bool)[y], -np.inf, E).max(1)
+    dominant = clean > other
+    idx = np.flatnonzero(dominant)[:max_rows]
+    fails, undecided = [], []
+    for i in idx:
+        w = np.roll(E[i], -y[i])  # put the clean class first; losses are class-symmetric
+        out = check_asymmetric_on_weights(spec, [sp.nsimplify(x, rational=True) for x in w],
+                                          search=False)
+        if out.verdict is Verdict.REFUTED:
+            fails.append(int(i))
+        elif out.verdict is Verdict.UNDECIDED:
+            undecided.append(int(i))
+    n_dom = int(dominant.sum())
+    value = {"n": len(y), "clean_dominant": n_dom, "checked": len(idx),
+             "asymmetric_fails": fails, "undecided": undecided,
+             "not_dominant": np.flatnonzero(~dominant)[:20].tolist()}
+    summary = (f"{n_dom}/{len(y)} samples clean-labels-dominant; of {len(idx)} checked, "
+               f"{len(fails)} fail asymmetry, {len(undecided)} undecided")
+    if n_dom < len(y) or fails:
+        i = int(np.flatnonzero(~dominant)[0]) if n_dom < len(y) else fails[0]
+        ce = Counterexample({"sample": i, "eta_row": E[i].tolist(), "label": int(y[i])},
+                            f"sample {i}: the condition of T1 fails")
+        return CheckResult("instance-dependent", Verdict.REFUTED, summary, counterexample=ce,
+                           value=value, seconds=time.perf_counter() - t0)
+    if undecided or len(idx) < n_dom:
+        return CheckResult("instance-dependent", Verdict.UNDECIDED, summary, value=value,
+                           estimate=value, seconds=time.perf_counter() - t0)
+    cert = Certificate("per-sample", "every sample's row is clean-labels-dominant and the loss "
+                       "is asymmetric on it")
+    return CheckResult("instance-dependent", Verdict.PROVED, summary, certificate=cert,
+                       value=value, seconds=time.perf_counter() - t0)

@@ -1,0 +1,82 @@
+"""Losses typed by a user: a pointwise ℓ(u) from text, parsed safely (never evaluated).
+
+>>> spec = loss_from_expression("((a+1)**q - (a+u)**q)/q", params={"a": 1, "q": 2},
+...                             domains={"a": "a > 0", "q": "q > 0"})
+>>> spec.kind
+'pointwise'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import sympy as sp
+
+from .errors import ExpressionError
+from .spec import LossSpec, Param, make_param
+from .symbols import K, U
+
+__all__ = ["loss_from_expression"]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _bounds_from_condition(name: str, cond_text: str) -> dict:
+    """'a > 0' / '0 < q <= 1' / 'a >= 1' -> make_param keyword bounds."""
+    from .parse import parse_condition
+
+    x = sp.Symbol(name, real=True)
+    cond = parse_condition(cond_text, {name: x})
+    rels = list(cond.args) if isinstance(cond, sp.And) else [cond]
+    out: dict = {}
+    for r in rels:
+        if not isinstance(r, sp.core.relational.Relational):
+            raise ExpressionError(f"domain of {name!r}: {cond_text!r} must be bounds like "
+                                  f"'{name} > 0' or '0 < {name} <= 1'")
+        lhs, rhs = r.lhs, r.rhs
+        if lhs == x and rhs.is_number:
+            num, sym_left = float(rhs), True
+        elif rhs == x and lhs.is_number:
+            num, sym_left = float(lhs), False
+        else:
+            raise ExpressionError(f"domain of {name!r}: each bound must compare {name} with a "
+                                  f"number, got {r}")
+        op = r.rel_op
+        greater = (op in (">", ">=")) == sym_left
+        strict = op in (">", "<")
+        if greater:
+            out.update(lower=num, lower_strict=strict)
+        else:
+            out.update(upper=num, upper_strict=strict)
+    return out
+
+
+def loss_from_expression(
+    text: str,
+    *,
+    params: Mapping[str, float] | None = None,
+    domains: Mapping[str, str] | None = None,
+    name: str = "user",
+) -> LossSpec:
+    """A pointwise LossSpec from ``text`` in ``u`` (or ``p``), its parameters and domains.
+
+    Every name other than u/p/K must be a parameter: given a value in ``params`` or a domain
+    in ``domains``. The text is parsed by a whitelisted grammar (:mod:`alfs_theory.parse`).
+    """
+    from .parse import parse_expression
+
+    params = dict(params or {})
+    domains = dict(domains or {})
+    for pname in list(params) + list(domains):
+        if pname in ("u", "p", "v", "K"):
+            raise ExpressionError(f"{pname!r} is reserved (u/p: the labelled-class probability, "
+                                  "K: classes); pick another parameter name")
+    pars: list[Param] = []
+    for pname in dict.fromkeys(list(domains) + list(params)):
+        kw = _bounds_from_condition(pname, domains[pname]) if pname in domains else {}
+        pars.append(make_param(pname, default=params.get(pname), **kw))
+    symbols = {"u": U, "p": U, "K": K, **{p.name: p.symbol for p in pars}}
+    expr = parse_expression(text, symbols)
+    return LossSpec(name=name, expr=expr, params=tuple(pars), title=f"user loss {text}",
+                    references=("typed by the user",))

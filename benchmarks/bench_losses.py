@@ -1,0 +1,250 @@
+"""Time forward+backward of every torch twin against a naive one-hot twin of the same formula.
+
+The naive twins are written the way the official ALFs/APL code writes its losses: softmax (or
+log_softmax), ``F.one_hot(labels, K).float()``, ``sum(onehot * pred, dim=1)``, and the clamps of
+that code (``clamp(p, 1e-7, 1)`` in GCE/NGCE/RCE, ``clamp(p, 1e-5, 1)`` in ANL, the one-hot
+clamped at 1e-4 in RCE); combos compute their two parts separately, as the official classes do.
+Nothing is detached in the naive focal losses (same formula as ours, so same work).
+
+Each call is ``loss = fn(logits, labels).mean(); loss.backward()`` on the same inputs for both,
+timed with ``torch.utils.benchmark.Timer.blocked_autorange``: the three implementations are
+measured in interleaved rounds and each keeps its fastest block mean (robust on a shared host). "ours" is the twin as
+called by default (``validate=True``: shape/dtype/label-range/parameter checks) and "ours-nv" with
+``validate=False`` (the compute alone); ratio = naive / ours (> 1: ours is faster).
+
+Usage::
+
+    python benchmarks/bench_losses.py                   # CPU, and CUDA when available
+    python benchmarks/bench_losses.py --device cpu --losses fl nfl anl --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils import benchmark
+
+import alfs_theory as at
+from alfs_theory.nn import TWINS
+
+EPS = 1e-7  # the official code's clamp of softmax outputs
+
+
+def _oh(labels, k, like):
+    return F.one_hot(labels, k).to(like.dtype)
+
+
+def n_ce(z, y):
+    lp = F.log_softmax(z, dim=1)
+    return -torch.sum(_oh(y, z.shape[1], z) * lp, dim=1)
+
+
+def n_fl(z, y, gamma=0.5):
+    lp = F.log_softmax(z, dim=1)
+    logpt = torch.sum(_oh(y, z.shape[1], z) * lp, dim=1)
+    pt = logpt.exp()
+    return -((1 - pt) ** gamma) * logpt
+
+
+def n_mae(z, y):
+    p = F.softmax(z, dim=1)
+    return 1.0 - torch.sum(_oh(y, z.shape[1], z) * p, dim=1)
+
+
+def n_mse(z, y):
+    p = F.softmax(z, dim=1)
+    return torch.sum((p - _oh(y, z.shape[1], z)) ** 2, dim=1)
+
+
+def n_gce(z, y, q=0.7):
+    p = torch.clamp(F.softmax(z, dim=1), min=EPS, max=1.0)
+    return (1.0 - torch.pow(torch.sum(_oh(y, z.shape[1], z) * p, dim=1), q)) / q
+
+
+def n_rce(z, y, clamp=1e-4):
+    p = torch.clamp(F.softmax(z, dim=1), min=EPS, max=1.0)
+    oh = torch.clamp(_oh(y, z.shape[1], z), min=clamp, max=1.0)
+    return -1 * torch.sum(p * torch.log(oh), dim=1)
+
+
+def n_sce(z, y, alpha=0.1, beta=1.0, clamp=1e-4):
+    return alpha * F.cross_entropy(z, y, reduction="none") + beta * n_rce(z, y, clamp)
+
+
+def n_nce(z, y):
+    lp = F.log_softmax(z, dim=1)
+    return -1 * torch.sum(_oh(y, z.shape[1], z) * lp, dim=1) / (-lp.sum(dim=1))
+
+
+def n_nfl(z, y, gamma=0.5):
+    lp = F.log_softmax(z, dim=1)
+    normalizor = torch.sum(-1 * (1 - lp.exp()) ** gamma * lp, dim=1)
+    logpt = lp.gather(1, y.view(-1, 1)).view(-1)
+    pt = logpt.exp()
+    return -1 * (1 - pt) ** gamma * logpt / normalizor
+
+
+def n_ngce(z, y, q=0.7):
+    k = z.shape[1]
+    p = torch.clamp(F.softmax(z, dim=1), min=EPS, max=1.0)
+    num = 1.0 - torch.pow(torch.sum(_oh(y, k, z) * p, dim=1), q)
+    return num / (k - p.pow(q).sum(dim=1))
+
+
+def n_nmae(z, y):
+    return n_mae(z, y) / (z.shape[1] - 1)
+
+
+def n_nrce(z, y):  # the intended normaliser, 1 / (-log(1e-4) (K - 1)), on the official RCE
+    return n_rce(z, y) / (-math.log(1e-4) * (z.shape[1] - 1))
+
+
+def n_agce(z, y, a=1.0, q=2.0):
+    p = F.softmax(z, dim=1)
+    return ((a + 1) ** q - torch.pow(a + torch.sum(_oh(y, z.shape[1], z) * p, dim=1), q)) / q
+
+
+def n_aul(z, y, a=1.5, q=0.9):
+    p = F.softmax(z, dim=1)
+    return (torch.pow(a - torch.sum(_oh(y, z.shape[1], z) * p, dim=1), q) - (a - 1) ** q) / q
+
+
+def n_ael(z, y, a=3.0):
+    p = F.softmax(z, dim=1)
+    return torch.exp(-torch.sum(_oh(y, z.shape[1], z) * p, dim=1) / a)
+
+
+def n_anl(z, y, a=1.5, p=0.9):
+    pr = torch.clamp(F.softmax(z, dim=1), min=1e-5, max=1)
+    oh = _oh(y, z.shape[1], z)
+    return (torch.sum(torch.pow(torch.abs(a * oh - pr), p), dim=1) - (a - 1) ** p) / p
+
+
+def n_amse(z, y, a=10.0):
+    p = F.softmax(z, dim=1)
+    return torch.sum((p - a * _oh(y, z.shape[1], z)) ** 2, dim=1) / z.shape[1]
+
+
+NAIVE = {
+    "ce": n_ce, "fl": n_fl, "mae": n_mae, "mse": n_mse, "gce": n_gce, "rce": n_rce,
+    "sce": n_sce, "nce": n_nce, "nfl": n_nfl, "ngce": n_ngce, "nmae": n_nmae, "nrce": n_nrce,
+    "agce": n_agce, "aul": n_aul, "ael": n_ael, "anl": n_anl, "amse": n_amse,
+}
+
+
+def naive_twin(name: str):
+    """The naive twin of a registered loss at its default parameters."""
+    spec = at.get_loss(name)
+    params = {n: float(v) for n, v in spec.bind().values}
+    if name in NAIVE:
+        fn = NAIVE[name]
+        return lambda z, y: fn(z, y, **params)
+    (w1, c1), (w2, c2) = spec.components
+    f1, f2 = NAIVE[c1], NAIVE[c2]
+    keys1 = [p.name for p in at.get_loss(c1).params]
+    keys2 = [p.name for p in at.get_loss(c2).params]
+    p1 = {k: params[k] for k in keys1}
+    p2 = {k: params[k] for k in keys2}
+    a1, a2 = params[w1], params[w2]
+    return lambda z, y: a1 * f1(z, y, **p1) + a2 * f2(z, y, **p2)
+
+
+def _step(fn, z, y):
+    z.grad = None
+    fn(z, y).mean().backward()
+
+
+def _time_all(fns: dict, z, y, min_run_time: float, threads: int, rounds: int) -> dict:
+    """ms per call for each function: the fastest block mean over interleaved rounds.
+
+    Interleaving the implementations and keeping the fastest block (each block averages many
+    calls) makes the comparison robust to other processes on a shared host. On CPU with one
+    thread the clock is the thread's CPU time (time spent descheduled does not count); on CUDA,
+    wall time with synchronisation (the Timer's default).
+    """
+    best = {k: math.inf for k in fns}
+    clock = {"timer": time.thread_time} if (z.device.type == "cpu" and threads == 1) else {}
+    for _ in range(rounds):
+        for key, fn in fns.items():
+            t = benchmark.Timer(stmt="step(fn, z, y)", num_threads=threads, **clock,
+                                globals={"step": _step, "fn": fn, "z": z, "y": y})
+            m = t.blocked_autorange(min_run_time=min_run_time / rounds)
+            best[key] = min(best[key], min(m.times) * 1e3)
+    return best
+
+
+def run(device: str, losses, batches, classes, min_run_time, threads, rounds=3,
+        out=sys.stdout):
+    torch.manual_seed(0)
+    rows = []
+    slower = []
+    head = (f"{'loss':<9} {'N':>5} {'K':>4} {'naive ms':>9} {'ours ms':>9} {'ours-nv ms':>10} "
+            f"{'naive/ours':>10} {'naive/ours-nv':>13} {'max|diff|':>9}")
+    clock = "thread CPU time" if (device == "cpu" and threads == 1) else "wall time"
+    print(f"\n== {device}: forward+backward, ms per call (fastest block of {rounds} interleaved "
+          f"rounds, {clock}; threads={threads}) ==", file=out)
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for name in losses:
+        ours = TWINS[name]
+        ours_nv = functools.partial(ours, validate=False)
+        naive = naive_twin(name)
+        for n in batches:
+            for k in classes:
+                z = (torch.randn(n, k, device=device) * 3).requires_grad_(True)
+                y = torch.randint(0, k, (n,), device=device)
+                with torch.no_grad():
+                    diff = (ours(z, y) - naive(z, y)).abs().max().item()
+                t = _time_all({"naive": naive, "ours": ours, "nv": ours_nv}, z, y,
+                              min_run_time, threads, rounds)
+                t_naive, t_ours, t_nv = t["naive"], t["ours"], t["nv"]
+                r, r_nv = t_naive / t_ours, t_naive / t_nv
+                rows.append((name, n, k, t_naive, t_ours, t_nv, r, r_nv, diff))
+                if r < 1.0:
+                    slower.append((name, n, k, r))
+                print(f"{name:<9} {n:>5} {k:>4} {t_naive:>9.3f} {t_ours:>9.3f} {t_nv:>10.3f} "
+                      f"{r:>10.2f} {r_nv:>13.2f} {diff:>9.1e}", file=out, flush=True)
+    geo = math.exp(sum(math.log(r[6]) for r in rows) / len(rows))
+    geo_nv = math.exp(sum(math.log(r[7]) for r in rows) / len(rows))
+    print(f"geometric mean naive/ours = {geo:.2f}, naive/ours-nv = {geo_nv:.2f}", file=out)
+    if slower:
+        print("ours slower than naive (ratio < 1): "
+              + ", ".join(f"{a} N={b} K={c} ({d:.2f})" for a, b, c, d in slower), file=out)
+    else:
+        print("no twin slower than its naive version", file=out)
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    ap.add_argument("--losses", nargs="*", default=None, help="registry names (default: all)")
+    ap.add_argument("--batches", nargs="*", type=int, default=[128, 4096])
+    ap.add_argument("--classes", nargs="*", type=int, default=[10, 100])
+    ap.add_argument("--min-run-time", type=float, default=0.3,
+                    help="seconds per implementation and configuration")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    ap.add_argument("--threads", type=int, default=1, help="CPU threads (Timer num_threads)")
+    args = ap.parse_args(argv)
+    losses = args.losses or at.list_losses()
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    t0 = time.time()
+    print(f"torch {torch.__version__}; losses: {len(losses)}")
+    for dev in devices:
+        if dev == "cuda" and not torch.cuda.is_available():
+            print("\n(CUDA not available: skipped)")
+            continue
+        if dev == "cuda":
+            print(f"GPU: {torch.cuda.get_device_name()}")
+        run(dev, losses, args.batches, args.classes, args.min_run_time, args.threads, args.rounds)
+    print(f"\ntotal {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Run the ledger: a table with progress, report.md and report.json written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .ledger import LEDGER, Outcome
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+CLAIMS_FILE = Path(__file__).resolve().parent / "paper_claims.json"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _paper_statements() -> dict:
+    if not CLAIMS_FILE.exists():
+        return {}
+    try:
+        return {c["id"]: c for c in json.loads(CLAIMS_FILE.read_text(encoding="utf-8"))}
+    except (ValueError, KeyError):
+        return {}
+
+
+def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_OUT,
+               stream=sys.stderr) -> dict:
+    claims = [c for c in LEDGER if not only or c.id in only]
+    if only and len(claims) != len(only):
+        known = ", ".join(c.id for c in LEDGER)
+        missing = sorted(set(only) - {c.id for c in claims})
+        from alfs_theory.errors import InputError
+
+        raise InputError(f"unknown ledger id(s) {missing}; known: {known}")
+    paper = _paper_statements()
+    rows = []
+    t_all = time.perf_counter()
+    for i, c in enumerate(claims, 1):
+        print(f"[{i}/{len(claims)}] {c.id} ...", end="", file=stream, flush=True)
+        t0 = time.perf_counter()
+        try:
+            out = c.run()
+        except Exception as e:  # noqa: BLE001 - a crashed check is reported, not hidden
+            out = Outcome("ERROR", f"{type(e).__name__}: {e}")
+        dt = time.perf_counter() - t0
+        ok = out.verdict == c.expected
+        print(f" {out.verdict} ({'as expected' if ok else 'expected ' + c.expected}, "
+              f"{dt:.1f} s)", file=stream, flush=True)
+        rows.append({
+            "id": c.id, "claim": c.claim, "source": c.source, "method": c.method,
+            "expected": c.expected, "found": out.verdict, "ok": ok, "seconds": round(dt, 2),
+            "evidence": out.evidence, "note": c.note,
+            "paper": [paper[p] for p in c.paper_ids if p in paper],
+        })
+    report = {"schema": "alfs-ledger/1", "n": len(rows), "ok": all(r["ok"] for r in rows),
+              "seconds": round(time.perf_counter() - t_all, 2), "claims": rows,
+              "paper_statements": list(paper.values())}
+    out_dir = Path(out_dir)
+    _atomic_write(out_dir / "report.json", json.dumps(report, indent=2, default=str))
+    _atomic_write(out_dir / "report.md", to_markdown(report))
+    return report
+
+
+def to_markdown(report: dict) -> str:
+    lines = ["# proofs_check: the paper's claims, checked", "",
+             f"{report['n']} claims, {sum(r['ok'] for r in report['claims'])} as expected, "
+             f"{report['seconds']} s.", "",
+             "| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
+    for r in report["claims"]:
+        mark = "" if r["ok"] else " ⚠"
+        lines.append(f"| {r['id']} | {r['claim']} | {r['method']} | {r['expected']} | "
+                     f"**{r['found']}**{mark} | {r['seconds']} |")
+    lines += ["", "## Evidence", ""]
+    for r in report["claims"]:
+        lines.append(f"- **{r['id']}** ({r['source']}): {r['evidence']}"
+                     + (f" _Note: {r['note']}_" if r["note"] else ""))
+        for p in r["paper"]:
+            lines.append(f"  - paper {p.get('id')}: {p.get('statement')}")
+    if report.get("paper_statements"):
+        lines += ["", "## Statements recorded from the papers", ""]
+        for p in report["paper_statements"]:
+            lines.append(f"- **{p.get('id')}** ({p.get('source')}): {p.get('statement')}"
+                         + (f" — _{p.get('notes')}_" if p.get("notes") else ""))
+    return "\n".join(lines) + "\n"
+
+
+def print_table(report: dict, stream=sys.stdout) -> None:
+    w = max(len(r["id"]) for r in report["claims"])
+    print(f"{'id':<{w}}  {'expected':<9}  {'found':<9}  {'s':>6}  claim", file=stream)
+    for r in report["claims"]:
+        flag = "" if r["ok"] else "  <-- differs"
+        claim = r["claim"] if len(r["claim"]) <= 80 else r["claim"][:77] + "..."
+        print(f"{r['id']:<{w}}  {r['expected']:<9}  {r['found']:<9}  {r['seconds']:>6.1f}  "
+              f"{claim}{flag}", file=stream)

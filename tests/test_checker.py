@@ -1,0 +1,233 @@
+"""The checker: known answers derived by the checker (not typed in), and broken losses."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+
+from alfs_theory import get_loss
+from alfs_theory.checker import assert_loss_checks, check_loss
+from alfs_theory.errors import ExpressionError, InputError
+from alfs_theory.properties.asymmetry import check_asymmetric_on_weights
+from alfs_theory.properties.calibration import check_calibration, check_excess_risk_bound
+from alfs_theory.properties.ratio import asymmetry_ratio
+from alfs_theory.properties.shape import check_decreasing, check_shape
+from alfs_theory.properties.symmetric import check_symmetric
+from alfs_theory.properties.tolerance import symmetric_noise_threshold
+from alfs_theory.userloss import loss_from_expression
+from alfs_theory.verdict import Verdict
+
+P, R, UD = Verdict.PROVED, Verdict.REFUTED, Verdict.UNDECIDED
+
+
+def _num(expr, **vals):
+    return float(expr.subs({sp.Symbol(k, positive=True): v for k, v in vals.items()}))
+
+
+# ----------------------------------------------------------------- closed-form ratios
+@pytest.mark.parametrize("a,q", [(1, 2), (1, 0.5), (2, 3), (0.5, 1.5), (3, 0.2)])
+def test_agce_ratio_family_closed_form(a, q):
+    r = asymmetry_ratio(get_loss("agce"), bounds=False)
+    assert r.verdict is P and r.certificate.method == "calculus"
+    expected = (a / (a + 1)) ** abs(q - 1)
+    got = float(r.value.subs({get_loss("agce").param("a").symbol: sp.Rational(str(a)),
+                              get_loss("agce").param("q").symbol: sp.Rational(str(q))}))
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("a,q", [(1.5, 0.9), (3, 2), (6, 1.5), (1.2, 0.3)])
+def test_aul_ratio_family_closed_form(a, q):
+    spec = get_loss("aul")
+    r = asymmetry_ratio(spec, bounds=False)
+    assert r.verdict is P
+    got = float(r.value.subs({spec.param("a").symbol: sp.Rational(str(a)),
+                              spec.param("q").symbol: sp.Rational(str(q))}))
+    assert got == pytest.approx(((a - 1) / a) ** abs(q - 1), rel=1e-12)
+
+
+def test_ael_and_mae_ratios():
+    spec = get_loss("ael")
+    r = asymmetry_ratio(spec, bounds=False)
+    assert r.verdict is P
+    for a in (0.5, 3, 10):
+        assert float(r.value.subs(spec.param("a").symbol, a)) == pytest.approx(math.exp(-1 / a))
+    assert asymmetry_ratio(get_loss("mae").bind()).value == 1
+
+
+@pytest.mark.parametrize("name", ["ce", "gce"])
+def test_ce_gce_ratio_zero(name):
+    r = asymmetry_ratio(get_loss(name).bind())
+    assert r.verdict is P and float(r.value) == 0.0
+
+
+@pytest.mark.parametrize("a,q,exp", [(1, 2, 0.5), (1.0, 0.5, 0.5**0.5), (2, 3, (2 / 3) ** 2)])
+def test_bound_ratio_has_tight_certified_bounds(a, q, exp):
+    r = asymmetry_ratio(get_loss("agce").bind(a=a, q=q))
+    lo, hi = r.estimate
+    assert r.verdict is P and lo - 1e-12 <= exp <= hi + 1e-12 and hi - lo <= 1e-6
+
+
+# ----------------------------------------------------------------- shape, symmetry
+def test_shapes():
+    assert check_shape(get_loss("agce").bind(a=1, q=2)).kind == "concave"
+    assert check_shape(get_loss("agce").bind(a=1, q=0.5)).kind == "convex"
+    assert check_shape(get_loss("ce").bind()).kind == "convex"
+    assert check_shape(get_loss("mae").bind()).kind == "linear"
+
+
+def test_symmetric_verdicts():
+    assert check_symmetric(get_loss("mae")).verdict is P
+    assert check_symmetric(get_loss("rce")).verdict is P
+    assert check_symmetric(get_loss("nce").bind(), 3).verdict is P
+    ce = check_symmetric(get_loss("ce").bind(), 3)
+    assert ce.verdict is R and "u_b" in ce.counterexample.point
+    assert check_symmetric(get_loss("gce").bind(), 3).verdict is R
+
+
+# ----------------------------------------------------------------- asymmetry on weights
+def test_t4_iff_counterexample_agce_concave():
+    """AGCE a=1 q=2 is concave (r = 1/2); w_m/w_n = 8/7 < 2 yet e_1 is the argmin."""
+    res = check_asymmetric_on_weights(get_loss("agce").bind(a=1, q=2), [0.4, 0.35, 0.25])
+    assert res.verdict is P and res.certificate.method == "vertex-comparison"
+
+
+def test_convex_loss_fails_past_ratio():
+    # convex AGCE (q = 0.5, r = 2^-0.5 ~ 0.707): w_m/w_n = 1.2 < 1/r = 1.414 -> not asymmetric
+    res = check_asymmetric_on_weights(get_loss("agce").bind(a=1, q=0.5), [0.42, 0.35, 0.23])
+    assert res.verdict is R
+    cx = res.counterexample.values
+    assert float(cx["risk_at_point"]) < float(cx["risk_at_e_t"])
+    ok = check_asymmetric_on_weights(get_loss("agce").bind(a=1, q=0.5), [0.6, 0.3, 0.1])
+    assert ok.verdict is P
+
+
+def test_ce_never_asymmetric_on_noisy_weights():
+    assert check_asymmetric_on_weights(get_loss("ce").bind(), [0.9, 0.05, 0.05]).verdict is R
+    assert check_asymmetric_on_weights(get_loss("gce").bind(), [0.9, 0.05, 0.05]).verdict is R
+
+
+def test_ties_at_top_are_refused():
+    with pytest.raises(InputError, match="unique largest weight"):
+        check_asymmetric_on_weights(get_loss("mae").bind(), [0.4, 0.4, 0.2])
+
+
+def test_nce_k3_infimum_not_attained():
+    res = check_asymmetric_on_weights(get_loss("nce").bind(), [0.6, 0.25, 0.15])
+    assert res.verdict is R
+    assert res.counterexample.sequence is not None
+    assert res.counterexample.values["limit"] == pytest.approx(0.15)
+
+
+def test_anl_and_amse_vector_losses():
+    anl = get_loss("anl").bind(a=1.5, p=0.9)
+    assert check_asymmetric_on_weights(anl, [0.34, 0.33, 0.33]).verdict is P
+    amse = get_loss("amse").bind(a=2)
+    # a >= 1/(w_t - w_2): 1/(0.6-0.3) = 3.33 > 2 -> refuted; 1/(0.8-0.1) = 1.43 <= 2 -> proved
+    assert check_asymmetric_on_weights(amse, [0.6, 0.3, 0.1]).verdict is R
+    assert check_asymmetric_on_weights(amse, [0.8, 0.1, 0.1]).verdict is P
+
+
+# ----------------------------------------------------------------- thresholds
+def test_symmetric_thresholds():
+    K = 10
+    conv = symmetric_noise_threshold(get_loss("agce").bind(a=1, q=0.5), K)
+    r = 0.5**0.5
+    assert conv.verdict is P
+    assert conv.value["eta_max"] == pytest.approx(r * (K - 1) / (1 + r * (K - 1)), rel=1e-9)
+    conc = symmetric_noise_threshold(get_loss("agce").bind(a=1, q=2), K)
+    assert conc.verdict is P and conc.value["eta_max"] == pytest.approx(0.9)
+    assert conc.value["inclusive"] is False
+    mae = symmetric_noise_threshold(get_loss("mae").bind(), K)
+    assert mae.value["eta_max"] == pytest.approx(0.9)
+    ce = symmetric_noise_threshold(get_loss("ce").bind(), K)
+    assert ce.value["eta_max"] == 0.0
+    amse = symmetric_noise_threshold(get_loss("amse").bind(a=10), K)
+    assert amse.value["eta_max"] == pytest.approx((K - 1) * (10 - 1) / (10 * K))
+    ael = symmetric_noise_threshold(get_loss("ael").bind(a=3), K)
+    r = math.exp(-1 / 3)
+    assert ael.value["eta_max"] == pytest.approx(r * (K - 1) / (1 + r * (K - 1)))
+
+
+# ----------------------------------------------------------------- calibration, excess risk
+def test_calibration():
+    assert check_calibration(get_loss("agce").bind(a=1, q=2), 3).verdict is P
+    assert check_calibration(get_loss("ce").bind(), 3).verdict is P
+    nce = check_calibration(get_loss("nce").bind(), 3)
+    assert nce.verdict is R and nce.counterexample.sequence
+
+
+def test_excess_risk_bound_mae_constant():
+    res = check_excess_risk_bound(get_loss("mae").bind(), 3)
+    assert res.verdict is P and float(res.value) == pytest.approx(3.0)
+    res = check_excess_risk_bound(get_loss("agce").bind(a=1, q=2), 10)
+    assert res.verdict is P and float(res.value) == pytest.approx(10 / 1.5)
+
+
+# ----------------------------------------------------------------- broken losses
+def test_increasing_loss_is_caught():
+    spec = loss_from_expression("u").bind()
+    res = check_decreasing(spec)
+    assert res.verdict is R
+    assert asymmetry_ratio(spec).verdict is UD
+
+
+def test_narrow_bump_is_caught():
+    spec = loss_from_expression("1 - u + 0.01*exp(-((u - 0.5)/0.001)^2)").bind()
+    res = check_decreasing(spec)
+    assert res.verdict is R
+    u0 = res.counterexample.point["u"]
+    assert 0.495 < u0 < 0.5
+
+
+def test_half_convex_half_concave():
+    spec = loss_from_expression("1 - u + 0.1*(u - 0.5)^3").bind()
+    sh = check_shape(spec)
+    assert sh.kind == "neither" and sh.result.verdict is P
+    r = asymmetry_ratio(spec)
+    assert r.verdict is P and r.certificate.method == "interval-bisection"
+    lo, hi = r.estimate
+    assert hi - lo <= 1e-6
+    # brute force over the derivative-ratio form on a grid never goes below the lower bound
+    import numpy as np
+
+    s = np.linspace(0, 1, 801)
+    g = 1 - 0.3 * (s - 0.5) ** 2
+    ratios = g[:, None] / g[None, :]
+    mask = s[:, None] + s[None, :] <= 1
+    assert ratios[mask].min() >= lo - 1e-9
+    assert ratios[mask].min() <= hi + 1e-3
+
+
+def test_undeclared_symbol_in_expression():
+    with pytest.raises(ExpressionError, match="b"):
+        loss_from_expression("1 - b*u")
+
+
+# ----------------------------------------------------------------- report and helper
+def test_report_formats_and_helper():
+    rep = assert_loss_checks(get_loss("agce").bind(a=1, q=2),
+                             {"ratio": "PROVED", "symmetric": "REFUTED", "calibrated": "PROVED"},
+                             n_classes=10, noise="symmetric:0.6")
+    d = rep.to_dict()
+    assert d["schema"] == "alfs-check/1" and d["K"] == 10
+    assert {c["verdict"] for c in d["checks"]} <= {"PROVED", "REFUTED", "UNDECIDED"}
+    assert rep.result("noise").verdict is P
+    assert "| ratio | **PROVED** |" in rep.to_markdown()
+    assert "ratio" in rep.to_text()
+
+
+def test_helper_fails_with_a_clear_message():
+    with pytest.raises(AssertionError, match="expected PROVED, got REFUTED"):
+        assert_loss_checks(get_loss("ce").bind(), {"symmetric": "PROVED"}, n_classes=3,
+                           checks=["symmetric"])
+
+
+def test_noise_rows_pairflip():
+    rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=4, noise="pairflip:0.3",
+                     checks=["noise"])
+    assert rep.result("noise").verdict is P
+    rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=4, noise="pairflip:0.6",
+                     checks=["noise"])
+    assert rep.result("noise").verdict is R  # 0.6 > 0.4: not clean-labels-dominant
