@@ -267,6 +267,20 @@ def _register_training(sub) -> None:
 _EXTENSIONS.append(_register_training)
 
 
+def _register_report(sub) -> None:
+    from . import report
+
+    report.register_cli(sub)
+    try:
+        from figures.build import register_cli as figures_cli
+    except ImportError:  # figures/ ships beside the package in a source checkout
+        return
+    figures_cli(sub)
+
+
+_EXTENSIONS.append(_register_report)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

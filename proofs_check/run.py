@@ -58,7 +58,7 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
         rows.append({
             "id": c.id, "claim": c.claim, "source": c.source, "method": c.method,
             "expected": c.expected, "found": out.verdict, "ok": ok, "seconds": round(dt, 2),
-            "evidence": out.evidence, "note": c.note,
+            "evidence": out.evidence, "data": out.data, "note": c.note,
             "paper": [paper[p] for p in c.paper_ids if p in paper],
         })
     report = {"schema": "alfs-ledger/1", "n": len(rows), "ok": all(r["ok"] for r in rows),

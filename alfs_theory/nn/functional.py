@@ -9,19 +9,21 @@ to its spec (values and gradients at 1e-10, against :mod:`alfs_theory.nn.referen
 
 Numerics
 --------
-All work is in log space. With z the logits, y the label and r = logsumexp_{k≠y} z_k, the margin
-d = r − z_y gives, without cancellation,
+All work is in log space. With z the logits, y the label and the margin
+d = logsumexp_{k≠y}(z_k − z_y) = log((1 − u_y)/u_y) (computed after shifting by z_y, so it is
+exact to ulps of itself, not of |z|):
 
-* log u_y = log σ(−d) = −softplus(d),       u_y = exp(log u_y),
-* log(1 − u_y) = log σ(d) = −softplus(−d),   1 − u_y = exp(log(1 − u_y)),
+* log u_y = log σ(−d),   log(1 − u_y) = log σ(d),   u_y and 1 − u_y their exponentials,
 
-so ``1 − u`` near u → 1 and ``u`` near 0 keep full relative precision, in value and gradient
-(σ(d)'s own backward, σ(1 − σ), would lose 1 − σ), and every derivative in the graph is bounded
-(the derivative of log σ, softmax weights). Powers are exponentials of logs
-(u^q = exp(q log u), (1 − u)^γ = exp(γ log(1 − u))), so u_k underflowing to 0 gives 0 with a
-0 gradient rather than ∞·0. Differences of powers that cancel as u → 1 are rewritten
-((a+1)^q − (a+u)^q = (a+1)^q·(1 − exp(q·log1p(−(1−u)/(a+1)))), and so on). Sums over the other
-classes (Σ_{k≠y} u_k^p, Σ_{k≠y} u_k²) are taken directly rather than as "all minus u_y".
+so ``1 − u`` near u → 1 and ``u`` near 0 keep full relative precision, in value and gradient,
+and every derivative in the graph is bounded (softmax weights, σ). Powers are exponentials of
+logs (u_k^q = exp(q log u_k), (1 − u_y)^γ = exp(γ log(1 − u_y))), so u_k underflowing to 0
+gives 0 with a 0 gradient rather than ∞·0. Differences of powers that cancel as u → 1 are
+rewritten ((a+1)^q − (a+u)^q = (a+1)^q·(1 − exp(q·log1p(−(1−u)/(a+1)))), and so on), and
+1 − exp(t) is differentiated as −exp(t), not as torch's expm1 backward (result + 1). Sums over
+the other classes (Σ_{k≠y} u_k^p, Σ_{k≠y} u_k²) are taken directly rather than as "all minus
+u_y". The margin, log_softmax and softmax come from one fused autograd function with a
+hand-written backward (one exp over (N, K); first derivatives only: double backward raises).
 Half-precision logits (bfloat16/float16, e.g. under ``torch.autocast``) are computed in float32;
 the result is float32.
 
@@ -163,19 +165,21 @@ def _prepare(name, logits, labels, validate, params):
 def _margin_stats(z: torch.Tensor, y1: torch.Tensor, keep_e: bool):
     """Forward pieces shared by the two core functions (no autograd).
 
-    e_k = z_k − z_y (−inf at y), m = max_{k≠y} e_k, ee_k = exp(e_k − m) (0 at y), s = Σ ee,
-    d = m + log s = log((1 − u_y)/u_y), and from d: log u_y = log σ(−d), log(1 − u_y) = log σ(d),
-    u_y, 1 − u_y, all without cancellation.
+    With m = max_{k≠y} z_k: em_k = z_k − m (−inf at y), ee = exp(em) (0 at y), s = Σ ee >= 1,
+    d = (m − z_y) + log s = log((1 − u_y)/u_y), and from d: log u_y = log σ(−d),
+    log(1 − u_y) = log σ(d), u_y, 1 − u_y. Every difference is taken between the two numbers it
+    is about (z_k − m, m − z_y), so each is exact to ulps of itself, whatever |z|.
     """
-    e = z - z.gather(1, y1)
-    e.scatter_(1, y1, -math.inf)
-    m = e.amax(1, keepdim=True)  # finite: K >= 2
-    ee = torch.exp(e - m) if keep_e else e.sub_(m).exp_()
-    s = ee.sum(1, keepdim=True)  # >= 1
-    d = m + s.log()
+    em = z.scatter(1, y1, -math.inf)
+    m = em.amax(1, keepdim=True)  # finite: K >= 2
+    em.sub_(m)
+    ee = torch.exp(em) if keep_e else em.exp_()
+    s = ee.sum(1, keepdim=True)
+    log_s = s.log()
+    d = (m - z.gather(1, y1)) + log_s
     lpy = F.logsigmoid(-d)
     l1mu = F.logsigmoid(d)
-    return e, m, ee, s, lpy, l1mu, lpy.exp(), l1mu.exp()
+    return em, log_s, ee, s, lpy, l1mu, lpy.exp(), l1mu.exp()
 
 
 def _grad_d(glpy, gl1mu, gu, gx, u, x):
@@ -193,8 +197,8 @@ class _Margin(torch.autograd.Function):
     """(log u_y, log(1 − u_y), u_y, 1 − u_y) per row from the margin d, hand-differentiated.
 
     d = logsumexp_{k≠y}(z_k − z_y): ∂d/∂z_k is the softmax over the classes k ≠ y (0 at y) and
-    ∂d/∂z_y = −1. Shifting by z_y first keeps d exact to ulps of itself (not of |z|). One exp
-    over (N, K) forward, none backward.
+    ∂d/∂z_y = −1. d is exact to ulps of itself (not of |z|). One exp over (N, K) forward, none
+    backward.
     """
 
     @staticmethod
@@ -219,18 +223,19 @@ class _Margin(torch.autograd.Function):
 class _MarginSoftmax(torch.autograd.Function):
     """:class:`_Margin`'s outputs plus log_softmax(z) and softmax(z), from the same single exp.
 
-    log Σ_k exp(z_k − z_y) = softplus(d) = −log u_y, so log u_k = e_k + log u_y and
-    u_k = ee_k·exp(m + log u_y). The backward adds the vector-Jacobian products of the outputs
-    that were used: the margin's, g − u Σg for log u, u ⊙ (g − ⟨u, g⟩) for u.
+    For k ≠ y, u_k = (1 − u_y)·ee_k/s, so log u_k = (z_k − m) + (log(1 − u_y) − log s) and
+    u_k = ee_k·(1 − u_y)/s: no difference of large numbers. The backward adds the
+    vector-Jacobian products of the outputs that were used: the margin's, g − u Σg for log u,
+    u ⊙ (g − ⟨u, g⟩) for u.
     """
 
     @staticmethod
     def forward(ctx, z: torch.Tensor, y1: torch.Tensor):
         ctx.set_materialize_grads(False)
-        e, m, ee, s, lpy, l1mu, u, x = _margin_stats(z, y1, keep_e=True)
-        lp = e.add_(lpy)
+        em, log_s, ee, s, lpy, l1mu, u, x = _margin_stats(z, y1, keep_e=True)
+        lp = em.add_(l1mu - log_s)
         lp.scatter_(1, y1, lpy)
-        p = ee * torch.exp(m + lpy)
+        p = ee * (x / s)
         p.scatter_(1, y1, u)
         ctx.save_for_backward(ee, s, p, u, x, y1)
         return lpy.squeeze(1), l1mu.squeeze(1), u.squeeze(1), x.squeeze(1), lp, p
@@ -340,8 +345,7 @@ def _nce(c: _Ctx) -> torch.Tensor:
     return c.lpy / c.lp.sum(1)  # (−log u_y) / Σ_k (−log u_k)
 
 
-def _p_cap(dtype: torch.dtype) -> float:
-    return 1.0 - torch.finfo(dtype).eps / 2  # the largest float below 1
+_FAST_POW = frozenset({0.5, 1.0, 2.0, 3.0})  # exponents torch.pow special-cases (sqrt, ...)
 
 
 def _nfl(c: _Ctx, gamma: float) -> torch.Tensor:
@@ -349,10 +353,10 @@ def _nfl(c: _Ctx, gamma: float) -> torch.Tensor:
     if gamma == 0:
         den = -lp.sum(1)
     else:
-        # (1 − u_k)^γ = exp(γ log1p(−u_k)); u_k is capped at the largest float below 1 so that a
-        # class with u_k == 1 in floating point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ)
-        # keeps a finite gradient
-        w = torch.exp(gamma * torch.log1p(-c.p.clamp(max=_p_cap(lp.dtype))))
+        # (1 − u_k)^γ. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in floating
+        # point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
+        q = torch.rsub(c.p, 1.0).clamp_min(torch.finfo(lp.dtype).eps / 2)
+        w = q.pow(gamma) if gamma in _FAST_POW else torch.exp(gamma * torch.log(q))
         den = -(w * lp).sum(1)
     return _fl(c, gamma) / den
 

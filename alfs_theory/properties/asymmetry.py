@@ -374,7 +374,9 @@ def check_asymmetric_on_weights(
     best_u, best_r = risk_search(spec, wf, t, seed=seed)
     with np.errstate(all="ignore"):
         r_t = float(spec.risk(wf, np.eye(n)[t]))
-    if np.isfinite(r_t) and best_r < r_t - 1e-12 * max(1.0, abs(r_t)):
+    beats = (np.isfinite(r_t) and best_r < r_t - 1e-12 * max(1.0, abs(r_t))) or (
+        r_t == np.inf and np.isfinite(best_r))  # an infinite risk at e_t loses to any finite one
+    if beats:
         ok, rb, rr = _verified(spec, ws, [mpmath.mpf(float(x)) for x in best_u], _vertex(n, t))
         if ok:
             return done(Verdict.REFUTED, "a point with lower risk than e_t (search)",

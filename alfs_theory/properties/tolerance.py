@@ -17,6 +17,7 @@ import sympy as sp
 
 from ..errors import InputError
 from ..spec import LossSpec
+from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     _ratio_lower,
@@ -58,6 +59,19 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
         return CheckResult(name, verdict, summary, value=value,
                            seconds=time.perf_counter() - t0, **kw)
 
+    if spec.is_pointwise:
+        ell = spec.pointwise_expr(n)
+        try:
+            l0 = sp.limit(ell, U, 0, "+")
+        except (NotImplementedError, ValueError):
+            l0 = None
+        if l0 == sp.oo:
+            cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
+                               "has positive weight, so the risk at e_y is infinite while any "
+                               "interior point has a finite risk")
+            return res(Verdict.PROVED, "tolerant only at eta = 0",
+                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
+                       certificate=cert)
     if form is not None and form.shape in ("concave", "linear"):
         beta = vertex_beta(form)
         if beta.is_negative:

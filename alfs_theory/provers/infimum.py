@@ -42,6 +42,7 @@ from .intervals import (
     _mk,
     _outward,
     _round,
+    _Singular,
     _to_rational,
     _Undefined,
     iv_precision,
@@ -141,12 +142,13 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
     cons = _constraint_exprs(constraint)
     with iv_precision():
         F = IntervalFunction(expr, variables)
-        grads = None
+        grads = Fc = None
         if _is_smooth(expr):
             try:
                 grads = [IntervalFunction(sp.diff(expr, v), variables) for v in variables]
+                Fc = IntervalFunction(expr, variables, continuity=True)
             except IntervalError:
-                grads = None
+                grads = Fc = None
         Cs = [IntervalFunction(c, variables) for c in cons]
         root = tuple((_outward(_to_rational(lo), "f"), _outward(_to_rational(hi), "c"))
                      for _, lo, hi in spec)
@@ -185,7 +187,7 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
             if r is None:
                 return _INF, None  # nowhere real on the box: contributes nothing
             G = None
-            if grads is not None:
+            if grads is not None and _continuous(Fc, X):
                 G = [ev(g, X) for g in grads]
                 if all(g is not None for g in G):
                     mids = [_exact_mid(a, b) if a < b else a for a, b in box]
@@ -541,6 +543,15 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
 def _one_minus(x: mpmath.mpf, rnd: str) -> mpmath.mpf:
     """1 - x rounded to the interval precision, down ('f') or up ('c'), without exact sums."""
     return mpmath.fsub(_ONE, x, prec=iv.prec, rounding=rnd)
+
+
+def _continuous(fn, X) -> bool:
+    """The continuity-checking compile certifies ``fn`` continuous (and finite) on X."""
+    try:
+        r = fn.raw(X)
+    except (_Singular, _Undefined):
+        return False
+    return bool(mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r)))
 
 
 def _sum_le_one(s: mpmath.mpf, t: mpmath.mpf) -> bool:

@@ -73,6 +73,11 @@ class _Undefined(Exception):
     """Internal: a sub-expression is not real on the whole box."""
 
 
+class _Singular(Exception):
+    """Internal (continuity-checking compile only): the box meets a point where an operation
+    may be discontinuous (a pole, log at 0, a power of a base that may be 0 or negative)."""
+
+
 _MISS = object()
 
 
@@ -250,6 +255,8 @@ def _mono(fn, increasing: bool):
 
     def f(x):
         a, b = (_lo(x), _hi(x)) if increasing else (_hi(x), _lo(x))
+        if max(abs(a), abs(b)) > _EXP_CAP and mpmath.isfinite(a) and mpmath.isfinite(b):
+            return _full()  # huge arguments: no attempt at sinh(2^(2^30)); the line is sound
         prec = iv.prec
         with mpmath.workprec(prec + 40):
             va, vb = fn(a), fn(b)
@@ -261,6 +268,32 @@ def _mono(fn, increasing: bool):
         return _mk(_round(va, "f"), _round(vb, "c"))
 
     return f
+
+
+_EXP_CAP = mpmath.mpf(2) ** 20  # exp of larger arguments: bounded by exp(+-cap) and 0 / inf
+_TRIG_CAP = mpmath.mpf(2) ** 200
+
+
+def _exp(x):
+    """exp on an interval, without computing exp of astronomically large arguments."""
+    a, b = _lo(x), _hi(x)
+    if -_EXP_CAP <= a and b <= _EXP_CAP:
+        return iv.exp(x)
+    ca, cb = min(max(a, -_EXP_CAP), _EXP_CAP), max(min(b, _EXP_CAP), -_EXP_CAP)
+    r = iv.exp(_mk(ca, cb))
+    return _mk(_lo(r) if a >= -_EXP_CAP else _ZERO, _hi(r) if b <= _EXP_CAP else _INF)
+
+
+def _trig(fn):
+    """sin/cos/tan, answering [-1, 1] (the whole line for tan) for huge arguments."""
+    whole = fn is iv.tan
+
+    def g(x):
+        if max(abs(_lo(x)), abs(_hi(x))) > _TRIG_CAP:
+            return _full() if whole else _mk(-_ONE, _ONE)
+        return fn(x)
+
+    return g
 
 
 def _cosh(x):
@@ -330,8 +363,18 @@ _REL = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 
 class _Compiler:
-    def __init__(self, variables: Sequence[sp.Symbol]):
+    """sympy tree -> closure on a tuple of intervals.
+
+    With ``continuity=True`` the closure raises ``_Singular`` whenever the box meets a point
+    where some operation may fail to be continuous, so a normal return certifies that the
+    expression (smooth functions only) is continuous on the box: what the monotone and
+    mean-value forms need (atan(1/u) over [-1, 1] is bounded, has a negative derivative
+    enclosure, and jumps at 0).
+    """
+
+    def __init__(self, variables: Sequence[sp.Symbol], continuity: bool = False):
         self.index = {v: i for i, v in enumerate(variables)}
+        self.cont = continuity
 
     def compile(self, e: sp.Expr) -> Callable:
         if e.is_Symbol:
@@ -357,6 +400,7 @@ class _Compiler:
         return self._node(e)
 
     def _node(self, e: sp.Expr) -> Callable:
+        cont = self.cont
         if e.is_Add:
             fs = [self.compile(a) for a in e.args]
 
@@ -383,11 +427,22 @@ class _Compiler:
             if ex.is_number:
                 n = _integer_value(ex)
                 if n is not None:
+                    if self.cont and n < 0:
+
+                        def ipow_c(X):
+                            b = fb(X)
+                            if _lo(b) <= 0 <= _hi(b):
+                                raise _Singular("pole")
+                            return _ipow(b, n)
+
+                        return ipow_c
                     return lambda X: _ipow(fb(X), n)
                 if ex == sp.Rational(1, 2):
 
                     def sqrt(X):
                         b = fb(X)
+                        if cont and _lo(b) < 0:
+                            raise _Singular("sqrt of a possibly negative base")
                         if _hi(b) < 0:
                             raise _Undefined("sqrt of a negative interval")
                         return _full() if _lo(b) < 0 else iv.sqrt(b)
@@ -397,11 +452,22 @@ class _Compiler:
                     ce = _const(ex)
                 except _Undefined as exc:
                     raise IntervalDomainError(str(exc)) from None
+                if self.cont:
+
+                    def rpow_c(X):
+                        b = fb(X)
+                        if _lo(b) < 0 or (_lo(b) == 0 and _lo(ce) <= 0):
+                            raise _Singular("power of a base that may be 0 or negative")
+                        return _rpow_const(b, ce)
+
+                    return rpow_c
                 return lambda X: _rpow_const(fb(X), ce)
             fe = self.compile(ex)
 
             def vpow(X):
                 b = fb(X)
+                if cont and _lo(b) <= 0:
+                    raise _Singular("variable power of a base that may be 0 or negative")
                 if _lo(b) < 0:
                     return _full()  # real at most where the exponent is an integer
                 return _rpow_nonneg(b, fe(X))
@@ -409,13 +475,15 @@ class _Compiler:
             return vpow
         if isinstance(e, sp.exp):
             f = self.compile(e.args[0])
-            return lambda X: iv.exp(f(X))
+            return lambda X: _exp(f(X))
         if isinstance(e, sp.log):
             f = self.compile(e.args[0])
 
             def log(X):
                 x = f(X)
                 a, b = _lo(x), _hi(x)
+                if cont and a <= 0:
+                    raise _Singular("log of a possibly non-positive argument")
                 if b < 0:
                     raise _Undefined("log of a negative interval")
                 if a < 0:
@@ -429,7 +497,16 @@ class _Compiler:
             return log
         if isinstance(e, (sp.sin, sp.cos, sp.tan)):
             f = self.compile(e.args[0])
-            g = {sp.sin: iv.sin, sp.cos: iv.cos, sp.tan: iv.tan}[type(e)]
+            g = {sp.sin: _trig(iv.sin), sp.cos: _trig(iv.cos), sp.tan: _trig(iv.tan)}[type(e)]
+            if cont and isinstance(e, sp.tan):
+
+                def tan_c(X):
+                    r = g(f(X))
+                    if not (mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r))):
+                        raise _Singular("tan near a pole")
+                    return r
+
+                return tan_c
             return lambda X: g(f(X))
         mono = {sp.atan: mpmath.atan, sp.tanh: mpmath.tanh, sp.sinh: mpmath.sinh,
                 sp.asinh: mpmath.asinh, sp.erf: mpmath.erf}
@@ -665,7 +742,8 @@ class IntervalFunction:
     :class:`IntervalDomainError` when the expression is nowhere real on the box.
     """
 
-    def __init__(self, expr: sp.Expr, variables: Sequence[sp.Symbol]):
+    def __init__(self, expr: sp.Expr, variables: Sequence[sp.Symbol], *,
+                 continuity: bool = False):
         self.expr = sp.sympify(expr)
         self.variables = tuple(variables)
         extra = self.expr.free_symbols - set(self.variables)
@@ -675,11 +753,14 @@ class IntervalFunction:
                 f"variables {list(map(str, self.variables))}: substitute the parameters by "
                 "numbers first")
         with iv_precision():
-            self._f = _Compiler(self.variables).compile(self.expr)
+            self._f = _Compiler(self.variables, continuity).compile(self.expr)
 
     def raw(self, X: tuple):
         """Evaluate on a tuple of ``iv.mpf`` at the current precision; raises ``_Undefined``."""
-        r = self._f(X)
+        try:
+            r = self._f(X)
+        except (OverflowError, ZeroDivisionError):
+            return _full()  # an arithmetic limit of mpmath: say nothing rather than guess
         return _full() if _isnan(r) else r
 
     def __call__(self, *boxes):
@@ -729,15 +810,20 @@ class _Encloser:
         self.expr = expr
         self.var = var
         self.f = IntervalFunction(expr, [var])
-        self.df = self.d2f = None
+        self.df = self.d2f = self.fc = self.dfc = None
         if order >= 1 and _is_smooth(expr):
             try:
                 d1 = sp.diff(expr, var)
                 self.df = IntervalFunction(d1, [var])
+                # continuity-checking twins: the derivative forms are used only on boxes where
+                # these certify that f (and f' for the Taylor forms) is continuous
+                self.fc = IntervalFunction(expr, [var], continuity=True)
                 if order >= 2:
                     self.d2f = IntervalFunction(sp.diff(d1, var), [var])
+                    self.dfc = IntervalFunction(d1, [var], continuity=True)
             except IntervalError:
-                pass
+                self.df = self.d2f = self.fc = self.dfc = None
+        self._cont: dict = {}
         self._pts: dict = {}
         self._dpts: dict = {}
         self.zeros: list = []  # enclosures C of exact rationals c with f(c) = f'(c) = 0
@@ -777,11 +863,28 @@ class _Encloser:
         """The natural enclosure over [a, b] (None when nowhere real there)."""
         return self._eval(self.f, (_mk(a, b),))
 
+    def continuous(self, fn, X) -> bool:
+        """Whether the continuity-checking compile ``fn`` certifies continuity on X."""
+        if fn is None:
+            return False
+        key = (id(fn), _lo(X), _hi(X))
+        ok = self._cont.get(key)
+        if ok is None:
+            try:
+                r = fn.raw((X,))
+                ok = bool(mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r)))
+            except (_Singular, _Undefined):
+                ok = False
+            self._cont[key] = ok
+        return ok
+
     def refine1(self, a, b, r):
         """``r`` intersected with the monotone form or the mean-value form."""
         if self.df is None or a == b:
             return r
         X = _mk(a, b)
+        if not self.continuous(self.fc, X):
+            return r
         D = self._eval(self.df, (X,))
         if D is None or _isnan(D):
             return r
@@ -789,8 +892,9 @@ class _Encloser:
         if da >= 0 or db <= 0:
             pa, pb = self.point(a), self.point(b)
             if pa is not None and pb is not None:
-                mono = _mk(_lo(pa), _hi(pb)) if da >= 0 else _mk(_lo(pb), _hi(pa))
-                return _intersect(r, mono)
+                lo_, hi_ = (_lo(pa), _hi(pb)) if da >= 0 else (_lo(pb), _hi(pa))
+                if lo_ <= hi_:
+                    return _intersect(r, _mk(lo_, hi_))
         m = _exact_mid(a, b)
         pm = self.point(m) if m is not None else None
         if pm is not None:
@@ -804,6 +908,8 @@ class _Encloser:
         if self.d2f is None or a == b:
             return r
         X = _mk(a, b)
+        if not (self.continuous(self.fc, X) and self.continuous(self.dfc, X)):
+            return r
         D2 = self._eval(self.d2f, (X,))
         if D2 is None or _isnan(D2):
             return r
@@ -820,6 +926,8 @@ class _Encloser:
             if _lo(C) > b + w or _hi(C) < a - w:
                 continue
             H = _hull(X, C)
+            if not (self.continuous(self.fc, H) and self.continuous(self.dfc, H)):
+                continue
             D2h = self._eval(self.d2f, (H,))
             if D2h is None or _isnan(D2h):
                 continue

@@ -1,0 +1,140 @@
+"""The figures of alfs-theory: one script per figure, one style file, one build entry point.
+
+Each ``fig_*.py`` module exposes ``NAME``, ``TITLE``, ``make_data(*, runs=None, quick=False)``
+(the numbers behind the figure, computed by :mod:`alfs_theory.plotting`'s ``data_*``
+functions; no matplotlib) and ``draw(data, out_dir, formats)`` (the picture, written
+atomically, returning the file paths). Figures that need training runs raise
+:class:`FigureSkipped` from ``make_data`` with the command that makes the runs.
+
+Build them all with ``alfs figures`` or :func:`figures.build.build`; one with
+``python -m figures.fig_ratio``.
+
+Output is deterministic: matplotlib's defaults plus ``style.mplstyle`` (``svg.hashsalt``
+fixed), no dates in the file metadata, seeded numerics, stable ordering.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_RUNS",
+    "FIGURES",
+    "FORMATS",
+    "STYLE",
+    "SWEEP_COMMAND",
+    "FigureSkipped",
+    "new_figure",
+    "no_runs_message",
+    "save_figure",
+    "script_main",
+    "style_context",
+]
+
+#: Every figure, in build order.
+FIGURES: tuple[str, ...] = (
+    "fig_loss_curves",
+    "fig_ratio",
+    "fig_phase",
+    "fig_population",
+    "fig_training",
+    "fig_accuracy_vs_noise",
+    "fig_ratio_vs_accuracy",
+)
+
+STYLE = Path(__file__).with_name("style.mplstyle")
+FORMATS = ("png", "pdf", "svg")
+DEFAULT_RUNS = "runs"
+
+#: The sweep that makes the training figures (CPU, a few minutes on the embedded digits).
+SWEEP_COMMAND = ("alfs sweep --losses ce,agce,ael --noise symmetric "
+                 "--rates 0.0,0.2,0.4,0.6,0.8 --seeds 0 --dataset digits --epochs 30 "
+                 "--out runs/sweep")
+
+# no dates: identical inputs give identical bytes
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None},
+             "pdf": {"CreationDate": None, "ModDate": None}}
+
+
+class FigureSkipped(Exception):
+    """A figure that cannot be made now (e.g. no run records); the message says how to."""
+
+
+def no_runs_message(what: str, runs: str | os.PathLike | None) -> str:
+    where = runs if runs is not None else DEFAULT_RUNS
+    return (f"no {what} under {where!s}; make them with: {SWEEP_COMMAND} "
+            "then: alfs figures --runs runs/sweep")
+
+
+@contextmanager
+def style_context():
+    """matplotlib's defaults plus ``style.mplstyle``, restored afterwards."""
+    import matplotlib.style
+
+    with matplotlib.style.context(["default", str(STYLE)]):
+        yield
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
+               squeeze: bool = False, **kw):
+    """(figure, axes) on an Agg canvas, without pyplot (no global figure state).
+    Call inside :func:`style_context`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
+    return fig, axes
+
+
+def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    from alfs_theory.errors import InputError
+
+    if isinstance(formats, str):
+        formats = [f for f in formats.split(",")]
+    out = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in formats if f.strip()))
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise InputError(f"unknown figure format(s) {bad or list(formats)}; use one or more "
+                         f"of {', '.join(FORMATS)} (e.g. --format png,pdf)")
+    return out
+
+
+def save_figure(fig, out_dir: str | os.PathLike, name: str,
+                formats: Sequence[str] = ("png",)) -> list[str]:
+    """Write ``out_dir/name.<fmt>`` for each format, atomically (a temporary name in the
+    same folder, then ``os.replace``), with date-free metadata. Returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in check_formats(formats):
+        path = out / f"{name}.{fmt}"
+        tmp = out / f".{name}.{os.getpid()}.tmp.{fmt}"
+        try:
+            fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        paths.append(str(path))
+    return paths
+
+
+def script_main(name: str, argv: Sequence[str] | None = None) -> int:
+    """``python -m figures.<name> [--out DIR] [--format png,pdf] [--runs DIR] [--quick]``."""
+    import argparse
+
+    from .build import build
+
+    p = argparse.ArgumentParser(prog=f"python -m figures.{name}")
+    p.add_argument("--out", default="figures/out")
+    p.add_argument("--format", default="png")
+    p.add_argument("--runs")
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args(argv)
+    build(only=[name], out_dir=a.out, formats=a.format, runs=a.runs, quick=a.quick)
+    return 0
