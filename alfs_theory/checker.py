@@ -144,7 +144,7 @@ def check_loss(
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
     t0 = time.perf_counter()
-    b = spec if spec.is_bound else spec.bind()
+    b = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
     want = set(checks) if checks else None
 
     def on(name):
@@ -167,7 +167,7 @@ def check_loss(
         # completely asymmetric <=> asymmetric on a near-uniform weight vector for concave
         # separable risks; here we ask the paper's question on a hard case: the weights of
         # symmetric noise just below clean-labels-dominance
-        eta = 0.95 * (n_classes - 1) / n_classes
+        eta = round(0.95 * (n_classes - 1) / n_classes, 6)
         r = _safe("asymmetric", lambda: check_asymmetric_on_weights(
             b, symmetric_weights(n_classes, eta), ratio=ratio))
         rep.results.append(_rename(r, f"asymmetric(sym eta={eta:.3g})"))

@@ -281,6 +281,28 @@ def _register_report(sub) -> None:
 _EXTENSIONS.append(_register_report)
 
 
+def reference_markdown() -> str:
+    """The CLI reference (docs/cli.md), generated from the parser so the two never drift."""
+    import os
+
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps help by terminal width: fix it
+    parser = build_parser()
+    lines = ["# CLI reference", "",
+             "Generated from the argument parser (`alfs_theory.cli.reference_markdown`); a test",
+             "keeps this file in step with the code.", "",
+             "Exit codes: 0 as asked, 1 when an asked verdict is refuted (or a run fails),",
+             "2 on bad usage.", ""]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sp in sub.choices.items():
+        lines += [f"## alfs {name}", "", "```text", sp.format_help().rstrip(), "```", ""]
+    if old is None:
+        os.environ.pop("COLUMNS", None)
+    else:
+        os.environ["COLUMNS"] = old
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

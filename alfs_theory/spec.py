@@ -293,6 +293,11 @@ class LossSpec:
             e = e.subs(K, n_classes)
         return e
 
+    def at_classes(self, n_classes: int) -> "LossSpec":
+        """The same loss with K fixed to ``n_classes`` (for checks at a given K)."""
+        return replace(self, expr=self.expr.subs(K, n_classes),
+                       sums=tuple((s, g.subs(K, n_classes)) for s, g in self.sums), _cache={})
+
     def summands(self) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
         return tuple((s, self.subs_values(g)) for s, g in self.sums)
 

@@ -429,7 +429,7 @@ def _normalised_sequence(spec: LossSpec, ws: list, t: int):
         lim = sp.limit(seq, eps, 0, "+")
     except Exception:  # noqa: BLE001 - sympy may fail on exotic N
         return None
-    if sp.simplify(lim - ws[m]) != 0:
+    if not lim.is_number or abs(float(lim - ws[m])) > 1e-12 * max(1.0, abs(float(ws[m]))):
         return None
     with mpmath.workdps(50):
         e_num = mpmath.mpf("1e-300")
