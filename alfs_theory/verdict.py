@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult"]
+
 
 class Verdict(str, enum.Enum):
     PROVED = "PROVED"

@@ -58,3 +58,10 @@ def test_documented_command_runs(where, cmd, capsys):
     out = capsys.readouterr()
     assert rc in (0, 1), f"{where}: `{cmd}` exited {rc}: {out.err[-500:]}"
     assert out.out.strip(), f"{where}: `{cmd}` printed nothing"
+
+
+def test_api_reference_is_current():
+    from alfs_theory.apidoc import reference_markdown as api
+
+    text = (ROOT / "docs" / "api.md").read_text()
+    assert text == api(), "docs/api.md is stale; regenerate: python -m alfs_theory.apidoc > docs/api.md"

@@ -298,9 +298,20 @@ def check_asymmetric_on_weights(
     name = "asymmetric-on-weights"
     wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in ws) + ")"
 
+    # the ratio test of T4, reported beside the decision (sufficient only; exact for convex l)
+    ratio_note = ""
+    value = {"weights": [float(x) for x in ws], "t": t}
+    if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
+        r_lo = _ratio_lower(ratio)
+        wn = max(x for i, x in enumerate(ws) if i != t)
+        if r_lo is not None:
+            lhs = float(ws[t] / wn) * r_lo if wn else float("inf")
+            value["ratio_test"] = {"lhs": lhs, "passes": lhs >= 1}
+            ratio_note = f" [ratio test (w_t/w_n) r = {lhs:.4g}: {'passes' if lhs >= 1 else 'fails'}]"
+
     def done(verdict, summary, **kw):
-        return CheckResult(name, verdict, f"w = {wtxt}: {summary}", seconds=time.perf_counter() - t0,
-                           value={"weights": [float(x) for x in ws], "t": t}, **kw)
+        return CheckResult(name, verdict, f"w = {wtxt}: {summary}{ratio_note}",
+                           seconds=time.perf_counter() - t0, value=value, **kw)
 
     form = separable_form(spec, n)
     if form is not None and form.shape in ("concave", "linear"):
