@@ -410,11 +410,9 @@ def _ratio_lower(ratio: CheckResult) -> float | None:
         return None
 
 
-def _normalised_sequence(spec: LossSpec, ws: list, t: int):
-    """For L = N(u_y) / Σ_k N(u_k) with N ≥ 0 (NCE, NFL, ...) and K ≥ 3: the risk is a weighted
-    mean of the w_k, bounded below by min w; a sequence driving one u_m → 0 (m of least weight)
-    with the wrong argmax attains that bound in the limit."""
-    n = len(ws)
+def normalised_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
+    """N(u) when L = N(u_y) / Σ_k N(u_k) with N ≥ 0 proved and K = n ≥ 3 (NCE, NFL, ...);
+    such a loss sums to 1 over the labels and is bounded below by 0."""
     if n < 3 or len(spec.sums) != 1:
         return None
     (S, g), = spec.summands()
@@ -423,7 +421,16 @@ def _normalised_sequence(spec: LossSpec, ws: list, t: int):
     if sp.simplify(expr - N / S) != 0:
         return None
     nonneg = sign_on_unit(N, spec, sign="positive", strict=False, check="nonneg", what="N >= 0")
-    if nonneg.verdict is not Verdict.PROVED:
+    return N if nonneg.verdict is Verdict.PROVED else None
+
+
+def _normalised_sequence(spec: LossSpec, ws: list, t: int):
+    """For L = N(u_y) / Σ_k N(u_k) with N ≥ 0 (NCE, NFL, ...) and K ≥ 3: the risk is a weighted
+    mean of the w_k, bounded below by min w; a sequence driving one u_m → 0 (m of least weight)
+    with the wrong argmax attains that bound in the limit."""
+    n = len(ws)
+    N = normalised_numerator(spec, n)
+    if N is None:
         return None
     m = min((i for i in range(n) if i != t), key=lambda i: ws[i])
     j = next(i for i in range(n) if i not in (t, m))

@@ -29,10 +29,10 @@ import numpy as np
 import sympy as sp
 
 from ..spec import LossSpec
-from ..symbols import K, U, V
+from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
-from .asymmetry import separable_form, vertex_beta
-from .shape import check_decreasing, check_shape, sign_on_unit
+from .asymmetry import normalised_numerator, separable_form, vertex_beta
+from .shape import check_decreasing, check_shape
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
 
@@ -78,15 +78,8 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
 
 
 def _normalised_witness(spec: LossSpec, n: int) -> Counterexample | None:
-    if n < 3 or len(spec.sums) != 1:
-        return None
-    (S, g), = spec.summands()
-    expr = spec.subs_values(spec.expr).subs(K, n)
-    N = g.subs(V, U)
-    if sp.simplify(expr - N / S) != 0:
-        return None
-    if sign_on_unit(N, spec, sign="positive", strict=False, check="nonneg",
-                    what="N >= 0").verdict is not Verdict.PROVED:
+    N = normalised_numerator(spec, n)
+    if N is None:
         return None
     eps = sp.Symbol("epsilon", positive=True)
     rest = [sp.Rational(1, 5) / (n - 2)] * (n - 2)
