@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..spec import LossSpec, to_exact
 from ..symbols import K, U, V
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
-from .shape import sign_on_unit
+from .shape import classify_curvature, end_value, sign_on_unit
 
 __all__ = [
     "SeparableForm",
@@ -77,13 +77,6 @@ class SeparableForm:
     evidence: str
 
 
-def _lim(e: sp.Expr, x0: int) -> sp.Expr:
-    v = e.subs(U, x0)
-    if v.has(sp.nan, sp.zoo) or not (v.is_finite or v.is_infinite):
-        v = sp.limit(e, U, x0, "+" if x0 == 0 else "-")
-    return v
-
-
 def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
     """The separable decomposition of a bound spec at K = n_classes, or None."""
     key = ("separable", n_classes)
@@ -109,32 +102,13 @@ def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
     strict = True
     notes = []
     for name, f in (("A", A), ("B", B)):
-        d2 = sp.simplify(sp.diff(f, U, 2))
-        if d2 == 0:
-            shapes.append("linear")
-            strict = strict and False
-            notes.append(f"{name}'' = 0")
-            continue
-        cv = sign_on_unit(d2, spec, sign="positive", strict=False, check="separable",
-                          what=f"{name}'' >= 0")
-        if cv.verdict is Verdict.PROVED:
-            st = sign_on_unit(d2, spec, sign="positive", strict=True, check="separable",
-                              what=f"{name}'' > 0").verdict is Verdict.PROVED
-            shapes.append("convex")
-            strict = strict and st
-            notes.append(f"{name} convex ({cv.certificate.method})")
-            continue
-        cc = sign_on_unit(d2, spec, sign="negative", strict=False, check="separable",
-                          what=f"{name}'' <= 0")
-        if cc.verdict is Verdict.PROVED:
-            st = sign_on_unit(d2, spec, sign="negative", strict=True, check="separable",
-                              what=f"{name}'' < 0").verdict is Verdict.PROVED
-            shapes.append("concave")
-            strict = strict and st
-            notes.append(f"{name} concave ({cc.certificate.method})")
-            continue
-        shapes.append("unknown")
-        notes.append(f"{name}: curvature not proved")
+        c = classify_curvature(sp.simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",
+                               check="separable")
+        shapes.append(c.kind)
+        strict = strict and c.strict
+        notes.append({"linear": f"{name}'' = 0",
+                      "unknown": f"{name}: curvature not proved"}.get(
+            c.kind, f"{name} {c.kind} ({c.certificate.method if c.certificate else ''})"))
     kinds = set(shapes) - {"linear"}
     if B == 0:
         kinds = set(shapes[:1]) - {"linear"}
@@ -164,11 +138,11 @@ def _mul(w: sp.Expr, x: sp.Expr) -> sp.Expr:
 
 def _phi_prime_ends(form: SeparableForm):
     dA, dB = sp.diff(form.A, U), sp.diff(form.B, U)
-    return _lim(dA, 0), _lim(dA, 1), _lim(dB, 0), _lim(dB, 1)
+    return end_value(dA, 0), end_value(dA, 1), end_value(dB, 0), end_value(dB, 1)
 
 
 def _ends(form: SeparableForm):
-    return _lim(form.A, 0), _lim(form.A, 1), _lim(form.B, 0), _lim(form.B, 1)
+    return end_value(form.A, 0), end_value(form.A, 1), end_value(form.B, 0), end_value(form.B, 1)
 
 
 def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:

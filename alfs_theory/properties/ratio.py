@@ -22,22 +22,9 @@ from ..errors import SpecError
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
-from .shape import check_decreasing, check_shape, derivatives
+from .shape import check_decreasing, check_shape, derivatives, end_value
 
 __all__ = ["asymmetry_ratio", "ratio_closed_form"]
-
-
-def _lim(e: sp.Expr, x0: int) -> sp.Expr:
-    try:
-        v = e.subs(U, x0)
-        if v.is_finite and v.free_symbols <= e.free_symbols and not v.has(sp.nan, sp.zoo):
-            return sp.simplify(v)
-    except (TypeError, ValueError):
-        pass
-    try:
-        return sp.limit(e, U, x0, "+" if x0 == 0 else "-")
-    except NotImplementedError:  # the limit depends on a parameter sympy cannot sign
-        return None
 
 
 def _safe_ratio(num: sp.Expr, den: sp.Expr) -> sp.Expr:
@@ -51,7 +38,7 @@ def ratio_closed_form(spec: LossSpec) -> tuple[sp.Expr | None, str, CheckResult]
     """(closed form or None, how it was derived, the shape result)."""
     shape = check_shape(spec)
     _, d1, _ = derivatives(spec)
-    g0, g1 = _lim(d1, 0), _lim(d1, 1)
+    g0, g1 = end_value(d1, 0), end_value(d1, 1)
     if g0 is None or g1 is None:
         return None, ("the end-point slopes l'(0), l'(1) depend on the parameters in a way "
                       "sympy cannot resolve; bind the parameters"), shape.result

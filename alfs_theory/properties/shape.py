@@ -173,9 +173,11 @@ def _retitle(res: CheckResult, check: str, summary: str, t0: float) -> CheckResu
 
 def check_decreasing(spec: LossSpec) -> CheckResult:
     """ℓ′(u) ≤ 0 on [0, 1] (non-increasing in the labelled probability)."""
-    _, d1, _ = derivatives(spec)
-    return sign_on_unit(d1, spec, sign="negative", strict=False, check="decreasing",
-                        what="l'(u) <= 0")
+    if "decreasing" not in spec._cache:  # cached: the ratio and calibration ask again
+        _, d1, _ = derivatives(spec)
+        spec._cache["decreasing"] = sign_on_unit(d1, spec, sign="negative", strict=False,
+                                                 check="decreasing", what="l'(u) <= 0")
+    return spec._cache["decreasing"]
 
 
 @dataclass(frozen=True)
@@ -188,51 +190,98 @@ class Shape:
     case_factor: sp.Expr | None = None  # for families: the parameter factor deciding the sign
 
 
+def end_value(e: sp.Expr, x0: int) -> sp.Expr | None:
+    """e at u = x0 ∈ {0, 1}, as a one-sided limit where the plain value is undefined or
+    infinite; None when the limit depends on a parameter sympy cannot sign."""
+    try:
+        v = e.subs(U, x0)
+        if v.is_finite and v.free_symbols <= e.free_symbols and not v.has(sp.nan, sp.zoo):
+            return sp.simplify(v)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return sp.limit(e, U, x0, "+" if x0 == 0 else "-")
+    except NotImplementedError:
+        return None
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The sign of a second derivative on [0, 1]: 'linear', 'convex', 'concave' or 'unknown'
+    (with the non-strict convexity and concavity attempts kept as evidence)."""
+
+    kind: str
+    strict: bool
+    convex: CheckResult | None = None
+    concave: CheckResult | None = None
+
+    @property
+    def certificate(self):
+        proof = {"convex": self.convex, "concave": self.concave}.get(self.kind)
+        return proof.certificate if proof is not None else None
+
+
+def classify_curvature(d2: sp.Expr, spec: LossSpec, *, name: str, check: str) -> Curvature:
+    """Decide ``d2`` ≡ 0, ≥ 0 or ≤ 0 on [0, 1] (and whether strictly), by the prover ladder."""
+    if d2 == 0:
+        return Curvature("linear", False)
+    cvx = sign_on_unit(d2, spec, sign="positive", strict=False, check=check,
+                       what=f"{name} >= 0")
+    if cvx.verdict is Verdict.PROVED:
+        strict = sign_on_unit(d2, spec, sign="positive", strict=True, check=check,
+                              what=f"{name} > 0").verdict is Verdict.PROVED
+        return Curvature("convex", strict, cvx)
+    ccv = sign_on_unit(d2, spec, sign="negative", strict=False, check=check,
+                       what=f"{name} <= 0")
+    if ccv.verdict is Verdict.PROVED:
+        strict = sign_on_unit(d2, spec, sign="negative", strict=True, check=check,
+                              what=f"{name} < 0").verdict is Verdict.PROVED
+        return Curvature("concave", strict, cvx, ccv)
+    return Curvature("unknown", False, cvx, ccv)
+
+
 def check_shape(spec: LossSpec) -> Shape:
+    """Curvature of ℓ on [0, 1] (cached on the spec: several checks ask for it)."""
+    if "shape" in spec._cache:
+        return spec._cache["shape"]
     t0 = time.perf_counter()
     _, _, d2 = derivatives(spec)
     d2s = sp.simplify(d2)
-    if d2s == 0:
+    c = classify_curvature(d2s, spec, name="l''", check="shape")
+    if c.kind == "linear":
         cert = Certificate("sympy", "l''(u) simplifies to 0: l is affine")
         r = CheckResult("shape", Verdict.PROVED, "linear (affine) on [0, 1]", certificate=cert,
                         value="linear", seconds=time.perf_counter() - t0)
-        return Shape("linear", False, r)
-    cvx = sign_on_unit(d2s, spec, sign="positive", strict=False, check="shape", what="l'' >= 0")
-    if cvx.verdict is Verdict.PROVED:
-        strict = sign_on_unit(d2s, spec, sign="positive", strict=True, check="shape",
-                              what="l'' > 0").verdict is Verdict.PROVED
-        r = CheckResult("shape", Verdict.PROVED, f"{'strictly ' if strict else ''}convex on [0, 1]",
-                        certificate=cvx.certificate, value="convex",
-                        seconds=time.perf_counter() - t0)
-        return Shape("convex", strict, r)
-    ccv = sign_on_unit(d2s, spec, sign="negative", strict=False, check="shape", what="l'' <= 0")
-    if ccv.verdict is Verdict.PROVED:
-        strict = sign_on_unit(d2s, spec, sign="negative", strict=True, check="shape",
-                              what="l'' < 0").verdict is Verdict.PROVED
+        out = Shape("linear", False, r)
+    elif c.kind in ("convex", "concave"):
         r = CheckResult("shape", Verdict.PROVED,
-                        f"{'strictly ' if strict else ''}concave on [0, 1]",
-                        certificate=ccv.certificate, value="concave",
+                        f"{'strictly ' if c.strict else ''}{c.kind} on [0, 1]",
+                        certificate=c.certificate, value=c.kind,
                         seconds=time.perf_counter() - t0)
-        return Shape("concave", strict, r)
-    if cvx.verdict is Verdict.REFUTED and ccv.verdict is Verdict.REFUTED and not _free_params(
-        spec, d2s
-    ):
+        out = Shape(c.kind, c.strict, r)
+    elif (c.convex.verdict is Verdict.REFUTED and c.concave.verdict is Verdict.REFUTED
+          and not _free_params(spec, d2s)):
         cert = Certificate(
             "two-points",
-            f"l'' changes sign: {cvx.counterexample.detail}; {ccv.counterexample.detail}",
-            {"convexity_fails": cvx.counterexample.point,
-             "concavity_fails": ccv.counterexample.point},
+            f"l'' changes sign: {c.convex.counterexample.detail}; "
+            f"{c.concave.counterexample.detail}",
+            {"convexity_fails": c.convex.counterexample.point,
+             "concavity_fails": c.concave.counterexample.point},
         )
         r = CheckResult("shape", Verdict.PROVED, "neither convex nor concave on [0, 1]",
                         certificate=cert, value="neither", seconds=time.perf_counter() - t0)
-        return Shape("neither", False, r)
-    factor = _parameter_case_factor(spec, d2s)
-    detail = "curvature undecided"
-    if factor is not None:
-        detail = f"the sign of l'' follows the sign of {sp.sstr(factor)} (parameter-dependent)"
-    r = CheckResult("shape", Verdict.UNDECIDED, detail, estimate=detail, value="unknown",
-                    seconds=time.perf_counter() - t0)
-    return Shape("unknown", False, r, case_factor=factor)
+        out = Shape("neither", False, r)
+    else:
+        factor = _parameter_case_factor(spec, d2s)
+        detail = "curvature undecided"
+        if factor is not None:
+            detail = (f"the sign of l'' follows the sign of {sp.sstr(factor)} "
+                      "(parameter-dependent)")
+        r = CheckResult("shape", Verdict.UNDECIDED, detail, estimate=detail, value="unknown",
+                        seconds=time.perf_counter() - t0)
+        out = Shape("unknown", False, r, case_factor=factor)
+    spec._cache["shape"] = out
+    return out
 
 
 def _parameter_case_factor(spec: LossSpec, d2: sp.Expr) -> sp.Expr | None:
@@ -246,28 +295,25 @@ def _parameter_case_factor(spec: LossSpec, d2: sp.Expr) -> sp.Expr | None:
     coeff, factors = sp.factor(d2).as_coeff_mul()
     if coeff == 0:
         return None
+    conds = _domain_conditions(spec)
+
+    def fixed_sign(f) -> int | None:
+        for sgn, name in ((1, "positive"), (-1, "negative")):
+            if prove_sign_symbolic(f, U, 0, 1, sign=name, strict=True,
+                                   assumptions=conds).verdict is Verdict.PROVED:
+                return sgn
+        return None
+
     sign = 1 if coeff > 0 else -1
     open_factor = None
-    conds = _domain_conditions(spec)
     for f in factors:
-        if U not in f.free_symbols and open_factor is None:
-            pos = prove_sign_symbolic(f, U, 0, 1, sign="positive", strict=True, assumptions=conds)
-            if pos.verdict is Verdict.PROVED:
-                continue
-            neg = prove_sign_symbolic(f, U, 0, 1, sign="negative", strict=True, assumptions=conds)
-            if neg.verdict is Verdict.PROVED:
-                sign = -sign
-                continue
+        sgn = fixed_sign(f)
+        if sgn is not None:
+            sign *= sgn
+        elif U not in f.free_symbols and open_factor is None:
             open_factor = f
-            continue
-        pos = prove_sign_symbolic(f, U, 0, 1, sign="positive", strict=True, assumptions=conds)
-        if pos.verdict is Verdict.PROVED:
-            continue
-        neg = prove_sign_symbolic(f, U, 0, 1, sign="negative", strict=True, assumptions=conds)
-        if neg.verdict is Verdict.PROVED:
-            sign = -sign
-            continue
-        return None
+        else:
+            return None
     if open_factor is None:
         return None
     return sp.expand(sign * open_factor)
