@@ -17,25 +17,17 @@ import html
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from .errors import AlfsError
+from .fileio import atomic_write
 
 __all__ = ["run_report", "register_cli"]
 
 SWEEP_LOSSES = [("ce", {}), ("agce", {"a": 1.0, "q": 2.0}), ("ael", {"a": 3.0}),
                 ("gce", {"q": 0.7})]
 SWEEP_RATES = (0.0, 0.4, 0.8)
-
-
-def _atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(tmp, path)
 
 
 def _say(msg: str) -> None:
@@ -186,9 +178,9 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
             f"{_html_table(tve_rows, list(tve_rows[0]) if tve_rows else ['none'])}"
             f"<h2>Figures</h2>{''.join(imgs_html)}"
             f"<p><em>Built in {summary['seconds']} s.</em></p></body></html>")
-    _atomic(out / "report.md", md_text)
-    _atomic(out / "report.html", page)
-    _atomic(out / "report.json", json.dumps(summary, indent=2, default=str))
+    atomic_write(out / "report.md", md_text)
+    atomic_write(out / "report.html", page)
+    atomic_write(out / "report.json", json.dumps(summary, indent=2, default=str))
     _say(f"wrote {out}/report.html, report.md, report.json in {summary['seconds']} s")
     return summary
 

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AlfsError, DataError, InputError
+from .fileio import atomic_write
 
 __all__ = [
     "COMMON_DEFAULTS",
@@ -197,12 +198,7 @@ def _jsonable(x: Any) -> Any:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:

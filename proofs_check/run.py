@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from alfs_theory.fileio import atomic_write
 
 from .ledger import LEDGER, Outcome
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 CLAIMS_FILE = Path(__file__).resolve().parent / "paper_claims.json"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def _paper_statements() -> dict:
@@ -65,8 +57,8 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
               "seconds": round(time.perf_counter() - t_all, 2), "claims": rows,
               "paper_statements": list(paper.values())}
     out_dir = Path(out_dir)
-    _atomic_write(out_dir / "report.json", json.dumps(report, indent=2, default=str))
-    _atomic_write(out_dir / "report.md", to_markdown(report))
+    atomic_write(out_dir / "report.json", json.dumps(report, indent=2, default=str))
+    atomic_write(out_dir / "report.md", to_markdown(report))
     return report
 
 
