@@ -298,6 +298,32 @@ class LossSpec:
         return replace(self, expr=self.expr.subs(K, n_classes),
                        sums=tuple((s, g.subs(K, n_classes)) for s, g in self.sums), _cache={})
 
+    def parts(self) -> tuple[tuple[sp.Expr, "LossSpec"], ...]:
+        """The terms of a weighted sum Σ_i w_i L_i built by :func:`combine`: pairs (w_i, L_i),
+        w_i an exact number when bound (else its symbol), L_i carrying the bound values of its
+        own parameters. Empty for a loss that is not such a sum."""
+        if "parts" in self._cache:
+            return self._cache["parts"]
+        out: list[tuple[sp.Expr, LossSpec]] = []
+        wsyms = [self.param(w).symbol for w, _ in self.components]
+        exact = self.exact_values()
+        for (wname, cname), ws in zip(self.components, wsyms):
+            e = sp.diff(self.expr, ws)
+            if e.free_symbols & set(wsyms):  # not linear in the weights: not a plain sum
+                out = []
+                break
+            sums = tuple((s, g) for s, g in self.sums if s in e.free_symbols)
+            used = e.free_symbols.union(*[g.free_symbols for _, g in sums])
+            params = tuple(p for p in self.params if p.symbol in used)
+            values = tuple((n, v) for n, v in self.values if n in {p.name for p in params})
+            part = LossSpec(name=cname, expr=e, params=params, sums=sums, values=values)
+            out.append((exact.get(ws, ws), part))
+        if out and sp.expand(self.expr - sum(w * p.expr for w, p in zip(wsyms, (q for _, q in
+                                                                               out)))) != 0:
+            out = []
+        self._cache["parts"] = tuple(out)
+        return self._cache["parts"]
+
     def summands(self) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
         return tuple((s, self.subs_values(g)) for s, g in self.sums)
 

@@ -336,8 +336,19 @@ def _nce_asym() -> Outcome:
 
 
 def _nce_k2() -> Outcome:
-    d = check_asymmetric_on_weights(_b("nce"), [sp.Rational(7, 10), sp.Rational(3, 10)])
-    return Outcome(d.verdict.value, f"{d.summary} | {d.evidence}")
+    """K = 2: normalised losses and their APL sums with a symmetric passive part are
+    completely asymmetric (exact two-class rule), while adding a convex AEL breaks it."""
+    w = [sp.Rational(7, 10), sp.Rational(3, 10)]
+    lines, ok = [], True
+    for name in ("nce", "nfl", "ngce", "nce+mae", "nce+rce", "nfl+rce"):
+        d = check_asymmetric_on_weights(_b(name), w)
+        ok &= d.verdict is Verdict.PROVED
+        lines.append(f"{name}: {d.verdict.value} ({d.certificate.method if d.certificate else '-'})")
+    w_hi = [sp.Rational(21, 40), sp.Rational(19, 40)]  # symmetric noise eta = 0.475
+    d = check_asymmetric_on_weights(_b("nce+ael"), w_hi)
+    ok &= d.verdict is Verdict.REFUTED
+    lines.append(f"nce+ael w=(0.525, 0.475): {d.verdict.value} ({d.summary[:80]})")
+    return Outcome(P if ok else UD, "; ".join(lines))
 
 
 def _t3() -> Outcome:
@@ -513,10 +524,11 @@ LEDGER: list[Claim] = [
     Claim("D2-NCE-K3", "NCE is asymmetric on w = (0.6, 0.25, 0.15) (refuted: infimum not "
           "attained at e_t)", "theory.md (derived)", "lower bound + minimising sequence", R,
           _nce_asym),
-    Claim("D2-NCE-K2", "NCE is asymmetric on w = (0.7, 0.3) at K = 2", "theory.md",
-          "definition", UD, _nce_k2,
-          note="theory.md says it holds; the checker has no exact rule for non-separable K=2 "
-               "risks undefined at e_t yet, and says so"),
+    Claim("D2-NCE-K2", "at K = 2, NCE, NFL, NGCE and the sums NCE+MAE, NCE+RCE, NFL+RCE are "
+          "asymmetric on w = (0.7, 0.3); NCE+AEL (official a = 2.5, beta = 4) is not at "
+          "eta = 0.475", "theory.md (vector losses, K = 2)",
+          "exact two-class rule for N(u_y)/sum_k N(u_k); sum of parts; sympy limit at e_t",
+          P, _nce_k2),
     Claim("T3-excess-risk", "concave decreasing l: R01 - R01* <= (K/Delta)(R_L - R_L*)",
           "theory.md T3 (derived)", "chord argument + Monte Carlo", P, _t3, ("ICML21-Thm-ExcessRisk",)),
     Claim("C-AMSE", "AMSE asymmetric iff a >= 1/(w_t - max_{j!=t} w_j); symmetric noise: "

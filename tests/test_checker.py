@@ -231,3 +231,55 @@ def test_noise_rows_pairflip():
     rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=4, noise="pairflip:0.6",
                      checks=["noise"])
     assert rep.result("noise").verdict is R  # 0.6 > 0.4: not clean-labels-dominant
+
+
+# ----------------------------------------------------------------- vector losses at K = 2
+@pytest.mark.parametrize("name", ["nce", "nfl", "ngce", "nce+mae", "nce+rce", "nfl+agce"])
+def test_two_class_normalised_losses_and_sums_are_completely_asymmetric(name):
+    spec = get_loss(name).bind()
+    d = check_asymmetric_on_weights(spec, [0.51, 0.49])
+    assert d.verdict is P, d.summary
+    assert d.certificate.method in ("normalised-two-class", "sum-of-parts")
+    th = symmetric_noise_threshold(spec, 2)
+    assert th.verdict is P and th.value["eta_max"] == 0.5 and not th.value["inclusive"]
+    assert check_calibration(spec, 2).verdict is P
+
+
+def test_two_class_rule_is_not_applied_at_three_classes():
+    # the same NCE at K = 3 is degenerate (theory.md): the rule must not leak to K >= 3
+    d = check_asymmetric_on_weights(get_loss("nce").bind(), [0.6, 0.25, 0.15])
+    assert d.verdict is R
+
+
+def test_two_class_sum_with_convex_part_is_refuted_against_the_vertex_limit():
+    # NCE + 4 AEL(2.5): the AEL part is only asymmetric for eta <= r/(1+r) ~ 0.4013, and at
+    # eta = 0.475 a point beats the (exact, sympy) limit of the risk at e_t
+    spec = get_loss("nce+ael").bind()
+    d = check_asymmetric_on_weights(spec, [0.525, 0.475])
+    assert d.verdict is R and "limit" in d.summary
+    v = d.counterexample.values
+    assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
+    # the limit at e_t: alpha*w_s + beta*(w_t*exp(-1/a) + w_s*exp(0)) with a = 2.5, beta = 4
+    assert float(v["risk_at_e_t"]) == pytest.approx(0.475 + 4 * (0.525 * math.exp(-0.4) + 0.475))
+    th = symmetric_noise_threshold(spec, 2)
+    assert th.verdict is UD
+    r = math.exp(-1 / 2.5)
+    assert th.value["lo"] == pytest.approx(r / (1 + r), abs=1e-6)
+    assert r / (1 + r) <= th.value["hi"] < 0.45
+
+
+def test_sum_of_parts_needs_every_part():
+    # NCE + MAE at K = 3: the NCE part is not asymmetric (infimum not attained), so the sum
+    # rule must not claim PROVED from the MAE part alone
+    d = check_asymmetric_on_weights(get_loss("nce+mae").bind(), [0.6, 0.25, 0.15])
+    assert d.verdict is not P or d.certificate.method != "sum-of-parts"
+
+
+def test_normalised_numerator_recognises_affine_denominators():
+    from alfs_theory.properties.asymmetry import normalised_numerator
+    from alfs_theory.symbols import U as u
+
+    N = normalised_numerator(get_loss("ngce").bind(q=0.5), 2)  # (1 - u^q)/(K - sum u^q)
+    assert N is not None
+    assert float(N.subs(u, 0)) == pytest.approx(1.0) and float(N.subs(u, 1)) == 0.0
+    assert normalised_numerator(get_loss("mae").bind(), 2) is None

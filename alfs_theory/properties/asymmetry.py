@@ -13,11 +13,18 @@ L is asymmetric on weights w (unique largest w_t) when argmin_{u ∈ Δ_K} Σ_k 
      D_k = φ_k′(0) − φ_t′(1) ≥ 0 (KKT); unique when all D_k > 0 or φ is strictly convex.
    Both are exact, with sympy numbers; violations come with a re-verified counterexample.
 2. **Ratio test** (pointwise): (w_t / w_n) · r(ℓ) ≥ 1 is sufficient (T4, "if" direction).
-3. **Normalised (symmetric) losses** with a risk undefined at e_t (NCE: ∞/∞): Σ_k L(u, k) = C
-   and L ≥ 0 give the lower bound C · min_k w_k, and a minimising sequence with the wrong
-   argmax (one u_k → 0 for the class of least weight) witnesses the failure.
-4. **Search**: vertices, edges towards e_t, random and optimised interior points; a point
-   with risk below the risk at e_t refutes (re-verified at 50 digits). Otherwise UNDECIDED.
+3. **Complete asymmetry** (:func:`complete_asymmetry`): besides the concave separable case,
+   a normalised loss L = N(u_y)/Σ_k N(u_k) at K = 2 (NCE, NFL, NGCE: the risk is
+   w_s + (w_t − w_s)·N(s)/(N(s) + N(1 − s)), least only at s = u_t = 1), and a sum with
+   non-negative weights of completely asymmetric parts (NCE+MAE, NFL+AGCE, ... at K = 2).
+   A sum whose every part is proved asymmetric on the given w is asymmetric on w.
+4. **Normalised (symmetric) losses at K ≥ 3** with a risk undefined at e_t (NCE: ∞/∞):
+   Σ_k L(u, k) = C and L ≥ 0 give the lower bound C · min_k w_k, and a minimising sequence with
+   the wrong argmax (one u_k → 0 for the class of least weight) witnesses the failure.
+5. **Search**: vertices, edges towards e_t, random and optimised interior points; a point
+   with risk below the risk at e_t refutes (re-verified at 50 digits; at K = 2, where the
+   formula at e_t may be undefined, against the exact sympy limit of the risk there).
+   Otherwise UNDECIDED.
 """
 
 from __future__ import annotations
@@ -38,7 +45,9 @@ from .shape import classify_curvature, end_value, sign_on_unit
 
 __all__ = [
     "SeparableForm",
+    "Complete",
     "check_asymmetric_on_weights",
+    "complete_asymmetry",
     "exact_weights",
     "risk_search",
     "separable_form",
@@ -176,6 +185,29 @@ def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: boo
             return False, r_bad, r_ref
         ok = r_bad < r_ref if strict else r_bad <= r_ref
         return bool(ok), r_bad, r_ref
+
+
+def two_class_vertex_limit(spec: LossSpec, ws: list, t: int) -> sp.Expr | None:
+    """K = 2: lim_{u_t -> 1-} of the risk, exact (sympy), where the formula at e_t itself is
+    undefined (NCE: ∞/∞). On the 1-D simplex this limit is the risk extended by continuity, the
+    value a counterexample must beat. None when sympy cannot take it."""
+    key = ("vertex-limit", tuple(ws), t)
+    if key in spec._cache:
+        return spec._cache[key]
+    s = sp.Symbol("s", positive=True)
+    risk = sp.Integer(0)
+    for y in range(2):
+        e, us = spec.vector_expr(2, y)
+        u = [s, 1 - s] if t == 0 else [1 - s, s]
+        risk += ws[y] * e.subs(dict(zip(us, u)))
+    try:
+        lim = sp.limit(risk, s, 1, "-")
+    except Exception:  # noqa: BLE001 - sympy fails in many ways on exotic limits
+        lim = None
+    if lim is not None and not (lim.is_number and lim.is_finite):
+        lim = None
+    spec._cache[key] = lim
+    return lim
 
 
 def _edge_counterexample(spec, ws, t, k, strict=True):
@@ -337,6 +369,13 @@ def check_asymmetric_on_weights(
                     f"moving mass d = {d:g} from e_t to e_{k} lowers the risk "
                     f"(D_{k} = {sp.sstr(D[k])} < 0)",
                     counterexample=_ce(u, rb, rr, f"edge e_t -> e_{k}"))
+    full = complete_asymmetry(spec, n)
+    if full is not None:
+        return done(Verdict.PROVED, "argmin = {e_t} (completely asymmetric)",
+                    certificate=full.certificate)
+    cert = _parts_on_weights(spec, ws)
+    if cert is not None:
+        return done(Verdict.PROVED, "argmin = {e_t} (every part of the sum)", certificate=cert)
     # ratio test (sufficient) for pointwise losses
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
         lo = _ratio_lower(ratio)
@@ -359,9 +398,21 @@ def check_asymmetric_on_weights(
     best_u, best_r = risk_search(spec, wf, t, seed=seed)
     with np.errstate(all="ignore"):
         r_t = float(spec.risk(wf, np.eye(n)[t]))
+    lim = two_class_vertex_limit(spec, ws, t) if n == 2 and np.isnan(r_t) else None
+    if lim is not None:
+        r_t = float(lim)
     beats = (np.isfinite(r_t) and best_r < r_t - 1e-12 * max(1.0, abs(r_t))) or (
         r_t == np.inf and np.isfinite(best_r))  # an infinite risk at e_t loses to any finite one
-    if beats:
+    if beats and lim is not None:
+        with mpmath.workdps(50):
+            rb = spec.mp_risk([mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws],
+                              [mpmath.mpf(float(x)) for x in best_u])
+            rr = mpmath.mpf(sp.N(lim, 60))
+            if rb < rr:
+                return done(Verdict.REFUTED, "a point with lower risk than the limit at e_t "
+                            f"(search; K = 2, limit {sp.sstr(sp.N(lim, 10))} by sympy)",
+                            counterexample=_ce(best_u, rb, rr, "search vs the limit at e_t"))
+    elif beats:
         ok, rb, rr = _verified(spec, ws, [mpmath.mpf(float(x)) for x in best_u], _vertex(n, t))
         if ok:
             return done(Verdict.REFUTED, "a point with lower risk than e_t (search)",
@@ -385,17 +436,147 @@ def _ratio_lower(ratio: CheckResult) -> float | None:
 
 
 def normalised_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
-    """N(u) when L = N(u_y) / Σ_k N(u_k) with N ≥ 0 proved and K = n ≥ 3 (NCE, NFL, ...);
-    such a loss sums to 1 over the labels and is bounded below by 0."""
-    if n < 3 or len(spec.sums) != 1:
+    """N(u) when L = N(u_y) / Σ_k N(u_k) at K = n with N ≥ 0 proved (NCE, NFL, NGCE, ...);
+    such a loss sums to 1 over the labels and is bounded below by 0.
+
+    The spec may write the denominator as any affine function c0 + c1·S of its class sum
+    S = Σ_k g(u_k) (NGCE: K − Σ_k u_k^q); then N(v) = c0/K + c1·g(v), and the identity
+    L = N(u)/Σ_k N(u_k) is checked by sympy before N is returned."""
+    key = ("normalised", n)
+    if key in spec._cache:
+        return spec._cache[key]
+    spec._cache[key] = None
+    if len(spec.sums) != 1:
         return None
     (S, g), = spec.summands()
+    g = g.subs(K, n)
     expr = spec.subs_values(spec.expr).subs(K, n)
-    N = g.subs(V, U)
-    if sp.simplify(expr - N / S) != 0:
+    num, den = sp.fraction(sp.together(expr))
+    if den.has(U) or not num.has(U) or not den.has(S):
         return None
-    nonneg = sign_on_unit(N, spec, sign="positive", strict=False, check="nonneg", what="N >= 0")
-    return N if nonneg.verdict is Verdict.PROVED else None
+    c1 = sp.diff(den, S)
+    c0 = sp.expand(den - c1 * S)
+    if c1 == 0 or c1.has(S) or c0.has(S):
+        return None
+    N = (c0 / n + c1 * g).subs(V, U)
+    try:
+        if sp.simplify(expr - N / den) != 0:
+            return None
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+    for cand in (N, -N):  # N/D = (−N)/(−D): the sign convention of sp.together is arbitrary
+        cand = sp.simplify(cand)
+        nonneg = sign_on_unit(cand, spec, sign="positive", strict=False, check="nonneg",
+                              what="N >= 0")
+        if nonneg.verdict is Verdict.PROVED:
+            spec._cache[key] = cand
+            return cand
+    return None
+
+
+_NON_ANALYTIC = (sp.Abs, sp.Min, sp.Max, sp.Piecewise, sp.sign, sp.Heaviside, sp.floor,
+                 sp.ceiling)
+
+
+@dataclass(frozen=True)
+class Complete:
+    """Evidence that a loss is completely asymmetric at K classes: e_t is the unique minimiser
+    of Σ_k w_k L(u, k) for every w with a unique largest w_t. ``continuous``: the risk is
+    finite and continuous on the closed simplex (extended by continuity where a formula is
+    0/0 or ∞/∞), which calibration (T2) needs."""
+
+    certificate: Certificate
+    continuous: bool
+
+
+def _normalised_two_class(spec: LossSpec) -> Complete | None:
+    """K = 2 and L = N(u_y)/(N(u_1) + N(u_2)) with N ≥ 0, N′ ≤ 0, N(1) = 0, N(1/2) > 0 and N
+    real-analytic on (0, 1): then N > 0 on [0, 1) (a decreasing analytic N vanishing at some
+    c < 1 would vanish on [c, 1] and so everywhere), and the risk
+    w_s + (w_t − w_s) N(s)/(N(s) + N(1 − s)), s = u_t, exceeds its value w_s at s = 1
+    everywhere else."""
+    N = normalised_numerator(spec, 2)
+    if N is None or N.has(*_NON_ANALYTIC):
+        return None
+    if end_value(N, 1) != 0:
+        return None
+    half = sp.simplify(N.subs(U, sp.Rational(1, 2)))
+    if not half.is_positive:
+        return None
+    dec = sign_on_unit(sp.diff(N, U), spec, sign="negative", strict=False, check="normalised",
+                       what="N'(u) <= 0")
+    if dec.verdict is not Verdict.PROVED:
+        return None
+    how = dec.certificate.method if dec.certificate else "proved"
+    cert = Certificate(
+        "normalised-two-class",
+        f"K = 2, L = N(u_y)/(N(u_1) + N(u_2)) with N(u) = {sp.sstr(N)}: N >= 0 and N' <= 0 on "
+        f"[0, 1] ({how}), N(1) = 0, N(1/2) = {sp.sstr(sp.N(half, 6))} > 0, N real-analytic "
+        "on (0, 1), so N > 0 on [0, 1). With s = u_t the risk is "
+        "w_s + (w_t - w_s) N(s)/(N(s) + N(1 - s)) > w_s for s < 1 and -> w_s as s -> 1: e_t "
+        "is the unique minimiser (risk extended by continuity at the vertices) for every "
+        "w_t > w_s",
+        {"N": N},
+    )
+    return Complete(cert, True)
+
+
+def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
+    """Exact rules for complete asymmetry at K = n, or None when none applies (which decides
+    nothing). Rules: a separable concave risk with β < 0 (vertex comparison); a normalised
+    loss at K = 2; a sum with non-negative weights of completely asymmetric parts (each part's
+    risk is uniquely minimised at e_t, so their sum is)."""
+    key = ("complete", n)
+    if key in spec._cache:
+        return spec._cache[key]
+    out = None
+    form = separable_form(spec, n)
+    if form is not None and form.shape in ("concave", "linear"):
+        beta = vertex_beta(form)
+        if beta.is_negative:
+            ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
+            out = Complete(Certificate(
+                "vertex-comparison",
+                f"risk = sum_k phi_k(u_k) with phi concave ({form.evidence}); min at a vertex; "
+                f"vertex e_i scores const + w_i*beta with beta = {sp.sstr(beta)} < 0, least at "
+                "the unique largest weight: completely asymmetric", {"beta": beta}),
+                all(e.is_finite for e in ends))
+    if out is None and n == 2:
+        out = _normalised_two_class(spec)
+    parts = spec.parts() if out is None else ()
+    if parts and all(w.is_number and w >= 0 for w, _ in parts):
+        live = [(w, p) for w, p in parts if w > 0]
+        subs = [complete_asymmetry(p, n) for _, p in live]
+        if live and all(c is not None for c in subs):
+            detail = "; ".join(f"{sp.sstr(w)}*{p.name}: {c.certificate.method}"
+                               for (w, p), c in zip(live, subs))
+            out = Complete(Certificate(
+                "sum-of-parts",
+                f"a sum with weights >= 0 of completely asymmetric parts ({detail}): each "
+                "part's risk is uniquely minimised at e_t, so their sum is",
+                {"parts": [c.certificate.to_dict() for c in subs]}),
+                all(c.continuous for c in subs))
+    spec._cache[key] = out
+    return out
+
+
+def _parts_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
+    """A weighted sum whose every part (weight > 0) is proved asymmetric on w is."""
+    parts = spec.parts()
+    if not parts or not all(w.is_number and w >= 0 for w, _ in parts):
+        return None
+    live = [(w, p) for w, p in parts if w > 0]
+    if not live:
+        return None
+    subs = [check_asymmetric_on_weights(p, ws, search=False) for _, p in live]
+    if not all(r.verdict is Verdict.PROVED for r in subs):
+        return None
+    detail = "; ".join(f"{sp.sstr(w)}*{p.name}: {r.certificate.method}"
+                       for (w, p), r in zip(live, subs))
+    return Certificate("sum-of-parts",
+                       f"every part (weight > 0) is asymmetric on w ({detail}); each part's "
+                       "risk is uniquely minimised at e_t, so their sum is",
+                       {"parts": [r.certificate.to_dict() for r in subs]})
 
 
 def _normalised_sequence(spec: LossSpec, ws: list, t: int):
@@ -403,7 +584,7 @@ def _normalised_sequence(spec: LossSpec, ws: list, t: int):
     mean of the w_k, bounded below by min w; a sequence driving one u_m → 0 (m of least weight)
     with the wrong argmax attains that bound in the limit."""
     n = len(ws)
-    N = normalised_numerator(spec, n)
+    N = normalised_numerator(spec, n) if n >= 3 else None
     if N is None:
         return None
     m = min((i for i in range(n) if i != t), key=lambda i: ws[i])

@@ -5,7 +5,9 @@ inf over u with argmax u ≠ argmax p of C_L(p, u) = Σ_k p_k L(u, k) is strictl
 inf over all u.
 
 Routes to PROVED:
-* completely asymmetric (a separable concave risk with β < 0) and L finite on the simplex:
+* completely asymmetric (a separable concave risk with β < 0, a normalised loss at K = 2, or
+  a sum of such parts; see :func:`.asymmetry.complete_asymmetry`) and L finite and continuous
+  on the simplex:
   e_t is the unique minimiser, it lies outside the closure of the wrong-argmax region, and a
   continuous function on that compact closure attains its infimum there (T2's argument);
 * a strictly convex decreasing pointwise ℓ: the KKT minimiser u_k = (ℓ′)⁻¹(λ / p_k) keeps
@@ -31,7 +33,7 @@ import sympy as sp
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
-from .asymmetry import normalised_numerator, separable_form, vertex_beta
+from .asymmetry import complete_asymmetry, normalised_numerator
 from .shape import check_decreasing, check_shape
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
@@ -45,18 +47,16 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
     def res(v, s, **kw):
         return CheckResult(name, v, s, seconds=time.perf_counter() - t0, **kw)
 
-    form = separable_form(spec, n)
-    if form is not None and form.shape in ("concave", "linear"):
-        beta = vertex_beta(form)
-        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
-        if beta.is_negative and all(e.is_finite for e in ends):
-            cert = Certificate(
-                "T2-compactness",
-                f"completely asymmetric (concave separable risk, beta = {sp.sstr(beta)} < 0) "
-                "and L finite and continuous on the simplex: the wrong-argmax closure is compact "
-                "and excludes e_t, so its infimum exceeds the risk at e_t")
-            return res(Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
-                       certificate=cert)
+    full = complete_asymmetry(spec, n)
+    if full is not None and full.continuous:
+        cert = Certificate(
+            "T2-compactness",
+            f"completely asymmetric ({full.certificate.method}: {full.certificate.detail}) and "
+            "L finite and continuous on the simplex: the wrong-argmax closure is compact and "
+            "excludes e_t, so its infimum exceeds the risk at e_t",
+            {"asymmetry": full.certificate.to_dict()})
+        return res(Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
+                   certificate=cert)
     if spec.is_pointwise:
         shape = check_shape(spec)
         dec = check_decreasing(spec)
@@ -78,6 +78,8 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
 
 
 def _normalised_witness(spec: LossSpec, n: int) -> Counterexample | None:
+    if n < 3:  # at K = 2 a normalised loss is completely asymmetric (see complete_asymmetry)
+        return None
     N = normalised_numerator(spec, n)
     if N is None:
         return None

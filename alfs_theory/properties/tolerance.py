@@ -22,6 +22,7 @@ from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     _ratio_lower,
     check_asymmetric_on_weights,
+    complete_asymmetry,
     kkt_margins,
     separable_form,
     vertex_beta,
@@ -108,8 +109,17 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
                        f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
                        {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
                         "inclusive": incl}, certificate=cert)
-    # bounds: ratio test below, counterexample search above
+    full = complete_asymmetry(spec, n)
+    if full is not None:
+        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                   {"eta_max": float(cap), "exact": cap, "inclusive": False},
+                   certificate=full.certificate)
+    # bounds: ratio test or the parts of a sum below, counterexample search above
     lo = 0.0
+    how = "ratio test"
+    part_lo = _parts_threshold(spec, n, cap)
+    if part_lo is not None:
+        lo, how = part_lo
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
         r = _ratio_lower(ratio)
         if r is not None:
@@ -121,13 +131,42 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
         if out.verdict is Verdict.REFUTED:
             hi, ce = float(eta), out.counterexample
             break
-    summary = f"tolerant for eta <= {lo:.6g} (ratio test)"
+    if hi is not None:  # narrow the bracket from above: refutations are sound, bisect on them
+        a, b = lo, hi
+        t_bis = time.perf_counter()
+        while b - a > 1e-3 * max(b, 1e-3) and time.perf_counter() - t_bis < 3.0:
+            mid = (a + b) / 2
+            out = check_asymmetric_on_weights(spec, symmetric_weights(n, mid))
+            if out.verdict is Verdict.REFUTED:
+                b, ce = mid, out.counterexample
+            else:
+                a = mid
+        hi = b
+    summary = f"tolerant for eta <= {lo:.6g} ({how})"
     if hi is not None:
         summary += f"; refuted at eta = {hi:.6g}"
     est = {"lo": lo, "hi": hi}
     if ce is not None:
         est["refuted_at_hi"] = ce.to_dict()
     return res(Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi}, estimate=est)
+
+
+def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
+    """For a sum with weights >= 0: every part tolerant for eta <= eta_i (proved) makes the
+    sum tolerant for eta <= min eta_i (strictly below it where a part's bound is strict)."""
+    parts = spec.parts()
+    if not parts or not all(w.is_number and w >= 0 for w, _ in parts):
+        return None
+    live = [p for w, p in parts if w > 0]
+    subs = [symmetric_noise_threshold(p, n) for p in live]
+    if not live or any(r.verdict is not Verdict.PROVED for r in subs):
+        return None
+    worst = min(subs, key=lambda r: r.value["eta_max"])
+    lo = worst.value["eta_max"]
+    if not worst.value["inclusive"]:
+        lo = float(np.nextafter(lo, 0.0)) if lo > 0 else 0.0
+    names = ", ".join(f"{p.name} <= {r.value['eta_max']:.6g}" for p, r in zip(live, subs))
+    return min(lo, float(cap)), f"every part of the sum: {names}"
 
 
 def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) -> CheckResult:
