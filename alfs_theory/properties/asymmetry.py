@@ -566,8 +566,9 @@ def _parts_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
     if not parts or not all(w.is_number and w >= 0 for w, _ in parts):
         return None
     live = [(w, p) for w, p in parts if w > 0]
-    if not live:
-        return None
+    n = len(ws)
+    if not live or (n >= 3 and any(normalised_numerator(p, n) is not None for _, p in live)):
+        return None  # a normalised part at K >= 3 is never asymmetric (its infimum is not at e_t)
     subs = [check_asymmetric_on_weights(p, ws, search=False) for _, p in live]
     if not all(r.verdict is Verdict.PROVED for r in subs):
         return None

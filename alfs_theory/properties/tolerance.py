@@ -20,10 +20,12 @@ from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
+    _normalised_sequence,
     _ratio_lower,
     check_asymmetric_on_weights,
     complete_asymmetry,
     kkt_margins,
+    normalised_numerator,
     separable_form,
     vertex_beta,
 )
@@ -43,13 +45,25 @@ def symmetric_weights(n: int, eta) -> list:
 
 
 def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
-                              ratio: CheckResult | None = None) -> CheckResult:
+                              ratio: CheckResult | None = None,
+                              search: bool = True) -> CheckResult:
     """The largest η with argmin = {e_y} under symmetric noise at K classes.
 
     ``value`` is a dict: eta_max (float), exact (sympy or None), inclusive (bool: tolerant
     at eta_max itself), lo/hi (a bracket when not exact). Clean-labels-dominance caps η below
-    (K − 1)/K.
+    (K − 1)/K. ``search=False`` skips the counterexample search for an upper bound (the exact
+    rules still run).
     """
+    key = ("threshold", n_classes, search)
+    if ratio is None and key in spec._cache:
+        return spec._cache[key]
+    out = _threshold(spec, n_classes, ratio, search)
+    if ratio is None:
+        spec._cache[key] = out
+    return out
+
+
+def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResult:
     t0 = time.perf_counter()
     n = n_classes
     cap = sp.Rational(n - 1, n)
@@ -72,6 +86,18 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
                                "interior point has a finite risk")
             return res(Verdict.PROVED, "tolerant only at eta = 0",
                        {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
+                       certificate=cert)
+    if n >= 3 and normalised_numerator(spec, n) is not None:
+        out = _normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+        if out is not None:
+            cert = Certificate(
+                "normalised-sequence",
+                "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
+                "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
+                f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
+            return res(Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
+                       "clean) risk is approached away from e_y",
+                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False},
                        certificate=cert)
     if form is not None and form.shape in ("concave", "linear"):
         beta = vertex_beta(form)
@@ -126,7 +152,7 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
             lo = min(r * (n - 1) / (1 + r * (n - 1)), float(cap))
     hi = None
     ce = None
-    for eta in np.linspace(lo, float(cap), 9)[1:-1]:
+    for eta in np.linspace(lo, float(cap), 9)[1:-1] if search else ():
         out = check_asymmetric_on_weights(spec, symmetric_weights(n, float(eta)))
         if out.verdict is Verdict.REFUTED:
             hi, ce = float(eta), out.counterexample
@@ -158,7 +184,7 @@ def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
     if not parts or not all(w.is_number and w >= 0 for w, _ in parts):
         return None
     live = [p for w, p in parts if w > 0]
-    subs = [symmetric_noise_threshold(p, n) for p in live]
+    subs = [symmetric_noise_threshold(p, n, search=False) for p in live]
     if not live or any(r.verdict is not Verdict.PROVED for r in subs):
         return None
     worst = min(subs, key=lambda r: r.value["eta_max"])
