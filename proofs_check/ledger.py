@@ -351,6 +351,24 @@ def _nce_k2() -> Outcome:
     return Outcome(P if ok else UD, "; ".join(lines))
 
 
+def _ngce_k3() -> Outcome:
+    """NGCE at K >= 3: asymmetric on w iff the non-top weights are equal (derived here)."""
+    rng = np.random.default_rng(11)
+    lines, ok = [], True
+    for q in (0.3, 0.7, 0.9):
+        spec = _b("ngce", q=q)
+        for n in (3, 5):
+            s = float(rng.uniform(0.02, 0.9 / n))
+            eq = [1 - (n - 1) * s] + [s] * (n - 1)
+            d_eq = check_asymmetric_on_weights(spec, eq)
+            w = _random_weights(rng, n)
+            d_w = check_asymmetric_on_weights(spec, w) if w is not None else None
+            ok &= d_eq.verdict is Verdict.PROVED and (d_w is None or d_w.verdict is Verdict.REFUTED)
+            lines.append(f"q={q} K={n}: equal others {d_eq.verdict.value}, random "
+                         f"{None if d_w is None else d_w.verdict.value}")
+    return Outcome(P if ok else UD, "; ".join(lines))
+
+
 def _t3() -> Outcome:
     lines, ok = [], True
     for spec in [_b("agce", a=1, q=2), _b("aul", a=1.5, q=0.9), _b("mae")]:
@@ -529,6 +547,11 @@ LEDGER: list[Claim] = [
           "eta = 0.475", "theory.md (vector losses, K = 2)",
           "exact two-class rule for N(u_y)/sum_k N(u_k); sum of parts; sympy limit at e_t",
           P, _nce_k2),
+    Claim("C-NGCE", "NGCE (0 < q < 1) at K >= 3 is asymmetric on w iff the weights other "
+          "than the largest are equal: tolerant of symmetric noise, not of class-conditional "
+          "noise with unequal off-diagonal rows", "derived here (APL's robustness claim is for "
+          "symmetric noise)", "normalised bound (equal weights) + 50-digit edge counterexample",
+          P, _ngce_k3),
     Claim("T3-excess-risk", "concave decreasing l: R01 - R01* <= (K/Delta)(R_L - R_L*)",
           "theory.md T3 (derived)", "chord argument + Monte Carlo", P, _t3, ("ICML21-Thm-ExcessRisk",)),
     Claim("C-AMSE", "AMSE asymmetric iff a >= 1/(w_t - max_{j!=t} w_j); symmetric noise: "

@@ -283,3 +283,34 @@ def test_normalised_numerator_recognises_affine_denominators():
     assert N is not None
     assert float(N.subs(u, 0)) == pytest.approx(1.0) and float(N.subs(u, 1)) == 0.0
     assert normalised_numerator(get_loss("mae").bind(), 2) is None
+
+
+def test_ngce_at_three_classes_is_asymmetric_exactly_on_equal_other_weights():
+    # NGCE (q < 1) is normalised with N(0) = 1 finite: with the other weights equal the risk is
+    # w_s + (w_t - w_s) pi_t, pi_t > 0 off e_t (PROVED); with unequal ones N'(0) = -inf lets
+    # an edge move towards an above-average class lower the risk (REFUTED, 50 digits)
+    spec = get_loss("ngce").bind(q=0.7)
+    d = check_asymmetric_on_weights(spec, [0.5, 0.25, 0.25])
+    assert d.verdict is P and d.certificate.method == "normalised-equal-weights"
+    d = check_asymmetric_on_weights(spec, [0.9, 0.06, 0.04])
+    assert d.verdict is R
+    v = d.counterexample.values
+    assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
+    th = symmetric_noise_threshold(spec, 10)
+    assert th.verdict is P and th.value["eta_max"] == pytest.approx(0.9)
+    assert check_symmetric(spec, 10).verdict is P
+
+
+def test_ngce_q1_reduces_to_a_separable_mae_on_the_simplex():
+    # q = 1: (1 - u)/(K - sum_k u_k) and sum_k u_k = 1 on the simplex, so the loss is NMAE
+    d = check_asymmetric_on_weights(get_loss("ngce").bind(q=1), [0.5, 0.3, 0.2])
+    assert d.verdict is P and d.certificate.method == "vertex-comparison"
+
+
+def test_focal_loss_curvature_through_factor_signs():
+    # l'' = (u^2 log u - 4u + 4) / (4 u^2 (1 - u)^(3/2)): singular at both ends, numerator
+    # vanishing at 1; proved from N(1) = 0 and N' = 2u log u + u - 4 < 0
+    sh = check_shape(get_loss("fl").bind(gamma=0.5))
+    assert sh.kind == "convex" and sh.strict
+    assert sh.result.certificate.method == "factor-sign"
+    assert check_calibration(get_loss("fl").bind(gamma=0.5), 10).verdict is P

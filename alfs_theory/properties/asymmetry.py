@@ -51,6 +51,7 @@ __all__ = [
     "exact_weights",
     "risk_search",
     "separable_form",
+    "simplex_reduced",
 ]
 
 
@@ -86,12 +87,24 @@ class SeparableForm:
     evidence: str
 
 
+def simplex_reduced(spec: LossSpec, n_classes: int) -> sp.Expr:
+    """L(u, y) at K = n_classes with bound values, and every class sum whose summand is
+    c0 + c1·v replaced by its value on the simplex, K·c0 + c1 (Σ_k u_k = 1)."""
+    expr = spec.subs_values(spec.expr).subs(K, n_classes)
+    for s, g in spec.summands():
+        g = sp.expand(g.subs(K, n_classes))
+        c1 = sp.diff(g, V)
+        if not c1.has(V) and not (g - c1 * V).has(V):
+            expr = expr.subs(s, n_classes * (g - c1 * V) + c1)
+    return expr
+
+
 def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
     """The separable decomposition of a bound spec at K = n_classes, or None."""
     key = ("separable", n_classes)
     if key in spec._cache:
         return spec._cache[key]
-    expr = spec.subs_values(spec.expr).subs(K, n_classes)
+    expr = simplex_reduced(spec, n_classes)
     sum_syms = [s for s, _ in spec.sums]
     coeffs = []
     for s in sum_syms:
@@ -387,6 +400,15 @@ def check_asymmetric_on_weights(
                     f"(w_t/w_n) * r = {float(ws[t] / wn) if wn else float('inf'):.6g} * "
                     f"{lo:.6g} >= 1 (T4, sufficient)", {"r_lower": lo})
                 return done(Verdict.PROVED, "argmin = {e_t} (ratio test)", certificate=cert)
+    got = _bounded_normalised(spec, ws, t) if n >= 3 else None
+    if got is not None and got[0] == "PROVED":
+        return done(Verdict.PROVED, "argmin = {e_t} (normalised, equal other weights)",
+                    certificate=got[1])
+    if got is not None:
+        u, rb, rr, d, j = got[1]
+        return done(Verdict.REFUTED, f"moving mass d = {d:g} from e_t to e_{j} (a class of "
+                    "above-average weight) lowers the normalised risk",
+                    counterexample=_ce(u, rb, rr, f"edge e_t -> e_{j}"))
     # normalised losses whose risk is undefined at e_t
     res = _normalised_sequence(spec, ws, t)
     if res is not None:
@@ -489,13 +511,15 @@ class Complete:
     continuous: bool
 
 
-def _normalised_two_class(spec: LossSpec) -> Complete | None:
-    """K = 2 and L = N(u_y)/(N(u_1) + N(u_2)) with N ≥ 0, N′ ≤ 0, N(1) = 0, N(1/2) > 0 and N
-    real-analytic on (0, 1): then N > 0 on [0, 1) (a decreasing analytic N vanishing at some
-    c < 1 would vanish on [c, 1] and so everywhere), and the risk
-    w_s + (w_t − w_s) N(s)/(N(s) + N(1 − s)), s = u_t, exceeds its value w_s at s = 1
-    everywhere else."""
-    N = normalised_numerator(spec, 2)
+def vanishing_numerator(spec: LossSpec, n: int) -> tuple[sp.Expr, str] | None:
+    """(N, evidence) for a normalised loss at K = n whose N ≥ 0 has N′ ≤ 0, N(1) = 0,
+    N(1/2) > 0 and is real-analytic on (0, 1): then N > 0 on [0, 1) (a decreasing analytic N
+    vanishing at some c < 1 would vanish on [c, 1] and so everywhere)."""
+    key = ("vanishing", n)
+    if key in spec._cache:
+        return spec._cache[key]
+    spec._cache[key] = None
+    N = normalised_numerator(spec, n)
     if N is None or N.has(*_NON_ANALYTIC):
         return None
     if end_value(N, 1) != 0:
@@ -508,17 +532,66 @@ def _normalised_two_class(spec: LossSpec) -> Complete | None:
     if dec.verdict is not Verdict.PROVED:
         return None
     how = dec.certificate.method if dec.certificate else "proved"
+    ev = (f"N(u) = {sp.sstr(N)}: N >= 0 and N' <= 0 on [0, 1] ({how}), N(1) = 0, "
+          f"N(1/2) = {sp.sstr(sp.N(half, 6))} > 0, N real-analytic on (0, 1), so N > 0 on "
+          "[0, 1)")
+    spec._cache[key] = (N, ev)
+    return spec._cache[key]
+
+
+def _normalised_two_class(spec: LossSpec) -> Complete | None:
+    """K = 2 and L = N(u_y)/(N(u_1) + N(u_2)) with N as in :func:`vanishing_numerator`: the
+    risk w_s + (w_t − w_s) N(s)/(N(s) + N(1 − s)), s = u_t, exceeds its value w_s at s = 1
+    everywhere else."""
+    got = vanishing_numerator(spec, 2)
+    if got is None:
+        return None
+    N, ev = got
     cert = Certificate(
         "normalised-two-class",
-        f"K = 2, L = N(u_y)/(N(u_1) + N(u_2)) with N(u) = {sp.sstr(N)}: N >= 0 and N' <= 0 on "
-        f"[0, 1] ({how}), N(1) = 0, N(1/2) = {sp.sstr(sp.N(half, 6))} > 0, N real-analytic "
-        "on (0, 1), so N > 0 on [0, 1). With s = u_t the risk is "
+        f"K = 2, L = N(u_y)/(N(u_1) + N(u_2)) with {ev}. With s = u_t the risk is "
         "w_s + (w_t - w_s) N(s)/(N(s) + N(1 - s)) > w_s for s < 1 and -> w_s as s -> 1: e_t "
         "is the unique minimiser (risk extended by continuity at the vertices) for every "
         "w_t > w_s",
         {"N": N},
     )
     return Complete(cert, True)
+
+
+def _bounded_normalised(spec: LossSpec, ws: list, t: int):
+    """K >= 3, L = N(u_y)/Σ_k N(u_k) with N as in :func:`vanishing_numerator` and N(0) finite
+    (NGCE; not NCE, whose N(0) = ∞ lets the normaliser blow up). The risk is the weighted mean
+    Σ_k w_k π_k with π_k = N(u_k)/Σ N ∈ [0, 1].
+
+    * All other weights equal (w_s): risk = w_s + (w_t − w_s) π_t and
+      π_t >= N(u_t)/(N(u_t) + (K − 1) N(0)) > 0 unless u_t = 1: PROVED.
+    * Otherwise moving mass ε from e_t to a class j of above-average weight lowers N(u_j) from
+      N(0) while N(u_t) grows from 0; a point on that edge below the risk at e_t refutes
+      (50 digits). Returns ("PROVED", Certificate) | ("REFUTED", (u, r_bad, r_ref, j)) | None.
+    """
+    n = len(ws)
+    got = vanishing_numerator(spec, n)
+    if got is None:
+        return None
+    N, ev = got
+    n0 = end_value(N, 0)
+    if n0 is None or not (n0.is_finite and n0.is_positive):
+        return None
+    others = [ws[k] for k in range(n) if k != t]
+    if all(x == others[0] for x in others):
+        return "PROVED", Certificate(
+            "normalised-equal-weights",
+            f"K = {n}, L = N(u_y)/sum_k N(u_k) with {ev}, N(0) = {sp.sstr(n0)} finite. Every "
+            f"other weight equals w_s = {sp.sstr(others[0])}, so the risk is "
+            "w_s + (w_t - w_s) N(u_t)/sum_k N(u_k) with sum_k N(u_k) <= N(u_t) + (K-1) N(0): "
+            "it exceeds w_s = risk(e_t) unless N(u_t) = 0, i.e. u_t = 1",
+            {"N": N, "N0": n0})
+    avg = sum(others) / len(others)
+    for j in sorted((k for k in range(n) if k != t and ws[k] > avg), key=lambda k: -ws[k]):
+        found = _edge_counterexample(spec, ws, t, j)
+        if found:
+            return "REFUTED", (*found, j)
+    return None
 
 
 def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:

@@ -94,6 +94,10 @@ def sign_on_unit(
             return _retitle(res, check, f"{what}: PROVED on 0 <= u <= 1", t0)
     if not free:
         res = prove_sign_on_interval(expr, U, 0, 1, sign=sign, strict=strict)
+        if res.verdict is not Verdict.PROVED and not _interior_refutation(res):
+            alt = sign_by_factors(expr, sign=sign, check=check)
+            if alt is not None:
+                return _retitle(alt, check, f"{what}: PROVED on 0 < u < 1", t0)
         if res.verdict is Verdict.REFUTED:
             return _retitle(res, check, f"{what}: REFUTED", t0)
         return _retitle(res, check, f"{what}: {res.verdict.value}", t0)
@@ -130,6 +134,103 @@ def sign_on_unit(
         estimate=f"holds at {len(_param_samples(spec, free))} sampled parameter points",
         seconds=time.perf_counter() - t0,
     )
+
+
+def _interior_refutation(res: CheckResult) -> bool:
+    """A REFUTED sign whose witness lies strictly inside (0, 1) (one at an end point may only
+    say that the expression vanishes or is singular there)."""
+    if res.verdict is not Verdict.REFUTED or res.counterexample is None:
+        return False
+    try:
+        x = float(next(iter(res.counterexample.point.values())))
+    except (StopIteration, TypeError, ValueError):
+        return True
+    return 0.0 < x < 1.0
+
+
+def _end_is_zero(e: sp.Expr, x0: int) -> bool:
+    v = end_value(e, x0)
+    return v is not None and v == 0
+
+
+def _monotone_to_zero(num: sp.Expr, want: str, a, b, zero_at: int | None):
+    """``num`` has sign ``want`` strictly on the open piece (a, b): directly by interval
+    bisection, or, where num vanishes at an end point, because num′ has the sign that makes
+    num move away from 0 into the piece (num(b) = 0 and num′ of the opposite sign on [a, b],
+    or num(a) = 0 and num′ of the same sign)."""
+    from ..provers import prove_sign_on_interval
+
+    if zero_at is None:
+        r = prove_sign_on_interval(num, U, a, b, sign=want, strict=True)
+        return (r, "") if r.verdict is Verdict.PROVED else (None, "")
+    d = sp.diff(num, U)
+    flip = {"positive": "negative", "negative": "positive"}
+    dsign = flip[want] if zero_at == b else want
+    r = prove_sign_on_interval(d, U, a, b, sign=dsign, strict=True)
+    if r.verdict is not Verdict.PROVED:
+        return None, ""
+    return r, (f"N({zero_at}) = 0 and N' = {sp.sstr(d)} is {dsign} on [{a}, {b}] "
+               f"({r.certificate.method if r.certificate else 'proved'})")
+
+
+def sign_by_factors(expr: sp.Expr, *, sign: str, check: str = "sign") -> CheckResult | None:
+    """Sign of a numeric expression in u on the open interval (0, 1) from its factors, for
+    expressions singular or vanishing at an end point (ℓ'' of the focal loss:
+    (u² log u − 4u + 4) / (4u²(1 − u)^(3/2))), where interval bisection on [0, 1] cannot close.
+
+    Writes expr = N / D; each factor of D is a power of u or 1 − u (positive inside) or a
+    number, or has its sign proved by bisection; N's sign comes from :func:`_monotone_to_zero`
+    on [0, 1] (or on [0, 1/2] and [1/2, 1] when N vanishes at both ends). Returns a PROVED
+    result with the certificate ``factor-sign``, or None (which decides nothing)."""
+    from ..provers import prove_sign_on_interval
+
+    if expr.count_ops() > 200:
+        return None
+    with time_limit(4.0):
+        num, den = None, None
+        num, den = sp.fraction(sp.factor(sp.together(expr)))
+    if num is None or num.has(sp.zoo, sp.nan) or not num.has(U):
+        return None
+    den_sign, notes = 1, []
+    for f in sp.Mul.make_args(den):
+        if f.is_number:
+            if not f.is_nonzero or not f.is_real:
+                return None
+            den_sign *= 1 if f.is_positive else -1
+            continue
+        base, ex = f.as_base_exp()
+        if base in (U, 1 - U) and ex.is_real:
+            notes.append(f"{sp.sstr(f)} > 0")
+            continue
+        for sgn, val in (("positive", 1), ("negative", -1)):
+            r = prove_sign_on_interval(f, U, 0, 1, sign=sgn, strict=True)
+            if r.verdict is Verdict.PROVED:
+                den_sign *= val
+                notes.append(f"{sp.sstr(f)} {sgn} (interval-bisection)")
+                break
+        else:
+            return None
+    want = sign if den_sign > 0 else {"positive": "negative", "negative": "positive"}[sign]
+    z0, z1 = _end_is_zero(num, 0), _end_is_zero(num, 1)
+    half = sp.Rational(1, 2)
+    if z0 and z1:
+        pieces = [(0, half, 0), (half, 1, 1)]
+    else:
+        pieces = [(0, 1, 0 if z0 else (1 if z1 else None))]
+    how = []
+    for a, b, z in pieces:
+        r, note = _monotone_to_zero(num, want, a, b, z)
+        if r is None:
+            return None
+        how.append(note or f"N {want} on [{a}, {b}] (interval-bisection)")
+    cert = Certificate(
+        "factor-sign",
+        f"expr = N/D with N = {sp.sstr(num)}, D = {sp.sstr(den)}; D: "
+        f"{'; '.join(notes) or 'a number'} (sign {'+' if den_sign > 0 else '-'}) on (0, 1); "
+        f"N {want} on (0, 1): {'; '.join(how)}",
+        {"numerator": num, "denominator": den},
+    )
+    return CheckResult(check, Verdict.PROVED, f"{sign} on 0 < u < 1", certificate=cert)
 
 
 class _Timeout(Exception):

@@ -41,10 +41,11 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
                                f"{sp.sstr(C)} for every K", {"C": C})
             return CheckResult(name, Verdict.PROVED, f"symmetric for every K: sum = {sp.sstr(C)}",
                                certificate=cert, value=C, seconds=time.perf_counter() - t0)
-    rule = _structural(spec)
+    rule = _structural(spec, n_classes)
     if rule is not None:
         cert = Certificate("structure", rule, {})
-        return CheckResult(name, Verdict.PROVED, "symmetric for every K (structural rule)",
+        scope = "every K" if spec.expr.has(K) or not spec.sums else f"K = {n_classes}"
+        return CheckResult(name, Verdict.PROVED, f"symmetric for {scope} (structural rule)",
                            certificate=cert, seconds=time.perf_counter() - t0)
     # a cheap, re-verified numeric refutation first: most losses are not symmetric
     for n in ([n_classes] if n_classes is not None else [3]):
@@ -92,7 +93,7 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
                        value=consts, seconds=time.perf_counter() - t0)
 
 
-def _structural(spec: LossSpec) -> str | None:
+def _structural(spec: LossSpec, n: int | None = None) -> str | None:
     """Σ_y L(u, y) is constant for every K when L is a weighted sum of affine pointwise terms
     (Σ_k (c0 + c1 u_k) = K c0 + c1) and normalised terms N(u_y)/Σ_k N(u_k) (sum 1)."""
     from ..symbols import V
@@ -119,6 +120,9 @@ def _structural(spec: LossSpec) -> str | None:
         num, den = sp.fraction(sp.together(term))
         den = sp.expand(den)
         alpha, beta = den.coeff(K), den.coeff(S)
+        if alpha == 0 and n is not None and not den.has(K):  # K already fixed to n
+            alpha = sp.expand(den - beta * S) / n
+            den = alpha * K + beta * S
         if sp.simplify(den - alpha * K - beta * S) != 0 or (alpha.free_symbols | beta.free_symbols) \
                 & ({U, K} | set(sums)):
             return None

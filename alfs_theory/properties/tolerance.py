@@ -20,6 +20,7 @@ from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
+    _bounded_normalised,
     _normalised_sequence,
     _ratio_lower,
     check_asymmetric_on_weights,
@@ -87,6 +88,13 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
             return res(Verdict.PROVED, "tolerant only at eta = 0",
                        {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
                        certificate=cert)
+    got = _bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
+    if got is not None and got[0] == "PROVED":
+        cert = Certificate("normalised-equal-weights",
+                           "symmetric noise gives every other class the same weight, so the "
+                           f"rule holds for every eta < (K-1)/K: {got[1].detail}")
+        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                   {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
     if n >= 3 and normalised_numerator(spec, n) is not None:
         out = _normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
         if out is not None:
