@@ -369,6 +369,23 @@ def _ngce_k3() -> Outcome:
     return Outcome(P if ok else UD, "; ".join(lines))
 
 
+def _apl_sums() -> Outcome:
+    """NCE/NFL + X at K = 10: completely asymmetric X makes the sum tolerant of every
+    clean-labels-dominant symmetric noise; a convex X passes its exact threshold on."""
+    lines, ok = [], True
+    for name in ("nce+agce", "nfl+agce", "nfl+aul", "nce+mae", "nce+rce"):
+        th = symmetric_noise_threshold(_b(name), 10)
+        ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - 0.9) < 1e-12
+        lines.append(f"{name}: eta < {th.value.get('eta_max')}")
+    for name, part in (("nce+ael", ("ael", {"a": 2.5})), ("nfl+ael", ("ael", {"a": 3.0})),
+                       ("nce+aul", ("aul", {"a": 6.0, "q": 1.5}))):
+        th = symmetric_noise_threshold(_b(name), 10)
+        th_p = symmetric_noise_threshold(_b(part[0], **part[1]), 10)
+        ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - th_p.value["eta_max"]) < 1e-12
+        lines.append(f"{name}: eta <= {th.value.get('eta_max'):.6g} (= {part[0]} alone)")
+    return Outcome(P if ok else UD, "; ".join(lines))
+
+
 def _t3() -> Outcome:
     lines, ok = [], True
     for spec in [_b("agce", a=1, q=2), _b("aul", a=1.5, q=0.9), _b("mae")]:
@@ -552,6 +569,10 @@ LEDGER: list[Claim] = [
           "noise with unequal off-diagonal rows", "derived here (APL's robustness claim is for "
           "symmetric noise)", "normalised bound (equal weights) + 50-digit edge counterexample",
           P, _ngce_k3),
+    Claim("C-APL-sums", "NCE/NFL + a completely asymmetric loss (official ALFs combinations) "
+          "tolerates every symmetric noise eta < (K-1)/K at K = 10; NCE/NFL + a convex AEL or "
+          "AUL (q > 1) tolerates exactly that part's threshold", "ICML21 Sec. 5 (the combinations); derived here",
+          "lower bound of the normalised part + KKT / vertex rules of the rest", P, _apl_sums),
     Claim("T3-excess-risk", "concave decreasing l: R01 - R01* <= (K/Delta)(R_L - R_L*)",
           "theory.md T3 (derived)", "chord argument + Monte Carlo", P, _t3, ("ICML21-Thm-ExcessRisk",)),
     Claim("C-AMSE", "AMSE asymmetric iff a >= 1/(w_t - max_{j!=t} w_j); symmetric noise: "

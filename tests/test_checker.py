@@ -314,3 +314,40 @@ def test_focal_loss_curvature_through_factor_signs():
     assert sh.kind == "convex" and sh.strict
     assert sh.result.certificate.method == "factor-sign"
     assert check_calibration(get_loss("fl").bind(gamma=0.5), 10).verdict is P
+
+
+# ----------------------------------------------------------------- NCE/NFL sums at K >= 3
+@pytest.mark.parametrize("name", ["nce+mae", "nce+rce", "nce+agce", "nce+anl", "nfl+aul"])
+def test_normalised_plus_completely_asymmetric_sums(name):
+    # the normalised part is >= min_k w_k with that bound approached at e_t; the other part is
+    # continuous and uniquely minimised at e_t: every minimising sequence goes to e_t
+    spec = get_loss(name).bind()
+    for w in ([0.5, 0.3, 0.2], [0.2, 0.19, 0.18, 0.17, 0.16, 0.1]):
+        d = check_asymmetric_on_weights(spec, w)
+        assert d.verdict is P and d.certificate.method == "normalised-plus-asymmetric", d.summary
+    th = symmetric_noise_threshold(spec, 10)
+    assert th.verdict is P and th.value["eta_max"] == pytest.approx(0.9)
+    assert check_calibration(spec, 10).verdict is P
+
+
+@pytest.mark.parametrize("name,part", [("nce+ael", "ael"), ("nfl+amse", "amse")])
+def test_normalised_plus_convex_sum_inherits_the_exact_threshold(name, part):
+    spec = get_loss(name).bind()
+    vals = spec.value_dict
+    beta = vals["beta"]
+    part_spec = get_loss(part).bind(**{k: v for k, v in vals.items()
+                                       if k in get_loss(part).param_names})
+    th = symmetric_noise_threshold(spec, 10)
+    th_part = symmetric_noise_threshold(part_spec, 10)
+    assert th.verdict is P and th.certificate.method == "normalised-plus-kkt"
+    assert th.value["eta_max"] == pytest.approx(th_part.value["eta_max"], abs=1e-12)
+    eta = th.value["eta_max"]
+    from alfs_theory.properties.tolerance import symmetric_weights
+
+    below = check_asymmetric_on_weights(spec, symmetric_weights(10, eta - 1e-3))
+    above = check_asymmetric_on_weights(spec, symmetric_weights(10, eta + 1e-3))
+    assert below.verdict is P
+    assert above.verdict is R
+    v = above.counterexample.values
+    assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
+    assert beta > 0

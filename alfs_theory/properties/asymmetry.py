@@ -49,9 +49,12 @@ __all__ = [
     "check_asymmetric_on_weights",
     "complete_asymmetry",
     "exact_weights",
+    "rest_of_sum",
     "risk_search",
     "separable_form",
     "simplex_reduced",
+    "sum_with_normalised_complete",
+    "sum_with_normalised_on_weights",
 ]
 
 
@@ -400,6 +403,20 @@ def check_asymmetric_on_weights(
                     f"(w_t/w_n) * r = {float(ws[t] / wn) if wn else float('inf'):.6g} * "
                     f"{lo:.6g} >= 1 (T4, sufficient)", {"r_lower": lo})
                 return done(Verdict.PROVED, "argmin = {e_t} (ratio test)", certificate=cert)
+    cert = sum_with_normalised_on_weights(spec, ws)
+    if cert is not None:
+        return done(Verdict.PROVED, "every minimising sequence converges to e_t (normalised "
+                    "part + asymmetric parts)", certificate=cert)
+    found = _sum_with_normalised_refute(spec, ws, t)
+    if found is not None:
+        u, rb, rr, how = found
+        ce = Counterexample(
+            point={f"u{k}": mpmath.nstr(x, 8) for k, x in enumerate(u)},
+            detail=(f"{how}: risk {mpmath.nstr(rb, 12)} < {mpmath.nstr(rr, 12)} = the liminf "
+                    "of the risk at e_t (normalised parts at min_k w_k, the rest at e_t)"),
+            values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)})
+        return done(Verdict.REFUTED, "a point below the liminf of the risk at e_t",
+                    counterexample=ce)
     got = _bounded_normalised(spec, ws, t) if n >= 3 else None
     if got is not None and got[0] == "PROVED":
         return done(Verdict.PROVED, "argmin = {e_t} (normalised, equal other weights)",
@@ -651,6 +668,141 @@ def _parts_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
                        f"every part (weight > 0) is asymmetric on w ({detail}); each part's "
                        "risk is uniquely minimised at e_t, so their sum is",
                        {"parts": [r.certificate.to_dict() for r in subs]})
+
+
+def unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
+    """N for a normalised loss at K = n >= 3 with N >= 0, N(0+) = ∞ and N finite and
+    real-analytic on (0, 1] (NCE, NFL): its risk Σ_k w_k N(u_k)/Σ_k N(u_k) is a weighted mean
+    of the w_k, so it is >= min_k w_k everywhere, and that bound is approached as u -> e_t
+    (take the least-weight class m with u_m -> 0 so fast that N(u_m) swamps every other
+    N(u_k)); the formula itself is undefined (∞/∞) at e_t."""
+    if n < 3:
+        return None
+    N = normalised_numerator(spec, n)
+    if N is None or N.has(*_NON_ANALYTIC):
+        return None
+    if end_value(N, 0) != sp.oo:
+        return None
+    n1 = end_value(N, 1)
+    if n1 is None or not n1.is_finite:
+        return None
+    return N
+
+
+def _continuous_part(p: LossSpec, n: int) -> bool:
+    """A separable risk Σ_k φ_k(u_k) with φ finite at 0 and 1: continuous on the simplex."""
+    form = separable_form(p, n)
+    if form is None:
+        return False
+    ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
+    return all(e.is_finite for e in ends)
+
+
+def _split_unbounded(spec: LossSpec, n: int):
+    """(unbounded normalised parts, other parts) of a sum with numeric weights >= 0, when the
+    other parts are all continuous and both lists are non-empty; else None."""
+    parts = spec.parts()
+    if n < 3 or not parts or not all(w.is_number and w >= 0 for w, _ in parts):
+        return None
+    live = [(w, p) for w, p in parts if w > 0]
+    norm = [(w, p) for w, p in live if unbounded_numerator(p, n) is not None]
+    rest = [(w, p) for w, p in live if unbounded_numerator(p, n) is None]
+    if not norm or not rest or not all(_continuous_part(p, n) for _, p in rest):
+        return None
+    return norm, rest
+
+
+_LSC = ("the risk is read at points where its formula is undefined (e_t: inf/inf) as its "
+        "lower-semicontinuous envelope, the liminf, so 'argmin = {e_t}' means every minimising "
+        "sequence converges to e_t")
+
+
+def _unbounded_sum_cert(norm, rest, how: str, ws_text: str) -> Certificate:
+    names_n = ", ".join(f"{sp.sstr(w)}*{p.name}" for w, p in norm)
+    names_r = "; ".join(f"{sp.sstr(w)}*{p.name}: {h}" for (w, p), h in zip(rest, how))
+    return Certificate(
+        "normalised-plus-asymmetric",
+        f"{names_n}: normalised with N(0+) = oo, so each such risk is >= min_k w_k everywhere "
+        f"and -> min_k w_k along a sequence to e_t; the other parts ({names_r}) are continuous "
+        f"and uniquely minimised at e_t {ws_text}. Hence the sum is > its liminf at e_t at every "
+        f"u != e_t; {_LSC}",
+        {})
+
+
+def sum_with_normalised_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
+    """NCE/NFL + parts asymmetric on w (APL and ALFs sums at K >= 3)."""
+    split = _split_unbounded(spec, len(ws))
+    if split is None:
+        return None
+    norm, rest = split
+    subs = [check_asymmetric_on_weights(p, ws, search=False) for _, p in rest]
+    if not all(r.verdict is Verdict.PROVED for r in subs):
+        return None
+    return _unbounded_sum_cert(norm, rest, [r.certificate.method for r in subs], "for these w")
+
+
+def sum_with_normalised_complete(spec: LossSpec, n: int) -> Certificate | None:
+    """NCE/NFL + completely asymmetric continuous parts: for every w with a unique maximum."""
+    split = _split_unbounded(spec, n)
+    if split is None:
+        return None
+    norm, rest = split
+    subs = [complete_asymmetry(p, n) for _, p in rest]
+    if not all(c is not None and c.continuous for c in subs):
+        return None
+    return _unbounded_sum_cert(norm, rest, [c.certificate.method for c in subs],
+                               "for every w with a unique largest entry")
+
+
+def rest_of_sum(spec: LossSpec, n: int) -> tuple[list, LossSpec] | None:
+    """For a sum with NCE/NFL-type parts at K = n >= 3: (those parts with weights, the sum of
+    the other, continuous parts as one spec), or None."""
+    split = _split_unbounded(spec, n)
+    if split is None:
+        return None
+    norm, rest = split
+    key = ("rest", n)
+    if key not in spec._cache:
+        params, sums, values, expr = {}, [], {}, sp.Integer(0)
+        for w, p in rest:
+            expr += w * p.expr
+            params.update({q.name: q for q in p.params})
+            sums.extend(p.sums)
+            values.update(dict(p.values))
+        spec._cache[key] = LossSpec(
+            name=" + ".join(f"{sp.sstr(w)}*{p.name}" for w, p in rest), expr=expr,
+            params=tuple(params.values()), sums=tuple(dict(sums).items()),
+            values=tuple(values.items()))
+    return norm, spec._cache[key]
+
+
+def _sum_with_normalised_refute(spec: LossSpec, ws: list, t: int):
+    """A 50-digit point of an NCE/NFL + continuous sum below its liminf at e_t,
+    Σ_norm a_i·min_k w_k + rest(e_t): mass d moved from e_t to a class k ≠ m (m the least
+    weight), u_m = 10^(-10^9) so that the normalised parts sit at min w, other classes at
+    10^-30. Returns (u, r_bad, r_ref, description) or None."""
+    n = len(ws)
+    got = rest_of_sum(spec, n)
+    if got is None:
+        return None
+    norm, rest = got
+    m = min((k for k in range(n) if k != t), key=lambda k: (ws[k], k))
+    with mpmath.workdps(50):
+        wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+        ref = sum(mpmath.mpf(float(a)) for a, _ in norm) * wf[m]
+        ref += rest.mp_risk(wf, [mpmath.mpf(1) if k == t else mpmath.mpf(0) for k in range(n)])
+        tiny, small = mpmath.mpf("1e-1000000000"), mpmath.mpf("1e-30")
+        for k in sorted((k for k in range(n) if k not in (t, m)), key=lambda k: -ws[k]):
+            for d in ("0.999999", "0.5", "0.25", "0.1", "0.03", "0.01", "0.001", "0.0001",
+                      "0.000001"):
+                u = [small] * n
+                u[m], u[k] = tiny, mpmath.mpf(d)
+                u[t] = 0
+                u[t] = 1 - mpmath.fsum(u)
+                r = spec.mp_risk(wf, u)
+                if mpmath.isfinite(r) and r < ref:
+                    return u, r, ref, f"d = {d} moved from e_t to e_{k}, u_{m} = 1e-1000000000"
+    return None
 
 
 def _normalised_sequence(spec: LossSpec, ws: list, t: int):

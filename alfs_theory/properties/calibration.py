@@ -33,7 +33,11 @@ import sympy as sp
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
-from .asymmetry import complete_asymmetry, normalised_numerator
+from .asymmetry import (
+    complete_asymmetry,
+    normalised_numerator,
+    sum_with_normalised_complete,
+)
 from .shape import check_decreasing, check_shape
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
@@ -57,6 +61,16 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
             {"asymmetry": full.certificate.to_dict()})
         return res(Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
                    certificate=cert)
+    cert = sum_with_normalised_complete(spec, n)
+    if cert is not None:
+        cert = Certificate(
+            "T2-lower-bound",
+            f"{cert.detail}. On the closure of the wrong-argmax region (which excludes e_t) "
+            "the continuous parts stay above their minimum by a positive margin, while the "
+            "normalised parts never go below min_k p_k: the infimum there exceeds the overall "
+            "infimum, approached only at e_t", {})
+        return res(Verdict.PROVED, "calibrated (normalised part + completely asymmetric "
+                   "parts)", certificate=cert)
     if spec.is_pointwise:
         shape = check_shape(spec)
         dec = check_decreasing(spec)

@@ -21,13 +21,17 @@ from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     _bounded_normalised,
+    _continuous_part,
     _normalised_sequence,
     _ratio_lower,
     check_asymmetric_on_weights,
     complete_asymmetry,
     kkt_margins,
     normalised_numerator,
+    rest_of_sum,
     separable_form,
+    sum_with_normalised_complete,
+    unbounded_numerator,
     vertex_beta,
 )
 
@@ -144,10 +148,25 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
                        {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
                         "inclusive": incl}, certificate=cert)
     full = complete_asymmetry(spec, n)
-    if full is not None:
+    cert = full.certificate if full is not None else sum_with_normalised_complete(spec, n)
+    if cert is not None:
         return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
                    {"eta_max": float(cap), "exact": cap, "inclusive": False},
-                   certificate=full.certificate)
+                   certificate=cert)
+    got = rest_of_sum(spec, n) if n >= 3 else None
+    if got is not None:
+        rest_th = symmetric_noise_threshold(got[1], n, search=False)
+        cert = rest_th.certificate
+        if rest_th.verdict is Verdict.PROVED and cert is not None and cert.method == "kkt":
+            v = rest_th.value
+            names = ", ".join(p.name for _, p in got[0])
+            cert = Certificate(
+                "normalised-plus-kkt",
+                f"{names}: normalised with N(0+) = oo; under symmetric noise they sit at their "
+                "bound min_k w_k at e_t (liminf) and on every edge e_t -> e_k with the other "
+                f"classes at 0 (K >= 3). So the sum tolerates exactly what the rest "
+                f"({got[1].name}) tolerates: {cert.detail}")
+            return res(Verdict.PROVED, rest_th.summary, dict(v), certificate=cert)
     # bounds: ratio test or the parts of a sum below, counterexample search above
     lo = 0.0
     how = "ratio test"
@@ -192,6 +211,11 @@ def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
     if not parts or not all(w.is_number and w >= 0 for w, _ in parts):
         return None
     live = [p for w, p in parts if w > 0]
+    if n >= 3 and any(unbounded_numerator(p, n) is not None for p in live):
+        # NCE/NFL parts do not restrict (sum_with_normalised_on_weights): the others decide
+        live = [p for p in live if unbounded_numerator(p, n) is None]
+        if not live or not all(_continuous_part(p, n) for p in live):
+            return None
     subs = [symmetric_noise_threshold(p, n, search=False) for p in live]
     if not live or any(r.verdict is not Verdict.PROVED for r in subs):
         return None
