@@ -351,3 +351,10 @@ def test_normalised_plus_convex_sum_inherits_the_exact_threshold(name, part):
     v = above.counterexample.values
     assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
     assert beta > 0
+
+
+@pytest.mark.parametrize("name,params", [("mse", {}), ("amse", {"a": 10}), ("amse", {"a": 0.5})])
+def test_separable_convex_risks_with_order_preserving_minimiser_are_calibrated(name, params):
+    # MSE: risk = |u - p|^2 + c; AMSE: |u - a p|^2/K + c; the minimiser keeps p's order
+    res = check_calibration(get_loss(name).bind(**params), 5)
+    assert res.verdict is P and res.certificate.method == "kkt-order"

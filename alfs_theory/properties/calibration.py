@@ -36,9 +36,10 @@ from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     complete_asymmetry,
     normalised_numerator,
+    separable_form,
     sum_with_normalised_complete,
 )
-from .shape import check_decreasing, check_shape
+from .shape import check_decreasing, check_shape, sign_on_unit
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
 
@@ -71,6 +72,24 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
             "infimum, approached only at e_t", {})
         return res(Verdict.PROVED, "calibrated (normalised part + completely asymmetric "
                    "parts)", certificate=cert)
+    form = separable_form(spec, n)
+    if form is not None and form.shape == "convex" and form.strict:
+        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
+        gap = sp.diff(form.A, U) - sp.diff(form.B, U)
+        order = sign_on_unit(gap, spec, sign="negative", strict=True, check="calibrated",
+                             what="A'(u) - B'(u) < 0")
+        if all(e.is_finite for e in ends) and order.verdict is Verdict.PROVED:
+            cert = Certificate(
+                "kkt-order",
+                f"separable strictly convex risk sum_k p_k A(u_k) + (1 - p_k) B(u_k) "
+                f"({form.evidence}) with A' - B' = {sp.sstr(sp.simplify(gap))} < 0 on (0, 1) "
+                f"({order.certificate.method if order.certificate else 'proved'}): the "
+                "derivative p A' + (1 - p) B' falls as p grows, so at the unique minimiser "
+                "(KKT: equal derivatives on the support) u_i > u_j whenever p_i > p_j and "
+                "u_i > 0; the risk is finite and continuous, so the wrong-argmax closure, which "
+                "excludes the minimiser, has a strictly larger infimum")
+            return res(Verdict.PROVED, "calibrated (order-preserving minimiser)",
+                       certificate=cert)
     if spec.is_pointwise:
         shape = check_shape(spec)
         dec = check_decreasing(spec)
