@@ -366,6 +366,13 @@ def _ngce_k3() -> Outcome:
             ok &= d_eq.verdict is Verdict.PROVED and (d_w is None or d_w.verdict is Verdict.REFUTED)
             lines.append(f"q={q} K={n}: equal others {d_eq.verdict.value}, random "
                          f"{None if d_w is None else d_w.verdict.value}")
+    # population level, independently of the exact rules: numeric minimiser of the noisy risk
+    spec = _b("ngce")
+    sym = measured_flip_rate(spec, 4, "symmetric", tol=2e-4)
+    pair = measured_flip_rate(spec, 4, "pairflip", tol=2e-4, eta_max=0.5)
+    ok &= abs(sym.eta - 0.75) < 1e-3 and pair.eta < 0.01
+    lines.append(f"population K=4 (q=0.7): symmetric flip at {sym.eta:.4f} (predicted 0.75), "
+                 f"pair-flip at {pair.eta:.4f} (predicted 0+: any eta > 0)")
     return Outcome(P if ok else UD, "; ".join(lines))
 
 
@@ -567,7 +574,8 @@ LEDGER: list[Claim] = [
     Claim("C-NGCE", "NGCE (0 < q < 1) at K >= 3 is asymmetric on w iff the weights other "
           "than the largest are equal: tolerant of symmetric noise, not of class-conditional "
           "noise with unequal off-diagonal rows", "derived here (APL's robustness claim is for "
-          "symmetric noise)", "normalised bound (equal weights) + 50-digit edge counterexample",
+          "symmetric noise)", "normalised bound (equal weights) + 50-digit edge counterexample "
+          "+ population-level minimisation",
           P, _ngce_k3),
     Claim("C-APL-sums", "NCE/NFL + a completely asymmetric loss (official ALFs combinations) "
           "tolerates every symmetric noise eta < (K-1)/K at K = 10; NCE/NFL + a convex AEL or "
