@@ -54,6 +54,7 @@ __all__ = [
     "data_population",
     "data_ratio_curves",
     "data_ratio_vs_accuracy",
+    "data_thresholds",
     "data_training_curves",
     "display_label",
     "eta_max_from_ratio",
@@ -66,6 +67,7 @@ __all__ = [
     "plot_ratio_curves",
     "plot_ratio_vs_accuracy",
     "plot_ratio_vs_eta_max",
+    "plot_thresholds",
     "plot_training_curves",
     "predicted_eta_max",
     "ratio_closed_form",
@@ -297,7 +299,8 @@ def _threshold_cached(name: str, items: tuple, K: int) -> dict:
     exact = v.get("exact")
     return {"eta_max": v.get("eta_max"), "exact": None if exact is None else sp.sstr(exact),
             "inclusive": v.get("inclusive"), "verdict": res.verdict.value,
-            "summary": res.summary}
+            "summary": res.summary, "lo": v.get("lo"), "hi": v.get("hi"),
+            "method": res.certificate.method if res.certificate else None}
 
 
 def threshold_for(name: str, params: Mapping[str, Any] | None, K: int) -> dict:
@@ -447,6 +450,26 @@ def data_population(settings: Iterable[tuple[str, Mapping[str, Any]]], *, K: int
 
 
 # ---------------------------------------------------------------------------------- runs
+def data_thresholds(names: Iterable[str] | None = None, *, K: int = 10) -> dict:
+    """The checker's symmetric-noise threshold for each loss at its default parameters:
+    {"K", "cap", "rows": [{"name", "label", "verdict", "eta_max", "inclusive", "lo", "hi",
+    "method"}]}, sorted by the tolerated rate (exact value, else the certified lower bound)."""
+    from .registry import get_loss, list_losses
+
+    rows = []
+    for name in names if names is not None else list_losses():
+        spec = get_loss(name).bind()
+        th = threshold_for(name, spec.value_dict, K)
+        rows.append({"name": name, "label": display_label(name, spec.value_dict), **th})
+
+    def key(r):
+        v = r["eta_max"] if r["eta_max"] is not None else (r["lo"] or 0.0)
+        return (v, r["name"])
+
+    rows.sort(key=key)
+    return {"K": K, "cap": (K - 1) / K, "rows": rows}
+
+
 def find_run_dirs(root: str | Path) -> list[Path]:
     """Run folders (holding a complete ``record.json``) at or under ``root``, sorted."""
     root = Path(root)
@@ -834,6 +857,29 @@ def plot_population(ax, data: dict, xlim: tuple[float, float] | None = None,
     ax.set_ylabel(r"$u^*_y$ of the noisy minimiser")
     ax.set_ylim(-0.03, 1.05)
     ax.set_xlim(lo, hi)
+
+
+def plot_thresholds(ax, data: dict) -> None:
+    """Horizontal bars: the tolerated symmetric-noise interval of each loss. Solid: proved
+    (exact); light with a hatched tail: a proved lower bound and a refuted upper one."""
+    rows = data["rows"]
+    y = np.arange(len(rows))
+    for i, r in enumerate(rows):
+        if r["verdict"] == "PROVED" and r["eta_max"] is not None:
+            v = r["eta_max"]
+            ax.barh(i, max(v, 0.004), color="#2b6cb0" if v > 0 else "#c53030", height=0.7)
+            if v <= 0:
+                ax.text(0.012, i, "none", va="center", fontsize="x-small", color="#c53030")
+        else:
+            lo, hi = r["lo"] or 0.0, r["hi"]
+            ax.barh(i, max(lo, 0.004), color="#90cdf4", height=0.7)
+            if hi is not None:
+                ax.barh(i, hi - lo, left=lo, color="none", edgecolor="#718096", hatch="///",
+                        height=0.7, linewidth=0.5)
+    ax.axvline(data["cap"], color="k", ls=":", lw=1)
+    ax.set_yticks(y, [r["label"] for r in rows], fontsize="x-small")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("largest tolerated symmetric noise rate η (dotted: (K−1)/K)")
 
 
 def plot_training_curves(ax, panel: dict) -> None:

@@ -40,6 +40,7 @@ FIGURES: tuple[str, ...] = (
     "fig_ratio",
     "fig_phase",
     "fig_population",
+    "fig_thresholds",
     "fig_training",
     "fig_accuracy_vs_noise",
     "fig_ratio_vs_accuracy",

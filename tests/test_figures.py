@@ -7,6 +7,9 @@ r = ((a−1)/a)^|q−1|, AEL r = exp(−1/a); under symmetric noise a convex los
 
 from __future__ import annotations
 
+import math
+import os
+
 import argparse
 import json
 import subprocess
@@ -34,6 +37,7 @@ from figures import (
     fig_phase,
     fig_ratio,
     fig_ratio_vs_accuracy,
+    fig_thresholds,
     fig_training,
 )
 from figures.build import build, register_cli, resolve_names
@@ -277,3 +281,19 @@ def test_cli_subcommand(tmp_path, capsys):
     assert args.func(args) == 0
     assert (tmp_path / "fig_ratio.svg").stat().st_size > 1000
     assert "1 figure(s) built" in capsys.readouterr().out
+
+
+def test_threshold_figure_data_come_from_the_checker(tmp_path):
+    d = fig_thresholds.make_data(quick=True)
+    rows = {r["name"]: r for r in d["rows"]}
+    assert set(rows) == set(fig_thresholds.QUICK)
+    assert rows["agce"]["eta_max"] == pytest.approx(0.9) and rows["agce"]["inclusive"] is False
+    assert rows["ce"]["eta_max"] == 0.0
+    assert rows["nce"]["eta_max"] == 0.0 and rows["nce"]["method"] == "normalised-sequence"
+    r = math.exp(-1 / 2.5)  # NCE + AEL(2.5) inherits AEL's threshold r(K-1)/(1+r(K-1))
+    assert rows["nce+ael"]["eta_max"] == pytest.approx(9 * r / (1 + 9 * r), abs=1e-9)
+    assert rows["ngce"]["eta_max"] == pytest.approx(0.9)
+    values = [x["eta_max"] for x in d["rows"]]
+    assert values == sorted(values)
+    files = fig_thresholds.draw(d, tmp_path, ("png",))
+    assert files and os.path.getsize(files[0]) > 1000
