@@ -59,7 +59,10 @@ def ratio_closed_form(spec: LossSpec) -> tuple[sp.Expr | None, str, CheckResult]
         return pw, (
             f"l'' has the sign of {sp.sstr(c)}: convex where {sp.sstr(c)} >= 0 "
             "(r = l'(1)/l'(0)), concave otherwise (r = l'(0)/l'(1))"), shape.result
-    return None, "curvature neither convex nor concave: no endpoint rule", shape.result
+    if shape.kind == "neither":
+        return None, "curvature neither convex nor concave: no endpoint rule", shape.result
+    return None, ("curvature not decided (neither convexity nor concavity proved): no "
+                  "endpoint rule"), shape.result
 
 
 def asymmetry_ratio(spec: LossSpec, *, tol: float = 1e-6, bounds: bool = True) -> CheckResult:
