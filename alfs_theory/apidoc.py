@@ -13,6 +13,7 @@ MODULES = [
     "alfs_theory.properties.shape", "alfs_theory.properties.ratio",
     "alfs_theory.properties.asymmetry", "alfs_theory.properties.symmetric",
     "alfs_theory.properties.tolerance", "alfs_theory.properties.calibration",
+    "alfs_theory.properties.region",
     "alfs_theory.provers", "alfs_theory.parse", "alfs_theory.userloss", "alfs_theory.noise",
     "alfs_theory.prediction", "alfs_theory.verdict",
 ]

@@ -128,11 +128,12 @@ def check_loss(
     """Run the checks on a loss (bound to numbers: unbound parameters take their defaults).
 
     ``checks`` selects a subset by name: decreasing, shape, ratio, symmetric, asymmetric,
-    threshold, calibrated, excess-risk, noise, weights.
+    region, threshold, calibrated, excess-risk, noise, weights.
     """
     from .properties.asymmetry import check_asymmetric_on_weights
     from .properties.calibration import check_calibration, check_excess_risk_bound
     from .properties.ratio import asymmetry_ratio
+    from .properties.region import weight_region
     from .properties.shape import check_decreasing, check_shape
     from .properties.symmetric import check_symmetric
     from .properties.tolerance import (
@@ -171,6 +172,8 @@ def check_loss(
         r = _safe("asymmetric", lambda: check_asymmetric_on_weights(
             b, symmetric_weights(n_classes, eta), ratio=ratio))
         rep.results.append(_rename(r, f"asymmetric(sym eta={eta:.3g})"))
+    if on("region"):
+        rep.results.append(_safe("region", lambda: weight_region(b, n_classes)))
     if on("threshold"):
         rep.results.append(_safe("threshold",
                                  lambda: symmetric_noise_threshold(b, n_classes, ratio=ratio)))

@@ -378,8 +378,12 @@ class LossSpec:
         return np.broadcast_to(out, u.shape).astype(float)
 
     def risk(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Σ_k w_k L(u, k): the (noisy) conditional risk for label weights w."""
-        return np.sum(np.asarray(w, dtype=float) * self.numeric_losses(u), axis=-1)
+        """Σ_k w_k L(u, k): the (noisy) conditional risk for label weights w. A class of zero
+        weight contributes nothing, even where its loss is infinite (0·∞ = 0)."""
+        w = np.asarray(w, dtype=float)
+        with np.errstate(invalid="ignore"):
+            terms = w * self.numeric_losses(u)
+        return np.sum(np.where(w == 0, 0.0, terms), axis=-1)
 
     def mp_losses(self, u: Iterable, dps: int = 50) -> list:
         """L(u, k) for every k at ``dps`` decimal digits with mpmath (for re-verification)."""
@@ -397,7 +401,7 @@ class LossSpec:
 
         with mpmath.workdps(dps):
             w = [mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in w]
-            return mpmath.fsum(wk * lk for wk, lk in zip(w, self.mp_losses(u, dps)))
+            return mpmath.fsum(wk * lk for wk, lk in zip(w, self.mp_losses(u, dps)) if wk != 0)
 
     def describe_values(self) -> str:
         return ", ".join(f"{n}={_show(v)}" for n, v in self.values) or "no parameters"

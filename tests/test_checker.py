@@ -358,3 +358,55 @@ def test_separable_convex_risks_with_order_preserving_minimiser_are_calibrated(n
     # MSE: risk = |u - p|^2 + c; AMSE: |u - a p|^2/K + c; the minimiser keeps p's order
     res = check_calibration(get_loss(name).bind(**params), 5)
     assert res.verdict is P and res.certificate.method == "kkt-order"
+
+
+# ----------------------------------------------------------------- the region of weights
+def _in_region(value, w):
+    s = sorted(w)
+    wt, wn = s[-1], s[-2]
+    kind = value["kind"]
+    if kind == "all":
+        return True
+    if kind == "none":
+        return False
+    if kind == "equal-others":
+        others = sorted(w)[:-1]
+        return all(abs(x - others[0]) < 1e-15 for x in others)
+    from alfs_theory.properties.region import W_N, W_T
+
+    return bool(value["condition"].subs({W_T: sp.Rational(wt), W_N: sp.Rational(wn)}))
+
+
+@pytest.mark.parametrize("name,params", [
+    ("ael", {"a": 3}), ("agce", {"a": 1, "q": 0.5}), ("agce", {"a": 1, "q": 2}),
+    ("aul", {"a": 3, "q": 2}), ("amse", {"a": 3}), ("ngce", {"q": 0.7}), ("mae", {}),
+    ("nce+ael", {}), ("nce+amse", {"a": 3}), ("ce", {}),
+])
+def test_weight_region_agrees_with_every_single_decision(name, params):
+    # the region is derived once; each weight vector is decided separately by the definition
+    import numpy as np
+
+    from alfs_theory.properties.region import weight_region
+
+    K = 4
+    spec = get_loss(name).bind(**params).at_classes(K)
+    region = weight_region(spec, K)
+    assert region.verdict is P, region.summary
+    rng = np.random.default_rng(3)
+    seen = set()
+    cases = [[0.4, 0.2, 0.2, 0.2], [0.7, 0.1, 0.1, 0.1]]
+    for _ in range(14):
+        w = np.round(rng.dirichlet(np.ones(K) * 0.8), 3)
+        w[-1] = round(1 - w[:-1].sum(), 3)
+        if w.min() >= 0 and np.sort(w)[-1] != np.sort(w)[-2]:
+            cases.append([float(x) for x in w])
+    for w in cases:
+        ws = [sp.Rational(str(x)) for x in w]
+        ws[-1] = 1 - sum(ws[:-1])
+        inside = _in_region(region.value, ws)
+        d = check_asymmetric_on_weights(spec, ws)
+        assert d.verdict is not UD, (name, w, d.summary)
+        assert (d.verdict is P) == inside, (name, w, region.summary, d.summary)
+        seen.add(inside)
+    if region.value["kind"] not in ("all", "none"):
+        assert seen == {True, False}  # the random cases hit both sides of the boundary

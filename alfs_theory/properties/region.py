@@ -1,0 +1,134 @@
+"""For which weights is a loss asymmetric? The exact region at K classes, where a rule gives it.
+
+The per-weight decision (:func:`.asymmetry.check_asymmetric_on_weights`) answers one weight
+vector; this module states the whole set of weight vectors w (normalised, Σ w = 1, unique
+largest w_t, w_n the second largest) on which argmin_u Σ_k w_k L(u, k) = {e_t}:
+
+* completely asymmetric losses (concave separable risks, normalised losses at K = 2, sums of
+  such parts): every w;
+* separable convex risks φ_k = w_k A + (1 − w_k) B: the KKT margins at e_t,
+  D_k = w_k (A′(0) − B′(0)) + B′(0) − w_t (A′(1) − B′(1)) − B′(1) ≥ 0 for k ≠ t, linear in w;
+  when A′(0) − B′(0) ≤ 0 the binding class is the second largest weight, which gives one
+  inequality in (w_t, w_n) (for a pointwise ℓ: w_t / w_n ≥ ℓ′(0)/ℓ′(1) = 1/r);
+* normalised losses at K ≥ 3: N(0) = ∞ (NCE, NFL): no weight vector (the infimum is approached
+  away from e_t); N(0) finite (NGCE): exactly the w whose other entries are all equal;
+* NCE/NFL + a continuous rest X at K ≥ 3: the region of X.
+
+Each region is PROVED by the rule that derives it (the certificate names it); otherwise the
+check is UNDECIDED.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sympy as sp
+
+from ..spec import LossSpec
+from ..symbols import U
+from ..verdict import Certificate, CheckResult, Verdict
+from .asymmetry import (
+    _bounded_normalised,
+    complete_asymmetry,
+    rest_of_sum,
+    separable_form,
+    unbounded_numerator,
+    vanishing_numerator,
+)
+from .shape import end_value
+
+__all__ = ["W_N", "W_T", "weight_region"]
+
+W_T = sp.Symbol("w_t", positive=True)
+W_N = sp.Symbol("w_n", nonnegative=True)
+
+
+def weight_region(spec: LossSpec, n_classes: int) -> CheckResult:
+    """The set of weights on which ``spec`` is asymmetric at K = n_classes.
+
+    ``value`` is a dict: ``kind`` ("all", "none", "inequality", "equal-others"), ``text`` (the
+    condition for people), and for "inequality" ``condition`` (a sympy relation in w_t, w_n
+    with Σ w = 1) and ``ratio`` (the bound on w_t/w_n when the condition is one, else None).
+    """
+    t0 = time.perf_counter()
+    name = f"asymmetric-on(K={n_classes})"
+    out = _region(spec, n_classes)
+    if out is None:
+        return CheckResult(name, Verdict.UNDECIDED, "no exact rule gives the region of weights",
+                           estimate="decide single weight vectors with --weights / --noise",
+                           seconds=time.perf_counter() - t0)
+    value, cert = out
+    return CheckResult(name, Verdict.PROVED, f"asymmetric for {value['text']}", certificate=cert,
+                       value=value, seconds=time.perf_counter() - t0)
+
+
+def _region(spec: LossSpec, n: int):
+    full = complete_asymmetry(spec, n)
+    if full is not None:
+        return ({"kind": "all", "text": "every w with a unique largest entry"},
+                full.certificate)
+    if n >= 3 and unbounded_numerator(spec, n) is not None:
+        return ({"kind": "none", "text": "no weight vector (the infimum of the risk is "
+                 "approached with the wrong argmax)"},
+                Certificate("normalised-sequence", "L = N(u_y)/sum_k N(u_k), N(0+) = oo, K >= 3:"
+                            " the risk is a weighted mean of the w_k, and a sequence with the "
+                            "least-weight u_m -> 0 reaches its infimum min_k w_k away from e_t"))
+    if n >= 3 and vanishing_numerator(spec, n) is not None:
+        probe = _bounded_normalised(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
+                                    * (n - 1), 0)
+        if probe is not None and probe[0] == "PROVED":
+            N, _ = vanishing_numerator(spec, n)
+            if end_value(sp.diff(N, U), 0) == -sp.oo:
+                return ({"kind": "equal-others", "text": "exactly the w whose entries other "
+                         "than the largest are all equal (e.g. symmetric noise)"},
+                        Certificate("normalised-equal-weights",
+                                    f"{probe[1].detail}. Otherwise some class j has w_j above "
+                                    "the mean of the others, and N'(0) = -oo makes moving mass "
+                                    "from e_t to e_j lower the risk"))
+    got = rest_of_sum(spec, n) if n >= 3 else None
+    if got is not None:
+        inner = _region(got[1], n)
+        if inner is not None:
+            value, cert = inner
+            names = ", ".join(p.name for _, p in got[0])
+            return (dict(value, text=value["text"] + f" (the region of {got[1].name}; the "
+                         f"normalised {names} does not restrict it)"),
+                    Certificate("normalised-plus-region",
+                                f"{names}: >= min_k w_k everywhere with that bound reached at "
+                                f"e_t, so the sum is asymmetric exactly where {got[1].name} is:"
+                                f" {cert.detail}"))
+    form = separable_form(spec, n)
+    if form is not None and form.shape == "convex":
+        dA0, dA1 = (end_value(sp.diff(form.A, U), x) for x in (0, 1))
+        dB0, dB1 = (end_value(sp.diff(form.B, U), x) for x in (0, 1))
+        if None in (dA0, dA1, dB0, dB1):
+            return None
+        c0, c1 = sp.simplify(dA0 - dB0), sp.simplify(dA1 - dB1)
+        op = sp.Ge if form.strict else sp.Gt
+        if c0 == -sp.oo:
+            return ({"kind": "none", "text": "no weight vector with w_n > 0 (phi'(0) = -oo)"},
+                    Certificate("kkt", "A'(0) = -oo: moving mass to any class of positive "
+                                "weight lowers the risk at once"))
+        if not (c0.is_number and c0 <= 0 and dB0.is_finite and dB1.is_finite):
+            return None
+        D = sp.expand(W_N * c0 + dB0 - W_T * c1 - dB1)
+        cond = op(D, 0)
+        ratio = None
+        ge = ">=" if form.strict else ">"
+        if sp.simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
+            ratio = sp.nsimplify(sp.simplify(c0 / c1))
+            text = f"w_t/w_n {ge} {sp.sstr(ratio)}"
+        elif sp.simplify(c0 - c1) == 0 and c0.is_negative:
+            gap = sp.nsimplify(sp.simplify((dB1 - dB0) / (-c0)))
+            text = f"w_t - w_n {ge} {sp.sstr(gap)}"
+        else:
+            text = f"{sp.sstr(D)} {'>=' if form.strict else '>'} 0 (with sum w = 1)"
+        cert = Certificate(
+            "kkt",
+            f"separable convex risk ({form.evidence}); KKT margins at e_t "
+            f"D_k = w_k*{sp.sstr(c0)} + {sp.sstr(dB0)} - w_t*{sp.sstr(c1)} - {sp.sstr(dB1)}, "
+            "decreasing in w_k, so the second largest weight binds"
+            + ("; equality kept (strictly convex)" if form.strict else ""),
+            {"D": D})
+        return ({"kind": "inequality", "text": text, "condition": cond, "ratio": ratio}, cert)
+    return None
