@@ -34,18 +34,18 @@ def _say(msg: str) -> None:
     print(f"[alfs report] {msg}", file=sys.stderr, flush=True)
 
 
-def verdict_table(n_classes: int = 10) -> list[dict]:
-    """One row per registered loss at its default parameters."""
+def verdict_table(n_classes: int = 10, names: list[str] | None = None) -> list[dict]:
+    """One row per registered loss (or per name in ``names``) at its default parameters."""
     from .checker import check_loss
     from .registry import get_loss, list_losses
 
     rows = []
-    names = list_losses()
+    names = list(names) if names is not None else list_losses()
     for i, name in enumerate(names, 1):
         spec = get_loss(name).bind()
         rep = check_loss(spec, n_classes=n_classes,
-                         checks=["shape", "ratio", "symmetric", "asymmetric", "threshold",
-                                 "calibrated"])
+                         checks=["shape", "ratio", "symmetric", "asymmetric", "region",
+                                 "threshold", "calibrated"])
         row = {"loss": name, "kind": spec.kind, "params": spec.describe_values()}
         for r in rep.results:
             key = r.check.split("(")[0]
@@ -59,8 +59,16 @@ def verdict_table(n_classes: int = 10) -> list[dict]:
                 row["shape"] = r.value or "unknown"
             if key == "symmetric-noise-threshold":
                 v = r.value or {}
-                row["eta_max"] = (f"{v['eta_max']:.4g}" if v.get("eta_max") is not None
-                                  else f"[{v.get('lo', 0):.3g}, ?]")
+                if v.get("eta_max") is not None:
+                    row["eta_max"] = ("≤ " if v.get("inclusive") else "< ") + \
+                        f"{v['eta_max']:.4g}"
+                else:
+                    row["eta_max"] = f"[{v.get('lo', 0):.3g}, ?]"
+            if key == "asymmetric-on":
+                v = r.value or {}
+                row["asymmetric on"] = {
+                    "all": "every w", "none": "no w", "equal-others": "equal non-top w",
+                }.get(v.get("kind"), v.get("text", "?").split(" (")[0])
         rows.append(row)
         _say(f"checked {i}/{len(names)} {name} ({rep.seconds:.1f} s)")
     return rows
@@ -136,13 +144,15 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
             figs = {"error": f"figures unavailable: {e}"}
     summary["figures"] = {k: v for k, v in figs.items()} if isinstance(figs, dict) else figs
 
-    cols = ["loss", "kind", "params", "shape", "r", "symmetric", "asymmetric", "eta_max",
-            "calibrated"]
+    cols = ["loss", "kind", "params", "shape", "r", "symmetric", "asymmetric", "asymmetric on",
+            "eta_max", "calibrated"]
     lcols = ["id", "claim", "method", "expected", "found"]
     md = ["# alfs-theory report", "",
           "Verdicts: PROVED (certificate), REFUTED (counterexample), UNDECIDED (estimate). "
           "`asymmetric` asks the definition on the weights of symmetric noise at 95% of "
-          "(K-1)/K; `eta_max` is the largest tolerated symmetric noise rate at K = 10.", "",
+          "(K-1)/K; `asymmetric on` is the whole region of weights (w_t the largest, w_n the "
+          "second, sum 1) where a rule derives it; `eta_max` is the largest tolerated "
+          "symmetric noise rate at K = 10.", "",
           "## Every registered loss", "", _md_table(checks, cols), "",
           f"## The paper's claims ({sum(r['ok'] for r in ledger['claims'])}/{ledger['n']} "
           "as expected)", "", _md_table(ledger["claims"], lcols), "",

@@ -27,3 +27,12 @@ def test_report_end_to_end_small(tmp_path, monkeypatch):
     mtimes = {p: p.stat().st_mtime for p in (tmp_path / "sweep").rglob("record.json")}
     report.run_report(tmp_path, epochs=2, workers=1, skip_figures=True)
     assert {p: p.stat().st_mtime for p in (tmp_path / "sweep").rglob("record.json")} == mtimes
+
+
+def test_verdict_table_rows_carry_the_region_and_the_threshold():
+    rows = {r["loss"]: r for r in report.verdict_table(10, names=["agce", "ael", "nce+ael", "ce"])}
+    assert rows["agce"]["asymmetric on"] == "every w" and rows["agce"]["eta_max"] == "< 0.9"
+    assert rows["ael"]["asymmetric on"] == "w_t/w_n >= exp(1/3)"
+    assert rows["ael"]["eta_max"].startswith("≤ 0.86")
+    assert rows["nce+ael"]["asymmetric on"] == "w_t/w_n >= exp(2/5)"
+    assert rows["ce"]["asymmetric on"] == "no w" and rows["ce"]["eta_max"] == "≤ 0"
