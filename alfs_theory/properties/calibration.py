@@ -39,7 +39,7 @@ from .asymmetry import (
     separable_form,
     sum_with_normalised_complete,
 )
-from .shape import check_decreasing, check_shape, sign_on_unit
+from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant"]
 
@@ -72,6 +72,9 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
             "infimum, approached only at e_t", {})
         return res(Verdict.PROVED, "calibrated (normalised part + completely asymmetric "
                    "parts)", certificate=cert)
+    cert = _swap_argument(spec, n)
+    if cert is not None:
+        return res(Verdict.PROVED, "calibrated (swap argument)", certificate=cert)
     form = separable_form(spec, n)
     if form is not None and form.shape == "convex" and form.strict:
         ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
@@ -108,6 +111,65 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
     gap = _numeric_gap(spec, n)
     return res(Verdict.UNDECIDED, "no exact rule applies; smallest gap found numerically: "
                f"{gap['gap']:.4g}", estimate=gap)
+
+
+def _swap_part(p: LossSpec, n: int):
+    """(evidence, strict) when swapping u_t and u_j (u_j > u_t, p_t > p_j) cannot raise part
+    p's conditional risk (liminf where undefined), strict when it always lowers it; None when
+    neither is proved."""
+    form = separable_form(p, n)
+    if form is not None:
+        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
+        if not all(e.is_finite for e in ends):
+            return None
+        D1 = sp.diff(form.A - form.B, U)
+        strict = sign_on_unit(D1, p, sign="negative", strict=True, check="calibrated",
+                              what="(A - B)' < 0")
+        if strict.verdict is Verdict.PROVED:
+            return f"{p.name}: separable, (A - B)' < 0, finite", True
+        weak = sign_on_unit(D1, p, sign="negative", strict=False, check="calibrated",
+                            what="(A - B)' <= 0")
+        return (f"{p.name}: separable, (A - B)' <= 0", False) if weak.verdict is \
+            Verdict.PROVED else None
+    N = normalised_numerator(p, n)
+    if N is None:
+        return None
+    dec = sign_on_unit(sp.diff(N, U), p, sign="negative", strict=False, check="calibrated",
+                       what="N' <= 0")
+    if dec.verdict is not Verdict.PROVED:
+        return None
+    n0 = end_value(N, 0)
+    if n0 is not None and n0.is_finite:
+        strict = sign_on_unit(sp.diff(N, U), p, sign="negative", strict=True,
+                              check="calibrated", what="N' < 0")
+        if strict.verdict is Verdict.PROVED:
+            return f"{p.name}: normalised, N' < 0, N(0) = {sp.sstr(n0)} finite", True
+    return f"{p.name}: normalised, N' <= 0", False
+
+
+def _swap_argument(spec: LossSpec, n: int) -> Certificate | None:
+    """Calibration from a swap: for p with unique largest p_t and u with u_j >= u_t, swapping
+    u_t and u_j (or, at a tie, moving mass from j to t) changes a separable part
+    Σ_k B(u_k) + Σ_k p_k (A − B)(u_k) by (p_t − p_j)((A − B)(u_j) − (A − B)(u_t)), and a
+    normalised part Σ p_k N(u_k)/Σ N(u_k) by (p_t − p_j)(N(u_j) − N(u_t))/Σ N: never up when
+    A − B and N decrease, strictly down for a part with (A − B)' < 0 (finite) or N' < 0 with
+    N(0) finite. The lower-semicontinuous risk attains its minimum on the compact closure of
+    the wrong-argmax region, and the swapped point beats it: inf over wrong argmax > inf."""
+    parts = spec.parts()
+    items = [(w, p) for w, p in parts] if parts else [(sp.Integer(1), spec)]
+    if not all(w.is_number and w >= 0 for w, _ in items):
+        return None
+    live = [p for w, p in items if w > 0]
+    got = [_swap_part(p, n) for p in live]
+    if not live or any(g is None for g in got) or not any(g[1] for g in got):
+        return None
+    return Certificate(
+        "swap-argument",
+        "every part is non-increasing under the swap u_t <-> u_j (u_j >= u_t, p_t > p_j) and "
+        "one strictly decreasing: " + "; ".join(g[0] for g in got) + ". The risk (liminf "
+        "where undefined) is lower semicontinuous, so its minimum over the compact "
+        "wrong-argmax closure is attained, and the swapped point with the right argmax is "
+        "strictly lower: calibrated")
 
 
 def _normalised_witness(spec: LossSpec, n: int) -> Counterexample | None:
