@@ -261,11 +261,7 @@ def test_two_class_sum_with_convex_part_is_refuted_against_the_vertex_limit():
     assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
     # the limit at e_t: alpha*w_s + beta*(w_t*exp(-1/a) + w_s*exp(0)) with a = 2.5, beta = 4
     assert float(v["risk_at_e_t"]) == pytest.approx(0.475 + 4 * (0.525 * math.exp(-0.4) + 0.475))
-    th = symmetric_noise_threshold(spec, 2)
-    assert th.verdict is UD
-    r = math.exp(-1 / 2.5)
-    assert th.value["lo"] == pytest.approx(r / (1 + r), abs=1e-6)
-    assert r / (1 + r) <= th.value["hi"] < 0.45
+    # (its exact threshold is test_two_class_nce_plus_convex_part_threshold_is_the_parts)
 
 
 def test_sum_of_parts_needs_every_part():
@@ -422,3 +418,20 @@ def test_swap_argument_calibration(name):
 def test_swap_argument_needs_a_strict_continuous_part():
     # NCE alone: its liminf on a face does not move under the swap; it stays REFUTED at K >= 3
     assert check_calibration(get_loss("nce").bind(), 3).verdict is R
+
+
+def test_two_class_nce_plus_convex_part_threshold_is_the_parts():
+    # at K = 2 NCE rises only by o(d) along the edge (d/log(1/d)), so AEL's KKT margin decides:
+    # the threshold is AEL's r/(1 + r) exactly; just above it the dip sits at d ~ 1e-50
+    import mpmath
+
+    spec = get_loss("nce+ael").bind()
+    th = symmetric_noise_threshold(spec, 2)
+    r = math.exp(-1 / 2.5)
+    assert th.verdict is P and th.value["eta_max"] == pytest.approx(r / (1 + r), abs=1e-12)
+    with mpmath.workdps(300):
+        eta = mpmath.mpf("0.402")  # just above r/(1+r) = 0.40131...
+        d = mpmath.mpf(10) ** -60
+        risk = spec.mp_risk([1 - eta, eta], [1 - d, d], dps=300)
+        limit = eta + 4 * ((1 - eta) * mpmath.exp(-1 / mpmath.mpf(2.5)) + eta)
+        assert risk < limit

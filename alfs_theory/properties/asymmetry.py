@@ -671,12 +671,12 @@ def _parts_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
 
 
 def unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
-    """N for a normalised loss at K = n >= 3 with N >= 0, N(0+) = ∞ and N finite and
+    """N for a normalised loss at K = n >= 2 with N >= 0, N(0+) = ∞ and N finite and
     real-analytic on (0, 1] (NCE, NFL): its risk Σ_k w_k N(u_k)/Σ_k N(u_k) is a weighted mean
     of the w_k, so it is >= min_k w_k everywhere, and that bound is approached as u -> e_t
     (take the least-weight class m with u_m -> 0 so fast that N(u_m) swamps every other
     N(u_k)); the formula itself is undefined (∞/∞) at e_t."""
-    if n < 3:
+    if n < 2:
         return None
     N = normalised_numerator(spec, n)
     if N is None or N.has(*_NON_ANALYTIC):
@@ -686,6 +686,17 @@ def unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
     n1 = end_value(N, 1)
     if n1 is None or not n1.is_finite:
         return None
+    if n == 2:
+        # K = 2: along the edge from e_t the part rises by (w_t - w_s) N(1-d)/(N(1-d) + N(d)),
+        # which is o(d) when N(1-d)/d stays bounded (N(d) -> oo): it adds nothing to the
+        # first-order margin at e_t, so the rest's KKT margin decides there too
+        d = sp.Symbol("d", positive=True)
+        try:
+            slope = sp.limit(N.subs(U, 1 - d) / d, d, 0, "+")
+        except Exception:  # noqa: BLE001 - sympy fails in many ways on exotic limits
+            return None
+        if not (slope.is_number and slope.is_finite):
+            return None
     return N
 
 
@@ -702,7 +713,7 @@ def _split_unbounded(spec: LossSpec, n: int):
     """(unbounded normalised parts, other parts) of a sum with numeric weights >= 0, when the
     other parts are all continuous and both lists are non-empty; else None."""
     parts = spec.parts()
-    if n < 3 or not parts or not all(w.is_number and w >= 0 for w, _ in parts):
+    if n < 2 or not parts or not all(w.is_number and w >= 0 for w, _ in parts):
         return None
     live = [(w, p) for w, p in parts if w > 0]
     norm = [(w, p) for w, p in live if unbounded_numerator(p, n) is not None]
@@ -755,7 +766,7 @@ def sum_with_normalised_complete(spec: LossSpec, n: int) -> Certificate | None:
 
 
 def rest_of_sum(spec: LossSpec, n: int) -> tuple[list, LossSpec] | None:
-    """For a sum with NCE/NFL-type parts at K = n >= 3: (those parts with weights, the sum of
+    """For a sum with NCE/NFL-type parts at K = n >= 2: (those parts with weights, the sum of
     the other, continuous parts as one spec), or None."""
     split = _split_unbounded(spec, n)
     if split is None:

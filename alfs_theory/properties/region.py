@@ -85,7 +85,7 @@ def _region(spec: LossSpec, n: int):
                                     f"{probe[1].detail}. Otherwise some class j has w_j above "
                                     "the mean of the others, and N'(0) = -oo makes moving mass "
                                     "from e_t to e_j lower the risk"))
-    got = rest_of_sum(spec, n) if n >= 3 else None
+    got = rest_of_sum(spec, n)
     if got is not None:
         inner = _region(got[1], n)
         if inner is not None:

@@ -153,19 +153,21 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
         return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
                    {"eta_max": float(cap), "exact": cap, "inclusive": False},
                    certificate=cert)
-    got = rest_of_sum(spec, n) if n >= 3 else None
+    got = rest_of_sum(spec, n)
     if got is not None:
         rest_th = symmetric_noise_threshold(got[1], n, search=False)
         cert = rest_th.certificate
         if rest_th.verdict is Verdict.PROVED and cert is not None and cert.method == "kkt":
             v = rest_th.value
             names = ", ".join(p.name for _, p in got[0])
+            why = ("they sit at their bound min_k w_k at e_t (liminf) and on every edge "
+                   "e_t -> e_k with the other classes at 0 (K >= 3)" if n >= 3 else
+                   "at K = 2 they are least at e_t and rise only by o(d) along the edge "
+                   "(N(1-d)/d bounded, N(0+) = oo), adding nothing to the first-order margin")
             cert = Certificate(
                 "normalised-plus-kkt",
-                f"{names}: normalised with N(0+) = oo; under symmetric noise they sit at their "
-                "bound min_k w_k at e_t (liminf) and on every edge e_t -> e_k with the other "
-                f"classes at 0 (K >= 3). So the sum tolerates exactly what the rest "
-                f"({got[1].name}) tolerates: {cert.detail}")
+                f"{names}: normalised with N(0+) = oo; under symmetric noise {why}. So the sum "
+                f"tolerates exactly what the rest ({got[1].name}) tolerates: {cert.detail}")
             return res(Verdict.PROVED, rest_th.summary, dict(v), certificate=cert)
     # bounds: ratio test or the parts of a sum below, counterexample search above
     lo = 0.0
