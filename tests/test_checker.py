@@ -435,3 +435,15 @@ def test_two_class_nce_plus_convex_part_threshold_is_the_parts():
         risk = spec.mp_risk([1 - eta, eta], [1 - d, d], dps=300)
         limit = eta + 4 * ((1 - eta) * mpmath.exp(-1 / mpmath.mpf(2.5)) + eta)
         assert risk < limit
+
+
+@pytest.mark.parametrize("eta", ["0.3", "0.4", "0.4013", "0.402", "0.45", "0.49"])
+def test_two_class_region_and_single_decisions_agree_for_nce_plus_ael(eta):
+    from alfs_theory.properties.region import weight_region
+
+    spec = get_loss("nce+ael").bind().at_classes(2)
+    region = weight_region(spec, 2)
+    w = [1 - sp.Rational(eta), sp.Rational(eta)]
+    d = check_asymmetric_on_weights(spec, w)
+    assert d.verdict is not UD, d.summary
+    assert (d.verdict is P) == _in_region(region.value, w)

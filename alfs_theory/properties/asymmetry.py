@@ -798,6 +798,19 @@ def _sum_with_normalised_refute(spec: LossSpec, ws: list, t: int):
         return None
     norm, rest = got
     m = min((k for k in range(n) if k != t), key=lambda k: (ws[k], k))
+    if n == 2:  # the normalised part rises by o(d): the dip may need a very small d
+        for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048):
+            with mpmath.workdps(k + 60):
+                wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+                ref = sum(mpmath.mpf(float(a)) for a, _ in norm) * wf[m]
+                ref += rest.mp_risk(wf, [mpmath.mpf(1) if j == t else mpmath.mpf(0)
+                                         for j in range(2)], dps=k + 60)
+                d = mpmath.mpf(10) ** -k
+                u = [1 - d, d] if t == 0 else [d, 1 - d]
+                r = spec.mp_risk(wf, u, dps=k + 60)
+                if mpmath.isfinite(r) and r < ref:
+                    return u, r, ref, f"d = 1e-{k} moved from e_t to e_{m}"
+        return None
     with mpmath.workdps(50):
         wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
         ref = sum(mpmath.mpf(float(a)) for a, _ in norm) * wf[m]
