@@ -256,7 +256,7 @@ def test_two_class_sum_with_convex_part_is_refuted_against_the_vertex_limit():
     # eta = 0.475 a point beats the (exact, sympy) limit of the risk at e_t
     spec = get_loss("nce+ael").bind()
     d = check_asymmetric_on_weights(spec, [0.525, 0.475])
-    assert d.verdict is R and "limit" in d.summary
+    assert d.verdict is R and ("limit" in d.summary or "liminf" in d.summary)
     v = d.counterexample.values
     assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
     # the limit at e_t: alpha*w_s + beta*(w_t*exp(-1/a) + w_s*exp(0)) with a = 2.5, beta = 4
