@@ -84,7 +84,7 @@ from sympy.logic.boolalg import Boolean
 
 from .errors import ExpressionError
 
-__all__ = ["ALLOWED_FUNCTIONS", "parse_condition", "parse_expression"]
+__all__ = ["ALLOWED_FUNCTIONS", "ClassSums", "parse_condition", "parse_expression"]
 
 ALLOWED_FUNCTIONS: tuple[str, ...] = ("exp", "log", "sqrt", "abs", "min", "max", "piecewise")
 """Names a user may call; see the module docstring for their arities."""
@@ -180,12 +180,33 @@ def _lex_one(text: str, pos: int, prev: _Token | None) -> _Token:
 
 
 # ------------------------------------------------------------------------- messages
+@dataclass
+class ClassSums:
+    """Opt-in ``sum(g(v))`` for :func:`parse_expression`: Σ_k g(u_k) over the K classes.
+
+    ``variable`` is the name of the class variable usable only inside ``sum(...)`` (bound to
+    ``symbol``); names in ``outside_only`` (the labelled class, ``u``) are refused inside it.
+    After parsing, ``terms`` holds (S_j, g_j) for each distinct sum, S_j the symbol standing
+    for it in the returned expression."""
+
+    symbol: sp.Symbol
+    variable: str = "v"
+    outside_only: tuple[str, ...] = ("u", "p")
+    max_sums: int = 4
+    terms: list = None
+
+    def __post_init__(self) -> None:
+        if self.terms is None:
+            self.terms = []
+
+
 def _quote(text: str, limit: int = 60) -> str:
     """``repr`` of ``text``, shortened to about ``limit`` characters."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
-def _allowed(symbols: Mapping[str, sp.Basic], condition: bool) -> str:
+def _allowed(symbols: Mapping[str, sp.Basic], condition: bool,
+             class_sums: ClassSums | None = None) -> str:
     names = [n for n in symbols if n not in _RESERVED]
     consts = [c for c in _CONSTANTS if c not in symbols]
     parts = ["numbers", "names " + (", ".join(names) if names else "(none)")]
@@ -193,6 +214,8 @@ def _allowed(symbols: Mapping[str, sp.Basic], condition: bool) -> str:
         parts.append("constants " + ", ".join(consts))
     parts += ["operators + - * / ** ^ and parentheses",
               "functions " + ", ".join(ALLOWED_FUNCTIONS)]
+    if class_sums is not None:
+        parts.append(f"sum(g) over the classes, with {class_sums.variable!r} = u_k inside")
     if condition:
         parts.append("comparisons < <= > >= == combined with and/or/not")
     else:
@@ -271,10 +294,12 @@ class _Parser:
     """Precedence-climbing parser over a lazily lexed token stream."""
 
     def __init__(self, text: str, symbols: Mapping[str, sp.Basic], max_depth: int,
-                 condition: bool):
+                 condition: bool, class_sums: ClassSums | None = None):
         self.text = text
         self.names: dict[str, sp.Basic] = {**_CONSTANTS, **symbols}
-        self.allowed = _allowed(symbols, condition)
+        self.allowed = _allowed(symbols, condition, class_sums)
+        self.class_sums = class_sums
+        self.in_sum = False
         self.max_depth = max_depth
         self.depth = -1  # the outermost _parse is level 0
         self.bool_ok = condition  # may a condition appear here?
@@ -459,6 +484,21 @@ class _Parser:
         is_call = self.at_op("(")
         if name in ALLOWED_FUNCTIONS and is_call:
             return self.call(tok)
+        if self.class_sums is not None and name == "sum" and is_call:
+            return self.class_sum(tok)
+        if self.class_sums is not None:
+            cs = self.class_sums
+            if name == cs.variable:
+                if not self.in_sum:
+                    self.fail(tok.start, f"{name!r} is the class variable of sum(...) and may "
+                                         "appear only inside it")
+                if is_call:
+                    self.fail(tok.start, f"{name!r} is not a function and cannot be called")
+                return cs.symbol
+            if self.in_sum and name in cs.outside_only:
+                self.fail(tok.start, f"{name!r} (the labelled class) cannot appear inside "
+                                     f"sum(...), which runs over every class k with "
+                                     f"{cs.variable!r} = u_k")
         if name in self.names:
             if is_call:
                 self.fail(tok.start, f"{name!r} is not a function and cannot be called "
@@ -525,6 +565,31 @@ class _Parser:
                 self.fail(ftok.start, f"{span} is not defined: {exc}")
         return self.check_exact(out, ftok.start, end, ftok.start)
 
+    def class_sum(self, ftok: _Token) -> sp.Expr:
+        """``sum(g(v))``: Σ_k g(u_k) over the K classes, returned as a fresh symbol whose
+        summand is recorded in ``class_sums``."""
+        if self.in_sum:
+            self.fail(ftok.start, "sum(...) cannot be nested inside another sum(...)")
+        opening = self.advance()
+        self.in_sum = True
+        try:
+            first = self.tok
+            arg = self.parse(0)
+        finally:
+            self.in_sum = False
+        end = self.close(opening, "sum takes exactly 1 argument; expected ')'").end
+        g = self.want_expr(arg, first, "the argument of sum")
+        cs = self.class_sums
+        if len(cs.terms) >= cs.max_sums:
+            self.fail(ftok.start, f"at most {cs.max_sums} sum(...) terms are allowed")
+        for S, h in cs.terms:  # the same summand twice is the same class sum
+            if sp.simplify(h - g) == 0:
+                return S
+        S = sp.Symbol(f"S_{len(cs.terms)}", real=True)
+        cs.terms.append((S, g))
+        del end
+        return S
+
     def piecewise(self, ftok: _Token, args: list[tuple[sp.Basic, _Token]],
                   span: str) -> sp.Expr:
         if len(args) < 3 or len(args) % 2 == 0:
@@ -587,12 +652,12 @@ class _Parser:
 
 # ------------------------------------------------------------------------ public API
 def _run(text: str, symbols: Mapping[str, sp.Basic], max_length: int, max_depth: int,
-         condition: bool) -> sp.Basic:
+         condition: bool, class_sums: ClassSums | None = None) -> sp.Basic:
     if not isinstance(text, str):
         raise ExpressionError(f"cannot parse {type(text).__name__}: an expression must be text")
     if not 1 <= max_depth <= _DEPTH_CAP:
         raise ValueError(f"max_depth must be between 1 and {_DEPTH_CAP}, got {max_depth}")
-    allowed = _allowed(symbols, condition)
+    allowed = _allowed(symbols, condition, class_sums)
     if len(text) > max_length:
         raise _error(text, max_length + 1, f"the text is {len(text)} characters long, more "
                      f"than the limit of {max_length} (max_length)", allowed)
@@ -608,7 +673,7 @@ def _run(text: str, symbols: Mapping[str, sp.Basic], max_length: int, max_depth:
                              f"levels (max_depth)", allowed)
         elif ch == ")":
             level -= 1
-    parser = _Parser(text, symbols, max_depth, condition)
+    parser = _Parser(text, symbols, max_depth, condition, class_sums)
     try:
         out = parser.parse(0)
     except RecursionError:  # belt and braces: the depth limits should prevent this
@@ -629,7 +694,7 @@ def _run(text: str, symbols: Mapping[str, sp.Basic], max_length: int, max_depth:
 
 
 def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, max_length: int = 2000,
-                     max_depth: int = 64) -> sp.Expr:
+                     max_depth: int = 64, class_sums: ClassSums | None = None) -> sp.Expr:
     """Parse user-typed math into a sympy expression, without evaluating any code.
 
     Parameters
@@ -658,8 +723,11 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, max_length:
         offending text, its column and what is allowed.
     ValueError
         If ``max_depth`` is outside 1..150.
+
+    With ``class_sums`` (a :class:`ClassSums`), ``sum(g(v))`` is allowed: a sum over the K
+    classes, returned as a symbol, its summand recorded in ``class_sums.terms``.
     """
-    return _run(text, symbols, max_length, max_depth, condition=False)
+    return _run(text, symbols, max_length, max_depth, condition=False, class_sums=class_sums)
 
 
 def parse_condition(text: str, symbols: Mapping[str, sp.Symbol], *, max_length: int = 2000,

@@ -304,6 +304,9 @@ class LossSpec:
         own parameters. Empty for a loss that is not such a sum."""
         if "parts" in self._cache:
             return self._cache["parts"]
+        if not self.components:
+            self._cache["parts"] = self._additive_parts()
+            return self._cache["parts"]
         out: list[tuple[sp.Expr, LossSpec]] = []
         wsyms = [self.param(w).symbol for w, _ in self.components]
         exact = self.exact_values()
@@ -323,6 +326,33 @@ class LossSpec:
             out = []
         self._cache["parts"] = tuple(out)
         return self._cache["parts"]
+
+    def _additive_parts(self) -> tuple[tuple[sp.Expr, "LossSpec"], ...]:
+        """For a vector loss not built by :func:`combine` (e.g. typed by a user): its additive
+        terms grouped by the class sums they use, each group a part of weight 1, when there
+        are at least two groups (``-log(u)/sum(-log(v)) + b*(1 - u)``: the NCE term and the
+        pointwise rest). Empty otherwise."""
+        if not self.sums:
+            return ()
+        sum_syms = [S for S, _ in self.sums]
+        groups: dict[frozenset, sp.Expr] = {}
+        for term in sp.Add.make_args(sp.expand(self.expr, mul=False, multinomial=False,
+                                               power_exp=False, power_base=False, log=False)):
+            key = frozenset(S for S in sum_syms if term.has(S))
+            groups[key] = groups.get(key, sp.Integer(0)) + term
+        if len(groups) < 2:
+            return ()
+        names = {p.name for p in self.params}
+        out = []
+        for i, (key, e) in enumerate(sorted(groups.items(), key=lambda kv: len(kv[0]))):
+            sums = tuple((S, g) for S, g in self.sums if S in key)
+            used = e.free_symbols.union(*[g.free_symbols for _, g in sums])
+            params = tuple(p for p in self.params if p.symbol in used)
+            keep = {p.name for p in params} & names
+            values = tuple((n, v) for n, v in self.values if n in keep)
+            out.append((sp.Integer(1), LossSpec(name=f"{self.name}[{i}]", expr=e, params=params,
+                                                sums=sums, values=values)))
+        return tuple(out)
 
     def summands(self) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
         return tuple((s, self.subs_values(g)) for s, g in self.sums)

@@ -1,4 +1,5 @@
-"""Losses typed by a user: a pointwise ℓ(u) from text, parsed safely (never evaluated).
+"""Losses typed by a user, parsed safely (never evaluated): a pointwise ℓ(u), or a vector
+loss using class sums ``sum(g(v))`` = Σ_k g(u_k) (NCE: ``-log(u)/sum(-log(v))``).
 
 >>> spec = loss_from_expression("((a+1)**q - (a+u)**q)/q", params={"a": 1, "q": 2},
 ...                             domains={"a": "a > 0", "q": "q > 0"})
@@ -15,7 +16,7 @@ import sympy as sp
 
 from .errors import ExpressionError
 from .spec import LossSpec, Param, make_param
-from .symbols import K, U
+from .symbols import K, U, V
 
 __all__ = ["loss_from_expression"]
 
@@ -59,24 +60,27 @@ def loss_from_expression(
     domains: Mapping[str, str] | None = None,
     name: str = "user",
 ) -> LossSpec:
-    """A pointwise LossSpec from ``text`` in ``u`` (or ``p``), its parameters and domains.
+    """A LossSpec from ``text`` in ``u`` (or ``p``), its parameters and domains; ``sum(g)``
+    with the class variable ``v`` inside makes it a vector loss (Σ_k g(u_k) over the K classes).
 
     Every name other than u/p/K must be a parameter: given a value in ``params`` or a domain
     in ``domains``. The text is parsed by a whitelisted grammar (:mod:`alfs_theory.parse`).
     """
-    from .parse import parse_expression
+    from .parse import ClassSums, parse_expression
 
     params = dict(params or {})
     domains = dict(domains or {})
     for pname in list(params) + list(domains):
-        if pname in ("u", "p", "v", "K"):
+        if pname in ("u", "p", "v", "K", "sum") or re.fullmatch(r"S_\d+", pname):
             raise ExpressionError(f"{pname!r} is reserved (u/p: the labelled-class probability, "
-                                  "K: classes); pick another parameter name")
+                                  "v: the class variable inside sum(...), K: classes, S_j: "
+                                  "class sums); pick another parameter name")
     pars: list[Param] = []
     for pname in dict.fromkeys(list(domains) + list(params)):
         kw = _bounds_from_condition(pname, domains[pname]) if pname in domains else {}
         pars.append(make_param(pname, default=params.get(pname), **kw))
     symbols = {"u": U, "p": U, "K": K, **{p.name: p.symbol for p in pars}}
-    expr = parse_expression(text, symbols)
-    return LossSpec(name=name, expr=expr, params=tuple(pars), title=f"user loss {text}",
-                    references=("typed by the user",))
+    sums = ClassSums(V)
+    expr = parse_expression(text, symbols, class_sums=sums)
+    return LossSpec(name=name, expr=expr, params=tuple(pars), sums=tuple(sums.terms),
+                    title=f"user loss {text}", references=("typed by the user",))

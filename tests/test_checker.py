@@ -447,3 +447,20 @@ def test_two_class_region_and_single_decisions_agree_for_nce_plus_ael(eta):
     d = check_asymmetric_on_weights(spec, w)
     assert d.verdict is not UD, d.summary
     assert (d.verdict is P) == _in_region(region.value, w)
+
+
+def test_a_typed_vector_loss_gets_the_same_verdicts_as_the_registered_one():
+    # NCE + 4 AEL(2.5) typed with a class sum: its additive terms become parts
+    user = loss_from_expression("-log(u)/sum(-log(v)) + 4*exp(-u/a)", params={"a": 2.5},
+                                domains={"a": "a > 0"})
+    assert user.kind == "vector" and len(user.parts()) == 2
+    for K in (2, 10):
+        th_user = symmetric_noise_threshold(user.bind().at_classes(K), K)
+        th_reg = symmetric_noise_threshold(get_loss("nce+ael").bind().at_classes(K), K)
+        assert th_user.verdict is P and th_reg.verdict is P
+        assert th_user.value["eta_max"] == pytest.approx(th_reg.value["eta_max"], abs=1e-12)
+    nce = loss_from_expression("-log(u)/sum(-log(v))").bind()
+    assert check_asymmetric_on_weights(nce, [0.7, 0.3]).verdict is P
+    assert check_asymmetric_on_weights(nce, [0.6, 0.25, 0.15]).verdict is R
+    with pytest.raises(ExpressionError, match="reserved"):
+        loss_from_expression("S_0*u", params={"S_0": 1.0})

@@ -426,3 +426,41 @@ def test_fuzz_only_ever_returns_sympy_or_raises_expression_error(tokens):
             assert isinstance(out, kind)
             assert out.free_symbols <= {U, A, Q}
     assert time.perf_counter() - t0 < 5.0
+
+
+# ----------------------------------------------------------------- class sums (opt-in)
+def test_class_sum_builds_a_symbol_and_records_the_summand():
+    from alfs_theory.parse import ClassSums
+    from alfs_theory.symbols import U, V
+
+    cs = ClassSums(V)
+    e = parse_expression("-log(u)/sum(-log(v)) + sum(v^2) - sum(-log(v))", {"u": U},
+                         class_sums=cs)
+    assert [str(S) for S, _ in cs.terms] == ["S_0", "S_1"]  # the repeated sum is one symbol
+    assert cs.terms[0][1] == -sp.log(V) and cs.terms[1][1] == V**2
+    S0, S1 = (S for S, _ in cs.terms)
+    assert sp.simplify(e - (-sp.log(U) / S0 + S1 - S0)) == 0
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("v + u", "only inside"),
+    ("sum(u)", "cannot appear inside"),
+    ("sum(sum(v))", "nested"),
+    ("sum(v, v)", "exactly 1 argument"),
+    ("sum(v.real)", "attribute"),
+    ("sum(__import__('os'))", "not an allowed function"),
+    ("v(1)", "only inside"),
+])
+def test_class_sum_misuse_is_refused(text, needle):
+    from alfs_theory.parse import ClassSums
+    from alfs_theory.symbols import U, V
+
+    with pytest.raises(ExpressionError, match=needle):
+        parse_expression(text, {"u": U}, class_sums=ClassSums(V))
+
+
+def test_sum_is_unknown_without_class_sums():
+    from alfs_theory.symbols import U
+
+    with pytest.raises(ExpressionError, match="not an allowed function"):
+        parse_expression("sum(u)", {"u": U})
