@@ -577,7 +577,7 @@ class _Parser:
             arg = self.parse(0)
         finally:
             self.in_sum = False
-        end = self.close(opening, "sum takes exactly 1 argument; expected ')'").end
+        self.close(opening, "sum takes exactly 1 argument; expected ')'")
         g = self.want_expr(arg, first, "the argument of sum")
         cs = self.class_sums
         if len(cs.terms) >= cs.max_sums:
@@ -587,7 +587,6 @@ class _Parser:
                 return S
         S = sp.Symbol(f"S_{len(cs.terms)}", real=True)
         cs.terms.append((S, g))
-        del end
         return S
 
     def piecewise(self, ftok: _Token, args: list[tuple[sp.Basic, _Token]],
