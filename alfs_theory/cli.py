@@ -303,9 +303,31 @@ def reference_markdown() -> str:
     return "\n".join(lines)
 
 
+_VALUE_OPTIONS = ("--expr",)
+
+
+def _glue_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--expr -log(u)`` -> ``--expr=-log(u)``: argparse would read a value starting with '-'
+    as an option; an expression may well start with a minus sign."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a in _VALUE_OPTIONS:
+            nxt = next(it, None)
+            if nxt is not None and nxt.startswith("-") and not nxt.startswith("--"):
+                out.append(f"{a}={nxt}")
+                continue
+            out.append(a)
+            if nxt is not None:
+                out.append(nxt)
+            continue
+        out.append(a)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_dash_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.func(args) or 0)
     except AlfsError as e:

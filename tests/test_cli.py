@@ -66,3 +66,15 @@ def test_ratio_command(capsys):
     assert main(["ratio", "aul", "--param", "a=1.5", "--param", "q=0.9"]) == 0
     out = capsys.readouterr().out
     assert "PROVED" in out and "0.89595" in out
+
+
+def test_expression_starting_with_a_minus_sign_and_class_sums(capsys):
+    # argparse would read "-log(u)..." as an option; the CLI glues it to --expr
+    rc = main(["check", "--expr", "-log(u)/sum(-log(v))", "--classes", "2",
+               "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert out["kind"] == "vector"
+    verdicts = {r["check"].split("(")[0]: r["verdict"] for r in out["checks"]}
+    assert verdicts["symmetric-noise-threshold"] == "PROVED"
+    assert main(["ratio", "--expr", "-log(u)"]) == 0
