@@ -49,6 +49,7 @@ __all__ = [
     "check_asymmetric_on_weights",
     "complete_asymmetry",
     "exact_weights",
+    "finite_ends",
     "rest_of_sum",
     "risk_search",
     "separable_form",
@@ -170,6 +171,13 @@ def _ends(form: SeparableForm):
     return end_value(form.A, 0), end_value(form.A, 1), end_value(form.B, 0), end_value(form.B, 1)
 
 
+def finite_ends(form: SeparableForm) -> bool:
+    """A and B finite at u = 0 and u = 1 as written (no limits taken): then the separable risk
+    is finite and continuous on the closed simplex."""
+    return all(e.is_finite for e in (form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0),
+                                     form.B.subs(U, 1)))
+
+
 def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:
     """D_k = φ_k′(0) − φ_t′(1) for k ≠ t (convex case); ≥ 0 for all k ⇔ e_t optimal."""
     A0, A1, B0, B1 = _phi_prime_ends(form)
@@ -190,10 +198,15 @@ def _vertex(n: int, i: int) -> list:
     return [1 if k == i else 0 for k in range(n)]
 
 
+def _mp_weights(ws: list) -> list:
+    """Exact weights as mpf at the working precision."""
+    return [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+
+
 def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True):
     """Risk at u_bad vs u_ref at 50 digits; returns (ok, r_bad, r_ref)."""
     with mpmath.workdps(50):
-        wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+        wf = _mp_weights(ws)
         r_bad = spec.mp_risk(wf, [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
                                   for x in u_bad])
         r_ref = spec.mp_risk(wf, [mpmath.mpf(x) for x in u_ref])
@@ -444,8 +457,7 @@ def check_asymmetric_on_weights(
         r_t == np.inf and np.isfinite(best_r))  # an infinite risk at e_t loses to any finite one
     if beats and lim is not None:
         with mpmath.workdps(50):
-            rb = spec.mp_risk([mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws],
-                              [mpmath.mpf(float(x)) for x in best_u])
+            rb = spec.mp_risk(_mp_weights(ws), [mpmath.mpf(float(x)) for x in best_u])
             rr = mpmath.mpf(sp.N(lim, 60))
             if rb < rr:
                 return done(Verdict.REFUTED, "a point with lower risk than the limit at e_t "
@@ -624,13 +636,12 @@ def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
     if form is not None and form.shape in ("concave", "linear"):
         beta = vertex_beta(form)
         if beta.is_negative:
-            ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
             out = Complete(Certificate(
                 "vertex-comparison",
                 f"risk = sum_k phi_k(u_k) with phi concave ({form.evidence}); min at a vertex; "
                 f"vertex e_i scores const + w_i*beta with beta = {sp.sstr(beta)} < 0, least at "
                 "the unique largest weight: completely asymmetric", {"beta": beta}),
-                all(e.is_finite for e in ends))
+                finite_ends(form))
     if out is None and n == 2:
         out = _normalised_two_class(spec)
     parts = spec.parts() if out is None else ()
@@ -676,8 +687,13 @@ def unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
     of the w_k, so it is >= min_k w_k everywhere, and that bound is approached as u -> e_t
     (take the least-weight class m with u_m -> 0 so fast that N(u_m) swamps every other
     N(u_k)); the formula itself is undefined (∞/∞) at e_t."""
-    if n < 2:
-        return None
+    key = ("unbounded", n)
+    if key not in spec._cache:  # asked for every part, for every weight vector: sympy limits
+        spec._cache[key] = _unbounded_numerator(spec, n) if n >= 2 else None
+    return spec._cache[key]
+
+
+def _unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
     N = normalised_numerator(spec, n)
     if N is None or N.has(*_NON_ANALYTIC):
         return None
@@ -703,10 +719,7 @@ def unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
 def _continuous_part(p: LossSpec, n: int) -> bool:
     """A separable risk Σ_k φ_k(u_k) with φ finite at 0 and 1: continuous on the simplex."""
     form = separable_form(p, n)
-    if form is None:
-        return False
-    ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
-    return all(e.is_finite for e in ends)
+    return form is not None and finite_ends(form)
 
 
 def _split_unbounded(spec: LossSpec, n: int):
@@ -801,10 +814,9 @@ def _sum_with_normalised_refute(spec: LossSpec, ws: list, t: int):
     if n == 2:  # the normalised part rises by o(d): the dip may need a very small d
         for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048):
             with mpmath.workdps(k + 60):
-                wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+                wf = _mp_weights(ws)
                 ref = sum(mpmath.mpf(float(a)) for a, _ in norm) * wf[m]
-                ref += rest.mp_risk(wf, [mpmath.mpf(1) if j == t else mpmath.mpf(0)
-                                         for j in range(2)], dps=k + 60)
+                ref += rest.mp_risk(wf, _vertex(2, t), dps=k + 60)
                 d = mpmath.mpf(10) ** -k
                 u = [1 - d, d] if t == 0 else [d, 1 - d]
                 r = spec.mp_risk(wf, u, dps=k + 60)
@@ -812,9 +824,9 @@ def _sum_with_normalised_refute(spec: LossSpec, ws: list, t: int):
                     return u, r, ref, f"d = 1e-{k} moved from e_t to e_{m}"
         return None
     with mpmath.workdps(50):
-        wf = [mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in ws]
+        wf = _mp_weights(ws)
         ref = sum(mpmath.mpf(float(a)) for a, _ in norm) * wf[m]
-        ref += rest.mp_risk(wf, [mpmath.mpf(1) if k == t else mpmath.mpf(0) for k in range(n)])
+        ref += rest.mp_risk(wf, _vertex(n, t))
         tiny, small = mpmath.mpf("1e-1000000000"), mpmath.mpf("1e-30")
         for k in sorted((k for k in range(n) if k not in (t, m)), key=lambda k: -ws[k]):
             for d in ("0.999999", "0.5", "0.25", "0.1", "0.03", "0.01", "0.001", "0.0001",

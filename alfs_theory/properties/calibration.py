@@ -35,6 +35,7 @@ from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     complete_asymmetry,
+    finite_ends,
     normalised_numerator,
     separable_form,
     sum_with_normalised_complete,
@@ -75,24 +76,6 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
     cert = _swap_argument(spec, n)
     if cert is not None:
         return res(Verdict.PROVED, "calibrated (swap argument)", certificate=cert)
-    form = separable_form(spec, n)
-    if form is not None and form.shape == "convex" and form.strict:
-        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
-        gap = sp.diff(form.A, U) - sp.diff(form.B, U)
-        order = sign_on_unit(gap, spec, sign="negative", strict=True, check="calibrated",
-                             what="A'(u) - B'(u) < 0")
-        if all(e.is_finite for e in ends) and order.verdict is Verdict.PROVED:
-            cert = Certificate(
-                "kkt-order",
-                f"separable strictly convex risk sum_k p_k A(u_k) + (1 - p_k) B(u_k) "
-                f"({form.evidence}) with A' - B' = {sp.sstr(sp.simplify(gap))} < 0 on (0, 1) "
-                f"({order.certificate.method if order.certificate else 'proved'}): the "
-                "derivative p A' + (1 - p) B' falls as p grows, so at the unique minimiser "
-                "(KKT: equal derivatives on the support) u_i > u_j whenever p_i > p_j and "
-                "u_i > 0; the risk is finite and continuous, so the wrong-argmax closure, which "
-                "excludes the minimiser, has a strictly larger infimum")
-            return res(Verdict.PROVED, "calibrated (order-preserving minimiser)",
-                       certificate=cert)
     if spec.is_pointwise:
         shape = check_shape(spec)
         dec = check_decreasing(spec)
@@ -119,8 +102,7 @@ def _swap_part(p: LossSpec, n: int):
     neither is proved."""
     form = separable_form(p, n)
     if form is not None:
-        ends = [form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0), form.B.subs(U, 1)]
-        if not all(e.is_finite for e in ends):
+        if not finite_ends(form):
             return None
         D1 = sp.diff(form.A - form.B, U)
         strict = sign_on_unit(D1, p, sign="negative", strict=True, check="calibrated",
@@ -156,10 +138,12 @@ def _swap_argument(spec: LossSpec, n: int) -> Certificate | None:
     N(0) finite. The lower-semicontinuous risk attains its minimum on the compact closure of
     the wrong-argmax region, and the swapped point beats it: inf over wrong argmax > inf."""
     parts = spec.parts()
-    items = [(w, p) for w, p in parts] if parts else [(sp.Integer(1), spec)]
-    if not all(w.is_number and w >= 0 for w, _ in items):
-        return None
-    live = [p for w, p in items if w > 0]
+    if not parts or separable_form(spec, n) is not None:  # the whole risk at once
+        live = [spec]
+    else:  # part by part (a sum with a normalised part)
+        if not all(w.is_number and w >= 0 for w, _ in parts):
+            return None
+        live = [p for w, p in parts if w > 0]
     got = [_swap_part(p, n) for p in live]
     if not live or any(g is None for g in got) or not any(g[1] for g in got):
         return None

@@ -32,7 +32,6 @@ from .asymmetry import (
     separable_form,
     sum_with_normalised_complete,
     unbounded_numerator,
-    vertex_beta,
 )
 
 __all__ = [
@@ -111,15 +110,12 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
                        "clean) risk is approached away from e_y",
                        {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False},
                        certificate=cert)
-    if form is not None and form.shape in ("concave", "linear"):
-        beta = vertex_beta(form)
-        if beta.is_negative:
-            cert = Certificate("vertex-comparison",
-                               f"concave separable risk, beta = {sp.sstr(beta)} < 0: e_y wins "
-                               "whenever w_y is the unique largest weight, i.e. eta < (K-1)/K")
-            return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                       {"eta_max": float(cap), "exact": cap, "inclusive": False},
-                       certificate=cert)
+    full = complete_asymmetry(spec, n)  # e_y wins whenever w_y is the unique largest weight
+    cert = full.certificate if full is not None else sum_with_normalised_complete(spec, n)
+    if cert is not None:
+        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                   {"eta_max": float(cap), "exact": cap, "inclusive": False},
+                   certificate=cert)
     if form is not None and form.shape == "convex":
         ws = symmetric_weights(n, ETA)
         D = kkt_margins(form, ws, 0)[1]
@@ -147,12 +143,6 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
                        f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
                        {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
                         "inclusive": incl}, certificate=cert)
-    full = complete_asymmetry(spec, n)
-    cert = full.certificate if full is not None else sum_with_normalised_complete(spec, n)
-    if cert is not None:
-        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                   {"eta_max": float(cap), "exact": cap, "inclusive": False},
-                   certificate=cert)
     got = rest_of_sum(spec, n)
     if got is not None:
         rest_th = symmetric_noise_threshold(got[1], n, search=False)
