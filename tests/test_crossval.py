@@ -209,9 +209,14 @@ def assert_twin_matches_spec(name: str, params: dict, z: np.ndarray, y: np.ndarr
             )
 
 
+@pytest.mark.parametrize("path", ["log_softmax", "softmax"])
 @pytest.mark.parametrize("k", KS)
 @pytest.mark.parametrize("name", at.list_losses())
-def test_twin_matches_spec(name, k):
+def test_twin_matches_spec(name, k, path, monkeypatch):
+    """Both ways the twins compute u (small batches: log_softmax; large: softmax, see
+    ``nnf._SOFTMAX_FROM``) are held to the reference."""
+    if path == "softmax":
+        monkeypatch.setattr(nnf, "_SOFTMAX_FROM", 0)
     if name not in nnf.TWINS:
         pytest.fail(f"loss {name!r} is registered but has no torch twin in "
                     f"alfs_theory.nn.functional.TWINS; add '{name.replace('+', '_')}_loss' and "
@@ -226,6 +231,28 @@ def test_twin_matches_spec(name, k):
             assert_twin_matches_spec(name, params, z, y)
 
     check()
+
+
+@pytest.mark.parametrize("name", ["ce", "nfl", "ngce", "anl+rce", "nce+amse"])
+def test_large_batches_take_the_softmax_path_and_agree(name):
+    """A batch past the size threshold gives the same values and gradients, row by row, as the
+    same rows in small batches."""
+    k = 100
+    n = nnf._SOFTMAX_FROM // k + 8
+    g = torch.Generator().manual_seed(5)
+    z = torch.randn(n, k, generator=g, dtype=torch.float64) * 6
+    z[::7, 3] += 40.0  # some dominant classes
+    y = torch.randint(0, k, (n,), generator=g)
+    y[::14] = 3
+    big = z.clone().requires_grad_(True)
+    vb = nnf.get_twin(name)(big, y)
+    vb.sum().backward()
+    small = z.clone().requires_grad_(True)
+    vs = torch.cat([nnf.get_twin(name)(small[i:i + 16], y[i:i + 16]) for i in range(0, n, 16)])
+    vs.sum().backward()
+    assert small[:16].numel() < nnf._SOFTMAX_FROM <= big.numel()
+    torch.testing.assert_close(vb, vs, rtol=1e-12, atol=1e-300)
+    torch.testing.assert_close(big.grad, small.grad, rtol=1e-9, atol=1e-15)
 
 
 def test_param_sets_are_in_domain_and_differ_from_defaults():

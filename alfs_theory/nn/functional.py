@@ -9,23 +9,27 @@ to its spec (values and gradients at 1e-10, against :mod:`alfs_theory.nn.referen
 
 Numerics
 --------
-All work is in log space. With z the logits, y the label and the margin
-d = logsumexp_{k≠y}(z_k − z_y) = log((1 − u_y)/u_y) (computed after shifting by z_y, so it is
-exact to ulps of itself, not of |z|):
+With z the logits, y the label, u = softmax(z) and x = 1 − u_y:
 
-* log u_y = log σ(−d),   log(1 − u_y) = log σ(d),   u_y and 1 − u_y their exponentials,
+* x = Σ_{k≠y} u_k, a sum of positives, so 1 − u_y keeps full relative precision however
+  close u_y is to 1; log u_y = log σ(−d) with the margin d = log x − log u_y (log_softmax alone
+  loses log u_y to an absolute error of eps as u_y -> 1);
+* powers are exponentials of logs (u_k^q = exp(q log u_k)), so u_k underflowing to 0 gives 0
+  rather than ∞·0; differences that cancel as u -> 1 are rewritten in x
+  ((a+1)^q − (a+u)^q = −(a+1)^q·expm1(q·log1p(−x/(a+1))), 1 − u^q = −expm1(q log u), ...);
+  sums over the other classes (Σ_{k≠y} u_k^p, Σ_{k≠y} u_k²) are taken directly, not as "all
+  minus u_y".
 
-so ``1 − u`` near u → 1 and ``u`` near 0 keep full relative precision, in value and gradient,
-and every derivative in the graph is bounded (softmax weights, σ). Powers are exponentials of
-logs (u_k^q = exp(q log u_k), (1 − u_y)^γ = exp(γ log(1 − u_y))), so u_k underflowing to 0
-gives 0 with a 0 gradient rather than ∞·0. Differences of powers that cancel as u → 1 are
-rewritten ((a+1)^q − (a+u)^q = (a+1)^q·(1 − exp(q·log1p(−(1−u)/(a+1)))), and so on), and
-1 − exp(t) is differentiated as −exp(t), not as torch's expm1 backward (result + 1). Sums over
-the other classes (Σ_{k≠y} u_k^p, Σ_{k≠y} u_k²) are taken directly rather than as "all minus
-u_y". The margin, log_softmax and softmax come from one fused autograd function with a
-hand-written backward (one exp over (N, K); first derivatives only: double backward raises).
-Half-precision logits (bfloat16/float16, e.g. under ``torch.autocast``) are computed in float32;
-the result is float32.
+Gradients are written by hand, in closed form, in the same forward pass: a pointwise loss ℓ(u_y)
+has ∂ℓ/∂z = u_y ℓ′(u_y)·(e_y − u); a vector loss L(u, y) has ∂L/∂z_m = P_m − u_m Σ_k P_k with
+P_k = u_k ∂L/∂u_k, the label's component written without the 1 − u_y cancellation. One autograd
+function per call (:class:`_Fused`) saves that (N, K) gradient and its backward is one
+multiplication; sums such as NCE+AGCE share u, log u and the gradient buffer. First derivatives
+only: double backward raises. Half-precision logits (bfloat16/float16, e.g. under
+``torch.autocast``) are computed in float32; the result is float32.
+
+Speed: ``benchmarks/bench_losses.py`` times forward+backward against naive one-hot twins in the
+official code's style.
 
 Example
 -------
@@ -43,7 +47,7 @@ import math
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
+from torch._C import _functions as _autograd_fns
 
 from ..errors import AlfsError, InputError
 from ..registry import get_loss
@@ -151,347 +155,406 @@ def validated_params(name: str, **params) -> dict[str, float]:
     return {n: float(v) for n, v in values}
 
 
-def _prepare(name, logits, labels, validate, params):
+# ----------------------------------------------------------------------------- shared core
+_SOFTMAX_FROM = 16384  # N·K from which one exp pass (softmax) beats log_softmax + exp
+
+
+class _Rows:
+    """The per-row quantities of one batch, computed once without autograd (so combos share them).
+
+    (N, K), with 0 at the label (the label's class is carried by the column vectors instead):
+    ``po`` = u_k and ``lpo`` = log u_k (computed when first asked for). Column vectors (N, 1):
+    ``x`` = 1 − u_y as the sum Σ_{k≠y} u_k of positives (exact to ulps, however small),
+    ``l1mu`` = log(1 − u_y), ``lpy`` = log u_y, ``u`` = u_y (computed when first asked for).
+
+    log_softmax alone loses log u_y to an absolute error of eps as u_y -> 1 (its log Σ_k e^(z_k−M)
+    rounds 1 + tiny). With the margin d = log((1 − u_y)/u_y) = log x − log u_y, in which an
+    absolute error of eps is harmless, log u_y = log σ(−d) keeps full relative precision at both
+    ends (≈ −e^d as u_y -> 1, ≈ −d as u_y -> 0; x = 0 gives d = −∞ and log u_y = 0).
+
+    Small batches take log_softmax and its exp (fewest operations). From ``_SOFTMAX_FROM``
+    elements on, softmax alone (one exp pass, not two) and log u_k = (z_k − z_m) + log u_m read off
+    the most probable class m (u_m >= 1/K, so its log is exact to ulps), over all classes only for
+    the losses that need it. One (N, K) buffer holds u and becomes the gradient of the
+    pointwise losses.
+    """
+
+    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "l1mu", "lpy", "po", "x", "y1")
+
+    def __init__(self, z: torch.Tensor, y1: torch.Tensor) -> None:
+        self.K = z.shape[1]
+        self.y1 = y1
+        if z.numel() < _SOFTMAX_FROM:
+            self._lp = lp = torch.log_softmax(z, 1)
+            po = lp.exp()
+            lpy0 = lp.gather(1, y1)
+        else:
+            self._lp = None
+            po = torch.softmax(z, 1)
+            # log u_k = (z_k − z_m) + log u_m: the difference first, exact to ulps of itself
+            self._zm = zm = z.amax(1, keepdim=True)
+            self._lum = lum = po.amax(1, keepdim=True).log_()
+            self._z = z
+            lpy0 = (z.gather(1, y1) - zm).add_(lum)
+        self.po = po.scatter_(1, y1, 0.0)
+        self.x = x = po.sum(1, keepdim=True)
+        self.l1mu = l1mu = x.log()
+        self.lpy = torch.nn.functional.logsigmoid(lpy0 - l1mu)
+        self._u = self._lpo = None
+
+    @property
+    def lpo(self) -> torch.Tensor:
+        if self._lpo is None:
+            lp = (self._z - self._zm).add_(self._lum) if self._lp is None else self._lp
+            self._lpo = lp.scatter_(1, self.y1, 0.0)
+        return self._lpo
+
+    @property
+    def u(self) -> torch.Tensor:
+        if self._u is None:
+            self._u = self.lpy.exp()
+        return self._u
+
+
+class _Fused(torch.autograd.Function):
+    """Σ_j w_j·term_j(logits, labels) with its logit gradient computed in the forward pass.
+
+    Each term returns its value (N, 1) and its gradient in closed form: either a coefficient c
+    with ∂ℓ/∂z = c·(e_y − u) (a pointwise ℓ(u_y): c = u_y·ℓ′(u_y)), or the full (N, K)
+    ∂L/∂z_m = P_m − u_m·Σ_k P_k with P_k = u_k·∂L/∂u_k (a vector loss). The weighted sum of these
+    is saved, and the backward pass is one multiplication: no autograd graph over the dozens of
+    elementwise operations of a loss (which is what makes eager losses slow at small batches).
+    First derivatives only: double backward raises.
+    """
+
+    @staticmethod
+    def forward(ctx, z: torch.Tensor, y1: torch.Tensor, parts: tuple):
+        grad = ctx.needs_input_grad[0]
+        r = _Rows(z, y1)
+        value = coef = H = None
+        for weight, term, params in parts:
+            v, c, h = term(r, grad, *params)
+            if weight != 1.0:
+                v = v * weight
+                c = None if c is None else c * weight
+                h = None if h is None else h.mul_(weight)
+            value = v if value is None else value + v
+            if c is not None:
+                coef = c if coef is None else coef + c
+            if h is not None:
+                H = h if H is None else H.add_(h)
+        if grad:
+            if coef is not None:  # c·(e_y − u): −c·u_k off the label, c·(1 − u_y) = c·x at it
+                if H is None:  # the terms are done with po: it becomes the gradient
+                    H = r.po if (isinstance(coef, float) and coef == -1.0) else r.po.mul_(-coef)
+                    H.scatter_(1, y1, r.x * coef)
+                else:
+                    if isinstance(coef, torch.Tensor):
+                        H.addcmul_(r.po, coef, value=-1.0)
+                    else:
+                        H.add_(r.po, alpha=-coef)
+                    H.scatter_add_(1, y1, r.x * coef)
+            ctx.save_for_backward(H)
+        return value.squeeze(1)
+
+    @staticmethod
+    def backward(ctx, g):
+        (H,) = ctx.saved_tensors
+        if not torch.is_grad_enabled():
+            return H * g.unsqueeze(1), None, None
+        # create_graph=True: the result depends on z through H, whose derivative is not
+        # written; differentiating it must fail, not silently give 0
+        with torch.no_grad():
+            grad = H * g.unsqueeze(1)
+        return _autograd_fns.DelayedError(_NO_SECOND, 1)(grad.requires_grad_()), None, None
+
+
+_NO_SECOND = (b"cannot differentiate twice: the alfs_theory torch twins have a hand-written "
+              b"first derivative only (double backward through the loss is not supported)")
+
+
+def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
+    """Validate (optionally), then evaluate the weighted terms ``parts`` in one fused call."""
     if validate:
         validate_inputs(logits, labels, loss=name)
         validated_params(name, **params)
     z = logits
     if z.dtype in (torch.float16, torch.bfloat16):
         z = z.float()
-    return _Ctx(z, labels, name in _VECTOR)
-
-
-# ----------------------------------------------------------------------------- shared core
-def _margin_stats(z: torch.Tensor, y1: torch.Tensor, keep_e: bool):
-    """Forward pieces shared by the two core functions (no autograd).
-
-    With m = max_{k≠y} z_k: em_k = z_k − m (−inf at y), ee = exp(em) (0 at y), s = Σ ee >= 1,
-    d = (m − z_y) + log s = log((1 − u_y)/u_y), and from d: log u_y = log σ(−d),
-    log(1 − u_y) = log σ(d), u_y, 1 − u_y. Every difference is taken between the two numbers it
-    is about (z_k − m, m − z_y), so each is exact to ulps of itself, whatever |z|.
-    """
-    em = z.scatter(1, y1, -math.inf)
-    m = em.amax(1, keepdim=True)  # finite: K >= 2
-    em.sub_(m)
-    ee = torch.exp(em) if keep_e else em.exp_()
-    s = ee.sum(1, keepdim=True)
-    log_s = s.log()
-    d = (m - z.gather(1, y1)) + log_s
-    lpy = F.logsigmoid(-d)
-    l1mu = F.logsigmoid(d)
-    return em, log_s, ee, s, lpy, l1mu, lpy.exp(), l1mu.exp()
-
-
-def _grad_d(glpy, gl1mu, gu, gx, u, x):
-    """∂/∂d of the four per-row outputs: −x, u, −u·x, u·x (None when none was used)."""
-    g = None
-    for gi, coef in ((glpy, lambda: -x), (gl1mu, lambda: u), (gu, lambda: -u * x),
-                     (gx, lambda: u * x)):
-        if gi is not None:
-            t = gi.unsqueeze(1) * coef()
-            g = t if g is None else g.add_(t)
-    return g
-
-
-class _Margin(torch.autograd.Function):
-    """(log u_y, log(1 − u_y), u_y, 1 − u_y) per row from the margin d, hand-differentiated.
-
-    d = logsumexp_{k≠y}(z_k − z_y): ∂d/∂z_k is the softmax over the classes k ≠ y (0 at y) and
-    ∂d/∂z_y = −1. d is exact to ulps of itself (not of |z|). One exp over (N, K) forward, none
-    backward.
-    """
-
-    @staticmethod
-    def forward(ctx, z: torch.Tensor, y1: torch.Tensor):
-        ctx.set_materialize_grads(False)
-        _, _, ee, s, lpy, l1mu, u, x = _margin_stats(z, y1, keep_e=False)
-        ctx.save_for_backward(ee, s, u, x, y1)
-        return lpy.squeeze(1), l1mu.squeeze(1), u.squeeze(1), x.squeeze(1)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, glpy, gl1mu, gu, gx):
-        ee, s, u, x, y1 = ctx.saved_tensors
-        gd = _grad_d(glpy, gl1mu, gu, gx, u, x)
-        if gd is None:
-            return None, None
-        grad = ee * (gd / s)
-        grad.scatter_add_(1, y1, -gd)
-        return grad, None
-
-
-class _MarginSoftmax(torch.autograd.Function):
-    """:class:`_Margin`'s outputs plus log_softmax(z) and softmax(z), from the same single exp.
-
-    For k ≠ y, u_k = (1 − u_y)·ee_k/s, so log u_k = (z_k − m) + (log(1 − u_y) − log s) and
-    u_k = ee_k·(1 − u_y)/s: no difference of large numbers. The backward adds the
-    vector-Jacobian products of the outputs that were used: the margin's, g − u Σg for log u,
-    u ⊙ (g − ⟨u, g⟩) for u.
-    """
-
-    @staticmethod
-    def forward(ctx, z: torch.Tensor, y1: torch.Tensor):
-        ctx.set_materialize_grads(False)
-        em, log_s, ee, s, lpy, l1mu, u, x = _margin_stats(z, y1, keep_e=True)
-        lp = em.add_(l1mu - log_s)
-        lp.scatter_(1, y1, lpy)
-        p = ee * (x / s)
-        p.scatter_(1, y1, u)
-        ctx.save_for_backward(ee, s, p, u, x, y1)
-        return lpy.squeeze(1), l1mu.squeeze(1), u.squeeze(1), x.squeeze(1), lp, p
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, glpy, gl1mu, gu, gx, glp, gp):
-        ee, s, p, u, x, y1 = ctx.saved_tensors
-        grad = None
-        if glp is not None:  # log_softmax: g − u Σ_k g_k
-            grad = torch.addcmul(glp, p, glp.sum(1, keepdim=True), value=-1.0)
-        if gp is not None:  # softmax: u ⊙ g − u ⟨u, g⟩
-            t = p * gp
-            t.addcmul_(p, t.sum(1, keepdim=True), value=-1.0)
-            grad = t if grad is None else grad.add_(t)
-        gd = _grad_d(glpy, gl1mu, gu, gx, u, x)
-        if gd is not None:  # margin: softmax over k ≠ y, −1 at y
-            if grad is None:
-                grad = ee * (gd / s)
-            else:
-                grad.addcmul_(ee, gd / s)
-            grad.scatter_add_(1, y1, -gd)
-        return grad, None
-
-
-class _Ctx:
-    """The shared per-row quantities of one batch (so combos compute them once).
-
-    ``lpy`` = log u_y, ``l1mu`` = log(1 − u_y), ``u`` = u_y, ``x`` = 1 − u_y (N,); for vector
-    losses also ``lp`` = log u_k and ``p`` = u_k (N, K).
-    """
-
-    __slots__ = ("K", "l1mu", "lp", "lpy", "p", "u", "x", "y1")
-
-    def __init__(self, z: torch.Tensor, y: torch.Tensor, vector: bool) -> None:
-        self.y1 = y1 = y.unsqueeze(1)
-        self.K = z.shape[1]
-        if vector:
-            self.lpy, self.l1mu, self.u, self.x, self.lp, self.p = _MarginSoftmax.apply(z, y1)
-        else:
-            self.lpy, self.l1mu, self.u, self.x = _Margin.apply(z, y1)
-
-    def sum_others(self, t: torch.Tensor) -> torch.Tensor:
-        """Σ_{k≠y} t_k for an (N, K) tensor t (no 'all minus y' cancellation)."""
-        return t.scatter(1, self.y1, 0.0).sum(1)
-
-
-_LN_HALF = -math.log(2.0)
-
-
-def _one_minus_exp(t: torch.Tensor) -> torch.Tensor:
-    """1 − exp(t) for t <= 0, accurate in value *and* gradient.
-
-    −expm1(t) alone is exact in value, but torch differentiates it as (result + 1), which loses
-    exp(t) to absolute error eps once exp(t) is small; 1 − exp(t) is exact there (no
-    cancellation) and differentiates as exp(t).
-    """
-    return torch.where(t > _LN_HALF, -torch.expm1(t), 1.0 - torch.exp(t))
-
-
-def _one_minus_pow_ratio(x: torch.Tensor, A: float, q: float) -> torch.Tensor:
-    """(A + x)^q − A^q for A > 0, x ∈ [0, 1], accurate as x → 0 and free of overflow."""
-    return torch.pow(A + x, q) * _one_minus_exp(-q * torch.log1p(x / A))
+    return _Fused.apply(z, labels.unsqueeze(1), parts)
 
 
 # ----------------------------------------------------------------------------- terms
-def _ce(c: _Ctx) -> torch.Tensor:
-    return -c.lpy
+# Each term: (rows, grad, *params) -> (value (N, 1), c or None, (N, K) gradient or None); see
+# _Fused. The value formulas avoid cancellation as u -> 1 (everything is written in x = 1 − u_y)
+# and ∞·0 as u_k -> 0 (powers of u_k as exp(q·log u_k)).
+
+def _ce(r: _Rows, grad: bool):
+    return -r.lpy, -1.0, None  # u·(−1/u) = −1
 
 
-def _fl(c: _Ctx, gamma: float) -> torch.Tensor:
+def _fl(r: _Rows, grad: bool, gamma: float):
     if gamma == 0:
-        return -c.lpy
-    return -torch.exp(gamma * c.l1mu) * c.lpy
+        return _ce(r, grad)
+    w = r.x.pow(gamma)  # (1 − u)^γ, 0 (not NaN) when x underflows to 0
+    v = -w * r.lpy
+    return v, (_fl_coef(w, r.x, r.lpy, r.u, gamma) if grad else None), None
 
 
-def _mae(c: _Ctx) -> torch.Tensor:
-    return c.x
+def _fl_coef(w, x, lp, u, gamma: float):
+    """u·FL′(u) = (1 − u)^γ·(γ·u·log u/(1 − u) − 1), with log u/(1 − u) -> −1 as u -> 1."""
+    ratio = torch.where(x > 0, lp / x, -1.0)
+    return w * (gamma * u * ratio - 1.0)
 
 
-def _gce(c: _Ctx, q: float) -> torch.Tensor:
-    return _one_minus_exp(q * c.lpy) / q
+def _mae(r: _Rows, grad: bool):
+    return r.x, (-r.u if grad else None), None
 
 
-def _rce(c: _Ctx, clamp: float) -> torch.Tensor:
-    return -math.log(clamp) * c.x
+def _gce(r: _Rows, grad: bool, q: float):
+    t = q * r.lpy  # u^q = exp(q log u): 1 − u^q = −expm1(q log u), exact as u -> 1
+    return torch.expm1(t) / -q, (-torch.exp(t) if grad else None), None
 
 
-def _nmae(c: _Ctx) -> torch.Tensor:
-    return c.x / (c.K - 1)
+def _rce(r: _Rows, grad: bool, clamp: float):
+    A = -math.log(clamp)
+    return A * r.x, (-A * r.u if grad else None), None
 
 
-def _agce(c: _Ctx, a: float, q: float) -> torch.Tensor:
-    B = a + 1.0  # (a+1)^q − (a+u)^q = B^q (1 − (1 − x/B)^q), x = 1 − u
-    return B**q * _one_minus_exp(q * torch.log1p(-c.x / B)) / q
+def _nmae(r: _Rows, grad: bool):
+    s = 1.0 / (r.K - 1)
+    return r.x * s, (-s * r.u if grad else None), None
 
 
-def _aul(c: _Ctx, a: float, q: float) -> torch.Tensor:
-    return _one_minus_pow_ratio(c.x, a - 1.0, q) / q  # (a−u)^q − (a−1)^q, a − u = (a−1) + x
+def _pow_diff(base: float, x: torch.Tensor, q: float) -> torch.Tensor:
+    """(base + x)^q − base^q for base > 0, x >= 0: base^q·expm1(q·log1p(x/base)), exact as
+    x -> 0 and free of overflow."""
+    return torch.expm1(q * torch.log1p(x / base)) * base**q
 
 
-def _ael(c: _Ctx, a: float) -> torch.Tensor:
-    return torch.exp(-c.u / a)
+def _agce(r: _Rows, grad: bool, a: float, q: float):
+    B = a + 1.0  # (a+1)^q − (a+u)^q = −[(B − x)^q − B^q], x = 1 − u
+    v = _pow_diff(B, -r.x, q) / -q
+    return v, (-(B - r.x).pow(q - 1.0) * r.u if grad else None), None
 
 
-def _nce(c: _Ctx) -> torch.Tensor:
-    return c.lpy / c.lp.sum(1)  # (−log u_y) / Σ_k (−log u_k)
+def _aul(r: _Rows, grad: bool, a: float, q: float):
+    A = a - 1.0  # (a − u)^q − (a − 1)^q, a − u = A + x
+    v = _pow_diff(A, r.x, q) / q
+    return v, (-(A + r.x).pow(q - 1.0) * r.u if grad else None), None
+
+
+def _ael(r: _Rows, grad: bool, a: float):
+    v = torch.exp(r.u / -a)
+    return v, (v * r.u / -a if grad else None), None
 
 
 _FAST_POW = frozenset({0.5, 1.0, 2.0, 3.0})  # exponents torch.pow special-cases (sqrt, ...)
 
 
-def _nfl(c: _Ctx, gamma: float) -> torch.Tensor:
-    lp = c.lp
+def _nfl(r: _Rows, grad: bool, gamma: float):
+    """FL(u_y)/Σ_k FL(u_k); γ = 0 is NCE, (−log u_y)/Σ_k (−log u_k)."""
+    lpo, po = r.lpo, r.po
     if gamma == 0:
-        den = -lp.sum(1)
-    else:
-        # (1 − u_k)^γ. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in floating
-        # point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
-        q = torch.rsub(c.p, 1.0).clamp_min(torch.finfo(lp.dtype).eps / 2)
-        w = q.pow(gamma) if gamma in _FAST_POW else torch.exp(gamma * torch.log(q))
-        den = -(w * lp).sum(1)
-    return _fl(c, gamma) / den
+        D = -(lpo.sum(1, keepdim=True) + r.lpy)
+        v = -r.lpy / D
+        if not grad:
+            return v, None, None
+        # P_k = u_k ∂L/∂u_k = (L − [k=y])/D, Σ_k P_k = (K L − 1)/D: ∂L/∂z = u·a + b − e_y/D
+        inv = 1.0 / D
+        a = (1.0 - r.K * v) * inv
+        H = torch.addcmul(v * inv, po, a)
+        H.scatter_add_(1, r.y1, r.u * a - inv)
+        return v, None, H
+    # (1 − u_k)^γ off the label. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in
+    # floating point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
+    xk = torch.rsub(po, 1.0).clamp_min_(torch.finfo(po.dtype).eps / 2)  # 1 at the label
+    wk = xk.pow(gamma) if gamma in _FAST_POW else torch.exp(gamma * torch.log(xk))
+    wy = r.x.pow(gamma)
+    Ny = -wy * r.lpy  # FL(u_y), from the exact x and log u_y
+    D = Ny - (wk * lpo).sum(1, keepdim=True)
+    v = Ny / D
+    if not grad:
+        return v, None, None
+    # c_k = u_k FL′(u_k) = w_k (γ u_k log u_k/(1 − u_k) − 1) off the label (exactly −1 at it),
+    # built in xk's buffer: fresh (N, K) tensors cost page faults on CPU
+    ck = torch.div(lpo, xk, out=xk).mul_(po).mul_(gamma).sub_(1.0).mul_(wk)
+    cy = _fl_coef(wy, r.x, r.lpy, r.u, gamma)
+    inv = 1.0 / D  # P_k = ([k=y] c_y − L c_k)/D
+    t = (cy - v * (ck.sum(1, keepdim=True) + 1.0 + cy)) * inv
+    H = ck.mul_(-v * inv).addcmul_(po, t, value=-1.0)
+    H.scatter_(1, r.y1, cy * (1.0 - v) * inv - r.u * t)
+    return v, None, H
 
 
-def _ngce(c: _Ctx, q: float) -> torch.Tensor:
+def _nce(r: _Rows, grad: bool):
+    return _nfl(r, grad, 0.0)
+
+
+def _ngce(r: _Rows, grad: bool, q: float):
     # (1 − u_y^q) / (K − Σ_k u_k^q); the denominator is >= (K − 1)(1 − 2^-q), so the
-    # subtraction costs only ~log10(K / (K − K^(1−q))) digits, and its gradient q·u_k^q is exact
-    uq = c.p if q == 1 else torch.exp(q * c.lp)
-    return _one_minus_exp(q * c.lpy) / (c.K - uq.sum(1))
+    # subtraction costs only ~log10(K / (K − K^(1−q))) digits
+    po = r.po
+    uqo = po if q == 1 else torch.mul(r.lpo, q).exp_().scatter_(1, r.y1, 0.0)
+    t_y = q * r.lpy
+    uqy = torch.exp(t_y)
+    S = uqo.sum(1, keepdim=True) + uqy
+    D = r.K - S
+    v = torch.expm1(t_y) / -D
+    if not grad:
+        return v, None, None
+    inv = q / D  # P_k = q(L u_k^q − [k=y] u_y^q)/D
+    t = (v * S - uqy) * inv
+    H = (uqo * (v * inv) if q == 1 else uqo.mul_(v * inv)).addcmul_(po, t, value=-1.0)
+    H.scatter_(1, r.y1, uqy * (v - 1.0) * inv - r.u * t)
+    return v, None, H
 
 
-def _mse(c: _Ctx) -> torch.Tensor:
-    # 1 − 2u + Σ_k u_k² = (1 − u)² + Σ_{k≠y} u_k²
-    p = c.p
-    return c.x.square() + c.sum_others(p * p)
+def _sq(r: _Rows, grad: bool, a: float, scale: float):
+    """scale·Σ_k (u_k − a[k=y])² = scale·((a − 1 + x)² + Σ_{k≠y} u_k²) (MSE: a = 1, AMSE)."""
+    po = r.po
+    H = po * po
+    Q = H.sum(1, keepdim=True)
+    ay = (a - 1.0) + r.x if a >= 1 else a - r.u  # a − u_y, without cancellation where avoidable
+    v = (ay * ay + Q) * scale
+    if not grad:
+        return v, None, None
+    # P_k = 2 scale u_k² off the label, −2 scale u_y (a − u_y) at it; the label's component
+    # u_y (P_y/u_y − Σ P) is −2 scale u_y ((a − u_y)(1 − u_y) + Q), written without cancellation
+    two = 2.0 * scale
+    t = (Q - r.u * ay) * two
+    H.mul_(two).addcmul_(po, t, value=-1.0)
+    H.scatter_(1, r.y1, -two * r.u * (ay * r.x + Q))
+    return v, None, H
 
 
-def _amse(c: _Ctx, a: float) -> torch.Tensor:
-    # (Σ_k u_k² − 2a u + a²)/K = ((a − u)² + Σ_{k≠y} u_k²)/K, a − u = (a − 1) + x
-    p = c.p
-    return ((a - 1.0 + c.x).square() + c.sum_others(p * p)) / c.K
+def _mse(r: _Rows, grad: bool):
+    return _sq(r, grad, 1.0, 1.0)
 
 
-def _anl(c: _Ctx, a: float, p: float) -> torch.Tensor:
+def _amse(r: _Rows, grad: bool, a: float):
+    return _sq(r, grad, a, 1.0 / r.K)
+
+
+def _anl(r: _Rows, grad: bool, a: float, p: float):
     # ((a − u)^p − (a−1)^p + Σ_{k≠y} u_k^p) / p, u_k^p = exp(p log u_k) (0, not ∞·0, at u_k = 0)
-    up = c.p if p == 1 else torch.exp(p * c.lp)
-    return (_one_minus_pow_ratio(c.x, a - 1.0, p) + c.sum_others(up)) / p
+    A = a - 1.0
+    upo = r.po if p == 1 else torch.mul(r.lpo, p).exp_().scatter_(1, r.y1, 0.0)
+    Sup = upo.sum(1, keepdim=True)
+    v = (_pow_diff(A, r.x, p) + Sup) / p
+    if not grad:
+        return v, None, None
+    # P_k = u_k^p off the label, c_y = −u_y (a − u_y)^(p−1) at it; the label's component is
+    # c_y (1 − u_y) − u_y Σ_{k≠y} u_k^p
+    cy = -(A + r.x).pow(p - 1.0) * r.u
+    t = cy + Sup
+    H = (upo.clone() if p == 1 else upo).addcmul_(r.po, t, value=-1.0)
+    H.scatter_(1, r.y1, cy * r.x - r.u * Sup)
+    return v, None, H
 
 
 # ----------------------------------------------------------------------------- functionals
 def ce_loss(logits, labels, *, validate: bool = True):
     """Cross entropy, −log u_y."""
-    return _ce(_prepare("ce", logits, labels, validate, {}))
+    return _run("ce", logits, labels, validate, {}, ((1.0, _ce, ()),))
 
 
 def fl_loss(logits, labels, *, gamma: float = 0.5, validate: bool = True):
     """Focal loss −(1 − u_y)^γ log u_y (Lin et al. 2017), true gradient (nothing detached)."""
-    c = _prepare("fl", logits, labels, validate, {"gamma": gamma})
-    return _fl(c, float(gamma))
+    return _run("fl", logits, labels, validate, {"gamma": gamma},
+                ((1.0, _fl, (float(gamma),)),))
 
 
 def mae_loss(logits, labels, *, validate: bool = True):
     """Mean absolute error 1 − u_y (the ALFs code uses 2 − 2u_y)."""
-    return _mae(_prepare("mae", logits, labels, validate, {}))
+    return _run("mae", logits, labels, validate, {}, ((1.0, _mae, ()),))
 
 
 def mse_loss(logits, labels, *, validate: bool = True):
     """Mean squared error Σ_k (u_k − [k=y])² = 1 − 2u_y + Σ_k u_k²."""
-    return _mse(_prepare("mse", logits, labels, validate, {}))
+    return _run("mse", logits, labels, validate, {}, ((1.0, _mse, ()),))
 
 
 def gce_loss(logits, labels, *, q: float = 0.7, validate: bool = True):
     """Generalized cross entropy (1 − u_y^q)/q (Zhang & Sabuncu 2018, eq. 6)."""
-    c = _prepare("gce", logits, labels, validate, {"q": q})
-    return _gce(c, float(q))
+    return _run("gce", logits, labels, validate, {"q": q}, ((1.0, _gce, (float(q),)),))
 
 
 def rce_loss(logits, labels, *, clamp: float = 1e-4, validate: bool = True):
     """Reverse cross entropy −log(clamp)·(1 − u_y) (one-hot clamped at ``clamp``)."""
-    c = _prepare("rce", logits, labels, validate, {"clamp": clamp})
-    return _rce(c, float(clamp))
+    return _run("rce", logits, labels, validate, {"clamp": clamp},
+                ((1.0, _rce, (float(clamp),)),))
 
 
 def sce_loss(logits, labels, *, alpha: float = 0.1, beta: float = 1.0, clamp: float = 1e-4,
              validate: bool = True):
     """Symmetric cross entropy α·CE + β·RCE (Wang et al. 2019)."""
-    c = _prepare("sce", logits, labels, validate, {"alpha": alpha, "beta": beta, "clamp": clamp})
-    return float(alpha) * _ce(c) + float(beta) * _rce(c, float(clamp))
+    return _run("sce", logits, labels, validate,
+                {"alpha": alpha, "beta": beta, "clamp": clamp},
+                ((float(alpha), _ce, ()), (float(beta), _rce, (float(clamp),))))
 
 
 def nce_loss(logits, labels, *, validate: bool = True):
     """Normalized cross entropy log u_y / Σ_k log u_k (Ma et al. 2020, eq. 3)."""
-    return _nce(_prepare("nce", logits, labels, validate, {}))
+    return _run("nce", logits, labels, validate, {}, ((1.0, _nce, ()),))
 
 
 def nfl_loss(logits, labels, *, gamma: float = 0.5, validate: bool = True):
     """Normalized focal loss FL(u_y)/Σ_k FL(u_k), true gradient (nothing detached)."""
-    c = _prepare("nfl", logits, labels, validate, {"gamma": gamma})
-    return _nfl(c, float(gamma))
+    return _run("nfl", logits, labels, validate, {"gamma": gamma},
+                ((1.0, _nfl, (float(gamma),)),))
 
 
 def ngce_loss(logits, labels, *, q: float = 0.7, validate: bool = True):
     """Normalized GCE (1 − u_y^q)/(K − Σ_k u_k^q)."""
-    c = _prepare("ngce", logits, labels, validate, {"q": q})
-    return _ngce(c, float(q))
+    return _run("ngce", logits, labels, validate, {"q": q}, ((1.0, _ngce, (float(q),)),))
 
 
 def nmae_loss(logits, labels, *, validate: bool = True):
     """Normalized MAE (1 − u_y)/(K − 1)."""
-    return _nmae(_prepare("nmae", logits, labels, validate, {}))
+    return _run("nmae", logits, labels, validate, {}, ((1.0, _nmae, ()),))
 
 
 def nrce_loss(logits, labels, *, validate: bool = True):
     """Normalized RCE (1 − u_y)/(K − 1): the intended formula (the APL/ALFs code has (K−1)/4)."""
-    return _nmae(_prepare("nrce", logits, labels, validate, {}))
+    return _run("nrce", logits, labels, validate, {}, ((1.0, _nmae, ()),))
 
 
 def agce_loss(logits, labels, *, a: float = 1.0, q: float = 2.0, validate: bool = True):
     """Asymmetric GCE ((a+1)^q − (a+u_y)^q)/q (Zhou et al. 2021)."""
-    c = _prepare("agce", logits, labels, validate, {"a": a, "q": q})
-    return _agce(c, float(a), float(q))
+    return _run("agce", logits, labels, validate, {"a": a, "q": q},
+                ((1.0, _agce, (float(a), float(q))),))
 
 
 def aul_loss(logits, labels, *, a: float = 1.5, q: float = 0.9, validate: bool = True):
     """Asymmetric unhinged loss ((a−u_y)^q − (a−1)^q)/q (Zhou et al. 2021)."""
-    c = _prepare("aul", logits, labels, validate, {"a": a, "q": q})
-    return _aul(c, float(a), float(q))
+    return _run("aul", logits, labels, validate, {"a": a, "q": q},
+                ((1.0, _aul, (float(a), float(q))),))
 
 
 def ael_loss(logits, labels, *, a: float = 3.0, validate: bool = True):
     """Asymmetric exponential loss exp(−u_y/a) (Zhou et al. 2021)."""
-    c = _prepare("ael", logits, labels, validate, {"a": a})
-    return _ael(c, float(a))
+    return _run("ael", logits, labels, validate, {"a": a}, ((1.0, _ael, (float(a),)),))
 
 
 def anl_loss(logits, labels, *, a: float = 1.5, p: float = 0.9, validate: bool = True):
     """Asymmetric norm loss (1/p)[Σ_k |a[k=y] − u_k|^p − (a−1)^p] (Zhou et al. 2023), unclamped."""
-    c = _prepare("anl", logits, labels, validate, {"a": a, "p": p})
-    return _anl(c, float(a), float(p))
+    return _run("anl", logits, labels, validate, {"a": a, "p": p},
+                ((1.0, _anl, (float(a), float(p))),))
 
 
 def amse_loss(logits, labels, *, a: float = 10.0, validate: bool = True):
     """Asymmetric MSE (1/K) Σ_k (u_k − a[k=y])² (Wang et al. 2025, JAL)."""
-    c = _prepare("amse", logits, labels, validate, {"a": a})
-    return _amse(c, float(a))
+    return _run("amse", logits, labels, validate, {"a": a}, ((1.0, _amse, (float(a),)),))
 
 
 # ----------------------------------------------------------------------------- combos
 def _combo(name, active, passive, logits, labels, validate, alpha, beta, params,
            act_keys, pas_keys):
-    c = _prepare(name, logits, labels, validate, dict(alpha=alpha, beta=beta, **params))
     p = {k: float(v) for k, v in params.items()}
-    act = active(c, *(p[k] for k in act_keys))
-    pas = passive(c, *(p[k] for k in pas_keys))
-    return float(alpha) * act + float(beta) * pas
+    parts = ((float(alpha), active, tuple(p[k] for k in act_keys)),
+             (float(beta), passive, tuple(p[k] for k in pas_keys)))
+    return _run(name, logits, labels, validate, dict(alpha=alpha, beta=beta, **params), parts)
 
 
 def nce_mae_loss(logits, labels, *, alpha: float = 1.0, beta: float = 1.0,
@@ -605,7 +668,6 @@ TWINS: dict[str, Callable[..., torch.Tensor]] = {
 }
 """Registry name -> torch functional (``'+'`` in a name becomes ``'_'`` in the function)."""
 
-_VECTOR = frozenset(n for n in TWINS if not get_loss(n).is_pointwise)
 
 
 def get_twin(name: str) -> Callable[..., torch.Tensor]:
