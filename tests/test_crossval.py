@@ -217,6 +217,7 @@ def test_twin_matches_spec(name, k, path, monkeypatch):
     ``nnf._SOFTMAX_FROM``) are held to the reference."""
     if path == "softmax":
         monkeypatch.setattr(nnf, "_SOFTMAX_FROM", 0)
+        monkeypatch.setattr(nnf, "_SOFTMAX_MIN_K", 2)
     if name not in nnf.TWINS:
         pytest.fail(f"loss {name!r} is registered but has no torch twin in "
                     f"alfs_theory.nn.functional.TWINS; add '{name.replace('+', '_')}_loss' and "
@@ -250,7 +251,7 @@ def test_large_batches_take_the_softmax_path_and_agree(name):
     small = z.clone().requires_grad_(True)
     vs = torch.cat([nnf.get_twin(name)(small[i:i + 16], y[i:i + 16]) for i in range(0, n, 16)])
     vs.sum().backward()
-    assert small[:16].numel() < nnf._SOFTMAX_FROM <= big.numel()
+    assert small[:16].numel() < nnf._SOFTMAX_FROM <= big.numel() and k >= nnf._SOFTMAX_MIN_K
     torch.testing.assert_close(vb, vs, rtol=1e-12, atol=1e-300)
     torch.testing.assert_close(big.grad, small.grad, rtol=1e-9, atol=1e-15)
 

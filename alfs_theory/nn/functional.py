@@ -156,7 +156,10 @@ def validated_params(name: str, **params) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------------------- shared core
-_SOFTMAX_FROM = 16384  # N·K from which one exp pass (softmax) beats log_softmax + exp
+# from N·K = 16384 and K = 64 on, one exp pass (softmax) beats log_softmax + exp (measured on CPU;
+# softmax over short rows is slow)
+_SOFTMAX_FROM = 16384
+_SOFTMAX_MIN_K = 64
 
 
 class _Rows:
@@ -173,18 +176,19 @@ class _Rows:
     ends (≈ −e^d as u_y -> 1, ≈ −d as u_y -> 0; x = 0 gives d = −∞ and log u_y = 0).
 
     Small batches take log_softmax and its exp (fewest operations). From ``_SOFTMAX_FROM``
-    elements on, softmax alone (one exp pass, not two) and log u_k = (z_k − z_m) + log u_m read off
+    elements and ``_SOFTMAX_MIN_K`` classes on, softmax alone (one exp pass, not two) and log u_k = (z_k − z_m) + log u_m read off
     the most probable class m (u_m >= 1/K, so its log is exact to ulps), over all classes only for
     the losses that need it. One (N, K) buffer holds u and becomes the gradient of the
     pointwise losses.
     """
 
-    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "l1mu", "lpy", "po", "x", "y1")
+    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "l1mu", "lpy", "po", "x", "y1",
+                 "zero")
 
     def __init__(self, z: torch.Tensor, y1: torch.Tensor) -> None:
         self.K = z.shape[1]
         self.y1 = y1
-        if z.numel() < _SOFTMAX_FROM:
+        if self.K < _SOFTMAX_MIN_K or z.numel() < _SOFTMAX_FROM:
             self._lp = lp = torch.log_softmax(z, 1)
             po = lp.exp()
             lpy0 = lp.gather(1, y1)
@@ -196,7 +200,9 @@ class _Rows:
             self._lum = lum = po.amax(1, keepdim=True).log_()
             self._z = z
             lpy0 = (z.gather(1, y1) - zm).add_(lum)
-        self.po = po.scatter_(1, y1, 0.0)
+        # zeros to scatter: torch's scatter_ of a scalar is ~3x slower than of a tensor
+        self.zero = zero = torch.zeros_like(lpy0)
+        self.po = po.scatter_(1, y1, zero)
         self.x = x = po.sum(1, keepdim=True)
         self.l1mu = l1mu = x.log()
         self.lpy = torch.nn.functional.logsigmoid(lpy0 - l1mu)
@@ -206,7 +212,7 @@ class _Rows:
     def lpo(self) -> torch.Tensor:
         if self._lpo is None:
             lp = (self._z - self._zm).add_(self._lum) if self._lp is None else self._lp
-            self._lpo = lp.scatter_(1, self.y1, 0.0)
+            self._lpo = lp.scatter_(1, self.y1, self.zero)
         return self._lpo
 
     @property
@@ -369,16 +375,18 @@ def _nfl(r: _Rows, grad: bool, gamma: float):
     # (1 − u_k)^γ off the label. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in
     # floating point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
     xk = torch.rsub(po, 1.0).clamp_min_(torch.finfo(po.dtype).eps / 2)  # 1 at the label
-    wk = xk.pow(gamma) if gamma in _FAST_POW else torch.exp(gamma * torch.log(xk))
+    wk = xk.pow(gamma) if gamma in _FAST_POW else torch.log(xk).mul_(gamma).exp_()
     wy = r.x.pow(gamma)
     Ny = -wy * r.lpy  # FL(u_y), from the exact x and log u_y
-    D = Ny - (wk * lpo).sum(1, keepdim=True)
+    if grad:
+        # c_k = u_k FL′(u_k) = w_k (γ u_k log u_k/(1 − u_k) − 1) off the label (exactly −1 at
+        # it), built in xk's buffer, and w_k log u_k in w_k's: fresh (N, K) tensors cost page
+        # faults on CPU
+        ck = torch.div(lpo, xk, out=xk).mul_(po).mul_(gamma).sub_(1.0).mul_(wk)
+    D = Ny - wk.mul_(lpo).sum(1, keepdim=True)
     v = Ny / D
     if not grad:
         return v, None, None
-    # c_k = u_k FL′(u_k) = w_k (γ u_k log u_k/(1 − u_k) − 1) off the label (exactly −1 at it),
-    # built in xk's buffer: fresh (N, K) tensors cost page faults on CPU
-    ck = torch.div(lpo, xk, out=xk).mul_(po).mul_(gamma).sub_(1.0).mul_(wk)
     cy = _fl_coef(wy, r.x, r.lpy, r.u, gamma)
     inv = 1.0 / D  # P_k = ([k=y] c_y − L c_k)/D
     t = (cy - v * (ck.sum(1, keepdim=True) + 1.0 + cy)) * inv
@@ -395,7 +403,7 @@ def _ngce(r: _Rows, grad: bool, q: float):
     # (1 − u_y^q) / (K − Σ_k u_k^q); the denominator is >= (K − 1)(1 − 2^-q), so the
     # subtraction costs only ~log10(K / (K − K^(1−q))) digits
     po = r.po
-    uqo = po if q == 1 else torch.mul(r.lpo, q).exp_().scatter_(1, r.y1, 0.0)
+    uqo = po if q == 1 else torch.mul(r.lpo, q).exp_().scatter_(1, r.y1, r.zero)
     t_y = q * r.lpy
     uqy = torch.exp(t_y)
     S = uqo.sum(1, keepdim=True) + uqy
@@ -439,7 +447,7 @@ def _amse(r: _Rows, grad: bool, a: float):
 def _anl(r: _Rows, grad: bool, a: float, p: float):
     # ((a − u)^p − (a−1)^p + Σ_{k≠y} u_k^p) / p, u_k^p = exp(p log u_k) (0, not ∞·0, at u_k = 0)
     A = a - 1.0
-    upo = r.po if p == 1 else torch.mul(r.lpo, p).exp_().scatter_(1, r.y1, 0.0)
+    upo = r.po if p == 1 else torch.mul(r.lpo, p).exp_().scatter_(1, r.y1, r.zero)
     Sup = upo.sum(1, keepdim=True)
     v = (_pow_diff(A, r.x, p) + Sup) / p
     if not grad:
