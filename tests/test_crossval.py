@@ -321,6 +321,37 @@ def test_crosscheck_catches_a_twin_of_another_formula():
         unregister(spec.name)
 
 
+def test_the_documented_twin_recipe_matches_its_spec():
+    """docs/howto.md's term for the powered MAE (1 − u)^c, run through the fused core."""
+    from alfs_theory import make_param
+
+    c = make_param("c", lower=0, default=2.0)
+    spec = register(LossSpec(name="zz_powmae", expr=(1 - U) ** c.symbol, params=(c,)),
+                    overwrite=True)
+
+    def _powmae(r, grad, c):
+        return r.x.pow(c), (-c * r.u * r.x.pow(c - 1.0) if grad else None), None
+
+    def powmae_loss(logits, labels, *, c=2.0, validate=True):
+        return nnf._run("zz_powmae", logits, labels, validate, {"c": c},
+                        ((1.0, _powmae, (float(c),)),))
+
+    try:
+        rng = np.random.default_rng(0)
+        for cc in (2.0, 0.5, 3.0):
+            z = rng.normal(size=(6, 5)) * 5
+            y = rng.integers(0, 5, 6)
+            assert_twin_matches_spec(spec.name, {"c": cc}, z, y, twin=powmae_loss)
+        with pytest.raises(AssertionError, match="torch gradient"):  # a wrong coefficient
+            assert_twin_matches_spec(
+                spec.name, {}, z, y,
+                twin=lambda a, b, **p: nnf._run("zz_powmae", a, b, True, {},
+                                               ((1.0, lambda r, g: (r.x.pow(2.0), -r.u, None),
+                                                 ()),)))
+    finally:
+        unregister(spec.name)
+
+
 def test_reference_is_independent_of_the_twins():
     import alfs_theory.nn.reference as ref
 

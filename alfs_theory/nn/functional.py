@@ -176,10 +176,10 @@ class _Rows:
     ends (≈ −e^d as u_y -> 1, ≈ −d as u_y -> 0; x = 0 gives d = −∞ and log u_y = 0).
 
     Small batches take log_softmax and its exp (fewest operations). From ``_SOFTMAX_FROM``
-    elements and ``_SOFTMAX_MIN_K`` classes on, softmax alone (one exp pass, not two) and log u_k = (z_k − z_m) + log u_m read off
-    the most probable class m (u_m >= 1/K, so its log is exact to ulps), over all classes only for
-    the losses that need it. One (N, K) buffer holds u and becomes the gradient of the
-    pointwise losses.
+    elements and ``_SOFTMAX_MIN_K`` classes on, softmax alone (one exp pass, not two), and
+    log u_k = (z_k − z_m) + log u_m read off the most probable class m (u_m >= 1/K, so its log
+    is exact to ulps), over all classes only for the losses that need it. One (N, K) buffer
+    holds u and becomes the gradient of the pointwise losses.
     """
 
     __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "l1mu", "lpy", "po", "x", "y1",
