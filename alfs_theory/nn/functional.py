@@ -104,7 +104,8 @@ def validate_inputs(logits: torch.Tensor, labels: torch.Tensor, *, loss: str = "
     """Check ``logits`` (N, K) floating with K ≥ 2 and ``labels`` (N,) integer in [0, K).
 
     Returns K. Raises :class:`~alfs_theory.errors.InputError` saying what was wrong and what
-    would pass.
+    would pass. The label range is read back from the device (a synchronisation on CUDA):
+    training loops check their labels once and call the twins with ``validate=False``.
     """
     where = f"{loss}: " if loss else ""
     if not isinstance(logits, torch.Tensor):

@@ -96,6 +96,8 @@ class SpecLoss(nn.Module):
     name : registry name or alias (``"agce"``, ``"nce+agce"``, ``"jal-ce"``).
     reduction : ``"mean"`` (default), ``"sum"`` or ``"none"`` (per-example, shape (N,)).
     validate : check logits/labels on every call (shape, dtype, label range); default True.
+        On CUDA the label-range check waits for the device; a training loop that checked its
+        labels once passes ``validate=False``.
     **params : the loss's parameters; missing ones take the spec's defaults. Checked now.
     """
 
@@ -191,7 +193,8 @@ def _document(cls: type[_NamedLoss]) -> None:
     ]
     lines += [f"{p.name} : {p.domain_text}, default {p.default:g}. {p.description}".rstrip()
               for p in spec.params]
-    lines.append("validate : check logits/labels on every call (default True).")
+    lines.append("validate : check logits/labels on every call (default True; on CUDA the "
+                 "label-range check waits for the device).")
     if spec.references:
         lines += ["", "References", "----------"] + [f"- {r}" for r in spec.references]
     cls.__doc__ = "\n".join(lines)
