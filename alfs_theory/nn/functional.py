@@ -363,15 +363,16 @@ def _nfl(r: _Rows, grad: bool, gamma: float):
     """FL(u_y)/Σ_k FL(u_k); γ = 0 is NCE, (−log u_y)/Σ_k (−log u_k)."""
     lpo, po = r.lpo, r.po
     if gamma == 0:
-        D = -(lpo.sum(1, keepdim=True) + r.lpy)
-        v = -r.lpy / D
+        Dn = lpo.sum(1, keepdim=True).add_(r.lpy)  # Σ_k log u_k = −D
+        v = r.lpy / Dn
         if not grad:
             return v, None, None
-        # P_k = u_k ∂L/∂u_k = (L − [k=y])/D, Σ_k P_k = (K L − 1)/D: ∂L/∂z = u·a + b − e_y/D
-        inv = 1.0 / D
-        a = (1.0 - r.K * v) * inv
-        H = torch.addcmul(v * inv, po, a)
-        H.scatter_add_(1, r.y1, r.u * a - inv)
+        # P_k = u_k ∂L/∂u_k = (L − [k=y])/D, Σ_k P_k = (K L − 1)/D:
+        # ∂L/∂z = (u (K L − 1) − L + e_y)/(−D) = u·a + b + e_y/Dn
+        inv = Dn.reciprocal()
+        a = torch.mul(v, r.K).sub_(1.0).mul_(inv)
+        H = torch.addcmul(-v * inv, po, a)
+        H.scatter_add_(1, r.y1, torch.addcmul(inv, r.u, a))
         return v, None, H
     # (1 − u_k)^γ off the label. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in
     # floating point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
