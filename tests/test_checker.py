@@ -165,6 +165,25 @@ def test_excess_risk_bound_mae_constant():
     assert res.verdict is P and float(res.value) == pytest.approx(10 / 1.5)
 
 
+def test_excess_risk_bound_of_log_losses_by_pinsker(monkeypatch):
+    from alfs_theory.properties import calibration
+
+    ce = check_excess_risk_bound(get_loss("ce").bind(), 3)
+    assert ce.verdict is P and ce.certificate.method == "pinsker"
+    assert ce.value == {"form": "sqrt", "coefficient": 2}
+    assert "sqrt(2 (R_L - R_L*))" in ce.summary
+    # a scaled log loss typed by a user: l = -4 log u + 1, so sqrt((1/2)(R_L - R_L*))
+    scaled = check_excess_risk_bound(loss_from_expression("1 - 4*log(u)").bind(), 10)
+    assert scaled.verdict is P and scaled.value["coefficient"] == sp.Rational(1, 2)
+    # neither concave nor a log loss: no bound is claimed
+    assert check_excess_risk_bound(get_loss("gce").bind(), 3).verdict is UD
+    assert check_excess_risk_bound(get_loss("fl").bind(gamma=2), 3).verdict is UD
+    # a wrong scale (a bound 10x too tight) is caught at a sampled point
+    monkeypatch.setattr(calibration, "log_loss_scale", lambda spec, n: sp.Integer(100))
+    bad = check_excess_risk_bound(get_loss("ce").bind(), 3)
+    assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
+
+
 # ----------------------------------------------------------------- broken losses
 def test_increasing_loss_is_caught():
     spec = loss_from_expression("u").bind()
