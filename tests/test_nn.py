@@ -208,6 +208,24 @@ def test_float32_agrees_with_float64(name, path):
     torch.testing.assert_close(g32.double(), g64, rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_values_without_autograd_equal_values_with_it(name, path):
+    """No gradient wanted (torch.no_grad, inference): the closed-form gradient is skipped and
+    the values are the same to the bit."""
+    logits, labels = _hard_batch(10, torch.float64)
+    logits = torch.cat([logits, torch.randn(4, 10, dtype=torch.float64) * 5])
+    labels = torch.cat([labels, torch.tensor([0, 3, 9, 9])])
+    for params in _param_sets(name):
+        with_grad = TWINS[name](logits.clone().requires_grad_(True), labels, **params)
+        with torch.no_grad():
+            without = TWINS[name](logits, labels, **params)
+        with torch.inference_mode():
+            inference = TWINS[name](logits, labels, **params)
+        assert not without.requires_grad
+        torch.testing.assert_close(without, with_grad.detach(), rtol=0, atol=0)
+        torch.testing.assert_close(inference, without, rtol=0, atol=0)
+
+
 def test_true_gradient_of_focal_loss_is_not_detached():
     """d/dz of -(1-u)^g log u differs from the official (p_t detached) one."""
     z = torch.tensor([[0.3, -1.2, 2.0]], dtype=torch.float64, requires_grad=True)
