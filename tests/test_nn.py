@@ -226,6 +226,33 @@ def test_values_without_autograd_equal_values_with_it(name, path):
         torch.testing.assert_close(inference, without, rtol=0, atol=0)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", ALL)
+def test_cuda_twins_equal_cpu_twins(name, path):
+    """On the GPU the twins give the CPU's values and gradients (float64), and stay finite in
+    float32 and under bf16 autocast on the hard rows, K = 2 and 1000."""
+    g = torch.Generator().manual_seed(3)
+    z = torch.randn(64, 37, generator=g, dtype=torch.float64) * 8
+    y = torch.randint(0, 37, (64,), generator=g)
+    for params in _param_sets(name):
+        v_cpu, g_cpu = _finite_value_and_grad(TWINS[name], z, y, params)
+        v_gpu, g_gpu = _finite_value_and_grad(TWINS[name], z.cuda(), y.cuda(), params)
+        torch.testing.assert_close(v_gpu.detach().cpu(), v_cpu.detach(), rtol=1e-12, atol=1e-300)
+        torch.testing.assert_close(g_gpu.cpu(), g_cpu, rtol=1e-9, atol=1e-15)
+    for k in (2, 1000):
+        logits, labels = _hard_batch(k)
+        logits, labels = logits.cuda(), labels.cuda()
+        for params in _param_sets(name):
+            out, grad = _finite_value_and_grad(TWINS[name], logits, labels, params)
+            assert torch.isfinite(out).all() and torch.isfinite(grad).all(), (name, k, params)
+            leaf = logits.to(torch.bfloat16).requires_grad_(True)
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                out = TWINS[name](leaf, labels, **params)
+            out.sum().backward()
+            assert out.dtype == torch.float32 and torch.isfinite(out).all(), (name, k, params)
+            assert torch.isfinite(leaf.grad.float()).all(), (name, k, params)
+
+
 def test_true_gradient_of_focal_loss_is_not_detached():
     """d/dz of -(1-u)^g log u differs from the official (p_t detached) one."""
     z = torch.tensor([[0.3, -1.2, 2.0]], dtype=torch.float64, requires_grad=True)

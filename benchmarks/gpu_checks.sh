@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every check that needs a GPU, in one call: the CUDA tests (twins on the GPU equal the CPU's,
+# finite under bf16 autocast; a CUDA training run killed and resumed), the loss benchmark on
+# CUDA, the training-throughput benchmark (device-resident batches vs a DataLoader loop on
+# MNIST-shaped data) and the stacked-training benchmark with its estimate of the paper's MNIST
+# grid in GPU-hours. One log per step goes into OUT; a summary goes to stdout.
+#
+#   bash benchmarks/gpu_checks.sh [OUT]          # OUT defaults to gpu_checks/
+#
+# It needs torch with CUDA, sympy, scipy, mpmath, numpy, scikit-learn, hypothesis and pytest;
+# the package itself is taken from this checkout (PYTHONPATH), not installed.
+set -u
+out="${1:-gpu_checks}"
+py="${PYTHON:-python3}"
+mkdir -p "$out"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+
+if ! "$py" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
+    echo "gpu_checks: no CUDA device visible to $py (torch.cuda.is_available() is False);" \
+         "run this on a GPU machine" >&2
+    exit 2
+fi
+"$py" -c "import torch; print('torch', torch.__version__, '|', torch.cuda.get_device_name())"
+
+status=0
+step() {  # step NAME COMMAND...: run, keep the log, print its tail and the time taken
+    local name=$1
+    shift
+    echo "== $name: $*"
+    local t0=$SECONDS
+    "$@" >"$out/$name.txt" 2>&1
+    local rc=$?
+    echo "   exit $rc after $((SECONDS - t0)) s; log $out/$name.txt"
+    tail -n 6 "$out/$name.txt" | sed 's/^/   | /'
+    [ "$rc" -eq 0 ] || status=1
+}
+
+step cuda_tests "$py" -m pytest -q -p no:cacheprovider tests/test_nn.py tests/test_train.py -k cuda
+step bench_losses "$py" benchmarks/bench_losses.py --device cuda --min-run-time 0.1 --rounds 2
+step bench_train "$py" benchmarks/bench_train.py --json "$out/bench_train.json"
+step bench_stacked "$py" benchmarks/bench_stacked.py --device cuda
+exit "$status"
