@@ -16,6 +16,7 @@ Usage::
 
     python benchmarks/bench_losses.py                   # CPU, and CUDA when available
     python benchmarks/bench_losses.py --device cpu --losses fl nfl anl --threads 2
+    python benchmarks/bench_losses.py --device cpu --steady-malloc   # without page-fault noise
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import os
 import sys
 import time
 
@@ -221,6 +223,9 @@ def run(device: str, losses, batches, classes, min_run_time, threads, rounds=3,
     return rows
 
 
+_STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "100000000", "MALLOC_TRIM_THRESHOLD_": "1000000000"}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
@@ -231,11 +236,21 @@ def main(argv=None):
                     help="seconds per implementation and configuration")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     ap.add_argument("--threads", type=int, default=1, help="CPU threads (Timer num_threads)")
+    ap.add_argument("--steady-malloc", action="store_true",
+                    help="rerun with glibc's heap trimming off (MALLOC_TRIM_THRESHOLD_, "
+                         "MALLOC_MMAP_THRESHOLD_): CPU times without the page faults of freshly "
+                         "mapped (N, K) buffers, which dominate at N*K ~ 4e5")
     args = ap.parse_args(argv)
+    if args.steady_malloc and _STEADY_MALLOC.keys() - os.environ.keys():
+        # glibc reads these at start-up only: run this script again with them set
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]],
+                  {**os.environ, **_STEADY_MALLOC})
     losses = args.losses or at.list_losses()
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     t0 = time.time()
-    print(f"torch {torch.__version__}; losses: {len(losses)}")
+    malloc = ", ".join(f"{k}={os.environ[k]}" for k in _STEADY_MALLOC if k in os.environ)
+    print(f"torch {torch.__version__}; losses: {len(losses)}"
+          + (f"; malloc: {malloc}" if malloc else ""))
     for dev in devices:
         if dev == "cuda" and not torch.cuda.is_available():
             print("\n(CUDA not available: skipped)")
