@@ -240,29 +240,48 @@ def log_loss_scale(spec: LossSpec, n_classes: int) -> sp.Expr | None:
     return sp.simplify(-t)
 
 
-def _sampled_pairs(n: int, samples: int, seed: int):
+def _check_sampled_pairs(spec: LossSpec, n: int, samples: int, seed: int, c_star, bound,
+                         bound_text: str) -> tuple[float, Counterexample | None]:
+    """Sampled (p, u) pairs against a bound p_max − p_argmax u ≤ bound(C_L(p, u) − C_L*(p)).
+
+    ``c_star(P)`` gives C_L*(p) per row, ``bound`` maps excess L to allowed excess 0-1 (numpy).
+    Returns the least slack and, where a pair breaks the bound by more than 1e-9, a
+    counterexample whose C_L is re-evaluated at 50 digits.
+    """
     rng = np.random.default_rng(seed)
     P = rng.dirichlet(np.full(n, 0.7), size=samples)
     Uu = np.concatenate([rng.dirichlet(np.full(n, a), size=samples // 2) for a in (0.3, 3.0)])
-    return P, Uu
+    C = np.einsum("ik,ik->i", P, spec.numeric_losses(Uu))
+    Cstar = c_star(P)
+    excess01 = P.max(1) - P[np.arange(samples), np.argmax(Uu, 1)]
+    slack = bound(C - Cstar) - excess01
+    i = int(np.argmin(slack))
+    if slack[i] >= -1e-9:
+        return float(slack[i]), None
+    with mpmath.workdps(50):
+        Lm = spec.mp_losses([mpmath.mpf(float(x)) for x in Uu[i]])
+        Cm = mpmath.fsum(mpmath.mpf(float(p)) * lk for p, lk in zip(P[i], Lm))
+    return float(slack[i]), Counterexample(
+        {"p": P[i].tolist(), "u": Uu[i].tolist()},
+        f"excess 0-1 {excess01[i]:.6g} > {bound_text} at excess L {float(Cm) - Cstar[i]:.6g}")
+
+
+def _refuted(name: str, ce: Counterexample, t0: float) -> CheckResult:
+    return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
+                       counterexample=ce, seconds=time.perf_counter() - t0)
 
 
 def _pinsker_bound(spec: LossSpec, n: int, c: sp.Expr, name: str, samples: int, seed: int,
                    t0: float) -> CheckResult:
     """ℓ = −c log u + d: R01 − R01* ≤ sqrt(2 (R_L − R_L*)/c), from Pinsker's inequality."""
     cf = float(c)
-    P, Uu = _sampled_pairs(n, samples, seed)
-    C = np.einsum("ik,ik->i", P, spec.numeric_losses(Uu))
-    Cstar = np.einsum("ik,ik->i", P, spec.numeric_losses(P))  # attained at u = p (Gibbs)
-    excess01 = P.max(1) - P[np.arange(samples), np.argmax(Uu, 1)]
-    slack = np.sqrt(2.0 * np.maximum(C - Cstar, 0.0) / cf) - excess01
-    i = int(np.argmin(slack))
-    if slack[i] < -1e-9:
-        ce = Counterexample({"p": P[i].tolist(), "u": Uu[i].tolist()},
-                            f"excess 0-1 {excess01[i]:.6g} > sqrt(2 x excess L / {cf:.6g}) "
-                            f"with excess L {C[i] - Cstar[i]:.6g}")
-        return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
-                           counterexample=ce, seconds=time.perf_counter() - t0)
+    least, ce = _check_sampled_pairs(
+        spec, n, samples, seed,
+        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(P)),  # u = p (Gibbs)
+        bound=lambda e: np.sqrt(2.0 * np.maximum(e, 0.0) / cf),
+        bound_text=f"sqrt(2 x excess L / {cf:.6g})")
+    if ce is not None:
+        return _refuted(name, ce, t0)
     coef = sp.simplify(2 / c)
     cert = Certificate(
         "pinsker",
@@ -270,8 +289,8 @@ def _pinsker_bound(spec: LossSpec, n: int, c: sp.Expr, name: str, samples: int, 
         f"C_L(p,u) - C_L*(p) = {sp.sstr(c)} KL(p||u) (Gibbs: the minimiser is u = p). With "
         "m = argmax p, j = argmax u: p_m - p_j <= (p_m - u_m)+ + (u_j - p_j)+ <= ||p - u||_1 "
         "<= sqrt(2 KL(p||u)) (Pinsker), and sqrt is concave (Jensen over x). "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {float(slack.min()):.3g} >= 0",
-        {"coefficient": coef, "min_slack": float(slack.min())})
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
+        {"coefficient": coef, "min_slack": least})
     return CheckResult(name, Verdict.PROVED,
                        f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))", certificate=cert,
                        value={"form": "sqrt", "coefficient": coef},
@@ -299,30 +318,20 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
                            "(Pinsker)", estimate="not applicable",
                            seconds=time.perf_counter() - t0)
     cf = float(c)
-    P, Uu = _sampled_pairs(n, samples, seed)
-    L = spec.numeric_losses(Uu)
-    C = np.einsum("ik,ik->i", P, L)
     ell = spec.pointwise_expr(n)
     l0, l1 = float(ell.subs(U, 0)), float(ell.subs(U, 1))
-    Cstar = l1 * P.max(1) + l0 * (1 - P.max(1))  # concave: the best vertex e_argmax p
-    excess01 = P.max(1) - P[np.arange(samples), np.argmax(Uu, 1)]
-    slack = cf * (C - Cstar) - excess01
-    i = int(np.argmin(slack))
-    if slack[i] < -1e-9:
-        with mpmath.workdps(50):
-            Lm = spec.mp_losses([mpmath.mpf(float(x)) for x in Uu[i]])
-            Cm = mpmath.fsum(mpmath.mpf(float(p)) * lk for p, lk in zip(P[i], Lm))
-        ce = Counterexample({"p": P[i].tolist(), "u": Uu[i].tolist()},
-                            f"excess 0-1 {excess01[i]:.6g} > {cf:.6g} x excess L "
-                            f"{float(Cm) - Cstar[i]:.6g}")
-        return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
-                           counterexample=ce, seconds=time.perf_counter() - t0)
+    least, ce = _check_sampled_pairs(
+        spec, n, samples, seed,
+        c_star=lambda P: l1 * P.max(1) + l0 * (1 - P.max(1)),  # concave: the vertex e_argmax p
+        bound=lambda e: cf * e, bound_text=f"{cf:.6g} x excess L")
+    if ce is not None:
+        return _refuted(name, ce, t0)
     cert = Certificate(
         "chord-argument",
         f"l concave decreasing (proved): l lies above its chord, so C_L(p,u) - C_L*(p) >= "
         f"(Delta/K)(p_max - p_argmax u); constant K/Delta = {sp.sstr(c)} = {cf:.6g}. "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {float(slack.min()):.3g} >= 0",
-        {"constant": c, "min_slack": float(slack.min())})
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
+        {"constant": c, "min_slack": least})
     return CheckResult(name, Verdict.PROVED,
                        f"R01 - R01* <= {cf:.6g} (R_L - R_L*)", certificate=cert, value=c,
                        seconds=time.perf_counter() - t0)
