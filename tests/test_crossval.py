@@ -209,15 +209,11 @@ def assert_twin_matches_spec(name: str, params: dict, z: np.ndarray, y: np.ndarr
             )
 
 
-@pytest.mark.parametrize("path", ["log_softmax", "softmax"])
 @pytest.mark.parametrize("k", KS)
 @pytest.mark.parametrize("name", at.list_losses())
-def test_twin_matches_spec(name, k, path, monkeypatch):
-    """Both ways the twins compute u (small batches: log_softmax; large: softmax, see
-    ``nnf._SOFTMAX_FROM``) are held to the reference."""
-    if path == "softmax":
-        monkeypatch.setattr(nnf, "_SOFTMAX_FROM", 0)
-        monkeypatch.setattr(nnf, "_SOFTMAX_MIN_K", 2)
+def test_twin_matches_spec(name, k, path):
+    """Both ways the twins compute u (small batches: log_softmax; large: softmax, see the
+    ``path`` fixture) are held to the reference."""
     if name not in nnf.TWINS:
         pytest.fail(f"loss {name!r} is registered but has no torch twin in "
                     f"alfs_theory.nn.functional.TWINS; add '{name.replace('+', '_')}_loss' and "

@@ -146,15 +146,6 @@ def test_core_package_imports_without_torch():
 
 
 # ----------------------------------------------------------------------------- stability
-@pytest.fixture(params=["log_softmax", "softmax"])
-def path(request, monkeypatch):
-    """Both ways the twins compute u (``nnf._SOFTMAX_FROM``): force the large-batch one."""
-    if request.param == "softmax":
-        monkeypatch.setattr(nnf, "_SOFTMAX_FROM", 0)
-        monkeypatch.setattr(nnf, "_SOFTMAX_MIN_K", 2)
-    return request.param
-
-
 @pytest.mark.parametrize("k", [2, 1000])
 @pytest.mark.parametrize("name", ALL)
 def test_finite_values_and_grads_float32(name, k, path):

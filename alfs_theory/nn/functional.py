@@ -169,7 +169,7 @@ class _Rows:
     (N, K), with 0 at the label (the label's class is carried by the column vectors instead):
     ``po`` = u_k and ``lpo`` = log u_k (computed when first asked for). Column vectors (N, 1):
     ``x`` = 1 − u_y as the sum Σ_{k≠y} u_k of positives (exact to ulps, however small),
-    ``l1mu`` = log(1 − u_y), ``lpy`` = log u_y, ``u`` = u_y (computed when first asked for).
+    ``lpy`` = log u_y, ``u`` = u_y (computed when first asked for).
 
     log_softmax alone loses log u_y to an absolute error of eps as u_y -> 1 (its log Σ_k e^(z_k−M)
     rounds 1 + tiny). With the margin d = log((1 − u_y)/u_y) = log x − log u_y, in which an
@@ -183,7 +183,7 @@ class _Rows:
     holds u and becomes the gradient of the pointwise losses.
     """
 
-    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "l1mu", "lpy", "po", "x", "y1",
+    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "lpy", "po", "x", "y1",
                  "zero")
 
     def __init__(self, z: torch.Tensor, y1: torch.Tensor) -> None:
@@ -205,8 +205,7 @@ class _Rows:
         self.zero = zero = torch.zeros_like(lpy0)
         self.po = po.scatter_(1, y1, zero)
         self.x = x = po.sum(1, keepdim=True)
-        self.l1mu = l1mu = x.log()
-        self.lpy = torch.nn.functional.logsigmoid(lpy0 - l1mu)
+        self.lpy = torch.nn.functional.logsigmoid(lpy0 - x.log())
         self._u = self._lpo = None
 
     @property
