@@ -149,7 +149,11 @@ def test_core_package_imports_without_torch():
 @pytest.mark.parametrize("k", [2, 1000])
 @pytest.mark.parametrize("name", ALL)
 def test_finite_values_and_grads_float32(name, k, path):
-    logits, labels = _hard_batch(k)
+    _assert_finite_float32(name, k, "cpu")
+
+
+def _assert_finite_float32(name: str, k: int, device: str) -> None:
+    logits, labels = (t.to(device) for t in _hard_batch(k))
     for params in _param_sets(name):
         out, grad = _finite_value_and_grad(TWINS[name], logits, labels, params)
         assert out.dtype == torch.float32 and out.shape == (logits.shape[0],)
@@ -164,16 +168,7 @@ def test_finite_values_and_grads_float32(name, k, path):
 @pytest.mark.parametrize("k", [2, 1000])
 @pytest.mark.parametrize("name", ALL)
 def test_finite_values_and_grads_bf16_autocast(name, k, path):
-    logits, labels = _hard_batch(k)
-    for params in _param_sets(name):
-        # bf16 logits straight in, inside autocast
-        leaf = logits.to(torch.bfloat16).requires_grad_(True)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            out = TWINS[name](leaf, labels, **params)
-        assert out.dtype == torch.float32, "computed in float32 under autocast"
-        out.sum().backward()
-        assert torch.isfinite(out).all(), f"{name} {params} K={k}: {out.tolist()}"
-        assert torch.isfinite(leaf.grad.float()).all(), f"{name} {params} K={k}: grad"
+    _assert_finite_bf16_autocast(name, k, "cpu")
     # logits made by an autocast matmul (bf16), at large scale
     torch.manual_seed(0)
     lin = torch.nn.Linear(16, k)
@@ -185,6 +180,19 @@ def test_finite_values_and_grads_bf16_autocast(name, k, path):
         loss = TWINS[name](z, y).mean()
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(lin.weight.grad).all(), name
+
+
+def _assert_finite_bf16_autocast(name: str, k: int, device: str) -> None:
+    """bf16 logits straight in, inside autocast: computed in float32, finite, finite gradient."""
+    logits, labels = (t.to(device) for t in _hard_batch(k))
+    for params in _param_sets(name):
+        leaf = logits.to(torch.bfloat16).requires_grad_(True)
+        with torch.autocast(device, dtype=torch.bfloat16):
+            out = TWINS[name](leaf, labels, **params)
+        assert out.dtype == torch.float32, "computed in float32 under autocast"
+        out.sum().backward()
+        assert torch.isfinite(out).all(), f"{name} {params} K={k}: {out.tolist()}"
+        assert torch.isfinite(leaf.grad.float()).all(), f"{name} {params} K={k}: grad"
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -235,17 +243,8 @@ def _check_cuda_twin(name: str) -> None:
         torch.testing.assert_close(v_gpu.detach().cpu(), v_cpu.detach(), rtol=1e-12, atol=1e-300)
         torch.testing.assert_close(g_gpu.cpu(), g_cpu, rtol=1e-9, atol=1e-15)
     for k in (2, 1000):
-        logits, labels = _hard_batch(k)
-        logits, labels = logits.cuda(), labels.cuda()
-        for params in _param_sets(name):
-            out, grad = _finite_value_and_grad(TWINS[name], logits, labels, params)
-            assert torch.isfinite(out).all() and torch.isfinite(grad).all(), (name, k, params)
-            leaf = logits.to(torch.bfloat16).requires_grad_(True)
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                out = TWINS[name](leaf, labels, **params)
-            out.sum().backward()
-            assert out.dtype == torch.float32 and torch.isfinite(out).all(), (name, k, params)
-            assert torch.isfinite(leaf.grad.float()).all(), (name, k, params)
+        _assert_finite_float32(name, k, "cuda")
+        _assert_finite_bf16_autocast(name, k, "cuda")
 
 
 def test_true_gradient_of_focal_loss_is_not_detached():
