@@ -17,6 +17,8 @@ Usage::
     python benchmarks/bench_losses.py                   # CPU, and CUDA when available
     python benchmarks/bench_losses.py --device cpu --losses fl nfl anl --threads 2
     python benchmarks/bench_losses.py --device cpu --steady-malloc   # without page-fault noise
+    python benchmarks/bench_losses.py --device cpu --losses ce --floor  # the cost of accuracy
+    python benchmarks/bench_losses.py --device cpu --batches 128 --classes 10 --step
 """
 
 from __future__ import annotations
@@ -162,27 +164,32 @@ def _step(fn, z, y):
     fn(z, y).mean().backward()
 
 
-def _time_all(fns: dict, z, y, min_run_time: float, threads: int, rounds: int) -> dict:
-    """ms per call for each function: the fastest block mean over interleaved rounds.
+def _time_all(calls: dict, device: str, min_run_time: float, threads: int, rounds: int) -> dict:
+    """ms per call for each zero-argument callable: the fastest block mean over interleaved rounds.
 
     Interleaving the implementations and keeping the fastest block (each block averages many
     calls) makes the comparison robust to other processes on a shared host. On CPU with one
     thread the clock is the thread's CPU time (time spent descheduled does not count); on CUDA,
     wall time with synchronisation (the Timer's default).
     """
-    best = {k: math.inf for k in fns}
-    clock = {"timer": time.thread_time} if (z.device.type == "cpu" and threads == 1) else {}
+    best = {k: math.inf for k in calls}
+    clock = {"timer": time.thread_time} if (device == "cpu" and threads == 1) else {}
     for _ in range(rounds):
-        for key, fn in fns.items():
-            t = benchmark.Timer(stmt="step(fn, z, y)", num_threads=threads, **clock,
-                                globals={"step": _step, "fn": fn, "z": z, "y": y})
+        for key, call in calls.items():
+            t = benchmark.Timer(stmt="call()", num_threads=threads, **clock,
+                                globals={"call": call})
             m = t.blocked_autorange(min_run_time=min_run_time / rounds)
             best[key] = min(best[key], min(m.times) * 1e3)
     return best
 
 
+def _losses_step(fns: dict, z, y) -> dict:
+    return {k: functools.partial(_step, fn, z, y) for k, fn in fns.items()}
+
+
 def run(device: str, losses, batches, classes, min_run_time, threads, rounds=3,
-        out=sys.stdout):
+        out=None):
+    out = out or sys.stdout
     torch.manual_seed(0)
     rows = []
     slower = []
@@ -203,8 +210,8 @@ def run(device: str, losses, batches, classes, min_run_time, threads, rounds=3,
                 y = torch.randint(0, k, (n,), device=device)
                 with torch.no_grad():
                     diff = (ours(z, y) - naive(z, y)).abs().max().item()
-                t = _time_all({"naive": naive, "ours": ours, "nv": ours_nv}, z, y,
-                              min_run_time, threads, rounds)
+                t = _time_all(_losses_step({"naive": naive, "ours": ours, "nv": ours_nv}, z, y),
+                              device, min_run_time, threads, rounds)
                 t_naive, t_ours, t_nv = t["naive"], t["ours"], t["nv"]
                 r, r_nv = t_naive / t_ours, t_naive / t_nv
                 rows.append((name, n, k, t_naive, t_ours, t_nv, r, r_nv, diff))
@@ -221,6 +228,113 @@ def run(device: str, losses, batches, classes, min_run_time, threads, rounds=3,
     else:
         print("no twin slower than its naive version", file=out)
     return rows
+
+
+class FloorCE(torch.autograd.Function):
+    """The cheapest eager 1e-10-accurate cross entropy we know, with its gradient: 8 operations
+    in one autograd function, none spent on generality (no terms, no sums, no validation).
+
+    x = 1 − u_y as Σ_{k≠y} u_k, log u_y = log σ(log u_y − log x) (the twins' formulas, see
+    alfs_theory.nn.functional), gradient u − e_y with −x at the label. The floor of what an
+    accurate CE costs in eager torch: where even it is slower than the naive one-hot CE, no
+    accurate twin can meet "not slower than naive".
+    """
+
+    @staticmethod
+    def forward(ctx, z, y1):
+        lp = torch.log_softmax(z, 1)
+        lpy0 = lp.gather(1, y1)
+        po = lp.exp_().scatter_(1, y1, torch.zeros_like(lpy0))
+        x = po.sum(1, keepdim=True)
+        lpy = F.logsigmoid(lpy0 - x.log())
+        ctx.save_for_backward(po.scatter_(1, y1, x.neg_()))
+        return lpy.neg_().view(-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        (grad,) = ctx.saved_tensors
+        return grad * g.unsqueeze(1), None
+
+
+def floor_ce(z, y):
+    return FloorCE.apply(z, y.unsqueeze(1))
+
+
+def _ce_rel_error(fn, k: int, device: str, margin: float = 40.0) -> float:
+    """Relative error of −log u_y in float64 at a row whose label leads every other logit by
+    ``margin`` (true value log1p((K − 1)·e^(−margin)) ≈ 1.6e-17·(K − 1) at 40)."""
+    z = torch.zeros(1, k, dtype=torch.float64, device=device)
+    z[0, 0] = margin
+    true = math.log1p((k - 1) * math.exp(-margin))
+    with torch.no_grad():
+        got = float(fn(z, torch.zeros(1, dtype=torch.long, device=device))[0])
+    return abs(got - true) / true
+
+
+def run_floor(device: str, batches, classes, min_run_time, threads, rounds=3, out=None):
+    """Naive CE, torch's fused F.cross_entropy, the accurate floor and our CE, side by side."""
+    out = out or sys.stdout
+    impls = {"naive": naive_twin("ce"),
+             "F.ce": lambda z, y: F.cross_entropy(z, y, reduction="none"),
+             "floor": floor_ce,
+             "ours-nv": functools.partial(TWINS["ce"], validate=False),
+             "ours": TWINS["ce"]}
+    print(f"\n== {device}: the cost of accuracy, cross entropy: forward+backward ms per call, and"
+          "\n   the relative error of -log u_y at a float64 row with margin 40 ==", file=out)
+    head = (f"{'N':>5} {'K':>4} " + " ".join(f"{k + ' ms':>10}" for k in impls)
+            + f" {'naive/floor':>11} {'naive/ours':>10}")
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for n in batches:
+        for k in classes:
+            z = (torch.randn(n, k, device=device) * 3).requires_grad_(True)
+            y = torch.randint(0, k, (n,), device=device)
+            t = _time_all(_losses_step(impls, z, y), device, min_run_time, threads, rounds)
+            print(f"{n:>5} {k:>4} " + " ".join(f"{t[key]:>10.3f}" for key in impls)
+                  + f" {t['naive'] / t['floor']:>11.2f} {t['naive'] / t['ours']:>10.2f}",
+                  file=out, flush=True)
+    errs = {key: _ce_rel_error(fn, max(classes), device) for key, fn in impls.items()}
+    print("rel. error at margin 40, K = %d: " % max(classes)
+          + ", ".join(f"{key} {e:.1e}" for key, e in errs.items()), file=out)
+
+
+def run_step(device: str, losses, batch: int, k: int, min_run_time, threads, rounds=3,
+             out=None):
+    """One training step (the digits MLP: forward, loss, backward, SGD step) per loss, with the
+    naive twin and with ours (validate=False, as alfs train calls it): what the loss's speed
+    means for training at this batch size."""
+    out = out or sys.stdout
+    from alfs_theory.models import make_model
+
+    print(f"\n== {device}: one training step of the digits MLP (64 -> 256 -> 256 -> {k}, "
+          f"batch {batch}): ms per step ==", file=out)
+    head = f"{'loss':<9} {'naive ms':>9} {'ours ms':>9} {'naive/ours':>10}"
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    torch.manual_seed(0)
+    x = torch.randn(batch, 64, device=device)
+    y = torch.randint(0, k, (batch,), device=device)
+    ratios = []
+    for name in losses:
+        calls = {}
+        for key, fn in (("naive", naive_twin(name)),
+                        ("ours", functools.partial(TWINS[name], validate=False))):
+            torch.manual_seed(0)
+            model = make_model("mlp", k, (64,)).to(device).train()
+            opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+            def call(model=model, opt=opt, fn=fn):
+                opt.zero_grad(set_to_none=True)
+                fn(model(x), y).mean().backward()
+                opt.step()
+
+            calls[key] = call
+        t = _time_all(calls, device, min_run_time, threads, rounds)
+        ratios.append(t["naive"] / t["ours"])
+        print(f"{name:<9} {t['naive']:>9.3f} {t['ours']:>9.3f} {ratios[-1]:>10.2f}",
+              file=out, flush=True)
+    print(f"naive/ours per step: min {min(ratios):.2f}, geometric mean "
+          f"{math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}", file=out)
 
 
 _STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "100000000", "MALLOC_TRIM_THRESHOLD_": "1000000000"}
@@ -240,6 +354,12 @@ def main(argv=None):
                     help="rerun with glibc's heap trimming off (MALLOC_TRIM_THRESHOLD_, "
                          "MALLOC_MMAP_THRESHOLD_): CPU times without the page faults of freshly "
                          "mapped (N, K) buffers, which dominate at N*K ~ 4e5")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the cheapest accurate CE we know against the naive CE and "
+                         "torch's F.cross_entropy, with their errors as u_y -> 1")
+    ap.add_argument("--step", action="store_true",
+                    help="also time one training step of the digits MLP with each loss (batch "
+                         "= the smallest of --batches, K = the smallest of --classes)")
     args = ap.parse_args(argv)
     if args.steady_malloc and _STEADY_MALLOC.keys() - os.environ.keys():
         # glibc reads these at start-up only: run this script again with them set
@@ -258,6 +378,12 @@ def main(argv=None):
         if dev == "cuda":
             print(f"GPU: {torch.cuda.get_device_name()}")
         run(dev, losses, args.batches, args.classes, args.min_run_time, args.threads, args.rounds)
+        if args.floor:
+            run_floor(dev, args.batches, args.classes, args.min_run_time, args.threads,
+                      args.rounds)
+        if args.step:
+            run_step(dev, losses, min(args.batches), min(args.classes), args.min_run_time,
+                     args.threads, args.rounds)
     print(f"\ntotal {time.time() - t0:.0f} s")
 
 

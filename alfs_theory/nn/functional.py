@@ -186,13 +186,15 @@ class _Rows:
     __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "lpy", "po", "x", "y1",
                  "zero")
 
-    def __init__(self, z: torch.Tensor, y1: torch.Tensor) -> None:
+    def __init__(self, z: torch.Tensor, y1: torch.Tensor, keep_log: bool) -> None:
         self.K = z.shape[1]
         self.y1 = y1
         if self.K < _SOFTMAX_MIN_K or z.numel() < _SOFTMAX_FROM:
-            self._lp = lp = torch.log_softmax(z, 1)
-            po = lp.exp()
+            lp = torch.log_softmax(z, 1)
             lpy0 = lp.gather(1, y1)
+            # pointwise losses never ask for lpo: exponentiate log_softmax's buffer in place
+            self._lp, self._z = (lp if keep_log else None), None
+            po = lp.exp() if keep_log else lp.exp_()
         else:
             self._lp = None
             po = torch.softmax(z, 1)
@@ -211,6 +213,8 @@ class _Rows:
     @property
     def lpo(self) -> torch.Tensor:
         if self._lpo is None:
+            if self._lp is None and self._z is None:
+                raise AssertionError("lpo needs a term listed in _USES_LOG_ALL")
             lp = (self._z - self._zm).add_(self._lum) if self._lp is None else self._lp
             self._lpo = lp.scatter_(1, self.y1, self.zero)
         return self._lpo
@@ -236,7 +240,7 @@ class _Fused(torch.autograd.Function):
     @staticmethod
     def forward(ctx, z: torch.Tensor, y1: torch.Tensor, parts: tuple):
         grad = ctx.needs_input_grad[0]
-        r = _Rows(z, y1)
+        r = _Rows(z, y1, any(term in _USES_LOG_ALL for _, term, _ in parts))
         value = coef = H = None
         for weight, term, params in parts:
             v, c, h = term(r, grad, *params)
@@ -460,6 +464,10 @@ def _anl(r: _Rows, grad: bool, a: float, p: float):
     H = (upo.clone() if p == 1 else upo).addcmul_(r.po, t, value=-1.0)
     H.scatter_(1, r.y1, cy * r.x - r.u * Sup)
     return v, None, H
+
+
+# the terms that read log u_k over all classes (r.lpo): _Rows keeps log_softmax for them
+_USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl})
 
 
 # ----------------------------------------------------------------------------- functionals
