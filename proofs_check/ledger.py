@@ -404,6 +404,22 @@ def _t3() -> Outcome:
     return Outcome(P if ok else R, "; ".join(lines))
 
 
+def _t3_power() -> Outcome:
+    lines, ok = [], True
+    for q in (sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(7, 10), sp.Rational(9, 10)):
+        if q <= sp.Rational(1, 2):
+            want = (4 * (1 - q), sp.Rational(1, 2))
+        else:
+            want = (q / ((1 - q) * (1 - 2 ** (-q / (1 - q)))), 1 - q)
+        for K in (2, 3, 10):
+            c = check_excess_risk_bound(_b("gce", q=q), K)
+            got = (c.value or {}).get("coefficient"), (c.value or {}).get("exponent")
+            ok &= (c.verdict is Verdict.PROVED and got[1] == want[1]
+                   and abs(float(got[0]) - float(want[0])) < 1e-12)
+        lines.append(f"gce q={q}: ({float(want[0]):.4g} x)^{want[1]}, {c.verdict} at K=2,3,10")
+    return Outcome(P if ok else R, "; ".join(lines))
+
+
 # ---------------------------------------------------------------------------- vector losses
 def _amse() -> Outcome:
     K = 10
@@ -583,6 +599,10 @@ LEDGER: list[Claim] = [
           "lower bound of the normalised part + KKT / vertex rules of the rest", P, _apl_sums),
     Claim("T3-excess-risk", "concave decreasing l: R01 - R01* <= (K/Delta)(R_L - R_L*)",
           "theory.md T3 (derived)", "chord argument + Monte Carlo", P, _t3, ("ICML21-Thm-ExcessRisk",)),
+    Claim("T3-power", "GCE (0 < q < 1): R01 - R01* <= sqrt(4(1-q)(R_L - R_L*)) for q <= 1/2, "
+          "(q (R_L - R_L*)/((1-q)(1 - 2^(-q/(1-q)))))^(1-q) for q >= 1/2",
+          "derived here (docs/theory.md, Excess-risk bounds)",
+          "Hoelder + two-class tie + Monte Carlo", P, _t3_power),
     Claim("C-AMSE", "AMSE asymmetric iff a >= 1/(w_t - max_{j!=t} w_j); symmetric noise: "
           "eta <= (K-1)(a-1)/(aK)", "JAL (ICCV 2025); theory.md (derived)", "exact KKT", P,
           _amse, ("JAL-Def-AMSE", "JAL-Thm-AMSE-Condition")),

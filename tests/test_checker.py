@@ -175,12 +175,41 @@ def test_excess_risk_bound_of_log_losses_by_pinsker(monkeypatch):
     # a scaled log loss typed by a user: l = -4 log u + 1, so sqrt((1/2)(R_L - R_L*))
     scaled = check_excess_risk_bound(loss_from_expression("1 - 4*log(u)").bind(), 10)
     assert scaled.verdict is P and scaled.value["coefficient"] == sp.Rational(1, 2)
-    # neither concave nor a log loss: no bound is claimed
-    assert check_excess_risk_bound(get_loss("gce").bind(), 3).verdict is UD
+    # neither concave, nor a log or power loss: no bound is claimed
     assert check_excess_risk_bound(get_loss("fl").bind(gamma=2), 3).verdict is UD
+    assert check_excess_risk_bound(get_loss("ael").bind(), 3).verdict is UD
     # a wrong scale (a bound 10x too tight) is caught at a sampled point
     monkeypatch.setattr(calibration, "log_loss_scale", lambda spec, n: sp.Integer(100))
     bad = check_excess_risk_bound(get_loss("ce").bind(), 3)
+    assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
+
+
+def test_excess_risk_bound_of_power_losses_by_hoelder(monkeypatch):
+    from alfs_theory.properties import calibration
+
+    # GCE q <= 1/2: R01 - R01* <= sqrt(4 (1 - q) (R_L - R_L*))
+    g = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(1, 4)), 10)
+    assert g.verdict is P and g.certificate.method == "power-holder"
+    assert g.value == {"form": "power", "coefficient": 3, "exponent": sp.Rational(1, 2)}
+    # q >= 1/2: (q/((1-q)(1-2^(-q/(1-q)))) (R_L - R_L*))^(1-q); at q = 1/2 both give sqrt(2 x)
+    g = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(7, 10)), 3)
+    assert g.verdict is P and g.value["exponent"] == sp.Rational(3, 10)
+    assert float(g.value["coefficient"]) == pytest.approx(0.7 / (0.3 * (1 - 2 ** (-7 / 3))))
+    assert "^(3/10)" in g.summary
+    half = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(1, 2)), 3)
+    assert half.value == {"form": "power", "coefficient": 2, "exponent": sp.Rational(1, 2)}
+    # a rescaled power loss typed by a user: l = 5 - 3 u^(1/4), so c = 3/4, q = 1/4
+    typed = loss_from_expression("5 - 3*u**(1/4)").bind()
+    assert calibration.power_loss_form(typed, 3) == (sp.Rational(3, 4), sp.Rational(1, 4))
+    t = check_excess_risk_bound(typed, 3)
+    assert t.verdict is P and t.value["coefficient"] == 4  # 4 (1 - q)/c
+    # not a power loss: q = 1 (MAE, the chord route) and u^q with q > 1 are not matched
+    assert calibration.power_loss_form(get_loss("mae").bind(), 3) is None
+    assert calibration.power_loss_form(loss_from_expression("1 - u**2").bind(), 3) is None
+    # a bound 100x too tight is caught at a sampled point
+    monkeypatch.setattr(calibration, "power_loss_form",
+                        lambda spec, n: (sp.Integer(100), sp.Rational(1, 4)))
+    bad = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(1, 4)), 3)
     assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
 
 

@@ -19,7 +19,10 @@ Otherwise a numeric search reports the smallest gap found, UNDECIDED.
 Excess risk (derived in shared/theory.md, T3): for a concave decreasing ℓ with
 Δ = ℓ(0) − ℓ(1) > 0, R_01(f) − R_01* ≤ (K / Δ)(R_L(f) − R_L*). Its proof (ℓ above its chord)
 is the certificate; a Monte Carlo check over random posteriors p and predictions u looks for
-violations and reports any as a counterexample.
+violations and reports any as a counterexample. For ℓ = −c·log u + d (CE): Pinsker,
+sqrt(2 (R_L − R_L*)/c). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE): Hölder and a
+two-class tie, (A·(R_L − R_L*))^e with e = 1/2, A = 4(1 − q)/c for q ≤ 1/2 and e = 1 − q,
+A = q/(c(1 − q)(1 − 2^(−q/(1−q)))) for q ≥ 1/2 (derivation in docs/theory.md).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from .asymmetry import (
 )
 from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
-__all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale"]
+__all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
+           "power_loss_form"]
 
 
 def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
@@ -240,6 +244,25 @@ def log_loss_scale(spec: LossSpec, n_classes: int) -> sp.Expr | None:
     return sp.simplify(-t)
 
 
+def power_loss_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """(c, q) with c > 0 and 0 < q < 1 when u·ℓ′(u) ≡ −c·u^q, i.e. ℓ = c·(1 − u^q)/q + const
+    (GCE and its rescalings; proved symbolically: q = u t′/t and c = −t/u^q are free of u for
+    t = u ℓ′(u)); else None."""
+    if not spec.is_pointwise:
+        return None
+    ell = spec.pointwise_expr(n_classes)
+    t = sp.simplify(U * sp.diff(ell, U))
+    if t == 0:
+        return None
+    q = sp.simplify(U * sp.diff(t, U) / t)
+    if U in q.free_symbols or not (q.is_positive and (1 - q).is_positive):
+        return None
+    c = sp.simplify(-t / U**q)
+    if U in c.free_symbols or not c.is_positive:
+        return None
+    return c, q
+
+
 def _check_sampled_pairs(spec: LossSpec, n: int, samples: int, seed: int, c_star, bound,
                          bound_text: str) -> tuple[float, Counterexample | None]:
     """Sampled (p, u) pairs against a bound p_max − p_argmax u ≤ bound(C_L(p, u) − C_L*(p)).
@@ -297,12 +320,59 @@ def _pinsker_bound(spec: LossSpec, n: int, c: sp.Expr, name: str, samples: int, 
                        seconds=time.perf_counter() - t0)
 
 
+def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samples: int,
+                 seed: int, t0: float) -> CheckResult:
+    """ℓ = c(1 − u^q)/q + d, 0 < q < 1: R01 − R01* ≤ (A (R_L − R_L*))^e (docs/theory.md)."""
+    r = 1 / (1 - q)
+    half = sp.Rational(1, 2)
+    if q <= half:  # x^r has x^(r-2) >= 1 on (0, 1]: a quadratic gain
+        A, e = 4 * (1 - q) / c, half
+        step = ("r <= 2: (x^r)'' = r(r-1)x^(r-2) >= r(r-1) on (0, 1], so D >= r(r-1) eps^2/4 "
+                "and C_L - C_L* >= c eps^2/(4(1-q))")
+    else:  # x^(r-1) convex: D grows with the mean (a+b)/2, least at b = 0
+        A, e = q / (c * (1 - q) * (1 - 2 ** (1 - r))), 1 - q
+        step = ("r >= 2: D = f(s+eps/2) + f(s-eps/2) - 2f(s), s = (a+b)/2, grows with s "
+                "(f' = r x^(r-1) convex) and is least at b = 0: D >= eps^r (1 - 2^(1-r)), so "
+                "C_L - C_L* >= c eps^r (1 - 2^(1-r))(1-q)/q")
+    A, e = sp.nsimplify(sp.simplify(A)), sp.nsimplify(e)
+    Af, ef, rf = float(A), float(e), float(r)
+
+    def c_star(P):  # the minimiser u_k ∝ p_k^r, from logs (p_k^r underflows for large r)
+        L = rf * np.log(P)
+        W = np.exp(L - L.max(1, keepdims=True))
+        return np.einsum("ik,ik->i", P, spec.numeric_losses(W / W.sum(1, keepdims=True)))
+
+    least, ce = _check_sampled_pairs(
+        spec, n, samples, seed, c_star=c_star,
+        bound=lambda x: (Af * np.maximum(x, 0.0)) ** ef,
+        bound_text=f"({Af:.6g} x excess L)^{ef:.6g}")
+    if ce is not None:
+        return _refuted(name, ce, t0)
+    cert = Certificate(
+        "power-holder",
+        f"u l'(u) = {sp.sstr(-c * U**q)} (proved), so l = c (1 - u^q)/q + const with "
+        f"c = {sp.sstr(c)}, q = {sp.sstr(q)}, r = 1/(1-q) = {sp.sstr(sp.nsimplify(r))}; C_L(p,u) - "
+        "C_L*(p) = (c/q)(||p||_r - sum_k p_k u_k^q) (Hoelder: the minimiser is u ∝ p^r). With "
+        "m = argmax p, j = argmax u (u_j >= u_m), a = p_m, b = p_j, eps = a - b: sum_k p_k "
+        "u_k^q <= sum_k p~_k u_k^q <= ||p~||_r, p~ = p with p_m, p_j both (a+b)/2; and "
+        "||p||_r - ||p~||_r >= D/r, D = a^r + b^r - 2((a+b)/2)^r (mean value, norms <= 1). "
+        f"{step}. The inverse t -> (A t)^e is concave (Jensen over x). "
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
+        {"coefficient": A, "exponent": e, "min_slack": least})
+    return CheckResult(name, Verdict.PROVED,
+                       f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^({sp.sstr(e)})"
+                       + ("" if A.is_Rational else f", {sp.sstr(A)} = {Af:.6g}"),
+                       certificate=cert, value={"form": "power", "coefficient": A, "exponent": e},
+                       seconds=time.perf_counter() - t0)
+
+
 def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20000,
                             seed: int = 0) -> CheckResult:
     """An excess-risk bound R_01 − R_01* ≤ ψ⁻¹(R_L − R_L*), pointwise in x, with a proof.
 
     Concave decreasing ℓ: (K/Δ)(R_L − R_L*) (chord argument). ℓ = −c log u + d (CE):
-    sqrt(2 (R_L − R_L*)/c) (Pinsker). Otherwise UNDECIDED.
+    sqrt(2 (R_L − R_L*)/c) (Pinsker). ℓ = c(1 − u^q)/q + d, 0 < q < 1 (GCE):
+    (A (R_L − R_L*))^e (Hölder). Otherwise UNDECIDED.
     """
     t0 = time.perf_counter()
     name = f"excess-risk-bound(K={n_classes})"
@@ -312,10 +382,14 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
         c_log = log_loss_scale(spec, n)
         if c_log is not None:
             return _pinsker_bound(spec, n, c_log, name, samples, seed, t0)
+        power = power_loss_form(spec, n)
+        if power is not None:
+            return _power_bound(spec, n, *power, name, samples, seed, t0)
         return CheckResult(name, Verdict.UNDECIDED,
                            "no bound established for this loss: the derived ones need a "
-                           "concave decreasing pointwise l (K/Delta) or l = -c log u + d "
-                           "(Pinsker)", estimate="not applicable",
+                           "concave decreasing pointwise l (K/Delta), l = -c log u + d "
+                           "(Pinsker) or l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder)",
+                           estimate="not applicable",
                            seconds=time.perf_counter() - t0)
     cf = float(c)
     ell = spec.pointwise_expr(n)
