@@ -137,6 +137,18 @@ _EXTENSIONS: list = []
 
 
 # ---------------------------------------------------------------------------- check / ratio
+def _parses_as_loss(text: str) -> bool:
+    """Whether ``text`` is a pointwise loss formula in u (the safe grammar of --expr)."""
+    from .errors import AlfsError
+    from .userloss import loss_from_expression
+
+    try:
+        loss_from_expression(text)
+    except AlfsError:
+        return False
+    return True
+
+
 def _spec_from_args(args: argparse.Namespace):
     """A bound spec from NAME or --expr, with --param values (domains checked)."""
     from .registry import get_loss
@@ -162,7 +174,17 @@ def _spec_from_args(args: argparse.Namespace):
         from .errors import ParameterError
 
         raise ParameterError("name a registered loss (see `alfs list`) or give --expr")
-    return get_loss(args.name).bind(**params)
+    from .errors import UnknownLossError
+
+    try:
+        spec = get_loss(args.name)
+    except UnknownLossError as err:
+        if hasattr(args, "expr") and _parses_as_loss(args.name):
+            # a formula typed where a name goes: say how to check it
+            raise UnknownLossError(f"{err}. To check a formula, pass it with --expr: "
+                                   f"alfs {args.cmd} --expr {args.name!r}") from None
+        raise
+    return spec.bind(**params)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -60,6 +60,13 @@ def test_check_bad_usage(capsys):
     assert main(["check", "agce", "--noise", "symmetric:1.5"]) == 2
     assert "[0, 1]" in capsys.readouterr().err
     assert main(["check", "agce", "--param", "q=-1"]) == 2
+    capsys.readouterr()
+    # a formula where a name goes: the error says how to pass it; a misspelt name does not
+    assert main(["check", "1 - u**0.3"]) == 2
+    assert "pass it with --expr: alfs check --expr '1 - u**0.3'" in capsys.readouterr().err
+    assert main(["check", "nce+aull"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'nce+aul'" in err and "--expr" not in err
 
 
 def test_ratio_command(capsys):
