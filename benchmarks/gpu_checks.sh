@@ -36,7 +36,7 @@ step() {  # step NAME COMMAND...: run, keep the log, print its tail and the time
 }
 
 step cuda_tests "$py" -m pytest -q -p no:cacheprovider tests/test_nn.py tests/test_train.py -k cuda
-step bench_losses "$py" benchmarks/bench_losses.py --device cuda --min-run-time 0.1 --rounds 2
+step bench_losses "$py" benchmarks/bench_losses.py --device cuda --min-run-time 0.1 --rounds 2 --floor --step
 step bench_train "$py" benchmarks/bench_train.py --json "$out/bench_train.json"
 step bench_stacked "$py" benchmarks/bench_stacked.py --device cuda
 exit "$status"
