@@ -131,7 +131,11 @@ def check_loss(
     region, threshold, calibrated, excess-risk, noise, weights.
     """
     from .properties.asymmetry import check_asymmetric_on_weights
-    from .properties.calibration import check_calibration, check_excess_risk_bound
+    from .properties.calibration import (
+        check_calibration,
+        check_excess_risk_bound,
+        quadratic_form,
+    )
     from .properties.ratio import asymmetry_ratio
     from .properties.region import weight_region
     from .properties.shape import check_decreasing, check_shape
@@ -179,7 +183,7 @@ def check_loss(
                                  lambda: symmetric_noise_threshold(b, n_classes, ratio=ratio)))
     if on("calibrated"):
         rep.results.append(_safe("calibrated", lambda: check_calibration(b, n_classes)))
-    if on("excess-risk") and b.is_pointwise:
+    if on("excess-risk") and (b.is_pointwise or quadratic_form(b, n_classes) is not None):
         rep.results.append(_safe("excess-risk", lambda: check_excess_risk_bound(b, n_classes)))
     if noise:
         T, _desc = parse_noise(noise, n_classes)

@@ -420,6 +420,21 @@ def _t3_power() -> Outcome:
     return Outcome(P if ok else R, "; ".join(lines))
 
 
+def _t3_quadratic() -> Outcome:
+    lines, ok = [], True
+    cases = (("mse", {}, lambda K: 2),  # c = a = 1
+             ("amse", {"a": 10}, lambda K: 2 * K * (K - 1) ** 2),  # c = 1/K, m = 1/(K-1)
+             ("amse", {"a": sp.Rational(1, 2)}, lambda K: 8 * K))  # c = 1/K, m = 1/2
+    for name, kw, want in cases:
+        got = []
+        for K in (2, 3, 10):
+            c = check_excess_risk_bound(_b(name, **kw), K)
+            ok &= c.verdict is Verdict.PROVED and (c.value or {}).get("coefficient") == want(K)
+            got.append(f"K={K}: {(c.value or {}).get('coefficient')}")
+        lines.append(f"{name} {kw or ''}: sqrt(A x), A " + ", ".join(got))
+    return Outcome(P if ok else R, "; ".join(lines))
+
+
 # ---------------------------------------------------------------------------- vector losses
 def _amse() -> Outcome:
     K = 10
@@ -603,6 +618,10 @@ LEDGER: list[Claim] = [
           "(q (R_L - R_L*)/((1-q)(1 - 2^(-q/(1-q)))))^(1-q) for q >= 1/2",
           "derived here (docs/theory.md, Excess-risk bounds)",
           "Hoelder + two-class tie + Monte Carlo", P, _t3_power),
+    Claim("T3-quadratic", "C_L = c||u - a p||^2 + const (MSE, AMSE): R01 - R01* <= "
+          "sqrt(2 (R_L - R_L*)/(c m^2)), m = a for a <= 1, 1/(K-1) for a > 1",
+          "derived here (docs/theory.md, Excess-risk bounds)",
+          "projection onto the simplex + Monte Carlo", P, _t3_quadratic),
     Claim("C-AMSE", "AMSE asymmetric iff a >= 1/(w_t - max_{j!=t} w_j); symmetric noise: "
           "eta <= (K-1)(a-1)/(aK)", "JAL (ICCV 2025); theory.md (derived)", "exact KKT", P,
           _amse, ("JAL-Def-AMSE", "JAL-Thm-AMSE-Condition")),

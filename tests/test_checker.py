@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -211,6 +212,47 @@ def test_excess_risk_bound_of_power_losses_by_hoelder(monkeypatch):
                         lambda spec, n: (sp.Integer(100), sp.Rational(1, 4)))
     bad = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(1, 4)), 3)
     assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
+
+
+def test_excess_risk_bound_of_quadratic_losses_by_projection(monkeypatch):
+    from alfs_theory.properties import calibration
+
+    # MSE: C_L = ||u - p||^2 + const, R01 - R01* <= sqrt(2 (R_L - R_L*)), tight at K = 2
+    m = check_excess_risk_bound(get_loss("mse").bind(), 2)
+    assert m.verdict is P and m.certificate.method == "projection"
+    assert m.value == {"form": "power", "coefficient": 2, "exponent": sp.Rational(1, 2)}
+    assert m.certificate.data["min_slack"] < 1e-3  # u = (1/2, 1/2) meets it
+    # AMSE (c = 1/K): a <= 1 gives m = a, a > 1 gives m = 1/(K - 1): 2 K (K - 1)^2 at K = 10
+    assert calibration.quadratic_form(get_loss("amse").bind(a=10), 10) == (sp.Rational(1, 10),
+                                                                            10)
+    a10 = check_excess_risk_bound(get_loss("amse").bind(a=10), 10)
+    assert a10.verdict is P and a10.value["coefficient"] == 2 * 10 * 81
+    half = check_excess_risk_bound(get_loss("amse").bind(a=sp.Rational(1, 2)), 3)
+    assert half.verdict is P and half.value["coefficient"] == 2 * 3 * 4
+    # the checker now reports it for these vector losses (and not for others)
+    rep = check_loss(get_loss("amse").bind(), n_classes=10, checks=["excess-risk"])
+    assert [r.verdict for r in rep.results] == [P]
+    assert calibration.quadratic_form(get_loss("nce").bind(), 3) is None
+    assert calibration.quadratic_form(get_loss("anl").bind(), 3) is None
+    assert calibration.quadratic_form(get_loss("ce").bind(), 3) is None
+    # a claimed curvature 100x too large is caught at a sampled point
+    monkeypatch.setattr(calibration, "quadratic_form", lambda spec, n: (sp.Integer(100), 1))
+    bad = check_excess_risk_bound(get_loss("mse").bind(), 3)
+    assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
+
+
+def test_simplex_projection_is_the_projection():
+    from alfs_theory.properties.calibration import _simplex_projection
+
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(200, 5)) * 3
+    Pv = _simplex_projection(V)
+    assert np.allclose(Pv.sum(1), 1) and (Pv >= 0).all()
+    # obtuse angle: <v - P(v), w - P(v)> <= 0 for every w in the simplex (vertices suffice)
+    for w in np.eye(5):
+        assert (np.einsum("ik,ik->i", V - Pv, w - Pv) <= 1e-12).all()
+    inside = rng.dirichlet(np.ones(5), size=50)
+    assert np.allclose(_simplex_projection(inside), inside)
 
 
 # ----------------------------------------------------------------- broken losses

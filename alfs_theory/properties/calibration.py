@@ -22,7 +22,10 @@ is the certificate; a Monte Carlo check over random posteriors p and predictions
 violations and reports any as a counterexample. For ℓ = −c·log u + d (CE): Pinsker,
 sqrt(2 (R_L − R_L*)/c). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE): Hölder and a
 two-class tie, (A·(R_L − R_L*))^e with e = 1/2, A = 4(1 − q)/c for q ≤ 1/2 and e = 1 − q,
-A = q/(c(1 − q)(1 − 2^(−q/(1−q)))) for q ≥ 1/2 (derivation in docs/theory.md).
+A = q/(c(1 − q)(1 − 2^(−q/(1−q)))) for q ≥ 1/2. For a separable quadratic vector loss,
+C_L(p, u) = c‖u − a·p‖² + const(p) (MSE, AMSE): the projection of a·p onto the simplex,
+sqrt(2 (R_L − R_L*)/(c m²)) with m = a for a ≤ 1, 1/(K − 1) for a > 1 (derivations in
+docs/theory.md).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from .asymmetry import (
 from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
-           "power_loss_form"]
+           "power_loss_form", "quadratic_form"]
 
 
 def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
@@ -263,6 +266,33 @@ def power_loss_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] |
     return c, q
 
 
+def quadratic_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """(c, a) with c, a > 0 when L(u, y) = A(u_y) + Σ_{k≠y} B(u_k) with B″ ≡ 2c and
+    A − B ≡ const − 2c·a·u (proved symbolically), so that C_L(p, u) = c‖u − a·p‖² + const(p)
+    on the simplex (MSE: c = a = 1; AMSE: c = 1/K); else None."""
+    if spec.is_pointwise:
+        return None
+    form = separable_form(spec, n_classes)
+    if form is None:
+        return None
+    c = sp.simplify(sp.diff(form.B, U, 2) / 2)
+    slope = sp.simplify(sp.diff(form.A - form.B, U))
+    if U in c.free_symbols or U in slope.free_symbols or not c.is_positive:
+        return None
+    a = sp.simplify(-slope / (2 * c))
+    return (c, a) if a.is_positive else None
+
+
+def _simplex_projection(V: np.ndarray) -> np.ndarray:
+    """Euclidean projection of each row of V onto the probability simplex (sort and threshold)."""
+    S = -np.sort(-V, axis=1)
+    cum = np.cumsum(S, axis=1) - 1.0
+    idx = np.arange(1, V.shape[1] + 1)
+    rho = np.count_nonzero(S - cum / idx > 0, axis=1)
+    tau = cum[np.arange(len(V)), rho - 1] / rho
+    return np.maximum(V - tau[:, None], 0.0)
+
+
 def _check_sampled_pairs(spec: LossSpec, n: int, samples: int, seed: int, c_star, bound,
                          bound_text: str) -> tuple[float, Counterexample | None]:
     """Sampled (p, u) pairs against a bound p_max − p_argmax u ≤ bound(C_L(p, u) − C_L*(p)).
@@ -366,13 +396,50 @@ def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samp
                        seconds=time.perf_counter() - t0)
 
 
+def _projection_bound(spec: LossSpec, n: int, c: sp.Expr, a: sp.Expr, name: str, samples: int,
+                      seed: int, t0: float) -> CheckResult:
+    """C_L = c‖u − a p‖² + const: R01 − R01* ≤ sqrt(2 (R_L − R_L*)/(c m²)) (docs/theory.md)."""
+    m = a if a <= 1 else sp.Rational(1, n - 1)
+    A = sp.nsimplify(sp.simplify(2 / (c * m**2)))
+    Af, af = float(A), float(a)
+    least, ce = _check_sampled_pairs(
+        spec, n, samples, seed,
+        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(
+            _simplex_projection(af * P))),
+        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
+        bound_text=f"sqrt({Af:.6g} x excess L)")
+    if ce is not None:
+        return _refuted(name, ce, t0)
+    why = ("a <= 1: a p needs no clipping, u* = a p + (1 - a)/K, so u*_m - u*_j = a eps"
+           if a <= 1 else
+           "a > 1: u* = (a p - tau)+; if j is in its support u*_m - u*_j = a eps >= eps, "
+           "otherwise u*_m - u*_j = u*_m >= 1/(K-1) >= eps/(K-1) (the support has at most "
+           "K - 1 classes)")
+    cert = Certificate(
+        "projection",
+        f"L = A(u_y) + sum_(k!=y) B(u_k) with B'' = {sp.sstr(2 * c)} and (A - B)' = "
+        f"{sp.sstr(-2 * c * a)} (proved), so C_L(p,u) = c ||u - a p||^2 + const(p), c = "
+        f"{sp.sstr(c)}, a = {sp.sstr(a)}: the minimiser u* is the projection of a p onto the "
+        "simplex and C_L(p,u) - C_L*(p) >= c ||u - u*||^2 (obtuse angle at a projection). It "
+        "keeps the order of p. With m = argmax p, j = argmax u (u_j >= u_m), eps = p_m - p_j: "
+        "||u - u*|| >= (u*_m - u*_j)/sqrt(2), and " + why + f"; so eps <= sqrt(2/c) "
+        f"||u - u*|| / {sp.sstr(m)}. sqrt is concave (Jensen over x). "
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
+        {"coefficient": A, "exponent": sp.Rational(1, 2), "min_slack": least})
+    return CheckResult(name, Verdict.PROVED,
+                       f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)", certificate=cert,
+                       value={"form": "power", "coefficient": A, "exponent": sp.Rational(1, 2)},
+                       seconds=time.perf_counter() - t0)
+
+
 def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20000,
                             seed: int = 0) -> CheckResult:
     """An excess-risk bound R_01 − R_01* ≤ ψ⁻¹(R_L − R_L*), pointwise in x, with a proof.
 
     Concave decreasing ℓ: (K/Δ)(R_L − R_L*) (chord argument). ℓ = −c log u + d (CE):
     sqrt(2 (R_L − R_L*)/c) (Pinsker). ℓ = c(1 − u^q)/q + d, 0 < q < 1 (GCE):
-    (A (R_L − R_L*))^e (Hölder). Otherwise UNDECIDED.
+    (A (R_L − R_L*))^e (Hölder). C_L = c‖u − a·p‖² + const (MSE, AMSE): sqrt(A (R_L − R_L*))
+    (projection onto the simplex). Otherwise UNDECIDED.
     """
     t0 = time.perf_counter()
     name = f"excess-risk-bound(K={n_classes})"
@@ -385,10 +452,14 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
         power = power_loss_form(spec, n)
         if power is not None:
             return _power_bound(spec, n, *power, name, samples, seed, t0)
+        quad = quadratic_form(spec, n)
+        if quad is not None:
+            return _projection_bound(spec, n, *quad, name, samples, seed, t0)
         return CheckResult(name, Verdict.UNDECIDED,
                            "no bound established for this loss: the derived ones need a "
                            "concave decreasing pointwise l (K/Delta), l = -c log u + d "
-                           "(Pinsker) or l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder)",
+                           "(Pinsker), l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder) or a "
+                           "quadratic risk c ||u - a p||^2 (projection)",
                            estimate="not applicable",
                            seconds=time.perf_counter() - t0)
     cf = float(c)
