@@ -420,6 +420,18 @@ def _t3_power() -> Outcome:
     return Outcome(P if ok else R, "; ".join(lines))
 
 
+def _t3_sce() -> Outcome:
+    lines, ok = [], True
+    for alpha, beta in ((sp.Rational(1, 10), 1), (1, 1), (6, sp.Rational(1, 10))):
+        for K in (2, 3, 10):
+            c = check_excess_risk_bound(_b("sce", alpha=alpha, beta=beta), K)
+            want = sp.Integer(2) / alpha
+            ok &= c.verdict is Verdict.PROVED and (c.value or {}).get("coefficient") == want
+        lines.append(f"sce alpha={alpha} beta={beta}: sqrt({want} x), "
+                     f"{c.verdict} at K=2,3,10")
+    return Outcome(P if ok else R, "; ".join(lines))
+
+
 def _t3_quadratic() -> Outcome:
     lines, ok = [], True
     cases = (("mse", {}, lambda K: 2),  # c = a = 1
@@ -618,6 +630,9 @@ LEDGER: list[Claim] = [
           "(q (R_L - R_L*)/((1-q)(1 - 2^(-q/(1-q)))))^(1-q) for q >= 1/2",
           "derived here (docs/theory.md, Excess-risk bounds)",
           "Hoelder + two-class tie + Monte Carlo", P, _t3_power),
+    Claim("T3-sce", "SCE = alpha CE + beta RCE: R01 - R01* <= sqrt(2 (R_L - R_L*)/alpha), the "
+          "bound of its CE part", "derived here (docs/theory.md, Excess-risk bounds)",
+          "stationarity + Pinsker on two classes + Monte Carlo", P, _t3_sce),
     Claim("T3-quadratic", "C_L = c||u - a p||^2 + const (MSE, AMSE): R01 - R01* <= "
           "sqrt(2 (R_L - R_L*)/(c m^2)), m = a for a <= 1, 1/(K-1) for a > 1",
           "derived here (docs/theory.md, Excess-risk bounds)",

@@ -241,6 +241,39 @@ def test_excess_risk_bound_of_quadratic_losses_by_projection(monkeypatch):
     assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
 
 
+def test_excess_risk_bound_of_sce_by_two_class_pinsker(monkeypatch):
+    from alfs_theory.properties import calibration
+
+    # SCE = alpha CE + beta RCE, RCE = -log(clamp)(1 - u): l = -alpha log u - b u + const
+    spec = get_loss("sce").bind(alpha=sp.Rational(1, 10), beta=1)
+    alpha, b = calibration.log_linear_form(spec, 3)
+    assert alpha == sp.Rational(1, 10) and float(b) == pytest.approx(math.log(1e4))
+    res = check_excess_risk_bound(spec, 10)
+    assert res.verdict is P and res.certificate.method == "pinsker-two-class"
+    assert res.value == {"form": "sqrt", "coefficient": 20}  # the CE part's Pinsker bound
+    # CE (b = 0) keeps its own route; u^q losses are not log-linear
+    assert calibration.log_linear_form(get_loss("ce").bind(), 3) is None
+    assert calibration.log_linear_form(get_loss("gce").bind(), 3) is None
+    # the minimiser used for C_L* sums to 1 and beats nearby points of the simplex
+    rng = np.random.default_rng(0)
+    Pm = rng.dirichlet(np.ones(4), size=50)
+    Um = calibration._log_linear_minimiser(Pm, 0.1, float(b))
+    assert np.allclose(Um.sum(1), 1)
+
+    def risk(u):
+        return (Pm * (-0.1 * np.log(u) - float(b) * u)).sum(1)
+
+    for _ in range(20):
+        d = rng.normal(size=Pm.shape) * 1e-3
+        d -= d.mean(1, keepdims=True)
+        v = np.clip(Um + d, 1e-12, None)
+        assert (risk(v / v.sum(1, keepdims=True)) >= risk(Um) - 1e-12).all()
+    # a claimed alpha 100x too large is caught at a sampled point
+    monkeypatch.setattr(calibration, "log_linear_form", lambda spec, n: (sp.Integer(10), b))
+    bad = check_excess_risk_bound(spec, 3)
+    assert bad.verdict is R and set(bad.counterexample.point) == {"p", "u"}
+
+
 def test_simplex_projection_is_the_projection():
     from alfs_theory.properties.calibration import _simplex_projection
 

@@ -49,7 +49,7 @@ from .asymmetry import (
 from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
-           "power_loss_form", "quadratic_form"]
+           "log_linear_form", "power_loss_form", "quadratic_form"]
 
 
 def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
@@ -247,6 +247,23 @@ def log_loss_scale(spec: LossSpec, n_classes: int) -> sp.Expr | None:
     return sp.simplify(-t)
 
 
+def log_linear_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """(α, b) with α > 0, b > 0 when u·ℓ′(u) ≡ −α − b·u, i.e. ℓ = −α log u − b u + const
+    (SCE = α CE + β RCE: b = β·(−log clamp)); proved symbolically. b = 0 (CE) is
+    :func:`log_loss_scale`'s case; else None."""
+    if not spec.is_pointwise:
+        return None
+    ell = spec.pointwise_expr(n_classes)
+    t = sp.expand_log(sp.simplify(U * sp.diff(ell, U)), force=True)
+    b = sp.simplify(-sp.diff(t, U))
+    if U in b.free_symbols or not b.is_positive:
+        return None
+    alpha = sp.simplify(sp.expand_log(-(t + b * U), force=True))
+    if U in alpha.free_symbols or not alpha.is_positive:
+        return None
+    return alpha, b
+
+
 def power_loss_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | None:
     """(c, q) with c > 0 and 0 < q < 1 when u·ℓ′(u) ≡ −c·u^q, i.e. ℓ = c·(1 − u^q)/q + const
     (GCE and its rescalings; proved symbolically: q = u t′/t and c = −t/u^q are free of u for
@@ -350,6 +367,51 @@ def _pinsker_bound(spec: LossSpec, n: int, c: sp.Expr, name: str, samples: int, 
                        seconds=time.perf_counter() - t0)
 
 
+def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
+    """The minimiser u_k = α p_k/(λ − b p_k) of Σ_k p_k (−α log u_k − b u_k) on the simplex,
+    λ > b·max p found by bisection (Σ u_k falls from ∞ to 0 as λ grows)."""
+    lo = b * P.max(1, keepdims=True)
+    hi = lo + alpha + b  # at λ = b max p + α + b every u_k <= α p_k/(α + b (1 − p_k)) <= p_k
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        with np.errstate(divide="ignore"):
+            big = (alpha * P / (mid - b * P)).sum(1, keepdims=True) > 1
+        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+    return alpha * P / (hi - b * P)
+
+
+def _log_linear_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str,
+                      samples: int, seed: int, t0: float) -> CheckResult:
+    """ℓ = −α log u − b u + d, b > 0 (SCE): R01 − R01* ≤ sqrt(2 (R_L − R_L*)/α)."""
+    af, bf = float(alpha), float(b)
+    least, ce = _check_sampled_pairs(
+        spec, n, samples, seed,
+        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(
+            _log_linear_minimiser(P, af, bf))),
+        bound=lambda x: np.sqrt(2.0 * np.maximum(x, 0.0) / af),
+        bound_text=f"sqrt(2 x excess L / {af:.6g})")
+    if ce is not None:
+        return _refuted(name, ce, t0)
+    coef = sp.simplify(2 / alpha)
+    cert = Certificate(
+        "pinsker-two-class",
+        f"u l'(u) = -{sp.sstr(alpha)} - {sp.sstr(b)} u (proved), so l = -alpha log u - b u + "
+        f"const, alpha = {sp.sstr(alpha)}, b = {sp.sstr(b)} > 0. The minimiser is u*_k = alpha "
+        "p_k/(lambda - b p_k) (order-preserving), and with w_k = u_k/u*_k the stationarity "
+        "conditions give C_L(p,u) - C_L*(p) >= alpha sum_k p_k phi(w_k), phi(w) = w - 1 - "
+        "log w >= 0. With m = argmax p, j = argmax u (u_j >= u_m): keep the terms m and j; "
+        "their least value under u_j >= u_m is at u_m = u_j = alpha s/(lambda - b s), s = "
+        "(p_m + p_j)/2, where w_m <= s/p_m < 1 < s/p_j <= w_j (b >= 0), so the excess is >= "
+        "alpha (p_m log(p_m/s) + p_j log(p_j/s)) >= alpha (p_m - p_j)^2/(2(p_m + p_j)) "
+        "(Pinsker on two points) >= alpha eps^2/2. sqrt is concave (Jensen over x). "
+        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
+        {"coefficient": coef, "min_slack": least})
+    return CheckResult(name, Verdict.PROVED,
+                       f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))", certificate=cert,
+                       value={"form": "sqrt", "coefficient": coef},
+                       seconds=time.perf_counter() - t0)
+
+
 def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samples: int,
                  seed: int, t0: float) -> CheckResult:
     """ℓ = c(1 − u^q)/q + d, 0 < q < 1: R01 − R01* ≤ (A (R_L − R_L*))^e (docs/theory.md)."""
@@ -437,7 +499,8 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     """An excess-risk bound R_01 − R_01* ≤ ψ⁻¹(R_L − R_L*), pointwise in x, with a proof.
 
     Concave decreasing ℓ: (K/Δ)(R_L − R_L*) (chord argument). ℓ = −c log u + d (CE):
-    sqrt(2 (R_L − R_L*)/c) (Pinsker). ℓ = c(1 − u^q)/q + d, 0 < q < 1 (GCE):
+    sqrt(2 (R_L − R_L*)/c) (Pinsker); ℓ = −α log u − b u + d, b > 0 (SCE): sqrt(2 (R_L − R_L*)/α)
+    (Pinsker on two classes). ℓ = c(1 − u^q)/q + d, 0 < q < 1 (GCE):
     (A (R_L − R_L*))^e (Hölder). C_L = c‖u − a·p‖² + const (MSE, AMSE): sqrt(A (R_L − R_L*))
     (projection onto the simplex). Otherwise UNDECIDED.
     """
@@ -449,6 +512,9 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
         c_log = log_loss_scale(spec, n)
         if c_log is not None:
             return _pinsker_bound(spec, n, c_log, name, samples, seed, t0)
+        loglin = log_linear_form(spec, n)
+        if loglin is not None:
+            return _log_linear_bound(spec, n, *loglin, name, samples, seed, t0)
         power = power_loss_form(spec, n)
         if power is not None:
             return _power_bound(spec, n, *power, name, samples, seed, t0)
@@ -458,7 +524,8 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
         return CheckResult(name, Verdict.UNDECIDED,
                            "no bound established for this loss: the derived ones need a "
                            "concave decreasing pointwise l (K/Delta), l = -c log u + d "
-                           "(Pinsker), l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder) or a "
+                           "(Pinsker), l = -alpha log u - b u + d (two-class Pinsker), "
+                           "l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder) or a "
                            "quadratic risk c ||u - a p||^2 (projection)",
                            estimate="not applicable",
                            seconds=time.perf_counter() - t0)
