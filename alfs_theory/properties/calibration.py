@@ -20,7 +20,8 @@ Excess risk (derived in shared/theory.md, T3): for a concave decreasing ℓ with
 Δ = ℓ(0) − ℓ(1) > 0, R_01(f) − R_01* ≤ (K / Δ)(R_L(f) − R_L*). Its proof (ℓ above its chord)
 is the certificate; a Monte Carlo check over random posteriors p and predictions u looks for
 violations and reports any as a counterexample. For ℓ = −c·log u + d (CE): Pinsker,
-sqrt(2 (R_L − R_L*)/c). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE): Hölder and a
+sqrt(2 (R_L − R_L*)/c); for ℓ = −α log u − b u + d, b > 0 (SCE): the same bound with c = α
+(stationarity, then Pinsker on two classes). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE): Hölder and a
 two-class tie, (A·(R_L − R_L*))^e with e = 1/2, A = 4(1 − q)/c for q ≤ 1/2 and e = 1 − q,
 A = q/(c(1 − q)(1 − 2^(−q/(1−q)))) for q ≥ 1/2. For a separable quadratic vector loss,
 C_L(p, u) = c‖u − a·p‖² + const(p) (MSE, AMSE): the projection of a·p onto the simplex,
@@ -371,7 +372,7 @@ def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
     """The minimiser u_k = α p_k/(λ − b p_k) of Σ_k p_k (−α log u_k − b u_k) on the simplex,
     λ > b·max p found by bisection (Σ u_k falls from ∞ to 0 as λ grows)."""
     lo = b * P.max(1, keepdims=True)
-    hi = lo + alpha + b  # at λ = b max p + α + b every u_k <= α p_k/(α + b (1 − p_k)) <= p_k
+    hi = lo + alpha + b  # there u_k <= α p_k/(α + b), so Σ u_k <= α/(α + b) < 1
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         with np.errstate(divide="ignore"):
