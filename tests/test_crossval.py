@@ -348,6 +348,33 @@ def test_the_documented_twin_recipe_matches_its_spec():
         unregister(spec.name)
 
 
+def test_a_term_outside_the_log_set_still_gets_an_exact_log_u_y(path):
+    """A user's term reading r.lpy (r.lpo) without being listed in _USES_LOG_Y (_USES_LOG_ALL),
+    so that _Rows skipped it, gets it computed on demand, exact at u_y -> 1 and under
+    underflow: CE (NCE) written as such a term agrees with the spec's reference at 1e-10, on
+    both computation paths."""
+    def _ce_like(r, grad):
+        return -r.lpy, -1.0, None
+
+    assert _ce_like not in nnf._USES_LOG_Y
+
+    def twin(logits, labels, **_):
+        return nnf._run("ce", logits, labels, True, {}, ((1.0, _ce_like, ()),))
+
+    z = np.array([[40.0, 0.0, 0.0], [-800.0, 0.0, 1.0], [0.3, -0.2, 0.1]])
+    y = np.array([0, 0, 2])
+    assert_twin_matches_spec("ce", {}, z, y, twin=twin)
+
+    # likewise log u_k over all classes (r.lpo) for a term outside _USES_LOG_ALL: NCE
+    def _nce_like(r, grad):
+        return nnf._nfl(r, grad, 0.0)
+
+    def twin_nce(logits, labels, **_):
+        return nnf._run("nce", logits, labels, True, {}, ((1.0, _nce_like, ()),))
+
+    assert_twin_matches_spec("nce", {}, z, y, twin=twin_nce)
+
+
 def test_reference_is_independent_of_the_twins():
     import alfs_theory.nn.reference as ref
 

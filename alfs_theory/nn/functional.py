@@ -173,7 +173,9 @@ class _Rows:
     (N, K), with 0 at the label (the label's class is carried by the column vectors instead):
     ``po`` = u_k and ``lpo`` = log u_k (computed when first asked for). Column vectors (N, 1):
     ``x`` = 1 − u_y as the sum Σ_{k≠y} u_k of positives (exact to ulps, however small),
-    ``lpy`` = log u_y, ``u`` = u_y (computed when first asked for).
+    ``lpy`` = log u_y and ``u`` = u_y: for the terms in ``_USES_LOG_Y`` log u_y is computed up
+    front and u_y = exp(log u_y) when asked; the others get u_y read off u, and log u_y only if
+    they ask (one log_softmax pass more).
 
     log_softmax alone loses log u_y to an absolute error of eps as u_y -> 1 (its log Σ_k e^(z_k−M)
     rounds 1 + tiny). With the margin d = log((1 − u_y)/u_y) = log x − log u_y, in which an
@@ -187,39 +189,56 @@ class _Rows:
     holds u and becomes the gradient of the pointwise losses.
     """
 
-    __slots__ = ("K", "_lp", "_lpo", "_lum", "_u", "_z", "_zm", "lpy", "po", "x", "y1",
+    __slots__ = ("K", "_lp", "_lpo", "_lpy", "_lum", "_u", "_z", "_zin", "_zm", "po", "x", "y1",
                  "zero")
 
-    def __init__(self, z: torch.Tensor, y1: torch.Tensor, keep_log: bool) -> None:
+    def __init__(self, z: torch.Tensor, y1: torch.Tensor, keep_log: bool, need_lpy: bool) -> None:
         self.K = z.shape[1]
         self.y1 = y1
+        self._zin = z
+        lpy0 = None
         if self.K < _SOFTMAX_MIN_K or z.numel() < _SOFTMAX_FROM:
             lp = torch.log_softmax(z, 1)
-            lpy0 = lp.gather(1, y1)
+            if need_lpy:
+                lpy0 = lp.gather(1, y1)
             # pointwise losses never ask for lpo: exponentiate log_softmax's buffer in place
             self._lp, self._z = (lp if keep_log else None), None
             po = lp.exp() if keep_log else lp.exp_()
         else:
-            self._lp = None
+            self._lp = self._z = None
             po = torch.softmax(z, 1)
-            # log u_k = (z_k − z_m) + log u_m: the difference first, exact to ulps of itself
-            self._zm = zm = z.amax(1, keepdim=True)
-            self._lum = lum = po.amax(1, keepdim=True).log_()
-            self._z = z
-            lpy0 = (z.gather(1, y1) - zm).add_(lum)
+            if keep_log or need_lpy:
+                # log u_k = (z_k − z_m) + log u_m: the difference first, exact to ulps of itself
+                self._zm = zm = z.amax(1, keepdim=True)
+                self._lum = lum = po.amax(1, keepdim=True).log_()
+                self._z = z
+                if need_lpy:
+                    lpy0 = (z.gather(1, y1) - zm).add_(lum)
+        # losses of u_y and x alone (MAE, AGCE, MSE, ...) read u_y off u and skip log u_y
+        self._u = None if need_lpy else po.gather(1, y1)
         # zeros to scatter: torch's scatter_ of a scalar is ~3x slower than of a tensor
-        self.zero = zero = torch.zeros_like(lpy0)
+        self.zero = zero = torch.zeros_like(self._u if lpy0 is None else lpy0)
         self.po = po.scatter_(1, y1, zero)
         self.x = x = po.sum(1, keepdim=True)
-        self.lpy = torch.nn.functional.logsigmoid(lpy0 - x.log())
-        self._u = self._lpo = None
+        self._lpy = None if lpy0 is None else torch.nn.functional.logsigmoid(lpy0 - x.log())
+        self._lpo = None
+
+    @property
+    def lpy(self) -> torch.Tensor:
+        if self._lpy is None:  # a term not in _USES_LOG_Y asked: correct, one pass dearer
+            lpy0 = torch.log_softmax(self._zin, 1).gather(1, self.y1)
+            self._lpy = torch.nn.functional.logsigmoid(lpy0 - self.x.log())
+        return self._lpy
 
     @property
     def lpo(self) -> torch.Tensor:
         if self._lpo is None:
-            if self._lp is None and self._z is None:
-                raise AssertionError("lpo needs a term listed in _USES_LOG_ALL")
-            lp = (self._z - self._zm).add_(self._lum) if self._lp is None else self._lp
+            if self._lp is not None:
+                lp = self._lp
+            elif self._z is not None:
+                lp = (self._z - self._zm).add_(self._lum)
+            else:  # a term not in _USES_LOG_ALL asked: correct, one pass dearer
+                lp = torch.log_softmax(self._zin, 1)
             self._lpo = lp.scatter_(1, self.y1, self.zero)
         return self._lpo
 
@@ -244,7 +263,11 @@ class _Fused(torch.autograd.Function):
     @staticmethod
     def forward(ctx, z: torch.Tensor, y1: torch.Tensor, parts: tuple):
         grad = ctx.needs_input_grad[0]
-        r = _Rows(z, y1, any(term in _USES_LOG_ALL for _, term, _ in parts))
+        keep_log = need_lpy = False
+        for _, term, _ in parts:
+            keep_log = keep_log or term in _USES_LOG_ALL
+            need_lpy = need_lpy or term in _USES_LOG_Y
+        r = _Rows(z, y1, keep_log, need_lpy)
         value = coef = H = None
         for weight, term, params in parts:
             v, c, h = term(r, grad, *params)
@@ -470,8 +493,11 @@ def _anl(r: _Rows, grad: bool, a: float, p: float):
     return v, None, H
 
 
-# the terms that read log u_k over all classes (r.lpo): _Rows keeps log_softmax for them
+# Speed hints for _Rows (a term missing from them still gets r.lpo / r.lpy, one pass dearer):
+# the terms that read log u_k over all classes (r.lpo), for which log_softmax is kept,
 _USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl})
+# and those that read log u_y (r.lpy); the others get u_y from u and no log at all
+_USES_LOG_Y = frozenset({_ce, _fl, _gce, _nfl, _nce, _ngce})
 
 
 # ----------------------------------------------------------------------------- functionals
