@@ -6,6 +6,7 @@ Correctness against the sympy specs (values and gradients) is in ``test_crossval
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
 
@@ -382,6 +383,20 @@ def test_labels_out_of_range_say_where():
     with pytest.raises(InputError, match=r"got min -1 at index 1"):
         make_loss("nce+rce")(z, y)
     assert isinstance(InputError("x"), ValueError)
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_every_twin_names_a_bad_label_on_cpu(name, path):
+    # on CPU the range check is left to torch's bounds-checked gather, then redone to say
+    # which label: the error is ours, for every twin and both computation paths, with torch's
+    # message suppressed
+    z = torch.randn(5, 7, requires_grad=True)
+    for bad, what in ((7, "max 7 at index 2"), (-3, "min -3 at index 2")):
+        y = torch.tensor([0, 1, bad, 3, 4])
+        with pytest.raises(InputError, match=rf"{re.escape(name)}: labels must lie in \[0, 7\)"
+                                             rf".*got {what}") as info:
+            TWINS[name](z, y)
+        assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
 def test_out_of_domain_parameters_name_the_condition():
