@@ -342,32 +342,6 @@ def _refuted(name: str, ce: Counterexample, t0: float) -> CheckResult:
                        counterexample=ce, seconds=time.perf_counter() - t0)
 
 
-def _pinsker_bound(spec: LossSpec, n: int, c: sp.Expr, name: str, samples: int, seed: int,
-                   t0: float) -> CheckResult:
-    """ℓ = −c log u + d: R01 − R01* ≤ sqrt(2 (R_L − R_L*)/c), from Pinsker's inequality."""
-    cf = float(c)
-    least, ce = _check_sampled_pairs(
-        spec, n, samples, seed,
-        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(P)),  # u = p (Gibbs)
-        bound=lambda e: np.sqrt(2.0 * np.maximum(e, 0.0) / cf),
-        bound_text=f"sqrt(2 x excess L / {cf:.6g})")
-    if ce is not None:
-        return _refuted(name, ce, t0)
-    coef = sp.simplify(2 / c)
-    cert = Certificate(
-        "pinsker",
-        f"u l'(u) = {sp.sstr(-c)} (proved), so l = {sp.sstr(-c * sp.log(U))} + const and "
-        f"C_L(p,u) - C_L*(p) = {sp.sstr(c)} KL(p||u) (Gibbs: the minimiser is u = p). With "
-        "m = argmax p, j = argmax u: p_m - p_j <= (p_m - u_m)+ + (u_j - p_j)+ <= ||p - u||_1 "
-        "<= sqrt(2 KL(p||u)) (Pinsker), and sqrt is concave (Jensen over x). "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
-        {"coefficient": coef, "min_slack": least})
-    return CheckResult(name, Verdict.PROVED,
-                       f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))", certificate=cert,
-                       value={"form": "sqrt", "coefficient": coef},
-                       seconds=time.perf_counter() - t0)
-
-
 def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
     """The minimiser u_k = α p_k/(λ − b p_k) of Σ_k p_k (−α log u_k − b u_k) on the simplex,
     λ > b·max p found by bisection (Σ u_k falls from ∞ to 0 as λ grows)."""
@@ -381,32 +355,43 @@ def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
     return alpha * P / (hi - b * P)
 
 
-def _log_linear_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str,
-                      samples: int, seed: int, t0: float) -> CheckResult:
-    """ℓ = −α log u − b u + d, b > 0 (SCE): R01 − R01* ≤ sqrt(2 (R_L − R_L*)/α)."""
+def _log_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str, samples: int,
+               seed: int, t0: float) -> CheckResult:
+    """ℓ = −α log u − b u + d with b >= 0: R01 − R01* ≤ sqrt(2 (R_L − R_L*)/α). b = 0 (CE):
+    Pinsker; b > 0 (SCE): stationarity, then Pinsker on two classes."""
     af, bf = float(alpha), float(b)
+
+    def minimiser(P):
+        return P if bf == 0 else _log_linear_minimiser(P, af, bf)  # Gibbs at b = 0
+
     least, ce = _check_sampled_pairs(
         spec, n, samples, seed,
-        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(
-            _log_linear_minimiser(P, af, bf))),
+        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(minimiser(P))),
         bound=lambda x: np.sqrt(2.0 * np.maximum(x, 0.0) / af),
         bound_text=f"sqrt(2 x excess L / {af:.6g})")
     if ce is not None:
         return _refuted(name, ce, t0)
     coef = sp.simplify(2 / alpha)
+    if bf == 0:
+        method, proof = "pinsker", (
+            f"u l'(u) = {sp.sstr(-alpha)} (proved), so l = {sp.sstr(-alpha * sp.log(U))} + const "
+            f"and C_L(p,u) - C_L*(p) = {sp.sstr(alpha)} KL(p||u) (Gibbs: the minimiser is u = p). "
+            "With m = argmax p, j = argmax u: p_m - p_j <= (p_m - u_m)+ + (u_j - p_j)+ <= "
+            "||p - u||_1 <= sqrt(2 KL(p||u)) (Pinsker)")
+    else:
+        method, proof = "pinsker-two-class", (
+            f"u l'(u) = -{sp.sstr(alpha)} - {sp.sstr(b)} u (proved), so l = -alpha log u - b u + "
+            f"const, alpha = {sp.sstr(alpha)}, b = {sp.sstr(b)} > 0. The minimiser is u*_k = "
+            "alpha p_k/(lambda - b p_k) (order-preserving), and with w_k = u_k/u*_k the "
+            "stationarity conditions give C_L(p,u) - C_L*(p) >= alpha sum_k p_k phi(w_k), "
+            "phi(w) = w - 1 - log w >= 0. With m = argmax p, j = argmax u (u_j >= u_m): keep the "
+            "terms m and j; their least value under u_j >= u_m is at u_m = u_j = alpha s/(lambda "
+            "- b s), s = (p_m + p_j)/2, where w_m <= s/p_m < 1 < s/p_j <= w_j (b >= 0), so the "
+            "excess is >= alpha (p_m log(p_m/s) + p_j log(p_j/s)) >= alpha (p_m - p_j)^2/(2(p_m "
+            "+ p_j)) (Pinsker on two points) >= alpha eps^2/2")
     cert = Certificate(
-        "pinsker-two-class",
-        f"u l'(u) = -{sp.sstr(alpha)} - {sp.sstr(b)} u (proved), so l = -alpha log u - b u + "
-        f"const, alpha = {sp.sstr(alpha)}, b = {sp.sstr(b)} > 0. The minimiser is u*_k = alpha "
-        "p_k/(lambda - b p_k) (order-preserving), and with w_k = u_k/u*_k the stationarity "
-        "conditions give C_L(p,u) - C_L*(p) >= alpha sum_k p_k phi(w_k), phi(w) = w - 1 - "
-        "log w >= 0. With m = argmax p, j = argmax u (u_j >= u_m): keep the terms m and j; "
-        "their least value under u_j >= u_m is at u_m = u_j = alpha s/(lambda - b s), s = "
-        "(p_m + p_j)/2, where w_m <= s/p_m < 1 < s/p_j <= w_j (b >= 0), so the excess is >= "
-        "alpha (p_m log(p_m/s) + p_j log(p_j/s)) >= alpha (p_m - p_j)^2/(2(p_m + p_j)) "
-        "(Pinsker on two points) >= alpha eps^2/2. sqrt is concave (Jensen over x). "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
-        {"coefficient": coef, "min_slack": least})
+        method, f"{proof}; sqrt is concave (Jensen over x). Monte Carlo: {samples} (p, u) "
+        f"pairs, least slack {least:.3g} >= 0", {"coefficient": coef, "min_slack": least})
     return CheckResult(name, Verdict.PROVED,
                        f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))", certificate=cert,
                        value={"form": "sqrt", "coefficient": coef},
@@ -512,10 +497,10 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     if c is None:
         c_log = log_loss_scale(spec, n)
         if c_log is not None:
-            return _pinsker_bound(spec, n, c_log, name, samples, seed, t0)
+            return _log_bound(spec, n, c_log, sp.Integer(0), name, samples, seed, t0)
         loglin = log_linear_form(spec, n)
         if loglin is not None:
-            return _log_linear_bound(spec, n, *loglin, name, samples, seed, t0)
+            return _log_bound(spec, n, *loglin, name, samples, seed, t0)
         power = power_loss_form(spec, n)
         if power is not None:
             return _power_bound(spec, n, *power, name, samples, seed, t0)
