@@ -337,9 +337,24 @@ def _check_sampled_pairs(spec: LossSpec, n: int, samples: int, seed: int, c_star
         f"excess 0-1 {excess01[i]:.6g} > {bound_text} at excess L {float(Cm) - Cstar[i]:.6g}")
 
 
-def _refuted(name: str, ce: Counterexample, t0: float) -> CheckResult:
-    return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
-                       counterexample=ce, seconds=time.perf_counter() - t0)
+def _c_star_at(spec: LossSpec, minimiser):
+    """C_L*(p) per row, as the risk at ``minimiser(P)`` (the rows of u* for each p)."""
+    return lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(minimiser(P)))
+
+
+def _sampled_bound(spec: LossSpec, n: int, samples: int, seed: int, name: str, t0: float, *,
+                   c_star, bound, bound_text: str, method: str, proof: str, data: dict,
+                   summary: str, value) -> CheckResult:
+    """A derived bound, tried on sampled (p, u) pairs (:func:`_check_sampled_pairs`): REFUTED
+    with the breaking pair, else PROVED with ``proof`` (ending in a full stop) as certificate."""
+    least, ce = _check_sampled_pairs(spec, n, samples, seed, c_star, bound, bound_text)
+    if ce is not None:
+        return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
+                           counterexample=ce, seconds=time.perf_counter() - t0)
+    cert = Certificate(method, f"{proof} Monte Carlo: {samples} (p, u) pairs, least slack "
+                       f"{least:.3g} >= 0", {**data, "min_slack": least})
+    return CheckResult(name, Verdict.PROVED, summary, certificate=cert, value=value,
+                       seconds=time.perf_counter() - t0)
 
 
 def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
@@ -364,13 +379,6 @@ def _log_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str, sa
     def minimiser(P):
         return P if bf == 0 else _log_linear_minimiser(P, af, bf)  # Gibbs at b = 0
 
-    least, ce = _check_sampled_pairs(
-        spec, n, samples, seed,
-        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(minimiser(P))),
-        bound=lambda x: np.sqrt(2.0 * np.maximum(x, 0.0) / af),
-        bound_text=f"sqrt(2 x excess L / {af:.6g})")
-    if ce is not None:
-        return _refuted(name, ce, t0)
     coef = sp.simplify(2 / alpha)
     if bf == 0:
         method, proof = "pinsker", (
@@ -389,13 +397,13 @@ def _log_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str, sa
             "- b s), s = (p_m + p_j)/2, where w_m <= s/p_m < 1 < s/p_j <= w_j (b >= 0), so the "
             "excess is >= alpha (p_m log(p_m/s) + p_j log(p_j/s)) >= alpha (p_m - p_j)^2/(2(p_m "
             "+ p_j)) (Pinsker on two points) >= alpha eps^2/2")
-    cert = Certificate(
-        method, f"{proof}; sqrt is concave (Jensen over x). Monte Carlo: {samples} (p, u) "
-        f"pairs, least slack {least:.3g} >= 0", {"coefficient": coef, "min_slack": least})
-    return CheckResult(name, Verdict.PROVED,
-                       f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))", certificate=cert,
-                       value={"form": "sqrt", "coefficient": coef},
-                       seconds=time.perf_counter() - t0)
+    return _sampled_bound(
+        spec, n, samples, seed, name, t0, c_star=_c_star_at(spec, minimiser),
+        bound=lambda x: np.sqrt(2.0 * np.maximum(x, 0.0) / af),
+        bound_text=f"sqrt(2 x excess L / {af:.6g})", method=method,
+        proof=f"{proof}; sqrt is concave (Jensen over x).", data={"coefficient": coef},
+        summary=f"R01 - R01* <= sqrt({sp.sstr(coef)} (R_L - R_L*))",
+        value={"form": "sqrt", "coefficient": coef})
 
 
 def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samples: int,
@@ -415,33 +423,26 @@ def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samp
     A, e = sp.nsimplify(sp.simplify(A)), sp.nsimplify(e)
     Af, ef, rf = float(A), float(e), float(r)
 
-    def c_star(P):  # the minimiser u_k ∝ p_k^r, from logs (p_k^r underflows for large r)
+    def minimiser(P):  # u_k ∝ p_k^r, from logs (p_k^r underflows for large r)
         L = rf * np.log(P)
         W = np.exp(L - L.max(1, keepdims=True))
-        return np.einsum("ik,ik->i", P, spec.numeric_losses(W / W.sum(1, keepdims=True)))
+        return W / W.sum(1, keepdims=True)
 
-    least, ce = _check_sampled_pairs(
-        spec, n, samples, seed, c_star=c_star,
+    return _sampled_bound(
+        spec, n, samples, seed, name, t0, c_star=_c_star_at(spec, minimiser),
         bound=lambda x: (Af * np.maximum(x, 0.0)) ** ef,
-        bound_text=f"({Af:.6g} x excess L)^{ef:.6g}")
-    if ce is not None:
-        return _refuted(name, ce, t0)
-    cert = Certificate(
-        "power-holder",
-        f"u l'(u) = {sp.sstr(-c * U**q)} (proved), so l = c (1 - u^q)/q + const with "
+        bound_text=f"({Af:.6g} x excess L)^{ef:.6g}", method="power-holder",
+        proof=f"u l'(u) = {sp.sstr(-c * U**q)} (proved), so l = c (1 - u^q)/q + const with "
         f"c = {sp.sstr(c)}, q = {sp.sstr(q)}, r = 1/(1-q) = {sp.sstr(sp.nsimplify(r))}; C_L(p,u) - "
         "C_L*(p) = (c/q)(||p||_r - sum_k p_k u_k^q) (Hoelder: the minimiser is u ∝ p^r). With "
         "m = argmax p, j = argmax u (u_j >= u_m), a = p_m, b = p_j, eps = a - b: sum_k p_k "
         "u_k^q <= sum_k p~_k u_k^q <= ||p~||_r, p~ = p with p_m, p_j both (a+b)/2; and "
         "||p||_r - ||p~||_r >= D/r, D = a^r + b^r - 2((a+b)/2)^r (mean value, norms <= 1). "
-        f"{step}. The inverse t -> (A t)^e is concave (Jensen over x). "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
-        {"coefficient": A, "exponent": e, "min_slack": least})
-    return CheckResult(name, Verdict.PROVED,
-                       f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^({sp.sstr(e)})"
-                       + ("" if A.is_Rational else f", {sp.sstr(A)} = {Af:.6g}"),
-                       certificate=cert, value={"form": "power", "coefficient": A, "exponent": e},
-                       seconds=time.perf_counter() - t0)
+        f"{step}. The inverse t -> (A t)^e is concave (Jensen over x).",
+        data={"coefficient": A, "exponent": e},
+        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^({sp.sstr(e)})"
+        + ("" if A.is_Rational else f", {sp.sstr(A)} = {Af:.6g}"),
+        value={"form": "power", "coefficient": A, "exponent": e})
 
 
 def _projection_bound(spec: LossSpec, n: int, c: sp.Expr, a: sp.Expr, name: str, samples: int,
@@ -450,34 +451,27 @@ def _projection_bound(spec: LossSpec, n: int, c: sp.Expr, a: sp.Expr, name: str,
     m = a if a <= 1 else sp.Rational(1, n - 1)
     A = sp.nsimplify(sp.simplify(2 / (c * m**2)))
     Af, af = float(A), float(a)
-    least, ce = _check_sampled_pairs(
-        spec, n, samples, seed,
-        c_star=lambda P: np.einsum("ik,ik->i", P, spec.numeric_losses(
-            _simplex_projection(af * P))),
-        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
-        bound_text=f"sqrt({Af:.6g} x excess L)")
-    if ce is not None:
-        return _refuted(name, ce, t0)
     why = ("a <= 1: a p needs no clipping, u* = a p + (1 - a)/K, so u*_m - u*_j = a eps"
            if a <= 1 else
            "a > 1: u* = (a p - tau)+; if j is in its support u*_m - u*_j = a eps >= eps, "
            "otherwise u*_m - u*_j = u*_m >= 1/(K-1) >= eps/(K-1) (the support has at most "
            "K - 1 classes)")
-    cert = Certificate(
-        "projection",
-        f"L = A(u_y) + sum_(k!=y) B(u_k) with B'' = {sp.sstr(2 * c)} and (A - B)' = "
+    half = sp.Rational(1, 2)
+    return _sampled_bound(
+        spec, n, samples, seed, name, t0,
+        c_star=_c_star_at(spec, lambda P: _simplex_projection(af * P)),
+        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
+        bound_text=f"sqrt({Af:.6g} x excess L)", method="projection",
+        proof=f"L = A(u_y) + sum_(k!=y) B(u_k) with B'' = {sp.sstr(2 * c)} and (A - B)' = "
         f"{sp.sstr(-2 * c * a)} (proved), so C_L(p,u) = c ||u - a p||^2 + const(p), c = "
         f"{sp.sstr(c)}, a = {sp.sstr(a)}: the minimiser u* is the projection of a p onto the "
         "simplex and C_L(p,u) - C_L*(p) >= c ||u - u*||^2 (obtuse angle at a projection). It "
         "keeps the order of p. With m = argmax p, j = argmax u (u_j >= u_m), eps = p_m - p_j: "
         "||u - u*|| >= (u*_m - u*_j)/sqrt(2), and " + why + f"; so eps <= sqrt(2/c) "
-        f"||u - u*|| / {sp.sstr(m)}. sqrt is concave (Jensen over x). "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
-        {"coefficient": A, "exponent": sp.Rational(1, 2), "min_slack": least})
-    return CheckResult(name, Verdict.PROVED,
-                       f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)", certificate=cert,
-                       value={"form": "power", "coefficient": A, "exponent": sp.Rational(1, 2)},
-                       seconds=time.perf_counter() - t0)
+        f"||u - u*|| / {sp.sstr(m)}. sqrt is concave (Jensen over x).",
+        data={"coefficient": A, "exponent": half},
+        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
+        value={"form": "power", "coefficient": A, "exponent": half})
 
 
 def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20000,
@@ -518,18 +512,10 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     cf = float(c)
     ell = spec.pointwise_expr(n)
     l0, l1 = float(ell.subs(U, 0)), float(ell.subs(U, 1))
-    least, ce = _check_sampled_pairs(
-        spec, n, samples, seed,
+    return _sampled_bound(
+        spec, n, samples, seed, name, t0,
         c_star=lambda P: l1 * P.max(1) + l0 * (1 - P.max(1)),  # concave: the vertex e_argmax p
-        bound=lambda e: cf * e, bound_text=f"{cf:.6g} x excess L")
-    if ce is not None:
-        return _refuted(name, ce, t0)
-    cert = Certificate(
-        "chord-argument",
-        f"l concave decreasing (proved): l lies above its chord, so C_L(p,u) - C_L*(p) >= "
-        f"(Delta/K)(p_max - p_argmax u); constant K/Delta = {sp.sstr(c)} = {cf:.6g}. "
-        f"Monte Carlo: {samples} (p, u) pairs, least slack {least:.3g} >= 0",
-        {"constant": c, "min_slack": least})
-    return CheckResult(name, Verdict.PROVED,
-                       f"R01 - R01* <= {cf:.6g} (R_L - R_L*)", certificate=cert, value=c,
-                       seconds=time.perf_counter() - t0)
+        bound=lambda e: cf * e, bound_text=f"{cf:.6g} x excess L", method="chord-argument",
+        proof=f"l concave decreasing (proved): l lies above its chord, so C_L(p,u) - C_L*(p) >= "
+        f"(Delta/K)(p_max - p_argmax u); constant K/Delta = {sp.sstr(c)} = {cf:.6g}.",
+        data={"constant": c}, summary=f"R01 - R01* <= {cf:.6g} (R_L - R_L*)", value=c)
