@@ -32,8 +32,8 @@ Speed: ``benchmarks/bench_losses.py`` times forward+backward against naive one-h
 official code's style. On CPU the twins are faster from batches of a few thousand rows and for
 every sum of two losses; at batch 128 the simplest single losses (CE, MAE, MSE, ...) are slower
 than their naive one-hot versions, which lose log u_y as u_y -> 1. ``--floor`` shows why: the
-cheapest accurate cross entropy we know (8 operations, one autograd function) is itself slower
-than the naive one there, while per-call overhead, not arithmetic, sets the time.
+cheapest accurate cross entropy we know (13 small operations, one autograd function) is itself
+slower than the naive one there, while per-call overhead, not arithmetic, sets the time.
 
 Example
 -------

@@ -21,8 +21,8 @@ Excess risk (derived in shared/theory.md, T3): for a concave decreasing ℓ with
 is the certificate; a Monte Carlo check over random posteriors p and predictions u looks for
 violations and reports any as a counterexample. For ℓ = −c·log u + d (CE): Pinsker,
 sqrt(2 (R_L − R_L*)/c); for ℓ = −α log u − b u + d, b > 0 (SCE): the same bound with c = α
-(stationarity, then Pinsker on two classes). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE): Hölder and a
-two-class tie, (A·(R_L − R_L*))^e with e = 1/2, A = 4(1 − q)/c for q ≤ 1/2 and e = 1 − q,
+(stationarity, then Pinsker on two classes). For ℓ = c·(1 − u^q)/q + d with 0 < q < 1 (GCE):
+Hölder and a two-class tie, (A·(R_L − R_L*))^e with e = 1/2, A = 4(1 − q)/c for q ≤ 1/2 and e = 1 − q,
 A = q/(c(1 − q)(1 − 2^(−q/(1−q)))) for q ≥ 1/2. For a separable quadratic vector loss,
 C_L(p, u) = c‖u − a·p‖² + const(p) (MSE, AMSE): the projection of a·p onto the simplex,
 sqrt(2 (R_L − R_L*)/(c m²)) with m = a for a ≤ 1, 1/(K − 1) for a > 1 (derivations in
