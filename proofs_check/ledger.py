@@ -404,47 +404,50 @@ def _t3() -> Outcome:
     return Outcome(P if ok else R, "; ".join(lines))
 
 
-def _t3_power() -> Outcome:
+def _derived_bounds(cases) -> Outcome:
+    """PROVED when, for every (label, spec, want) and K = 2, 3, 10, the checker proves the bound
+    and each entry of want(K) (coefficient, exponent) equals its value exactly (sympy)."""
     lines, ok = [], True
-    for q in (sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(7, 10), sp.Rational(9, 10)):
-        if q <= sp.Rational(1, 2):
-            want = (4 * (1 - q), sp.Rational(1, 2))
-        else:
-            want = (q / ((1 - q) * (1 - 2 ** (-q / (1 - q)))), 1 - q)
+    for label, spec, want in cases:
+        got = []
         for K in (2, 3, 10):
-            c = check_excess_risk_bound(_b("gce", q=q), K)
-            got = (c.value or {}).get("coefficient"), (c.value or {}).get("exponent")
-            ok &= (c.verdict is Verdict.PROVED and got[1] == want[1]
-                   and abs(float(got[0]) - float(want[0])) < 1e-12)
-        lines.append(f"gce q={q}: ({float(want[0]):.4g} x)^{want[1]}, {c.verdict} at K=2,3,10")
+            c = check_excess_risk_bound(spec, K)
+            value = c.value if isinstance(c.value, dict) else {}
+            ok &= c.verdict is Verdict.PROVED and all(
+                k in value and sp.simplify(value[k] - v) == 0 for k, v in want(K).items())
+            got.append(f"K={K}: {c.verdict} {sp.sstr(value.get('coefficient'))}")
+        lines.append(f"{label}: " + ", ".join(got))
     return Outcome(P if ok else R, "; ".join(lines))
+
+
+def _t3_power() -> Outcome:
+    half = sp.Rational(1, 2)
+
+    def want(q):
+        if q <= half:
+            return lambda K: {"coefficient": 4 * (1 - q), "exponent": half}
+        return lambda K: {"coefficient": q / ((1 - q) * (1 - 2 ** (-q / (1 - q)))),
+                          "exponent": 1 - q}
+
+    return _derived_bounds([(f"gce q={q}", _b("gce", q=q), want(q))
+                            for q in (sp.Rational(1, 4), half, sp.Rational(7, 10),
+                                      sp.Rational(9, 10))])
 
 
 def _t3_sce() -> Outcome:
-    lines, ok = [], True
-    for alpha, beta in ((sp.Rational(1, 10), 1), (1, 1), (6, sp.Rational(1, 10))):
-        for K in (2, 3, 10):
-            c = check_excess_risk_bound(_b("sce", alpha=alpha, beta=beta), K)
-            want = sp.Integer(2) / alpha
-            ok &= c.verdict is Verdict.PROVED and (c.value or {}).get("coefficient") == want
-        lines.append(f"sce alpha={alpha} beta={beta}: sqrt({want} x), "
-                     f"{c.verdict} at K=2,3,10")
-    return Outcome(P if ok else R, "; ".join(lines))
+    return _derived_bounds([(f"sce alpha={al} beta={be}", _b("sce", alpha=al, beta=be),
+                             lambda K, al=al: {"coefficient": sp.Integer(2) / al})
+                            for al, be in ((sp.Rational(1, 10), 1), (1, 1),
+                                           (6, sp.Rational(1, 10)))])
 
 
 def _t3_quadratic() -> Outcome:
-    lines, ok = [], True
-    cases = (("mse", {}, lambda K: 2),  # c = a = 1
-             ("amse", {"a": 10}, lambda K: 2 * K * (K - 1) ** 2),  # c = 1/K, m = 1/(K-1)
-             ("amse", {"a": sp.Rational(1, 2)}, lambda K: 8 * K))  # c = 1/K, m = 1/2
-    for name, kw, want in cases:
-        got = []
-        for K in (2, 3, 10):
-            c = check_excess_risk_bound(_b(name, **kw), K)
-            ok &= c.verdict is Verdict.PROVED and (c.value or {}).get("coefficient") == want(K)
-            got.append(f"K={K}: {(c.value or {}).get('coefficient')}")
-        lines.append(f"{name} {kw or ''}: sqrt(A x), A " + ", ".join(got))
-    return Outcome(P if ok else R, "; ".join(lines))
+    return _derived_bounds([
+        ("mse", _b("mse"), lambda K: {"coefficient": 2}),  # c = a = 1
+        ("amse a=10", _b("amse", a=10),  # c = 1/K, m = 1/(K-1)
+         lambda K: {"coefficient": 2 * K * (K - 1) ** 2}),
+        ("amse a=1/2", _b("amse", a=sp.Rational(1, 2)),  # c = 1/K, m = 1/2
+         lambda K: {"coefficient": 8 * K})])
 
 
 # ---------------------------------------------------------------------------- vector losses
