@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import InputError
 from .spec import LossSpec
-from .verdict import CheckResult, Verdict
+from .verdict import CheckResult, Verdict, internal_error
 
 SCHEMA = "alfs-check/1"
 
@@ -63,6 +63,11 @@ class CheckReport:
     def refuted(self) -> list[CheckResult]:
         return [r for r in self.results if r.verdict is Verdict.REFUTED]
 
+    @property
+    def internal_errors(self) -> list[CheckResult]:
+        """Checks whose prover was contradicted (by the falsifier or its own bounds)."""
+        return [r for r in self.results if r.internal_error is not None]
+
     def to_dict(self) -> dict:
         return {
             "schema": SCHEMA,
@@ -73,6 +78,7 @@ class CheckReport:
             "K": self.n_classes,
             "noise": self.noise,
             "seconds": round(self.seconds, 3),
+            "internal_errors": len(self.internal_errors),
             "checks": [r.to_dict() for r in self.results],
         }
 
@@ -93,7 +99,9 @@ class CheckReport:
             line = f"{c:<{w0}}  {v:<9}  {e}"
             lines.append(line if len(line) <= width else line[: width - 3] + "...")
         lines.append(f"\n{len(self.results)} checks in {self.seconds:.2f} s; "
-                     f"{len(self.refuted)} refuted")
+                     f"{len(self.refuted)} refuted"
+                     + (f"; {len(self.internal_errors)} INTERNAL ERRORS (please report)"
+                        if self.internal_errors else ""))
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -103,6 +111,19 @@ class CheckReport:
         for c, v, e in self._rows():
             lines.append(f"| {c} | **{v}** | {e.replace('|', '/')} |")
         return "\n".join(lines)
+
+
+def _guarded(r: CheckResult, spec: LossSpec, n_classes: int) -> CheckResult:
+    """A PROVED result must survive the independent falsifier (:mod:`alfs_theory.falsify`);
+    a re-verified counterexample turns it into a reported internal error (UNDECIDED)."""
+    if r.verdict is not Verdict.PROVED:
+        return r
+    from .falsify import falsify
+
+    hit = falsify(r, spec, n_classes)
+    if hit is None:
+        return r
+    return internal_error(r, f"the independent falsifier found {hit}")
 
 
 def _safe(check: str, fn: Callable[[], CheckResult]) -> CheckResult:
@@ -149,6 +170,9 @@ def check_loss(
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
     t0 = time.perf_counter()
+    from .properties.domain import assert_loss_defined
+
+    assert_loss_defined(spec, n_classes)  # a clear error before any check, never a verdict
     b = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
     want = set(checks) if checks else None
 
@@ -195,13 +219,14 @@ def check_loss(
             raise InputError(f"--weights has {len(weights)} entries; --classes is {n_classes}")
         rep.results.append(_safe("weights", lambda: check_asymmetric_on_weights(
             b, list(weights), ratio=ratio)))
+    rep.results = [_guarded(r, b, n_classes) for r in rep.results]
     rep.seconds = time.perf_counter() - t0
     return rep
 
 
 def _rename(r: CheckResult, name: str) -> CheckResult:
     return CheckResult(name, r.verdict, r.summary, r.certificate, r.counterexample, r.estimate,
-                       r.value, r.seconds)
+                       r.value, r.seconds, r.internal_error)
 
 
 def assert_loss_checks(spec: LossSpec, expected: dict[str, str], **kw) -> CheckReport:

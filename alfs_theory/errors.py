@@ -35,3 +35,8 @@ class InputError(AlfsError, ValueError):
 
 class DataError(AlfsError, ValueError):
     """A data set that is unknown, or whose files are missing or malformed."""
+
+
+class DomainError(AlfsError, ValueError):
+    """A loss that is not real and defined where the theory needs it (on [0, 1] for a
+    pointwise l, inside the simplex for a vector loss); the message names the point."""

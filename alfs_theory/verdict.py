@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult"]
+__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult", "internal_error"]
 
 
 class Verdict(str, enum.Enum):
@@ -96,8 +96,11 @@ class CheckResult:
     estimate: Any = None  # best numeric estimate (UNDECIDED) or the computed value
     value: Any = None  # the quantity the check computed, when there is one (e.g. r(l))
     seconds: float = 0.0
+    internal_error: str | None = None  # prover and falsifier disagreed (verdict UNDECIDED)
 
     def __post_init__(self) -> None:
+        if self.internal_error is not None and self.verdict is Verdict.PROVED:
+            raise ValueError(f"check {self.check!r}: an internal error can never be PROVED")
         if self.verdict is Verdict.PROVED and self.certificate is None:
             raise ValueError(f"check {self.check!r}: PROVED needs a certificate")
         if self.verdict is Verdict.REFUTED and self.counterexample is None:
@@ -106,6 +109,8 @@ class CheckResult:
     @property
     def evidence(self) -> str:
         """One line of evidence for tables."""
+        if self.internal_error is not None:
+            return f"[internal error] {self.internal_error}"
         if self.certificate is not None:
             return f"[{self.certificate.method}] {self.certificate.detail}"
         if self.counterexample is not None:
@@ -122,4 +127,18 @@ class CheckResult:
             "estimate": _jsonable(self.estimate),
             "value": _jsonable(self.value),
             "seconds": round(self.seconds, 4),
+            "internal_error": self.internal_error,
         }
+
+
+def internal_error(r: CheckResult, why: str) -> CheckResult:
+    """``r`` turned into a reported internal error: UNDECIDED, naming the claim it made and
+    what contradicts it (never a PROVED; the certificate is kept as evidence of the claim)."""
+    claim = f"{r.verdict.value}: {r.summary}"
+    if r.certificate is not None:
+        claim += f" [{r.certificate.method}]"
+    return CheckResult(r.check, Verdict.UNDECIDED, f"INTERNAL ERROR: the prover said {claim}; "
+                       f"{why}", certificate=None, counterexample=r.counterexample,
+                       estimate={"prover": claim, "contradiction": why}, value=r.value,
+                       seconds=r.seconds, internal_error=f"prover: {claim}; contradicted by: "
+                                                         f"{why}")

@@ -41,7 +41,8 @@ from ..errors import InputError
 from ..spec import LossSpec, to_exact
 from ..symbols import K, U, V
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
-from .shape import classify_curvature, end_value, sign_on_unit
+from ..provers.pieces import is_nonsmooth, split_pieces
+from .shape import curvature_of, end_value, sign_on_unit
 
 __all__ = [
     "SeparableForm",
@@ -128,8 +129,7 @@ def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
     strict = True
     notes = []
     for name, f in (("A", A), ("B", B)):
-        c = classify_curvature(sp.simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",
-                               check="separable")
+        c = curvature_of(f, spec, name=name, check="separable")
         shapes.append(c.kind)
         strict = strict and c.strict
         notes.append({"linear": f"{name}'' = 0",
@@ -149,7 +149,7 @@ def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
     if shape == "linear":
         strict = False
     # a strictly convex A with linear/convex B gives strictly convex φ_k whenever w_k > 0
-    if shape == "convex" and shapes[0] == "convex" and not strict:
+    if shape == "convex" and shapes[0] == "convex" and not strict and not is_nonsmooth(A):
         strict = sign_on_unit(sp.simplify(sp.diff(A, U, 2)), spec, sign="positive", strict=True,
                               check="separable", what="A'' > 0").verdict is Verdict.PROVED
     form = SeparableForm(sp.simplify(A), sp.simplify(B), shape, strict, "; ".join(notes))
@@ -172,10 +172,19 @@ def _ends(form: SeparableForm):
 
 
 def finite_ends(form: SeparableForm) -> bool:
-    """A and B finite at u = 0 and u = 1 as written (no limits taken): then the separable risk
-    is finite and continuous on the closed simplex."""
-    return all(e.is_finite for e in (form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0),
-                                     form.B.subs(U, 1)))
+    """A and B finite at u = 0 and u = 1 as written (no limits taken) and continuous on
+    [0, 1]: then the separable risk is finite and continuous on the closed simplex. A smooth
+    expression finite at both ends is continuous between them; a non-smooth one (piecewise,
+    min, max, ...) must be proved continuous from its exact pieces."""
+    if not all(e.is_finite for e in (form.A.subs(U, 0), form.A.subs(U, 1), form.B.subs(U, 0),
+                                     form.B.subs(U, 1))):
+        return False
+    for f in (form.A, form.B):
+        if is_nonsmooth(f):
+            P = split_pieces(f, U)
+            if P is None or P.continuity()[0] is not True:
+                return False
+    return True
 
 
 def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:

@@ -37,6 +37,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..provers.pieces import is_nonsmooth
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
@@ -87,7 +88,10 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
     if spec.is_pointwise:
         shape = check_shape(spec)
         dec = check_decreasing(spec)
-        if shape.kind == "convex" and shape.strict and dec.verdict is Verdict.PROVED:
+        # precondition: l differentiable (the KKT equation p_k l'(u_k) = lambda); a kink's
+        # subdifferential lets ties u_t = u_j solve it (kinked strictly convex l)
+        if shape.kind == "convex" and shape.strict and dec.verdict is Verdict.PROVED \
+                and not is_nonsmooth(spec.pointwise_expr()):
             cert = Certificate(
                 "kkt-order",
                 "strictly convex decreasing l: the minimiser of sum_k p_k l(u_k) solves "
@@ -110,7 +114,10 @@ def _swap_part(p: LossSpec, n: int):
     neither is proved."""
     form = separable_form(p, n)
     if form is not None:
-        if not finite_ends(form):
+        # precondition: A and B differentiable on (0, 1). The swap settles u_j > u_t only; at
+        # a tie u_j = u_t the mass move from j to t changes the risk by one-sided slopes, and
+        # at a kink the minimiser can be the tie itself (max(2 - 3u, 1 - u), p = (0.6, 0.4))
+        if not finite_ends(form) or is_nonsmooth(form.A) or is_nonsmooth(form.B):
             return None
         D1 = sp.diff(form.A - form.B, U)
         strict = sign_on_unit(D1, p, sign="negative", strict=True, check="calibrated",
@@ -122,7 +129,7 @@ def _swap_part(p: LossSpec, n: int):
         return (f"{p.name}: separable, (A - B)' <= 0", False) if weak.verdict is \
             Verdict.PROVED else None
     N = normalised_numerator(p, n)
-    if N is None:
+    if N is None or is_nonsmooth(N):
         return None
     dec = sign_on_unit(sp.diff(N, U), p, sign="negative", strict=False, check="calibrated",
                        what="N' <= 0")

@@ -73,6 +73,10 @@ def asymmetry_ratio(spec: LossSpec, *, tol: float = 1e-6, bounds: bool = True) -
             f"loss {spec.name!r} is a vector loss: the asymmetry ratio is defined for pointwise "
             "losses l(u_y); decide asymmetry on weights instead (check_asymmetric_on_weights)"
         )
+    if spec.is_bound:
+        from .domain import assert_loss_defined
+
+        assert_loss_defined(spec, 2)  # K = 2 only stands in for K if l uses K
     dec = check_decreasing(spec)
     if dec.verdict is not Verdict.PROVED:
         why = ("l is not decreasing: " + dec.counterexample.detail
@@ -97,11 +101,13 @@ def asymmetry_ratio(spec: LossSpec, *, tol: float = 1e-6, bounds: bool = True) -
             cv = float(closed)
             if not (lo - tol <= cv <= hi + tol):
                 # the derivation and the interval bounds disagree: say so, do not guess
+                why = f"closed form {cv:.10g} lies outside the certified bounds [{lo}, {hi}]"
                 return CheckResult(
-                    "ratio", Verdict.UNDECIDED,
-                    f"closed form {cv:.10g} lies outside the certified bounds [{lo}, {hi}]",
+                    "ratio", Verdict.UNDECIDED, f"INTERNAL ERROR: {why} ({how})",
                     estimate={"closed": cv, "lo": lo, "hi": hi},
-                    seconds=time.perf_counter() - t0)
+                    seconds=time.perf_counter() - t0,
+                    internal_error=f"the derivation ({how}) gives {cv:.10g}; interval "
+                                   f"bisection of the definition gives [{lo}, {hi}]")
     if closed is not None:
         value = closed
         summ = f"r(l) = {sp.sstr(closed)}"

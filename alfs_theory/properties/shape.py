@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
@@ -273,12 +274,100 @@ def _retitle(res: CheckResult, check: str, summary: str, t0: float) -> CheckResu
 
 
 def check_decreasing(spec: LossSpec) -> CheckResult:
-    """ℓ′(u) ≤ 0 on [0, 1] (non-increasing in the labelled probability)."""
+    """ℓ′(u) ≤ 0 on [0, 1] (non-increasing in the labelled probability). A non-smooth ℓ
+    (piecewise, min, max, abs, ...) is split at its exact breakpoints: each piece's slope and
+    every step at a breakpoint must go down (a jump up breaks monotonicity even where every
+    branch decreases)."""
     if "decreasing" not in spec._cache:  # cached: the ratio and calibration ask again
-        _, d1, _ = derivatives(spec)
-        spec._cache["decreasing"] = sign_on_unit(d1, spec, sign="negative", strict=False,
-                                                 check="decreasing", what="l'(u) <= 0")
+        ell, d1, _ = derivatives(spec)
+        if is_nonsmooth(ell):
+            spec._cache["decreasing"] = _decreasing_pieces(ell, spec)
+        else:
+            spec._cache["decreasing"] = sign_on_unit(d1, spec, sign="negative", strict=False,
+                                                     check="decreasing", what="l'(u) <= 0")
     return spec._cache["decreasing"]
+
+
+def _nonsmooth_family(check: str, what: str, t0: float) -> CheckResult:
+    return CheckResult(check, Verdict.UNDECIDED, f"{what}: UNDECIDED (non-smooth l with free "
+                       "parameters: the breakpoints depend on them; bind the parameters)",
+                       estimate="non-smooth family", seconds=time.perf_counter() - t0)
+
+
+def _decreasing_pieces(ell: sp.Expr, spec: LossSpec) -> CheckResult:
+    t0 = time.perf_counter()
+    what = "l non-increasing"
+    if _free_params(spec, ell):
+        return _nonsmooth_family("decreasing", what, t0)
+    P = split_pieces(ell, U)
+    if P is None:
+        return CheckResult("decreasing", Verdict.UNDECIDED, f"{what}: UNDECIDED (the "
+                           "breakpoints of the non-smooth l could not be found exactly)",
+                           estimate="no exact split", seconds=time.perf_counter() - t0)
+    ok, why = pieces_monotone(P)
+    if ok is True:
+        cert = Certificate("pieces", f"l = {P.describe()}; {why}",
+                           {"breaks": [sp.sstr(b) for b in P.breaks]})
+        return CheckResult("decreasing", Verdict.PROVED, f"{what}: PROVED on 0 <= u <= 1 "
+                           f"({len(P.branches)} pieces)", certificate=cert,
+                           seconds=time.perf_counter() - t0)
+    if ok is False:
+        ce = increase_witness(ell)
+        if ce is not None:
+            return CheckResult("decreasing", Verdict.REFUTED, f"{what}: REFUTED ({why})",
+                               counterexample=ce, seconds=time.perf_counter() - t0)
+    return CheckResult("decreasing", Verdict.UNDECIDED, f"{what}: UNDECIDED ({why})",
+                       estimate=why, seconds=time.perf_counter() - t0)
+
+
+def increase_witness(ell: sp.Expr, n: int = 4001) -> Counterexample | None:
+    """Two points u0 < u1 of [0, 1] with ℓ(u1) > ℓ(u0), re-verified at 50 digits."""
+    f = sp.lambdify(U, ell, "numpy")
+    xs = np.linspace(0.0, 1.0, n)
+    with np.errstate(all="ignore"):
+        ys = np.broadcast_to(np.asarray(f(xs), dtype=complex), xs.shape)
+    ys = np.where(np.abs(ys.imag) > 0, np.nan, ys.real)
+    order = np.argsort(-(np.diff(ys)))[:20]
+    for i in order:
+        x0, x1 = sp.Rational(str(xs[i])), sp.Rational(str(xs[i + 1]))
+        with mpmath.workdps(50):
+            v0, v1 = _mp_value(ell, {U: x0}), _mp_value(ell, {U: x1})
+        try:
+            if mpmath.im(v0) != 0 or mpmath.im(v1) != 0 or not v1 > v0:
+                continue
+        except TypeError:
+            continue
+        return Counterexample(
+            point={"u0": float(x0), "u1": float(x1)},
+            detail=f"l({float(x0):.6g}) = {mpmath.nstr(v0, 12)} < l({float(x1):.6g}) = "
+                   f"{mpmath.nstr(v1, 12)}: l increases",
+            values={"l(u0)": mpmath.nstr(v0, 20), "l(u1)": mpmath.nstr(v1, 20)})
+    return None
+
+
+def curvature_of(f: sp.Expr, spec: LossSpec, *, name: str, check: str) -> "Curvature":
+    """Curvature of a function ``f`` of u on [0, 1]: from ``f''`` for a smooth f; for a
+    non-smooth f from its exact pieces *and* the slope jumps and continuity at each breakpoint
+    (:func:`~alfs_theory.provers.pieces.pieces_curvature`), never from ``f''`` alone, which is
+    blind to kinks."""
+    if not is_nonsmooth(f):
+        return classify_curvature(sp.simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",
+                                  check=check)
+    if _free_params(spec, f):
+        return Curvature("unknown", False)
+    P = split_pieces(f, U)
+    if P is None:
+        return Curvature("unknown", False)
+    pc = pieces_curvature(P)
+    if pc.kind in ("convex", "concave"):
+        res = CheckResult(check, Verdict.PROVED, f"{name} {pc.kind}",
+                          certificate=Certificate("pieces", f"{name} = {P.describe()}: "
+                                                  f"{pc.detail}"))
+        return Curvature(pc.kind, pc.strict, **{pc.kind: res})
+    if pc.kind == "linear":
+        return Curvature("linear", False)
+    return Curvature("neither" if pc.kind == "neither" else "unknown", False,
+                     pieces=(P, pc))
 
 
 @dataclass(frozen=True)
@@ -315,6 +404,7 @@ class Curvature:
     strict: bool
     convex: CheckResult | None = None
     concave: CheckResult | None = None
+    pieces: tuple | None = None  # (Pieces, PiecewiseCurvature) for a non-smooth function
 
     @property
     def certificate(self):
@@ -346,7 +436,11 @@ def check_shape(spec: LossSpec) -> Shape:
     if "shape" in spec._cache:
         return spec._cache["shape"]
     t0 = time.perf_counter()
-    _, _, d2 = derivatives(spec)
+    ell, _, d2 = derivatives(spec)
+    if is_nonsmooth(ell):
+        out = _shape_pieces(ell, spec, t0)
+        spec._cache["shape"] = out
+        return out
     d2s = sp.simplify(d2)
     c = classify_curvature(d2s, spec, name="l''", check="shape")
     if c.kind == "linear":
@@ -383,6 +477,38 @@ def check_shape(spec: LossSpec) -> Shape:
         out = Shape("unknown", False, r, case_factor=factor)
     spec._cache["shape"] = out
     return out
+
+
+def _shape_pieces(ell: sp.Expr, spec: LossSpec, t0: float) -> Shape:
+    """The shape of a non-smooth ℓ from its exact pieces (kinks, jumps, isolated values)."""
+    c = curvature_of(ell, spec, name="l", check="shape")
+    if c.kind == "linear":
+        P = split_pieces(ell, U)
+        cert = Certificate("pieces", f"l = {P.describe()}: every piece affine with one slope "
+                           "and l continuous, so l is one affine function")
+        r = CheckResult("shape", Verdict.PROVED, "linear (affine) on [0, 1]", certificate=cert,
+                        value="linear", seconds=time.perf_counter() - t0)
+        return Shape("linear", False, r)
+    if c.kind in ("convex", "concave"):
+        r = CheckResult("shape", Verdict.PROVED,
+                        f"{'strictly ' if c.strict else ''}{c.kind} on [0, 1] (piecewise: "
+                        "pieces and slope jumps)", certificate=c.certificate, value=c.kind,
+                        seconds=time.perf_counter() - t0)
+        return Shape(c.kind, c.strict, r)
+    if c.kind == "neither" and c.pieces is not None:
+        P, pc = c.pieces
+        cert = Certificate("pieces", f"l = {P.describe()}: {pc.detail}",
+                           {k: str(v) for k, v in (pc.witness or {}).items()})
+        r = CheckResult("shape", Verdict.PROVED, "neither convex nor concave on [0, 1] ("
+                        + "; ".join(f"{v}" for v in (pc.witness or {}).values()) + ")",
+                        certificate=cert, value="neither", seconds=time.perf_counter() - t0)
+        return Shape("neither", False, r)
+    why = c.pieces[1].detail if c.pieces is not None else (
+        "non-smooth l with free parameters" if _free_params(spec, ell)
+        else "the breakpoints could not be found exactly")
+    r = CheckResult("shape", Verdict.UNDECIDED, f"curvature undecided: {why}", estimate=why,
+                    value="unknown", seconds=time.perf_counter() - t0)
+    return Shape("unknown", False, r)
 
 
 def _parameter_case_factor(spec: LossSpec, d2: sp.Expr) -> sp.Expr | None:

@@ -8,9 +8,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..provers.pieces import is_nonsmooth
 from ..spec import LossSpec
 from ..symbols import K, U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
+from .shape import curvature_of
 
 __all__ = ["check_symmetric"]
 
@@ -35,8 +37,8 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
     name = "symmetric"
     if spec.is_pointwise and n_classes is None:
         ell = spec.pointwise_expr()
-        if sp.simplify(sp.diff(ell, U, 2)) == 0:
-            C = sp.simplify(K * ell.subs(U, 0) + sp.diff(ell, U))
+        if is_affine(ell, spec):
+            C = sp.simplify(K * ell.subs(U, 0) + ell.subs(U, 1) - ell.subs(U, 0))
             cert = Certificate("sympy", f"l is affine, so sum_k l(u_k) = K l(0) + l'*1 = "
                                f"{sp.sstr(C)} for every K", {"C": C})
             return CheckResult(name, Verdict.PROVED, f"symmetric for every K: sum = {sp.sstr(C)}",
@@ -64,7 +66,8 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
     for n in ks:
         total, us = _sum_expr(spec, n)
         total = total.subs(us[-1], 1 - sum(us[:-1]))
-        derivs_zero = True
+        # partial derivatives of a non-smooth sum miss its jumps: no derivative route there
+        derivs_zero = not is_nonsmooth(total)
         for x in us[:-1]:
             d = sp.simplify(sp.diff(total, x))
             if d != 0:
@@ -93,6 +96,14 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
                        value=consts, seconds=time.perf_counter() - t0)
 
 
+def is_affine(f: sp.Expr, spec: LossSpec) -> bool:
+    """f = c0 + c1·u on [0, 1]: f'' simplifies to 0 for a smooth f; a non-smooth f must be
+    proved affine from its exact pieces (one slope, continuous), never from f'' = 0."""
+    if not is_nonsmooth(f):
+        return sp.simplify(sp.diff(f, U, 2)) == 0
+    return curvature_of(f, spec, name="l", check="symmetric").kind == "linear"
+
+
 def _structural(spec: LossSpec, n: int | None = None) -> str | None:
     """Σ_y L(u, y) is constant for every K when L is a weighted sum of affine pointwise terms
     (Σ_k (c0 + c1 u_k) = K c0 + c1) and normalised terms N(u_y)/Σ_k N(u_k) (sum 1)."""
@@ -104,7 +115,7 @@ def _structural(spec: LossSpec, n: int | None = None) -> str | None:
     for term in sp.Add.make_args(expr):
         syms = term.free_symbols & set(sums)
         if not syms:
-            if term.free_symbols & {U} and sp.simplify(sp.diff(term, U, 2)) != 0:
+            if term.free_symbols & {U} and not is_affine(term, spec):
                 return None
             parts.append("affine")
             continue

@@ -258,7 +258,8 @@ def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) ->
         kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
     elif worst is Verdict.REFUTED:
         kw["counterexample"] = first_ce
-    return CheckResult("transition-matrix", worst, summary, value={"rows": rows},
+    return CheckResult("transition-matrix", worst, summary, value={"rows": rows,
+                                                                  "T": T.tolist()},
                        estimate=None if worst is not Verdict.UNDECIDED else rows,
                        seconds=time.perf_counter() - t0, **kw)
 

@@ -1,0 +1,412 @@
+"""The falsifier in front of every PROVED: an independent numeric search for a counterexample.
+
+A prover can be wrong (a rule fired outside its assumptions, a bug). Before
+:func:`~alfs_theory.checker.check_loss` reports a PROVED, this module tries to break the
+claim with code that shares nothing with the provers: it evaluates the loss only through
+:meth:`LossSpec.numeric_losses` (numpy) and :meth:`LossSpec.mp_losses` (mpmath, 50 digits),
+on grids, edges, vertices, random points and ties of the simplex, and reads the claim from
+the result's ``check`` name and ``value``. A hit re-verified at 50 digits turns the verdict
+into an *internal error*: UNDECIDED, naming the prover's claim and the falsifier's point, so
+that a false PROVED is never printed (see :func:`falsify`).
+
+A search that finds nothing proves nothing; the falsifier only ever takes PROVED away.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from .spec import LossSpec
+
+__all__ = ["falsify", "simplex_candidates"]
+
+_REL = 1e-9  # a numeric violation must exceed this relative margin before the 50-digit check
+
+
+_TINY = mpmath.mpf("1e-30")  # 50-digit rounding noise is far below this
+
+
+def _mp(x) -> mpmath.mpf:
+    """The exact value of a float (or an mpf unchanged)."""
+    return mpmath.mpf(float(x)) if not isinstance(x, mpmath.mpf) else x
+
+
+def _above(b, a) -> bool:
+    """b > a beyond 50-digit rounding noise."""
+    return bool(b - a > _TINY * (1 + abs(a)))
+
+
+def _exact_simplex(u) -> list:
+    """u as mpf numbers summing exactly to 1 (the last coordinate absorbs the rounding)."""
+    with mpmath.workdps(60):
+        xs = [_mp(max(float(x), 0.0)) for x in u]
+        s = mpmath.fsum(xs)
+        xs = [x / s for x in xs]
+        xs[-1] = 1 - mpmath.fsum(xs[:-1])
+        if xs[-1] < 0:
+            xs[-1] = mpmath.mpf(0)
+        return xs
+
+
+def _mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
+    with mpmath.workdps(50):
+        ls = spec.mp_losses(_exact_simplex(u), dps=50)
+        tot = mpmath.mpf(0)
+        for wk, lk in zip(w, ls):
+            if wk == 0:
+                continue
+            if isinstance(lk, mpmath.mpc):
+                if lk.imag != 0:
+                    return mpmath.mpf("nan")
+                lk = lk.real
+            tot += _mp(wk) * lk
+        return tot
+
+
+def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int = 3000):
+    """Points of the K-simplex that break asymmetry claims most often: vertices, the edges
+    from e_t to each e_k (fine near e_t), ties between classes, the centroid, faces, a grid at
+    K <= 4 and random points (Dirichlet with small and large concentration)."""
+    pts = [np.eye(n)]
+    ds = np.concatenate([np.logspace(-10, -1, 10), np.linspace(0.1, 1.0, 19)])
+    for k in range(n):
+        if k == t:
+            continue
+        e = np.zeros((ds.size, n))
+        e[:, t] = 1 - ds
+        e[:, k] = ds
+        pts.append(e)
+        # mass from e_t spread over every other class
+    spread = np.zeros((ds.size, n))
+    spread[:, t] = 1 - ds
+    spread[:, [k for k in range(n) if k != t]] = (ds / (n - 1))[:, None]
+    pts.append(spread)
+    for m in range(2, min(n, 6) + 1):  # ties: the first m classes (t among them) equal
+        v = np.zeros(n)
+        idx = [t] + [k for k in range(n) if k != t][: m - 1]
+        v[idx] = 1.0 / m
+        pts.append(v[None, :])
+    if n <= 4:
+        g = 24 if n == 3 else 12
+        grid = [np.array(c) / g for c in _compositions(g, n)]
+        pts.append(np.array(grid))
+    for c in (0.05, 0.3, 1.0, 5.0):
+        pts.append(rng.dirichlet(np.full(n, c), size=n_random // 4))
+    return np.concatenate(pts)
+
+
+def _compositions(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for i in range(total + 1):
+        for rest in _compositions(total - i, parts - 1):
+            yield (i, *rest)
+
+
+def _risks(spec: LossSpec, w: np.ndarray, U: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        L = spec.numeric_losses(U)
+        r = np.where(w[None, :] == 0, 0.0, L * w[None, :]).sum(axis=1)
+    return np.where(np.isnan(r), np.inf, r)
+
+
+def _refine(spec: LossSpec, w: np.ndarray, u0: np.ndarray, iters: int = 300,
+            seed: int = 0) -> np.ndarray:
+    """A few hundred random local moves that keep the lowest risk (no gradients needed)."""
+    rng = np.random.default_rng(seed)
+    best, rb = u0.copy(), _risks(spec, w, u0[None, :])[0]
+    step = 0.1
+    for _ in range(iters):
+        c = best + rng.normal(scale=step, size=(16, best.size))
+        c = np.clip(c, 0, None)
+        c = c / np.maximum(c.sum(axis=1, keepdims=True), 1e-300)
+        r = _risks(spec, w, c)
+        i = int(np.argmin(r))
+        if r[i] < rb:
+            best, rb = c[i], r[i]
+        else:
+            step *= 0.93
+        if step < 1e-9:
+            break
+    return best
+
+
+# ------------------------------------------------------------------------ claims
+def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
+    """A point u ≠ e_t of the simplex whose risk is ≤ the risk at e_t (50 digits), or None."""
+    w = np.asarray([float(x) for x in w])
+    n = w.size
+    t = int(np.argmax(w))
+    rng = np.random.default_rng(seed)
+    U = simplex_candidates(n, t, rng)
+    r = _risks(spec, w, U)
+    et = np.eye(n)[t]
+    r_t = _risks(spec, w, et[None, :])[0]
+    if not np.isfinite(r_t):
+        return None  # the risk at e_t is a limit there; the provers handle that case
+    far = np.abs(U - et).sum(axis=1) > 1e-6
+    order = np.argsort(np.where(far, r, np.inf))[:6]
+    cands = [U[i] for i in order if far[i]]
+    cands += [_refine(spec, w, c, seed=seed) for c in cands[:3]]
+    with mpmath.workdps(50):
+        rt = _mp_risk(spec, w, et)
+        for u in cands:
+            if np.abs(u - et).sum() <= 1e-6:
+                continue
+            ru = _mp_risk(spec, w, u)
+            if mpmath.isnan(ru) or mpmath.isnan(rt):
+                continue
+            if not _above(ru, rt):  # lower, or a tie: e_t is then not the unique argmin
+                return (f"w = {np.round(w, 6).tolist()}: risk {mpmath.nstr(ru, 15)} at u = "
+                        f"{np.round(u, 8).tolist()} <= {mpmath.nstr(rt, 15)} at e_{t}")
+    return None
+
+
+def _decreasing_claim(spec: LossSpec) -> str | None:
+    xs = np.concatenate([np.linspace(0, 1, 20001), np.logspace(-14, -2, 40),
+                         1 - np.logspace(-14, -2, 40)])
+    xs = np.unique(np.clip(xs, 0, 1))
+    with np.errstate(all="ignore"):
+        y = spec.numeric_losses(np.stack([xs, 1 - xs], axis=1))[:, 0]
+    for i in np.argsort(-np.diff(y))[:10]:
+        if not np.isfinite(y[i]) or not np.isfinite(y[i + 1]) or y[i + 1] <= y[i]:
+            continue
+        with mpmath.workdps(50):
+            a = spec.mp_losses([_mp(xs[i]), 1 - _mp(xs[i])])[0]
+            b = spec.mp_losses([_mp(xs[i + 1]), 1 - _mp(xs[i + 1])])[0]
+            if _above(b, a):
+                return f"l({xs[i]:.10g}) = {mpmath.nstr(a, 12)} < l({xs[i + 1]:.10g}) = " \
+                       f"{mpmath.nstr(b, 12)}"
+    return None
+
+
+def _ell(spec: LossSpec, xs: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return spec.numeric_losses(np.stack([xs, 1 - xs], axis=1))[:, 0]
+
+
+def _mp_ell(spec: LossSpec, x) -> mpmath.mpf:
+    with mpmath.workdps(50):
+        return spec.mp_losses([_mp(x), 1 - _mp(x)])[0]
+
+
+def _shape_claim(spec: LossSpec, kind: str) -> str | None:
+    """Midpoint tests ℓ((a+b)/2) against (ℓ(a)+ℓ(b))/2 on a grid (exact dyadic points)."""
+    if kind not in ("linear", "convex", "concave"):
+        return None
+    g = np.linspace(0, 1, 513)
+    y = _ell(spec, g)
+    worst = None
+    for h in (1, 2, 4, 16, 64, 256):
+        a, m, b = y[:-2 * h], y[h:-h], y[2 * h:]
+        gap = (a + b) / 2 - m  # > 0 where strictly convex, < 0 where strictly concave
+        ok = np.isfinite(gap)
+        scale = 1e-9 * (1 + np.abs(m))
+        for sign, bad_kind in ((1, "concave"), (-1, "convex")):
+            if kind not in (bad_kind, "linear"):
+                continue
+            viol = ok & (sign * gap > scale)
+            if viol.any():
+                i = int(np.argmax(np.where(viol, sign * gap, -np.inf)))
+                worst = (g[i], g[i + h], g[i + 2 * h], bad_kind)
+                break
+        if worst:
+            break
+    if worst is None:
+        return None
+    xa, xm, xb, bad = worst
+    with mpmath.workdps(50):
+        la, lm, lb = (_mp_ell(spec, x) for x in (xa, xm, xb))
+        gap = (la + lb) / 2 - lm
+        if (bad == "concave" and _above(gap, 0)) or (bad == "convex" and _above(0, gap)):
+            return (f"l({xm:g}) = {mpmath.nstr(lm, 12)} vs the chord "
+                    f"{mpmath.nstr((la + lb) / 2, 12)} between u = {xa:g} and {xb:g}: not "
+                    f"{kind}")
+    return None
+
+
+def _ratio_claim(spec: LossSpec, lo: float) -> str | None:
+    """A sampled secant ratio of Definition 3 below the claimed lower bound."""
+    rng = np.random.default_rng(0)
+    n = 200000
+    ui = rng.random(n) ** rng.choice([1.0, 3.0, 0.3], size=n)
+    uj = rng.random(n) * (1 - ui)
+    d = uj * rng.random(n) ** 2
+    d = np.maximum(d, 1e-9)
+    uj = np.maximum(uj, d)
+    keep = ui + uj <= 1
+    ui, uj, d = ui[keep], uj[keep], d[keep]
+    num = _ell(spec, ui) - _ell(spec, np.minimum(ui + d, 1))
+    den = _ell(spec, uj - d) - _ell(spec, uj)
+    with np.errstate(all="ignore"):
+        rat = np.where(den > 0, num / den, np.inf)
+    rat = np.where(np.isfinite(rat), rat, np.inf)
+    for i in np.argsort(rat)[:5]:
+        if not rat[i] < lo - 1e-7 * max(1.0, abs(lo)):
+            break
+        with mpmath.workdps(50):
+            a, b, c = _mp(ui[i]), _mp(uj[i]), _mp(d[i])
+            nn = _mp_ell(spec, a) - _mp_ell(spec, a + c)
+            dd = _mp_ell(spec, b - c) - _mp_ell(spec, b)
+            if dd > 0 and _above(_mp(lo), nn / dd):
+                return (f"at u_i = {ui[i]:.8g}, u_j = {uj[i]:.8g}, d = {d[i]:.3g} the ratio is "
+                        f"{mpmath.nstr(nn / dd, 12)} < the claimed lower bound {lo:.10g}")
+    return None
+
+
+def _symmetric_claim(spec: LossSpec, n: int) -> str | None:
+    rng = np.random.default_rng(0)
+    U = np.concatenate([rng.dirichlet(np.ones(n), size=200), np.eye(n) * 0.98 + 0.02 / n,
+                        np.full((1, n), 1.0 / n)])
+    with np.errstate(all="ignore"):
+        S = spec.numeric_losses(U).sum(axis=1)
+    ok = np.isfinite(S)
+    if ok.sum() < 2:
+        return None
+    S, U = S[ok], U[ok]
+    i, j = int(np.argmin(S)), int(np.argmax(S))
+    if S[j] - S[i] <= 1e-9 * (1 + abs(S[i])):
+        return None
+    with mpmath.workdps(50):
+        a = mpmath.fsum(spec.mp_losses(_exact_simplex(U[i])))
+        b = mpmath.fsum(spec.mp_losses(_exact_simplex(U[j])))
+        if _above(a, b) or _above(b, a):
+            return (f"sum_k L(u, k) = {mpmath.nstr(a, 12)} at u = {np.round(U[i], 6).tolist()} "
+                    f"but {mpmath.nstr(b, 12)} at u = {np.round(U[j], 6).tolist()}")
+    return None
+
+
+def _calibration_claim(spec: LossSpec, n: int, seed: int = 0) -> str | None:
+    """A posterior p with a clear top class where the closure of the wrong-argmax region
+    (some u_j >= u_t, j != t) reaches the smallest risk found anywhere."""
+    rng = np.random.default_rng(seed)
+    ps = [np.r_[0.6, 0.4, np.zeros(n - 2)], np.r_[0.5, 0.3, np.full(n - 2, 0.2 / (n - 2))]
+          if n > 2 else np.r_[0.7, 0.3]]
+    ps += list(rng.dirichlet(np.ones(n), size=6))
+    for p in ps:
+        p = p / p.sum()
+        srt = np.sort(p)
+        if srt[-1] - srt[-2] < 0.05:
+            continue
+        t = int(np.argmax(p))
+        U = simplex_candidates(n, t, rng, n_random=2000)
+        U = np.concatenate([U, p[None, :]])
+        r = _risks(spec, p, U)
+        wrong = (np.delete(U, t, axis=1).max(axis=1) >= U[:, t])
+        if not wrong.any() or not np.isfinite(r).any():
+            continue
+        iw = int(np.argmin(np.where(wrong, r, np.inf)))
+        ia = int(np.argmin(r))
+        best_all = _refine(spec, p, U[ia], seed=seed)
+        r_all = min(_risks(spec, p, best_all[None, :])[0], r[ia])
+        r_w = r[iw]
+        if not np.isfinite(r_w) or r_w > r_all + 1e-12 * (1 + abs(r_all)):
+            continue
+        with mpmath.workdps(50):
+            mw = _mp_risk(spec, p, U[iw])
+            ma = min(_mp_risk(spec, p, best_all), _mp_risk(spec, p, U[ia]))
+            if mpmath.isnan(mw) or mpmath.isnan(ma) or _above(mw, ma):
+                continue
+        return (f"p = {np.round(p, 6).tolist()}: the wrong-argmax closure point u = "
+                f"{np.round(U[iw], 8).tolist()} has risk {mpmath.nstr(mw, 15)}, no more than "
+                f"the least risk found anywhere ({mpmath.nstr(ma, 15)})")
+    return None
+
+
+def _threshold_claim(spec: LossSpec, n: int, value: dict) -> str | None:
+    eta_max = value.get("eta_max") if isinstance(value, dict) else None
+    if eta_max is None or eta_max <= 0:
+        return None
+    for frac in (0.25, 0.5, 0.8, 0.95, 0.999):
+        eta = eta_max * frac
+        w = [1 - eta] + [eta / (n - 1)] * (n - 1)
+        hit = _asym_claim(spec, w)
+        if hit:
+            return f"claimed tolerant for eta < {eta_max:.6g}, but at eta = {eta:.6g}: {hit}"
+    return None
+
+
+def _region_claim(spec: LossSpec, n: int, value: dict) -> str | None:
+    if not isinstance(value, dict) or value.get("kind") not in ("all", "inequality"):
+        return None
+    rng = np.random.default_rng(1)
+    cond = value.get("condition")
+    trials = [np.sort(rng.dirichlet(np.ones(n) * c))[::-1] for c in (0.5, 1, 3, 10)
+              for _ in range(3)]
+    trials += [np.r_[0.4, 0.35, 0.25, np.zeros(max(0, n - 3))][:n]]
+    for w in trials:
+        w = w / w.sum()
+        if w[0] - w[1] < 1e-3:
+            continue
+        if value["kind"] == "inequality" and cond is not None:
+            import sympy as sp
+
+            from .properties.region import W_N, W_T
+
+            holds = cond.subs({W_T: sp.Float(w[0], 30), W_N: sp.Float(w[1], 30)})
+            if holds is not sp.true:
+                continue
+        hit = _asym_claim(spec, w)
+        if hit:
+            return f"claimed asymmetric for {value.get('text')}: {hit}"
+    return None
+
+
+def _noise_claim(spec: LossSpec, value: dict) -> str | None:
+    rows = value.get("T") if isinstance(value, dict) else None
+    if rows is None:
+        return None
+    seen = set()
+    for i, row in enumerate(np.asarray(rows, dtype=float)):
+        key = (round(row[i], 12), tuple(sorted(np.round(np.delete(row, i), 12))))
+        if key in seen:
+            continue
+        seen.add(key)
+        w = np.r_[row[i], np.delete(row, i)]
+        hit = _asym_claim(spec, w)
+        if hit:
+            return f"row {i}: {hit}"
+    return None
+
+
+def falsify(result, spec: LossSpec, n_classes: int) -> str | None:
+    """Try to break the PROVED claim of ``result`` (a CheckResult: its check name, value and
+    estimate) on the bound ``spec`` at K = ``n_classes``; a description of a re-verified
+    counterexample, or None."""
+    check, value = result.check, result.value
+    b = spec if spec.is_bound else spec.bind()
+    b = b.at_classes(n_classes)
+    n = n_classes
+    name = check.split("(")[0]
+    try:
+        if name == "decreasing" and b.is_pointwise:
+            return _decreasing_claim(b)
+        if name == "shape" and b.is_pointwise:
+            return _shape_claim(b, value)
+        if name == "ratio" and b.is_pointwise:
+            claimed = []  # the claimed value and the lower certified bound, whichever is less
+            for x in (value, result.estimate[0] if isinstance(result.estimate, tuple) else None):
+                try:
+                    claimed.append(float(x))
+                except (TypeError, ValueError):
+                    pass
+            return _ratio_claim(b, min(claimed)) if claimed else None
+        if name == "symmetric":
+            return _symmetric_claim(b, n)
+        if name in ("asymmetric", "asymmetric-on-weights", "weights") and isinstance(value,
+                                                                                      dict):
+            w = value.get("weights")
+            return _asym_claim(b, w) if w is not None else None
+        if name == "asymmetric-on":
+            return _region_claim(b, n, value)
+        if name == "symmetric-noise-threshold":
+            return _threshold_claim(b, n, value)
+        if name.startswith("calibrated"):
+            return _calibration_claim(b, n)
+        if name in ("noise", "transition-matrix"):
+            return _noise_claim(b, value)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, FloatingPointError):
+        return None
+    return None

@@ -1,0 +1,172 @@
+"""The domain of a loss: before any check, L must be real and defined on the simplex.
+
+What the checker assumes of a loss (docs/theory.md, "What the checker assumes"):
+
+* a **pointwise** ℓ is real and finite on (0, 1]; at u = 0 it may be +∞ (CE: −log 0), read
+  as the one-sided limit; −∞, non-real values and undefined values (0/0, log of a negative
+  number, a division by zero) are refused anywhere on [0, 1];
+* a **vector** loss L(u, k) is real and finite at every point of the open simplex (all
+  u_k > 0); on the boundary its formula may be undefined (NCE at a vertex is ∞/∞) and the
+  checker reads it as the limit (liminf for infima), never as a number it made up.
+
+:func:`assert_loss_defined` looks for a point that breaks this: a grid on [0, 1] refined
+near the ends, the exact roots in [0, 1] of every log argument, denominator and base of a
+fractional power, and the breakpoints of a piecewise ℓ (pointwise); vertices, edges, the
+centroid and random points (vector). Each candidate is re-evaluated at 50 digits with
+mpmath, and the error names the point, the value and what would pass.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import DomainError
+from ..spec import LossSpec
+from ..symbols import U
+
+__all__ = ["assert_loss_defined", "special_points"]
+
+
+def special_points(expr: sp.Expr, var: sp.Symbol = U) -> list:
+    """Exact points of [0, 1] where ``expr`` may be undefined or change branch: roots of log
+    arguments, denominators and bases of non-integer powers, and breakpoints of non-smooth
+    nodes (empty when they cannot be found exactly)."""
+    from ..provers.pieces import NONSMOOTH, _roots_in
+
+    cands = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log):
+            cands.append(node.args[0])
+        elif isinstance(node, sp.Pow):
+            base, ex = node.args
+            if ex.is_number and ex.is_negative:
+                cands.append(base)
+            if not (ex.is_integer is True):
+                cands.append(base)
+        elif isinstance(node, NONSMOOTH):
+            for rel in node.atoms(sp.core.relational.Relational):
+                cands.append(rel.lhs - rel.rhs)
+            for a in node.args:
+                if isinstance(a, sp.Expr):
+                    cands.append(a)
+            if isinstance(node, (sp.Min, sp.Max)):
+                args = list(node.args)
+                cands += [x - y for i, x in enumerate(args) for y in args[i + 1:]]
+    out = []
+    for c in cands:
+        if not c.has(var) or c.free_symbols - {var}:
+            continue
+        try:
+            roots = _roots_in(c, var, 0, 1)
+        except Exception:  # noqa: BLE001 - a helper for the search, not a proof
+            roots = None
+        out.extend(roots or [])
+    return out[:200]
+
+
+def _bad_value(v) -> str | None:
+    """Why an mpmath value is not an admissible loss value (None when it is)."""
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0:
+            return f"not real ({mpmath.nstr(v, 8)})"
+        v = v.real
+    try:
+        v = mpmath.mpf(v)
+    except (TypeError, ValueError):
+        return f"not a number ({v})"
+    if mpmath.isnan(v):
+        return "undefined (0/0, oo - oo or 0*oo)"
+    if mpmath.isinf(v):
+        return "+oo" if v > 0 else "-oo"
+    return None
+
+
+def _mp_at(f, x):
+    try:
+        with mpmath.workdps(50):
+            return f(x)
+    except ZeroDivisionError:
+        return mpmath.mpf("nan")
+    except (ValueError, TypeError, OverflowError) as exc:
+        return exc
+
+
+def _pointwise(spec: LossSpec) -> None:
+    ell = spec.pointwise_expr()
+    what = f"loss {spec.name!r} ({spec.describe_values()})"
+    if ell.has(sp.zoo, sp.nan):
+        raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} is undefined for every u (a division "
+                          "by zero or 0/0 after the parameter values were substituted); pass "
+                          "parameter values for which l is real and finite on (0, 1]")
+    if ell.has(sp.I):
+        raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} has the imaginary unit in it; a loss "
+                          "must be real on [0, 1]")
+    f = sp.lambdify(U, ell, "mpmath")
+    grid = [sp.Rational(i, 1000) for i in range(1001)]
+    edges = [sp.Rational(1, 10**k) for k in (4, 8, 14)] + [1 - sp.Rational(1, 10**k)
+                                                          for k in (4, 8, 14)]
+    pts = sorted(set(grid + edges + [x for x in special_points(ell) if 0 <= x <= 1]),
+                 key=lambda x: float(x))
+    for x in pts:
+        with mpmath.workdps(50):
+            xm = mpmath.mpf(x.p) / x.q if x.is_Rational else mpmath.mpf(sp.N(x, 60))
+        v = _mp_at(f, xm)
+        if isinstance(v, Exception):
+            raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} cannot be evaluated at u = "
+                              f"{sp.sstr(x)}: {v}; a loss must be real and finite on (0, 1]")
+        why = _bad_value(v)
+        if why is None or (why == "+oo" and x == 0):
+            continue  # +oo at u = 0 is the documented convention (CE)
+        if why == "undefined (0/0, oo - oo or 0*oo)" and x == 0:
+            lim = _right_limit(ell)
+            if lim is not None and (lim.is_finite or lim == sp.oo):
+                continue  # read as the limit from the right, l(0+) = lim
+        raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} is {why} at u = {sp.sstr(x)}; a "
+                          "loss must be real and finite on (0, 1] (+oo allowed only at u = 0, "
+                          "as for -log u)")
+
+
+def _right_limit(ell: sp.Expr):
+    try:
+        return sp.limit(ell, U, 0, "+")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _vector(spec: LossSpec, n: int, seed: int = 0) -> None:
+    what = f"loss {spec.name!r} ({spec.describe_values()}) at K = {n}"
+    rng = np.random.default_rng(seed)
+    pts = [np.full(n, 1.0 / n)]
+    pts += list(rng.dirichlet(np.ones(n), size=40))
+    pts += list(rng.dirichlet(np.full(n, 0.2), size=40))
+    for p in pts:
+        if np.any(p <= 0):
+            continue
+        try:
+            vals = spec.mp_losses([float(x) for x in p], dps=30)
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError) as exc:
+            raise DomainError(f"{what}: L cannot be evaluated at u = "
+                              f"{np.round(p, 6).tolist()}: {exc}") from None
+        for k, v in enumerate(vals):
+            why = _bad_value(v)
+            if why is not None:
+                raise DomainError(
+                    f"{what}: L(u, {k}) is {why} at u = {np.round(p, 6).tolist()} (inside the "
+                    "simplex); a loss must be real and finite at every u with all u_k > 0")
+
+
+def assert_loss_defined(spec: LossSpec, n_classes: int) -> None:
+    """Raise :class:`~alfs_theory.errors.DomainError` naming a point where the bound loss is
+    not real and defined (see the module docstring); return None otherwise. Cached."""
+    b = spec if spec.is_bound else spec.bind()
+    key = ("defined", n_classes)
+    if b._cache.get(key):
+        return
+    b = b.at_classes(n_classes)
+    if b.is_pointwise:
+        _pointwise(b)
+    else:
+        _vector(b, n_classes)
+    spec._cache[key] = True
