@@ -64,13 +64,33 @@ def _mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
         return tot
 
 
-def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int = 3000):
+def _representatives(w: np.ndarray | None, n: int, t: int, cap: int = 24) -> list[int]:
+    """Classes other than t, one per distinct weight (classes of equal weight are
+    exchangeable), at most ``cap``: the largest and smallest weights first."""
+    others = [k for k in range(n) if k != t]
+    if w is None:
+        return others[:cap]
+    seen, reps = set(), []
+    for k in sorted(others, key=lambda k: -w[k]):
+        key = round(float(w[k]), 12)
+        if key not in seen:
+            seen.add(key)
+            reps.append(k)
+    if len(reps) > cap:
+        reps = reps[: cap // 2] + reps[-(cap // 2):]
+    return reps
+
+
+def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int = 3000,
+                       w: np.ndarray | None = None):
     """Points of the K-simplex that break asymmetry claims most often: vertices, the edges
-    from e_t to each e_k (fine near e_t), ties between classes, the centroid, faces, a grid at
-    K <= 4 and random points (Dirichlet with small and large concentration)."""
-    pts = [np.eye(n)]
+    from e_t to each e_k (fine near e_t; one class per distinct weight ``w``), ties between
+    classes, the centroid, faces, a grid at K <= 4 and random points (Dirichlet with small
+    and large concentration)."""
+    reps = _representatives(w, n, t)
+    pts = [np.eye(n)[[t, *reps]]]
     ds = np.concatenate([np.logspace(-10, -1, 10), np.linspace(0.1, 1.0, 19)])
-    for k in range(n):
+    for k in reps:
         if k == t:
             continue
         e = np.zeros((ds.size, n))
@@ -82,17 +102,18 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int =
     spread[:, t] = 1 - ds
     spread[:, [k for k in range(n) if k != t]] = (ds / (n - 1))[:, None]
     pts.append(spread)
-    for m in range(2, min(n, 6) + 1):  # ties: the first m classes (t among them) equal
+    for m in range(2, min(n, 6) + 1):  # ties: t and the next m - 1 classes equal
         v = np.zeros(n)
-        idx = [t] + [k for k in range(n) if k != t][: m - 1]
+        idx = [t] + (reps + [k for k in range(n) if k != t and k not in reps])[: m - 1]
         v[idx] = 1.0 / m
         pts.append(v[None, :])
     if n <= 4:
         g = 24 if n == 3 else 12
         grid = [np.array(c) / g for c in _compositions(g, n)]
         pts.append(np.array(grid))
+    size = max(50, min(n_random // 4, 400000 // n))  # about 1e6 numbers at large K
     for c in (0.05, 0.3, 1.0, 5.0):
-        pts.append(rng.dirichlet(np.full(n, c), size=n_random // 4))
+        pts.append(rng.dirichlet(np.full(n, c), size=size))
     return np.concatenate(pts)
 
 
@@ -140,7 +161,7 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     n = w.size
     t = int(np.argmax(w))
     rng = np.random.default_rng(seed)
-    U = simplex_candidates(n, t, rng)
+    U = simplex_candidates(n, t, rng, w=w)
     r = _risks(spec, w, U)
     et = np.eye(n)[t]
     r_t = _risks(spec, w, et[None, :])[0]
@@ -291,7 +312,7 @@ def _calibration_claim(spec: LossSpec, n: int, seed: int = 0) -> str | None:
         if srt[-1] - srt[-2] < 0.05:
             continue
         t = int(np.argmax(p))
-        U = simplex_candidates(n, t, rng, n_random=2000)
+        U = simplex_candidates(n, t, rng, n_random=2000, w=p)
         U = np.concatenate([U, p[None, :]])
         r = _risks(spec, p, U)
         wrong = (np.delete(U, t, axis=1).max(axis=1) >= U[:, t])

@@ -424,7 +424,38 @@ class LossSpec:
             n = len(u)
             f, gs = self._lambdas("mpmath")
             sums = [mpmath.fsum(g(x, n) for x in u) for g in gs]
-            return [f(x, n, *sums) for x in u]
+            out = []
+            for x in u:
+                try:
+                    out.append(f(x, n, *sums))
+                except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
+                    out.append(self._mp_limit(x, n))
+            return out
+
+    def _mp_limit(self, x, n: int):
+        """L at a point where mpmath divides by zero: for a pointwise ℓ at u = 0 or 1 the
+        one-sided limit (±oo allowed), otherwise nan (undefined; callers read nan as such)."""
+        import mpmath
+
+        if self.sums or x not in (0, 1):
+            return mpmath.mpf("nan")
+        key = ("mp-limit", int(x), n)
+        if key not in self._cache:
+            e = self.subs_values(self.expr).subs(K, n)
+            try:
+                lim = sp.limit(e, U, int(x), "+" if x == 0 else "-")
+            except (NotImplementedError, ValueError, TypeError):
+                lim = sp.nan
+            if lim == sp.oo:
+                v = mpmath.inf
+            elif lim == -sp.oo:
+                v = -mpmath.inf
+            elif lim.is_real and lim.is_finite:
+                v = mpmath.mpf(sp.N(lim, 60))
+            else:
+                v = mpmath.mpf("nan")
+            self._cache[key] = v
+        return self._cache[key]
 
     def mp_risk(self, w: Iterable, u: Iterable, dps: int = 50):
         import mpmath

@@ -103,6 +103,9 @@ def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
     if ce is not None:
         return res(Verdict.REFUTED, "not calibrated: a wrong-argmax sequence reaches the "
                    "infimum 0 of the conditional risk at p = e_t", counterexample=ce)
+    got = _face_refutation(spec, n) if spec.is_pointwise else None
+    if got is not None:
+        return res(Verdict.REFUTED, got[0], counterexample=got[1])
     gap = _numeric_gap(spec, n)
     return res(Verdict.UNDECIDED, "no exact rule applies; smallest gap found numerically: "
                f"{gap['gap']:.4g}", estimate=gap)
@@ -207,6 +210,123 @@ def _normalised_witness(spec: LossSpec, n: int) -> Counterexample | None:
         values={"limit": 0, "at_eps_1e-300": mpmath.nstr(val, 20)},
         sequence="u(eps), eps -> 0+",
     )
+
+
+# --------------------------------------------------------------- exact refutations on a face
+def _face_refutation(spec: LossSpec, n: int):
+    """REFUTED evidence for a non-increasing pointwise ℓ, from a posterior p supported on a
+    face of s <= 3 classes (ℓ non-increasing: classes of weight 0 take no mass at some
+    minimiser, so the infimum over Δ_K is the infimum over that face):
+
+    * *tie rule* (s = 2, any ℓ continuous at 1/2): p = (a, 1 − a), a > 1/2, and
+      g(x) = C(x) − C(1/2), C(x) = a ℓ(x) + (1 − a) ℓ(1 − x), proved non-increasing on
+      [0, 1/2] and g(1 − x) proved non-increasing on [0, 1/2] (exact pieces or interval
+      bisection): the tie u = (1/2, 1/2) is a global minimiser, and u(ε) = (1/2 − ε, 1/2 + ε)
+      with the wrong argmax reaches it as ε → 0;
+    * *vertex enumeration* (continuous piecewise-linear ℓ with rational data, s <= 3): a
+      separable piecewise-linear program over the face has a minimiser with at most one
+      coordinate inside a linear piece, so the exact minimum is the least value over the
+      finitely many such points; one of them in the closure of the wrong-argmax region
+      (some u_j >= u_t) with that value refutes.
+
+    Returns (summary, Counterexample) or None (which decides nothing)."""
+    from ..provers.pieces import pieces_monotone, split_pieces
+
+    if check_decreasing(spec).verdict is not Verdict.PROVED:
+        return None
+    ell = spec.pointwise_expr(n)
+    if ell.free_symbols - {U}:
+        return None
+    P = split_pieces(ell, U)
+    if P is not None and P.continuity()[0] is True and all(
+            sp.diff(e, U, 2) == 0 for e in P.branches) and all(
+            x.is_Rational for x in P.breaks):
+        got = _plateau_enumeration(ell, P, n)
+        if got is not None:
+            return got
+    half = sp.Rational(1, 2)
+    if P is None or P.continuity()[0] is not True:
+        return None
+    x = sp.Symbol("x", nonnegative=True)
+    for a in (sp.Rational(k, 100) for k in (51, 55, 60, 70, 80, 90)):
+        C = a * ell.subs(U, x) + (1 - a) * ell.subs(U, 1 - x)
+        g = C - C.subs(x, half)
+        ok = True
+        for h in (g, g.subs(x, 1 - x)):
+            Q = split_pieces(h.subs(x, U), U, 0, half)
+            if Q is None or pieces_monotone(Q)[0] is not True:
+                ok = False
+                break
+        if not ok:
+            continue
+        pw = "(" + ", ".join([sp.sstr(a), sp.sstr(1 - a)] + ["0"] * (n - 2)) + ")"
+        ce = Counterexample(
+            point={"p": [float(a), float(1 - a)] + [0.0] * (n - 2),
+                   "u": [0.5, 0.5] + [0.0] * (n - 2)},
+            detail=(f"p = {pw}: the tie u = (1/2, 1/2{', 0' * (n - 2)}) minimises C_L(p, .) "
+                    f"(C(x) - C(1/2) proved non-increasing on [0, 1/2] and non-decreasing on "
+                    f"[1/2, 1], exact pieces); u(eps) = (1/2 - eps, 1/2 + eps, ...) has the "
+                    f"wrong argmax and C_L(p, u(eps)) -> C_L(p, tie) = "
+                    f"{sp.sstr(sp.nsimplify(C.subs(x, half)))} (l continuous): the infimum over "
+                    "wrong-argmax u equals the infimum"),
+            values={"risk_at_tie": str(sp.N(C.subs(x, half), 30))},
+            sequence="u(eps) = (1/2 - eps, 1/2 + eps, 0, ...), eps -> 0+")
+        return ("not calibrated: the minimiser of the conditional risk is a tie, reached by "
+                "wrong-argmax points", ce)
+    return None
+
+
+def _plateau_enumeration(ell: sp.Expr, P, n: int):
+    """The vertex enumeration of :func:`_face_refutation` for a continuous piecewise-linear
+    ℓ (exact rationals throughout)."""
+    import itertools
+
+    pts = list(P.points)
+    vals = {x: sp.nsimplify(ell.subs(U, x)) for x in pts}
+
+    def lval(x):
+        return vals[x] if x in vals else sp.nsimplify(ell.subs(U, x))
+
+    faces = [2] + ([3] if n >= 3 else [])
+    for s in faces:
+        grid = range(1, 100)
+        cands = []
+        for c in itertools.product(grid, repeat=s):
+            if sum(c) != 100 or list(c) != sorted(c, reverse=True) or c[0] == c[1]:
+                continue
+            cands.append([sp.Rational(x, 100) for x in c])
+        cands.sort(key=lambda p: p[0] - p[1])  # near-ties first
+        for p in cands[:150]:
+            best, where = None, []
+            for free in range(s):
+                for fixed in itertools.product(pts, repeat=s - 1):
+                    rest = 1 - sum(fixed)
+                    if rest < 0 or rest > 1:
+                        continue
+                    u = list(fixed[:free]) + [rest] + list(fixed[free:])
+                    val = sum(pk * lval(uk) for pk, uk in zip(p, u))
+                    if best is None or val < best:
+                        best, where = val, [u]
+                    elif val == best:
+                        where.append(u)
+            wrong = [u for u in where if max(u[1:]) >= u[0]]
+            if not wrong:
+                continue
+            u = wrong[0]
+            full_p = [float(x) for x in p] + [0.0] * (n - s)
+            full_u = [sp.sstr(x) for x in u] + ["0"] * (n - s)
+            ce = Counterexample(
+                point={"p": full_p, "u": full_u},
+                detail=(f"p = ({', '.join(sp.sstr(x) for x in p)}{', 0' * (n - s)}): the exact "
+                        f"minimum of C_L(p, .) is {sp.sstr(best)} (enumeration of the "
+                        f"{len(pts)}^{s - 1}*{s} points with at most one coordinate inside a "
+                        f"linear piece of l), attained at u = ({', '.join(full_u)}), where "
+                        f"class {max(range(1, s), key=lambda j: u[j])} has u_j >= u_t "
+                        "(wrong-argmax closure; l continuous): not calibrated"),
+                values={"minimum": sp.sstr(best)})
+            return ("not calibrated: a wrong-argmax point attains the exact minimum of the "
+                    "conditional risk", ce)
+    return None
 
 
 def _numeric_gap(spec: LossSpec, n: int, n_p: int = 20, seed: int = 0) -> dict:
