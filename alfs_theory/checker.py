@@ -27,6 +27,13 @@ from .spec import LossSpec
 from .verdict import CheckResult, Verdict, internal_error
 
 SCHEMA = "alfs-check/1"
+DEFAULT_TIMEOUT = 60.0
+"""Seconds of wall time each check may take (``alfs check --timeout``); past it UNDECIDED."""
+
+
+MAX_CLASSES = 10000
+CHECK_NAMES = ("decreasing", "shape", "ratio", "symmetric", "asymmetric", "region", "threshold",
+               "calibrated", "excess-risk", "noise", "weights")
 
 __all__ = ["CheckReport", "assert_loss_checks", "check_loss", "parse_noise"]
 
@@ -113,26 +120,53 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _guarded(r: CheckResult, spec: LossSpec, n_classes: int) -> CheckResult:
+def _guarded(r: CheckResult, spec: LossSpec, n_classes: int,
+             timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """A PROVED result must survive the independent falsifier (:mod:`alfs_theory.falsify`);
     a re-verified counterexample turns it into a reported internal error (UNDECIDED)."""
     if r.verdict is not Verdict.PROVED:
         return r
     from .falsify import falsify
 
-    hit = falsify(r, spec, n_classes)
+    from .properties.shape import time_limit
+
+    hit = None
+    with time_limit(timeout) as lim:
+        hit = falsify(r, spec, n_classes)
+    if lim.expired:
+        return internal_error(r, f"the independent falsifier did not finish within {timeout:g} s"
+                              " (raise --timeout); a PROVED is reported only after it ran")
     if hit is None:
         return r
     return internal_error(r, f"the independent falsifier found {hit}")
 
 
-def _safe(check: str, fn: Callable[[], CheckResult]) -> CheckResult:
-    """Run one check; an unexpected failure becomes UNDECIDED with the reason, never PROVED."""
+def _timed_out(check: str, seconds: float, what: str = "the check") -> CheckResult:
+    return CheckResult(check, Verdict.UNDECIDED, f"timed out: {what} did not finish within "
+                       f"{seconds:g} s (raise the budget with --timeout)",
+                       estimate="timed out", seconds=seconds)
+
+
+def _safe(check: str, fn: Callable[[], CheckResult],
+          timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Run one check within ``timeout`` seconds; an unexpected failure or the end of the
+    budget becomes UNDECIDED with the reason, never PROVED."""
+    from .properties.shape import time_limit
+
     t0 = time.perf_counter()
+    out = None
     try:
-        return fn()
+        with time_limit(timeout) as lim:
+            out = fn()
+        if lim.expired or out is None:
+            return _timed_out(check, timeout)
+        return out
     except InputError:
         raise
+    except (MemoryError, RecursionError) as e:
+        return CheckResult(check, Verdict.UNDECIDED, f"check could not run: the expression is "
+                           f"too large to handle ({type(e).__name__})", estimate="error",
+                           seconds=time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - a check must not crash the report
         return CheckResult(check, Verdict.UNDECIDED, f"check could not run: {type(e).__name__}: "
                            f"{e}", estimate="error", seconds=time.perf_counter() - t0)
@@ -145,11 +179,14 @@ def check_loss(
     noise: str | None = None,
     weights: Sequence[float] | None = None,
     checks: Sequence[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> CheckReport:
     """Run the checks on a loss (bound to numbers: unbound parameters take their defaults).
 
     ``checks`` selects a subset by name: decreasing, shape, ratio, symmetric, asymmetric,
-    region, threshold, calibrated, excess-risk, noise, weights.
+    region, threshold, calibrated, excess-risk, noise, weights (:data:`CHECK_NAMES`; an
+    unknown name is an InputError). ``timeout`` bounds each check and its falsifier (seconds,
+    default :data:`DEFAULT_TIMEOUT`): past it the check answers UNDECIDED, "timed out".
     """
     from .properties.asymmetry import check_asymmetric_on_weights
     from .properties.calibration import (
@@ -169,12 +206,32 @@ def check_loss(
 
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
+    if n_classes > MAX_CLASSES:
+        raise InputError(f"--classes must be <= {MAX_CLASSES}, got {n_classes} (the checks "
+                         "scale to K = 1000 in seconds; beyond that ask for K = 1000)")
+    if not (isinstance(timeout, (int, float)) and timeout > 0 and timeout < float("inf")):
+        raise InputError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    unknown = sorted(set(checks or ()) - set(CHECK_NAMES))
+    if unknown:
+        raise InputError(f"unknown check name(s) {unknown}; the checks are "
+                         f"{', '.join(CHECK_NAMES)}")
     t0 = time.perf_counter()
     from .properties.domain import assert_loss_defined
 
-    assert_loss_defined(spec, n_classes)  # a clear error before any check, never a verdict
-    b = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
+    from .properties.shape import time_limit
+
+    b = None
+    with time_limit(timeout) as lim:
+        assert_loss_defined(spec, n_classes)  # a clear error before any check, never a verdict
+        b = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
+    if lim.expired or b is None:
+        raise InputError(f"loss {spec.name!r}: substituting K = {n_classes} and the parameter "
+                         f"values and checking its domain took more than {timeout:g} s "
+                         "(--timeout); the expression is too large to check")
     want = set(checks) if checks else None
+
+    def safe(name, fn):
+        return _safe(name, fn, timeout)
 
     def on(name):
         return want is None or name in want
@@ -183,43 +240,43 @@ def check_loss(
     ratio = None
     if b.is_pointwise:
         if on("decreasing"):
-            rep.results.append(_safe("decreasing", lambda: check_decreasing(b)))
+            rep.results.append(safe("decreasing", lambda: check_decreasing(b)))
         if on("shape"):
-            rep.results.append(_safe("shape", lambda: check_shape(b).result))
+            rep.results.append(safe("shape", lambda: check_shape(b).result))
         if on("ratio") or on("threshold") or on("asymmetric") or on("noise"):
-            ratio = _safe("ratio", lambda: asymmetry_ratio(b))
+            ratio = safe("ratio", lambda: asymmetry_ratio(b))
             if on("ratio"):
                 rep.results.append(ratio)
     if on("symmetric"):
-        rep.results.append(_safe("symmetric", lambda: check_symmetric(b, n_classes)))
+        rep.results.append(safe("symmetric", lambda: check_symmetric(b, n_classes)))
     if on("asymmetric"):
         # completely asymmetric <=> asymmetric on a near-uniform weight vector for concave
         # separable risks; here we ask the paper's question on a hard case: the weights of
         # symmetric noise just below clean-labels-dominance
         eta = round(0.95 * (n_classes - 1) / n_classes, 6)
-        r = _safe("asymmetric", lambda: check_asymmetric_on_weights(
+        r = safe("asymmetric", lambda: check_asymmetric_on_weights(
             b, symmetric_weights(n_classes, eta), ratio=ratio))
         rep.results.append(_rename(r, f"asymmetric(sym eta={eta:.3g})"))
     if on("region"):
-        rep.results.append(_safe("region", lambda: weight_region(b, n_classes)))
+        rep.results.append(safe("region", lambda: weight_region(b, n_classes)))
     if on("threshold"):
-        rep.results.append(_safe("threshold",
+        rep.results.append(safe("threshold",
                                  lambda: symmetric_noise_threshold(b, n_classes, ratio=ratio)))
     if on("calibrated"):
-        rep.results.append(_safe("calibrated", lambda: check_calibration(b, n_classes)))
+        rep.results.append(safe("calibrated", lambda: check_calibration(b, n_classes)))
     if on("excess-risk") and (b.is_pointwise or quadratic_form(b, n_classes) is not None):
-        rep.results.append(_safe("excess-risk", lambda: check_excess_risk_bound(b, n_classes)))
+        rep.results.append(safe("excess-risk", lambda: check_excess_risk_bound(b, n_classes)))
     if noise:
         T, _desc = parse_noise(noise, n_classes)
-        rep.results.append(_rename(_safe("noise", lambda: check_transition_matrix(b, T,
+        rep.results.append(_rename(safe("noise", lambda: check_transition_matrix(b, T,
                                                                                   ratio=ratio)),
                                    f"noise({noise})"))
     if weights is not None:
         if len(weights) != n_classes:
             raise InputError(f"--weights has {len(weights)} entries; --classes is {n_classes}")
-        rep.results.append(_safe("weights", lambda: check_asymmetric_on_weights(
+        rep.results.append(safe("weights", lambda: check_asymmetric_on_weights(
             b, list(weights), ratio=ratio)))
-    rep.results = [_guarded(r, b, n_classes) for r in rep.results]
+    rep.results = [_guarded(r, b, n_classes, timeout) for r in rep.results]
     rep.seconds = time.perf_counter() - t0
     return rep
 

@@ -1,7 +1,9 @@
 """The ``alfs`` command line.
 
 Exit codes: 0 when everything is as asked, 1 when a verdict is refuted or a run fails,
-2 on bad usage (unknown loss, parameter out of domain, unparsable expression, ...).
+2 on bad usage (unknown loss, parameter out of domain, unparsable expression, a loss not
+defined on the simplex, ...), 3 when the checker reports an internal error (a prover
+contradicted by the falsifier: the verdict there is UNDECIDED, never PROVED).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 from .errors import AlfsError
 
-EXIT_OK, EXIT_REFUTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -201,13 +203,19 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise InputError(f"--weights expects comma-separated numbers, got {args.weights!r}")\
                 from None
     rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
-                     checks=args.only.split(",") if args.only else None)
+                     checks=[c.strip() for c in args.only.split(",")] if args.only else None,
+                     timeout=args.timeout)
     out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
     print(out)
     # what was asked: --noise / --weights when given, else the asymmetry question itself
     asked = [r for r in rep.results if r.check.startswith(("noise(", "weights"))] or [
         r for r in rep.results if r.check.startswith("asymmetric")]
     refuted = [r for r in asked if r.verdict.value == "REFUTED"]
+    if rep.internal_errors:
+        print(f"alfs check: {len(rep.internal_errors)} internal error(s): a prover was "
+              "contradicted; the verdict is UNDECIDED there. Please report it with the command "
+              "above.", file=sys.stderr)
+        return EXIT_INTERNAL
     return EXIT_REFUTED if (refuted and args.fail_on_refuted) else EXIT_OK
 
 
@@ -240,7 +248,12 @@ def _register_check(sub) -> None:
     sp.add_argument("--classes", "-K", type=int, default=10)
     sp.add_argument("--noise", help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
     sp.add_argument("--weights", help="comma-separated weights w_1..w_K to test asymmetry on")
-    sp.add_argument("--only", help="comma-separated subset of checks")
+    sp.add_argument("--only", help="comma-separated subset of checks: decreasing, shape, ratio, "
+                    "symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, "
+                    "weights")
+    sp.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds each check (and its falsifier) may take; past it the check "
+                         "answers UNDECIDED, 'timed out' (default 60)")
     sp.add_argument("--format", choices=["text", "md", "json"], default="text")
     sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
                     help="exit 0 even when a verdict is REFUTED")

@@ -107,6 +107,71 @@ class Param:
         return True
 
 
+_MAX_LOG10 = 300.0  # refuse numeric values beyond 1e300 that a substitution would create
+
+
+def _log10_size(e: sp.Basic, env: dict) -> float | None:
+    """An estimate of log10 |e| after substituting ``env`` (numbers), computed from the leaves
+    up in floating point without building any large number; None where e still depends on
+    a free symbol (u, a class sum) or cannot be estimated. Only powers and exp grow fast."""
+    if e in env:
+        v = env[e]
+        return math.log10(abs(float(v))) if v != 0 else -math.inf
+    if e.is_Number:
+        try:
+            v = abs(float(e))
+        except (TypeError, ValueError, OverflowError):
+            return math.inf
+        return math.log10(v) if v else -math.inf
+    if e.is_Symbol or not e.args:
+        return None if not e.is_number else 0.0
+    sizes = [_log10_size(a, env) for a in e.args]
+    if isinstance(e, sp.Pow):
+        b, x = sizes
+        if b is None or x is None:
+            return None
+        if x > 20:
+            return math.inf if b > 1e-12 else (-math.inf if b < -1e-12 else 0.0)
+        try:
+            xv = float(e.args[1].subs(env)) if x < 20 else math.inf
+        except (TypeError, ValueError):
+            return None
+        return xv * b
+    if isinstance(e, sp.exp):
+        (x,) = sizes
+        if x is None:
+            return None
+        if x > 20:
+            return math.inf
+        try:
+            return float(e.args[0].subs(env)) / math.log(10)
+        except (TypeError, ValueError):
+            return None
+    if any(z is None for z in sizes):
+        return None
+    if isinstance(e, sp.Mul):
+        return sum(sizes)
+    return max(sizes) + math.log10(len(sizes))  # Add and the rest: a crude bound
+
+
+def guard_substitution(expr: sp.Basic, env: dict, what: str) -> None:
+    """Raise :class:`SpecError` when substituting ``env`` into ``expr`` would build a number
+    beyond 1e300 (``K**K**K`` at K = 10, ``a**a**a`` at a = 10), before sympy tries to."""
+    env = {k: v for k, v in env.items() if v is not None}
+    if not env:
+        return
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Pow, sp.exp)) and node.free_symbols and \
+                node.free_symbols <= set(env):
+            size = _log10_size(node, env)
+            if size is not None and size > _MAX_LOG10:
+                how = "overflow" if size == math.inf else f"be about 1e{size:.3g}"
+                raise SpecError(f"{what}: the term {sp.sstr(node)} would {how} after "
+                                f"substituting "
+                                f"{', '.join(f'{k} = {v}' for k, v in env.items())}, beyond "
+                                "1e300; the checker refuses numbers that large")
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
@@ -271,6 +336,9 @@ class LossSpec:
                     f"domain {p.domain_text}; pass a value with {p.domain_text}"
                 )
             bound.append((p.name, float(val) if not isinstance(raw, sp.Basic) else raw))
+        env = {self.param(n).symbol: to_exact(v) for n, v in bound}
+        for e in (self.expr, *[g for _, g in self.sums]):
+            guard_substitution(e, env, f"loss {self.name!r}")
         return replace(self, values=tuple(bound), _cache={})
 
     def exact_values(self) -> dict[sp.Symbol, sp.Expr]:
@@ -295,6 +363,9 @@ class LossSpec:
 
     def at_classes(self, n_classes: int) -> "LossSpec":
         """The same loss with K fixed to ``n_classes`` (for checks at a given K)."""
+        env = {K: n_classes, **{self.param(n).symbol: to_exact(v) for n, v in self.values}}
+        for e in (self.expr, *[g for _, g in self.sums]):
+            guard_substitution(e, env, f"loss {self.name!r} at K = {n_classes}")
         return replace(self, expr=self.expr.subs(K, n_classes),
                        sums=tuple((s, g.subs(K, n_classes)) for s, g in self.sums), _cache={})
 

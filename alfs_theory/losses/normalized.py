@@ -38,7 +38,10 @@ NFL = register(LossSpec(
     name="nfl", expr=_fl(U, _gamma.symbol) / _S_fl, params=(_gamma,),
     sums=((_S_fl, _fl(V, _gamma.symbol)),),
     title="Normalized focal loss", references=(MA20,),
-    notes="The APL/ALFs code detaches p_t and the normaliser; this spec is the stated formula.",
+    notes="The APL/ALFs code detaches the focal weights (1 - p_k)^gamma (p_t in the numerator, "
+          "exp(logpt.data) in the normaliser) but not the normaliser itself: its log p_k keep "
+          "their gradients. This spec (and its torch twin) is the stated formula, true "
+          "gradients throughout.",
 ))
 
 NGCE = register(LossSpec(

@@ -3,7 +3,8 @@
 Every functional takes ``logits`` (N, K) and integer ``labels`` (N,), the loss's parameters as
 keyword-only arguments with the spec's defaults, and returns the (N,) per-example losses of the
 *stated* formula with its *true* gradient (nothing is detached; compare the official ALFs/APL
-focal losses, which detach p_t and the normaliser). The one source of truth is the sympy
+focal losses, which detach the (1 − p)^γ weights, in NFL's normaliser too, but keep the
+gradients of every log p). The one source of truth is the sympy
 :class:`~alfs_theory.spec.LossSpec` in the registry; ``tests/test_crossval.py`` ties each twin
 to its spec (values and gradients at 1e-10, against :mod:`alfs_theory.nn.reference`).
 

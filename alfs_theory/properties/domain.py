@@ -29,7 +29,7 @@ from ..symbols import U
 __all__ = ["assert_loss_defined", "special_points"]
 
 
-def special_points(expr: sp.Expr, var: sp.Symbol = U) -> list:
+def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> list:
     """Exact points of [0, 1] where ``expr`` may be undefined or change branch: roots of log
     arguments, denominators and bases of non-integer powers, and breakpoints of non-smooth
     nodes (empty when they cannot be found exactly)."""
@@ -54,15 +54,18 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U) -> list:
             if isinstance(node, (sp.Min, sp.Max)):
                 args = list(node.args)
                 cands += [x - y for i, x in enumerate(args) for y in args[i + 1:]]
-    out = []
-    for c in cands:
-        if not c.has(var) or c.free_symbols - {var}:
-            continue
-        try:
-            roots = _roots_in(c, var, 0, 1)
-        except Exception:  # noqa: BLE001 - a helper for the search, not a proof
-            roots = None
-        out.extend(roots or [])
+    from .shape import time_limit
+
+    out: list = []
+    with time_limit(seconds):  # a helper for the search, not a proof: stop when time is up
+        for c in cands:
+            if not c.has(var) or c.free_symbols - {var}:
+                continue
+            try:
+                roots = _roots_in(c, var, 0, 1)
+            except Exception:  # noqa: BLE001
+                roots = None
+            out.extend(roots or [])
     return out[:200]
 
 
@@ -93,9 +96,33 @@ def _mp_at(f, x):
         return exc
 
 
+_MAX_POWER = 1000  # integer powers of an expression in u beyond this are refused
+
+
+def _assert_tractable(e: sp.Expr, what: str) -> None:
+    """Refuse, with a clear message, expressions the symbolic provers cannot hold: an integer
+    power beyond 1000 of an expression in u (expanded, it has a million terms) and values
+    beyond 1e300 at u = 1/2 or u = 1 (exp(exp(exp(exp(exp(u)))))), before any work."""
+    from ..spec import guard_substitution
+
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, sp.Pow) and node.base.free_symbols and node.exp.is_Integer and \
+                abs(node.exp) > _MAX_POWER:
+            raise DomainError(f"{what}: the power {sp.sstr(node)} has an integer exponent beyond "
+                              f"{_MAX_POWER} on an expression in u; the symbolic provers would "
+                              "expand it. Write a smaller exponent, or a non-integer one")
+    syms = e.free_symbols
+    for x in (sp.Rational(1, 2), sp.Integer(1)):
+        try:
+            guard_substitution(e, {s: x for s in syms}, what + f" at u = {x}")
+        except Exception as exc:  # SpecError: report it as the domain problem it is
+            raise DomainError(str(exc)) from None
+
+
 def _pointwise(spec: LossSpec) -> None:
     ell = spec.pointwise_expr()
     what = f"loss {spec.name!r} ({spec.describe_values()})"
+    _assert_tractable(ell, what)
     if ell.has(sp.zoo, sp.nan):
         raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} is undefined for every u (a division "
                           "by zero or 0/0 after the parameter values were substituted); pass "
@@ -137,6 +164,8 @@ def _right_limit(ell: sp.Expr):
 
 def _vector(spec: LossSpec, n: int, seed: int = 0) -> None:
     what = f"loss {spec.name!r} ({spec.describe_values()}) at K = {n}"
+    for e in (spec.subs_values(spec.expr), *[g for _, g in spec.summands()]):
+        _assert_tractable(e, what)
     rng = np.random.default_rng(seed)
     pts = [np.full(n, 1.0 / n)]
     size = 40 if n <= 50 else 8  # 50-digit evaluation costs K * classes per point
