@@ -18,6 +18,7 @@ import mpmath
 import numpy as np
 
 from .spec import LossSpec
+from .verdict import simplex_text
 
 __all__ = ["falsify", "simplex_candidates"]
 
@@ -181,7 +182,7 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
                 continue
             if not _above(ru, rt):  # lower, or a tie: e_t is then not the unique argmin
                 return (f"w = {np.round(w, 6).tolist()}: risk {mpmath.nstr(ru, 15)} at u = "
-                        f"{np.round(u, 8).tolist()} <= {mpmath.nstr(rt, 15)} at e_{t}")
+                        f"{simplex_text(u, 8)} <= {mpmath.nstr(rt, 15)} at e_{t}")
     return None
 
 
@@ -330,8 +331,8 @@ def _calibration_claim(spec: LossSpec, n: int, seed: int = 0) -> str | None:
             ma = min(_mp_risk(spec, p, best_all), _mp_risk(spec, p, U[ia]))
             if mpmath.isnan(mw) or mpmath.isnan(ma) or _above(mw, ma):
                 continue
-        return (f"p = {np.round(p, 6).tolist()}: the wrong-argmax closure point u = "
-                f"{np.round(U[iw], 8).tolist()} has risk {mpmath.nstr(mw, 15)}, no more than "
+        return (f"p = {simplex_text(p)}: the wrong-argmax closure point u = "
+                f"{simplex_text(U[iw], 8)} has risk {mpmath.nstr(mw, 15)}, no more than "
                 f"the least risk found anywhere ({mpmath.nstr(ma, 15)})")
     return None
 

@@ -128,8 +128,8 @@ def _log10_size(e: sp.Basic, env: dict) -> float | None:
     sizes = [_log10_size(a, env) for a in e.args]
     if isinstance(e, sp.Pow):
         b, x = sizes
-        if b is None or x is None:
-            return None
+        if b is None or x is None or b == -math.inf:
+            return None  # 0**x: zero, or a division by zero the domain check reports
         if x > 20:
             return math.inf if b > 1e-12 else (-math.inf if b < -1e-12 else 0.0)
         try:

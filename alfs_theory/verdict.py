@@ -11,7 +11,38 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult", "internal_error"]
+__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult", "internal_error",
+           "simplex_text"]
+
+
+def simplex_text(u, digits: int = 6) -> str:
+    """A point of the simplex as text whose printed coordinates sum to exactly 1: every
+    coordinate but the largest rounded to ``digits`` significant digits, the largest printed
+    as 1 minus their (exact decimal) sum. ``(0.995, 0.000555556, 0.00444444)`` rather than a
+    rounding that leaves the simplex."""
+    from decimal import Decimal, localcontext
+
+    xs = [float(x) for x in u]
+    if not xs:
+        return "()"
+    top = max(range(len(xs)), key=lambda i: xs[i])
+    with localcontext() as ctx:
+        ctx.prec = 800  # exact for coordinates down to 1e-300 (minimising sequences)
+        out = []
+        for i, x in enumerate(xs):
+            out.append(None if i == top else Decimal(f"{x:.{digits}g}"))
+        out[top] = Decimal(1) - sum(d for d in out if d is not None)
+        return "(" + ", ".join(_dec(d) for d in out) + ")"
+
+
+def _dec(d) -> str:
+    """Exact decimal text: plain for ordinary numbers, scientific for tiny ones (1E-300)."""
+    d = d.normalize()
+    if d == 0:
+        return "0"
+    if d.adjusted() < -12 and len(d.as_tuple().digits) <= 20:
+        return f"{d:E}".replace("E-", "e-")
+    return format(d, "f")
 
 
 class Verdict(str, enum.Enum):

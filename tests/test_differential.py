@@ -25,7 +25,7 @@ from brute import (brute_asymmetry, brute_calibration_gap, brute_decreasing, bru
                    random_loss)
 
 N_CASES = int(os.environ.get("ALFS_DIFF_CASES", "120"))
-CHECKS = ["decreasing", "ratio", "calibrated", "threshold", "weights"]
+CHECKS = ["decreasing", "ratio", "calibrated", "threshold", "weights", "noise"]
 
 
 def _weights(n: int) -> list[float]:
@@ -50,7 +50,8 @@ def test_checker_agrees_with_brute_force(seed):
     n = 2 if seed % 2 == 0 else 3
     try:
         spec = loss_from_expression(expr).bind()
-        rep = check_loss(spec, n_classes=n, checks=CHECKS, weights=_weights(n), timeout=10)
+        rep = check_loss(spec, n_classes=n, checks=CHECKS, weights=_weights(n), timeout=10,
+                         noise="pairflip:0.3")
     except DomainError:
         pytest.skip(f"{expr}: not defined on the simplex (the domain check said so)")
     b = spec.at_classes(n)
@@ -104,6 +105,18 @@ def test_checker_agrees_with_brute_force(seed):
                     if got.best_other > got.risk_t + 1e-9 * (1 + abs(got.risk_t)):
                         bad.append(f"threshold PROVED 'iff eta <= {eta_max:.6g}' (kkt) but at "
                                    f"eta = {eta:.6g} brute force finds e_t still optimal")
+        if name in ("noise", "transition-matrix"):
+            T = np.array(r.value["T"])
+            found = []
+            for i in range(n):
+                w = np.r_[T[i, i], np.delete(T[i], i)]
+                got = brute_asymmetry(b, w, seed)
+                found.append(got.best_other - got.risk_t)
+                if v == "PROVED" and got.best_other < got.risk_t - 1e-10 * (1 + abs(got.risk_t)):
+                    bad.append(f"pair-flip row {i} PROVED but u = {np.round(got.u_other, 6)} "
+                               "beats e_t")
+            if v == "REFUTED" and b.is_pointwise and min(found) > 1e-7:
+                bad.append("pair-flip noise REFUTED but brute force finds every row asymmetric")
         if name == "calibrated":
             rng = np.random.default_rng(seed)
             if v == "PROVED":

@@ -40,7 +40,7 @@ import sympy as sp
 from ..errors import InputError
 from ..spec import LossSpec, to_exact
 from ..symbols import K, U, V
-from ..verdict import Certificate, CheckResult, Counterexample, Verdict
+from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
 from ..provers.pieces import is_nonsmooth, split_pieces
 from .shape import curvature_of, end_value, sign_on_unit
 
@@ -275,8 +275,8 @@ def _ce(u, rb, rr, what: str) -> Counterexample:
     pt = {f"u{k}": float(x) for k, x in enumerate(u)}
     return Counterexample(
         point=pt,
-        detail=f"{what}: risk {mpmath.nstr(rb, 12)} at u = ({', '.join(mpmath.nstr(x, 6) for x in u)})"
-               f" vs {mpmath.nstr(rr, 12)} at e_t",
+        detail=f"{what}: risk {mpmath.nstr(rb, 12)} at u = {simplex_text(u)} vs "
+               f"{mpmath.nstr(rr, 12)} at e_t",
         values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)},
     )
 

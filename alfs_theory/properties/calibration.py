@@ -452,6 +452,13 @@ def _check_sampled_pairs(spec: LossSpec, n: int, samples: int, seed: int, c_star
     C = np.einsum("ik,ik->i", P, spec.numeric_losses(Uu))
     Cstar = c_star(P)
     excess01 = P.max(1) - P[np.arange(samples), np.argmax(Uu, 1)]
+    neg = (C - Cstar) < -1e-9 * (1 + np.abs(Cstar))
+    if neg.any():  # a sampled risk below the claimed infimum: the derivation is inconsistent
+        i = int(np.argmax(neg))
+        return -np.inf, Counterexample(
+            {"p": P[i].tolist(), "u": Uu[i].tolist()},
+            f"INCONSISTENT: the sampled excess L-risk {C[i] - Cstar[i]:.6g} is negative at "
+            f"p = {np.round(P[i], 6).tolist()}, u = {np.round(Uu[i], 6).tolist()}")
     slack = bound(C - Cstar) - excess01
     i = int(np.argmin(slack))
     if slack[i] >= -1e-9:
@@ -475,6 +482,12 @@ def _sampled_bound(spec: LossSpec, n: int, samples: int, seed: int, name: str, t
     """A derived bound, tried on sampled (p, u) pairs (:func:`_check_sampled_pairs`): REFUTED
     with the breaking pair, else PROVED with ``proof`` (ending in a full stop) as certificate."""
     least, ce = _check_sampled_pairs(spec, n, samples, seed, c_star, bound, bound_text)
+    if ce is not None and ce.detail.startswith("INCONSISTENT"):
+        # the route's C_L* is not a minimum for this loss: its derivation does not apply
+        return CheckResult(name, Verdict.UNDECIDED, f"INTERNAL ERROR: {ce.detail}",
+                           estimate=ce.to_dict(), seconds=time.perf_counter() - t0,
+                           internal_error=f"the {method} route's C_L* is not the infimum: "
+                                          f"{ce.detail}")
     if ce is not None:
         return CheckResult(name, Verdict.REFUTED, "the bound fails at a sampled point",
                            counterexample=ce, seconds=time.perf_counter() - t0)

@@ -425,23 +425,22 @@ def pieces_curvature(P: Pieces) -> PiecewiseCurvature:
             br_kind.append(("linear", False))
             notes.append(f"({sp.sstr(a)}, {sp.sstr(b)}): {sp.sstr(e)} affine")
             continue
-        cv, w1 = _prove(d2, v, a, b, "positive", False)
-        if cv:
-            st, _ = _prove(d2, v, a, b, "positive", True)
-            br_kind.append(("convex", bool(st)))
-            notes.append(f"({sp.sstr(a)}, {sp.sstr(b)}): {w1}")
-            continue
-        cc, w2 = _prove(d2, v, a, b, "negative", False)
-        if cc:
-            st, _ = _prove(d2, v, a, b, "negative", True)
-            br_kind.append(("concave", bool(st)))
-            notes.append(f"({sp.sstr(a)}, {sp.sstr(b)}): {w2}")
-            continue
-        if cv is False and cc is False:
-            return PiecewiseCurvature("neither", False, f"the piece on ({sp.sstr(a)}, "
-                                      f"{sp.sstr(b)}) changes curvature: {w1}; {w2}")
-        return PiecewiseCurvature("unknown", False, f"curvature of the piece on ({sp.sstr(a)}, "
-                                  f"{sp.sstr(b)}) undecided")
+        tried = []
+        for sign, kind in (("positive", "convex"), ("negative", "concave")):
+            ok, why = _prove(d2, v, a, b, sign, False)
+            tried.append((ok, why))
+            if ok:
+                st, _ = _prove(d2, v, a, b, sign, True)
+                br_kind.append((kind, bool(st)))
+                notes.append(f"({sp.sstr(a)}, {sp.sstr(b)}): {why}")
+                break
+        else:
+            if all(ok is False for ok, _ in tried):
+                return PiecewiseCurvature("neither", False, f"the piece on ({sp.sstr(a)}, "
+                                          f"{sp.sstr(b)}) changes curvature: "
+                                          f"{tried[0][1]}; {tried[1][1]}")
+            return PiecewiseCurvature("unknown", False, f"curvature of the piece on "
+                                      f"({sp.sstr(a)}, {sp.sstr(b)}) undecided")
     jumps = []
     for j, b in enumerate(P.breaks):
         dl, dr = P.slope(j, b, "-"), P.slope(j + 1, b, "+")
