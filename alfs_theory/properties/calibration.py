@@ -627,6 +627,8 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     t0 = time.perf_counter()
     name = f"excess-risk-bound(K={n_classes})"
     n = n_classes
+    # the Monte Carlo pairs cost samples x K numbers: keep about 2e6 of them at large K
+    samples = max(2000, min(samples, 2_000_000 // n))
     c = excess_risk_constant(spec, n)
     if c is None:
         c_log = log_loss_scale(spec, n)

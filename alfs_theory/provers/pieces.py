@@ -274,10 +274,20 @@ def split_pieces(f: sp.Expr, var: sp.Symbol, lo=0, hi=1, *, max_breaks: int = 64
     lo, hi = sp.sympify(lo), sp.sympify(hi)
     if f.free_symbols - {var}:
         return None
+    key = (f, var, lo, hi, max_breaks)
+    if key in _SPLITS:  # several checks ask for the same split (a failed one costs `seconds`)
+        return _SPLITS[key]
     out = None
-    with time_limit(seconds):
+    with time_limit(seconds) as lim:
         out = _split(f, var, lo, hi, max_breaks)
+    if len(_SPLITS) > 512:
+        _SPLITS.clear()
+    if not lim.expired or seconds >= 5.0:  # a split cut short by a tighter outer budget may
+        _SPLITS[key] = out                 # succeed later with more time: cache only our own
     return out
+
+
+_SPLITS: dict = {}
 
 
 def _split(f, var, lo, hi, max_breaks):
