@@ -192,8 +192,14 @@ def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:
     A0, A1, B0, B1 = _phi_prime_ends(form)
     W = sum(ws)
     rhs = _mul(ws[t], A1) + _mul(W - ws[t], B1)
-    return [None if k == t else sp.simplify(_mul(ws[k], A0) + _mul(W - ws[k], B0) - rhs)
-            for k in range(len(ws))]
+    memo: dict = {}  # D_k depends on w_k only: one simplify per distinct weight (K = 1000)
+
+    def margin(wk):
+        if wk not in memo:
+            memo[wk] = sp.simplify(_mul(wk, A0) + _mul(W - wk, B0) - rhs)
+        return memo[wk]
+
+    return [None if k == t else margin(ws[k]) for k in range(len(ws))]
 
 
 def vertex_beta(form: SeparableForm) -> sp.Expr:
