@@ -172,9 +172,14 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     order = np.argsort(np.where(far, r, np.inf))[:6]
     cands = [U[i] for i in order if far[i]]
     cands += [_refine(spec, w, c, seed=seed, iters=300 if n <= 50 else 80) for c in cands[:3]]
+    r_c = _risks(spec, w, np.array(cands)) if cands else np.array([])
+    # only candidates that are close in floating point get the 50-digit re-check
+    near = [u for u, rf in zip(cands, r_c) if rf <= r_t + 1e-8 * (1 + abs(r_t))]
+    if not near:
+        return None
     with mpmath.workdps(50):
         rt = _mp_risk(spec, w, et)
-        for u in cands:
+        for u in near:
             if np.abs(u - et).sum() <= 1e-6:
                 continue
             ru = _mp_risk(spec, w, u)

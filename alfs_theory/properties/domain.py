@@ -168,7 +168,7 @@ def _vector(spec: LossSpec, n: int, seed: int = 0) -> None:
         _assert_tractable(e, what)
     rng = np.random.default_rng(seed)
     pts = [np.full(n, 1.0 / n)]
-    size = 40 if n <= 50 else 8  # 50-digit evaluation costs K * classes per point
+    size = 40 if n <= 50 else (8 if n <= 200 else 2)  # 50 digits cost K x K per point
     pts += list(rng.dirichlet(np.ones(n), size=size))
     pts += list(rng.dirichlet(np.full(n, 0.2), size=size))
     for p in pts:
