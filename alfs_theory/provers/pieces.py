@@ -83,7 +83,8 @@ class Pieces:
 
     ``breaks`` b_1 < ... < b_m lie strictly inside (lo, hi); ``branches[i]`` is f on the open
     interval (b_i, b_{i+1}) (with b_0 = lo, b_{m+1} = hi), a smooth expression in ``var``;
-    ``values[i]`` is f(b_i); ``end_values`` is (f(lo), f(hi)) (None where not finite).
+    ``values[i]`` is f(b_i); ``end_values`` is (f(lo), f(hi)), ±oo kept (an undefined value at an
+    end read as the one-sided limit); None where undefined.
     """
 
     var: sp.Symbol
@@ -338,11 +339,10 @@ def _split(f, var, lo, hi, max_breaks):
     keep_b, keep_v, keep_e = [], [], [branches[0]]
     for j, b in enumerate(uniq):
         nxt = branches[j + 1]
-        same = sp.simplify(nxt - keep_e[-1]) == 0
-        cont_val = vals[j] is not None and _is_zero(vals[j] - _limit(nxt, var, b, "+")) is True \
-            if same and _limit(nxt, var, b, "+") is not None else False
-        if same and cont_val:
-            continue
+        if sp.simplify(nxt - keep_e[-1]) == 0:  # one branch on both sides of b
+            lim = _limit(nxt, var, b, "+")
+            if vals[j] is not None and lim is not None and _is_zero(vals[j] - lim) is True:
+                continue  # and f(b) on it: b is no breakpoint
         keep_b.append(b)
         keep_v.append(vals[j])
         keep_e.append(nxt)
