@@ -272,15 +272,6 @@ def test_gradcheck_float64(name):
         assert torch.autograd.gradcheck(lambda t, p=params: TWINS[name](t, y, **p), (z,))
 
 
-def test_double_backward_is_refused_not_wrong():
-    """The fused core has a hand-written first derivative only: asking for a second raises."""
-    z = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
-    y = torch.tensor([0, 1, 2])
-    (g,) = torch.autograd.grad(nnf.nfl_loss(z, y).sum(), z, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable|differentiate"):
-        g.sum().backward()
-
-
 # ----------------------------------------------------------------------------- modules
 @pytest.mark.parametrize("name", ALL)
 def test_modules_equal_functionals(name):

@@ -6,6 +6,8 @@ This subpackage imports torch; the symbolic core (``alfs_theory`` without ``.nn`
   ``TWINS`` (registry name -> functional), ``get_twin``, ``validate_inputs``.
 * :mod:`.modules`: ``<NAME>Loss`` modules with ``reduction``, ``SpecLoss``, ``make_loss``.
 * :mod:`.reference`: the mpmath reference built from the sympy spec (values and gradients).
+* :mod:`.compose`: ``spec_torch(loss_or_spec)``, any spec's sympy tree as differentiable torch
+  operations (any order of derivative, ``torch.func``); the twins use it for second derivatives.
 
 Example
 -------
@@ -16,7 +18,8 @@ Example
 True
 """
 
-from . import functional, modules, reference
+from . import compose, functional, modules, reference
+from .compose import SpecTorch, spec_torch
 from .functional import (
     TWINS,
     MissingTwinError,
@@ -130,6 +133,7 @@ __all__ = [
     "RCELoss",
     "SCELoss",
     "SpecLoss",
+    "SpecTorch",
     "ael_loss",
     "agce_loss",
     "amse_loss",
@@ -138,6 +142,7 @@ __all__ = [
     "aul_loss",
     "ce_loss",
     "class_name",
+    "compose",
     "fl_loss",
     "functional",
     "gce_loss",
@@ -168,6 +173,7 @@ __all__ = [
     "reference",
     "reference_loss_and_grad",
     "sce_loss",
+    "spec_torch",
     "validate_inputs",
     "validated_params",
 ]

@@ -21,12 +21,22 @@ With z the logits, y the label, u = softmax(z) and x = 1 − u_y:
   sums over the other classes (Σ_{k≠y} u_k^p, Σ_{k≠y} u_k²) are taken directly, not as "all
   minus u_y".
 
+Masked logits (−∞ entries, u_k = 0) give the loss's limits, finite wherever the math is:
+NCE/NFL are 0 when another class is masked and 1 when the label is, with zero gradient; CE and
+FL are +∞ at a masked label (their value) with a finite gradient. A row holding NaN or +∞, or
+only −∞, has no defined loss: with ``validate=True`` an :class:`~alfs_theory.errors.InputError`
+names the row. Labels may be any integer dtype (int8 ... int64, uint8).
+
 Gradients are written by hand, in closed form, in the same forward pass: a pointwise loss ℓ(u_y)
 has ∂ℓ/∂z = u_y ℓ′(u_y)·(e_y − u); a vector loss L(u, y) has ∂L/∂z_m = P_m − u_m Σ_k P_k with
 P_k = u_k ∂L/∂u_k, the label's component written without the 1 − u_y cancellation. One autograd
 function per call (:class:`_Fused`) saves that (N, K) gradient and its backward is one
-multiplication; sums such as NCE+AGCE share u, log u and the gradient buffer. First derivatives
-only: double backward raises. Half-precision logits (bfloat16/float16, e.g. under
+multiplication; sums such as NCE+AGCE share u, log u and the gradient buffer. Higher derivatives
+are exact too: a backward pass that builds a graph (``create_graph=True``: meta-gradients,
+Hessian-vector products, ``gradgradcheck``) returns the gradient of the composite form of
+:mod:`.compose` (the spec's tree as differentiable torch operations), and inside ``torch.func``
+transforms (``grad``, ``vmap``, ``jvp``, ``hessian``) and forward-mode AD the composite form runs
+instead of the fused one. Half-precision logits (bfloat16/float16, e.g. under
 ``torch.autocast``) are computed in float32; the result is float32.
 
 Speed: ``benchmarks/bench_losses.py`` times forward+backward against naive one-hot twins in the
@@ -52,7 +62,6 @@ import math
 from collections.abc import Callable
 
 import torch
-from torch._C import _functions as _autograd_fns
 
 from ..errors import AlfsError, InputError
 from ..registry import get_loss
@@ -261,11 +270,12 @@ class _Fused(torch.autograd.Function):
     ∂L/∂z_m = P_m − u_m·Σ_k P_k with P_k = u_k·∂L/∂u_k (a vector loss). The weighted sum of these
     is saved, and the backward pass is one multiplication: no autograd graph over the dozens of
     elementwise operations of a loss (which is what makes eager losses slow at small batches).
-    First derivatives only: double backward raises.
+    With ``create_graph=True`` the backward pass differentiates the composite form instead, so
+    second derivatives are exact.
     """
 
     @staticmethod
-    def forward(ctx, z: torch.Tensor, y1: torch.Tensor, parts: tuple):
+    def forward(ctx, z: torch.Tensor, y1: torch.Tensor, parts: tuple, key: tuple):
         grad = ctx.needs_input_grad[0]
         keep_log = need_lpy = False
         for _, term, _ in parts:
@@ -295,30 +305,54 @@ class _Fused(torch.autograd.Function):
                     else:
                         H.add_(r.po, alpha=-coef)
                     H.scatter_add_(1, y1, r.x * coef)
-            ctx.save_for_backward(H)
+            ctx.save_for_backward(H, z, y1)
+            ctx.key = key
         return value.squeeze(1)
 
     @staticmethod
     def backward(ctx, g):
-        (H,) = ctx.saved_tensors
+        H, z, y1 = ctx.saved_tensors
         if not torch.is_grad_enabled():
-            return H * g.unsqueeze(1), None, None
-        # create_graph=True: the result depends on z through H, whose derivative is not
-        # written; differentiating it must fail, not silently give 0
-        with torch.no_grad():
-            grad = H * g.unsqueeze(1)
-        return _autograd_fns.DelayedError(_NO_SECOND, 1)(grad.requires_grad_()), None, None
+            return H * g.unsqueeze(1), None, None, None
+        # create_graph=True (a second derivative will be asked for): the gradient of the
+        # composite form, built by autograd from differentiable operations on the saved
+        # logits, so that differentiating it again is exact
+        with torch.enable_grad():
+            zz = z if z.requires_grad else z.detach().requires_grad_()
+            v = _composite(*ctx.key)(zz, y1.squeeze(1))
+            (gz,) = torch.autograd.grad(v, zz, g, create_graph=True)
+        return gz, None, None, None
 
 
-_NO_SECOND = (b"cannot differentiate twice: the alfs_theory torch twins have a hand-written "
-              b"first derivative only (double backward through the loss is not supported)")
+def _composite(name: str, items: tuple):
+    from .compose import spec_torch
+
+    return spec_torch(name, **dict(items))
+
+
+_is_wrapped = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapped_tensor",
+                      lambda t: False)
+
+
+def _transformed(z: torch.Tensor, labels: torch.Tensor) -> bool:
+    """True inside a torch.func transform (grad, vmap, jvp, ...) or a forward-mode AD level:
+    there the composite form runs, which those transforms differentiate and batch themselves."""
+    return (_is_wrapped(z) or _is_wrapped(labels)
+            or getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0)
 
 
 def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
-    """Validate (optionally), then evaluate the weighted terms ``parts`` in one fused call."""
+    """Validate (optionally), then evaluate the weighted terms ``parts`` in one fused call
+    (the composite form of :mod:`.compose` inside torch.func transforms)."""
     # on CPU an out-of-range label makes the first gather raise, so the range check (a
     # reduction and two reads, ~10% of a small call) waits for that and then names the label
     deferred = False
+    if isinstance(logits, torch.Tensor) and isinstance(labels, torch.Tensor) \
+            and _transformed(logits, labels):
+        if validate:  # values cannot be read back inside a transform: no label-range check
+            validate_inputs(logits, labels, loss=name, label_range=False)
+            validated_params(name, **params)
+        return _composite(name, tuple(sorted(params.items())))(logits, labels)
     if validate:
         deferred = isinstance(logits, torch.Tensor) and logits.device.type == "cpu"
         validate_inputs(logits, labels, loss=name, label_range=not deferred)
@@ -326,8 +360,13 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
     z = logits
     if z.dtype in (torch.float16, torch.bfloat16):
         z = z.float()
+    if labels.dtype not in (torch.int64, torch.int32):
+        labels = labels.long()  # gather takes int32/int64 indices only
     try:
-        return _Fused.apply(z, labels.unsqueeze(1), parts)
+        out = _Fused.apply(z, labels.unsqueeze(1), parts, (name, tuple(sorted(params.items()))))
+        if validate and bool(torch.isnan(out.detach()).any()):
+            _explain_nan(name, logits)
+        return out
     except (RuntimeError, IndexError):
         if deferred:
             try:
@@ -335,6 +374,18 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
             except InputError as bad:  # a label out of range: say which, not torch's words
                 raise bad from None
         raise
+
+
+def _explain_nan(name: str, logits: torch.Tensor) -> None:
+    """A NaN loss from logits the loss is undefined at: say which row and why."""
+    z = logits.detach()
+    for what, bad in (("NaN", torch.isnan(z).any(1)), ("+inf", torch.isposinf(z).any(1)),
+                      ("only -inf (no class has a probability)", torch.isneginf(z).all(1))):
+        rows = bad.nonzero()
+        if rows.numel():
+            raise InputError(f"{name}: logits row {int(rows[0, 0])} holds {what}; the loss is "
+                             "undefined there. Logits must be finite, or -inf to mask a class "
+                             "(at least one finite entry per row)")
 
 
 # ----------------------------------------------------------------------------- terms
@@ -357,7 +408,8 @@ def _fl(r: _Rows, grad: bool, gamma: float):
 def _fl_coef(w, x, lp, u, gamma: float):
     """u·FL′(u) = (1 − u)^γ·(γ·u·log u/(1 − u) − 1), with log u/(1 − u) -> −1 as u -> 1."""
     ratio = torch.where(x > 0, lp / x, -1.0)
-    return w * (gamma * u * ratio - 1.0)
+    u_ratio = torch.where(u > 0, u * ratio, 0.0)  # u log u -> 0 (a masked label logit: u = 0)
+    return w * (gamma * u_ratio - 1.0)
 
 
 def _mae(r: _Rows, grad: bool):
@@ -406,11 +458,19 @@ _FAST_POW = frozenset({0.5, 1.0, 2.0, 3.0})  # exponents torch.pow special-cases
 
 
 def _nfl(r: _Rows, grad: bool, gamma: float):
-    """FL(u_y)/Σ_k FL(u_k); γ = 0 is NCE, (−log u_y)/Σ_k (−log u_k)."""
+    """FL(u_y)/Σ_k FL(u_k); γ = 0 is NCE, (−log u_y)/Σ_k (−log u_k).
+
+    Masked logits (−∞, u_k = 0): log u is floored at the dtype's most negative finite number,
+    so the value and the gradient are their limits: a masked class other than the label makes
+    the denominator infinite (value 0, gradient 0); a masked label gives value 1 (the
+    numerator dominates), gradient 0.
+    """
+    mn = torch.finfo(r.po.dtype).min
     lpo, po = r.lpo, r.po
+    lpy = r.lpy.clamp_min(mn)
     if gamma == 0:
-        Dn = lpo.sum(1, keepdim=True).add_(r.lpy)  # Σ_k log u_k = −D
-        v = r.lpy / Dn
+        Dn = lpo.sum(1, keepdim=True).add_(lpy)  # Σ_k log u_k = −D
+        v = lpy / Dn
         if not grad:
             return v, None, None
         # P_k = u_k ∂L/∂u_k = (L − [k=y])/D, Σ_k P_k = (K L − 1)/D:
@@ -422,10 +482,11 @@ def _nfl(r: _Rows, grad: bool, gamma: float):
         return v, None, H
     # (1 − u_k)^γ off the label. 1 − u_k is floored at eps/2 so that a class with u_k == 1 in
     # floating point (whose term, ≈ (1 − u_k)^(1+γ), is below eps·Σ) keeps a finite gradient.
+    lpo.clamp_min_(mn)  # u_k log u_k = 0·(finite) = 0 where u_k = 0, not 0·∞
     xk = torch.rsub(po, 1.0).clamp_min_(torch.finfo(po.dtype).eps / 2)  # 1 at the label
     wk = xk.pow(gamma) if gamma in _FAST_POW else torch.log(xk).mul_(gamma).exp_()
     wy = r.x.pow(gamma)
-    Ny = -wy * r.lpy  # FL(u_y), from the exact x and log u_y
+    Ny = -wy * lpy  # FL(u_y), from the exact x and log u_y
     if grad:
         # c_k = u_k FL′(u_k) = w_k (γ u_k log u_k/(1 − u_k) − 1) off the label (exactly −1 at
         # it), built in xk's buffer, and w_k log u_k in w_k's: fresh (N, K) tensors cost page
@@ -435,7 +496,7 @@ def _nfl(r: _Rows, grad: bool, gamma: float):
     v = Ny / D
     if not grad:
         return v, None, None
-    cy = _fl_coef(wy, r.x, r.lpy, r.u, gamma)
+    cy = _fl_coef(wy, r.x, lpy, r.u, gamma)
     inv = 1.0 / D  # P_k = ([k=y] c_y − L c_k)/D
     t = (cy - v * (ck.sum(1, keepdim=True) + 1.0 + cy)) * inv
     H = ck.mul_(-v * inv).addcmul_(po, t, value=-1.0)
