@@ -15,12 +15,14 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
 from .errors import InputError
 from .spec import LossSpec
@@ -35,7 +37,7 @@ MAX_CLASSES = 10000
 CHECK_NAMES = ("decreasing", "shape", "ratio", "symmetric", "asymmetric", "region", "threshold",
                "calibrated", "excess-risk", "noise", "weights")
 
-__all__ = ["CheckReport", "assert_loss_checks", "check_loss", "parse_noise"]
+__all__ = ["CheckReport", "assert_loss_checks", "check_loss", "checked_weights", "parse_noise"]
 
 
 def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
@@ -215,6 +217,14 @@ def check_loss(
     if unknown:
         raise InputError(f"unknown check name(s) {unknown}; the checks are "
                          f"{', '.join(CHECK_NAMES)}")
+    if "weights" in (checks or ()) and weights is None:
+        raise InputError("--only weights needs the weight vector: give --weights w_1,...,w_K")
+    if "noise" in (checks or ()) and not noise:
+        raise InputError("--only noise needs a noise model: give --noise (e.g. symmetric:0.4, "
+                         "pairflip:0.3 or a K x K matrix file)")
+    weight_note = ""
+    if weights is not None:
+        weights, weight_note = checked_weights(weights, n_classes)
     t0 = time.perf_counter()
     from .properties.domain import assert_loss_defined
 
@@ -272,13 +282,48 @@ def check_loss(
                                                                                   ratio=ratio)),
                                    f"noise({noise})"))
     if weights is not None:
-        if len(weights) != n_classes:
-            raise InputError(f"--weights has {len(weights)} entries; --classes is {n_classes}")
-        rep.results.append(safe("weights", lambda: check_asymmetric_on_weights(
-            b, list(weights), ratio=ratio)))
+        r = safe("weights", lambda: check_asymmetric_on_weights(b, list(weights), ratio=ratio))
+        if weight_note:
+            r = dataclasses.replace(r, summary=f"{r.summary} [{weight_note}]")
+        rep.results.append(r)
     rep.results = [_guarded(r, b, n_classes, timeout) for r in rep.results]
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def checked_weights(weights: Sequence, n_classes: int) -> tuple[list, str]:
+    """Weights w_1..w_K for the asymmetry question: K finite numbers >= 0, not all 0.
+
+    Returns them exact (rationals) and normalised to sum 1, with a note when they did not: the
+    minimiser of Σ_k w_k L(u, k) does not change when every weight is scaled by one factor.
+    Raises :class:`~alfs_theory.errors.InputError` naming the bad entry otherwise.
+    """
+    import math
+
+    from .spec import to_exact
+
+    ws = list(weights)
+    if len(ws) != n_classes:
+        raise InputError(f"--weights has {len(ws)} entries; --classes is {n_classes}: give one "
+                         "weight per class")
+    exact = []
+    for i, w in enumerate(ws):
+        try:
+            f = float(w)
+        except (TypeError, ValueError):
+            raise InputError(f"--weights entry {i + 1} is {w!r}, not a number") from None
+        if not math.isfinite(f) or f < 0:
+            raise InputError(f"--weights entry {i + 1} is {w!r}; weights must be finite numbers "
+                             ">= 0 (e.g. --weights 0.5,0.3,0.2)")
+        exact.append(to_exact(w if isinstance(w, (int, float, sp.Basic)) else f))
+    total = sp.Add(*exact)
+    if total == 0:
+        raise InputError("--weights are all 0; at least one weight must be positive")
+    if total == 1:
+        return exact, ""
+    return ([w / total for w in exact],
+            f"weights normalised to sum 1 (they summed to {float(total):.6g}; the minimiser "
+            "does not depend on their scale)")
 
 
 def _rename(r: CheckResult, name: str) -> CheckResult:

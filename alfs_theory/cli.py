@@ -43,6 +43,80 @@ def parse_params(items: Sequence[str] | None) -> dict[str, float]:
     return out
 
 
+# ---------------------------------------------------------------------------- argument types
+def _number(text: str, what: str) -> float:
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r} (not finite)")
+    return v
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    v = _number(text, "a finite number > 0")
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return v
+
+
+def int_at_least(lo: int, hi: int | None = None):
+    """argparse type: an integer in [lo, hi] (hi None: no upper bound)."""
+    want = f"an integer >= {lo}" + (f" and <= {hi}" if hi is not None else "")
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
+        return v
+
+    parse.__name__ = f"int_at_least_{lo}"
+    return parse
+
+
+SEED_MAX = 2**64 - 1  # torch.manual_seed takes an unsigned 64-bit seed
+seed_int = int_at_least(0, SEED_MAX)
+
+
+def ensure_writable_dir(path, what: str = "output folder"):
+    """Prove that ``path`` can be created (with parents) and written, before any work: a probe
+    file is written and removed, and so are the folders made for it.
+
+    Raises :class:`~alfs_theory.errors.InputError` naming the folder and the reason (a file in
+    the way, permission denied, read-only file system, ...). Returns the path.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .errors import InputError
+
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{what} {str(p)!r} is a file, not a folder; choose another --out")
+    made = [a for a in [p, *p.parents] if not a.exists()]  # created for the probe, then removed
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".alfs-write-probe.")
+        os.close(fd)
+        os.unlink(probe)
+        for a in made:  # deepest first: the command creates them when it writes
+            a.rmdir()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        where = f" ({err.filename})" if err.filename and str(err.filename) != str(p) else ""
+        raise InputError(f"cannot write the {what} {str(p)!r}: {reason}{where}; choose a "
+                         "folder you can write (--out)") from None
+    return p
+
+
 # ---------------------------------------------------------------------------- list / show
 def cmd_list(args: argparse.Namespace) -> int:
     from .registry import get_loss, list_losses
@@ -156,6 +230,11 @@ def _spec_from_args(args: argparse.Namespace):
     from .registry import get_loss
 
     params = parse_params(args.param)
+    if getattr(args, "expr", None) is not None and not args.expr.strip():
+        from .errors import ExpressionError
+
+        raise ExpressionError("--expr is empty: type a loss formula in u, e.g. --expr '1 - u' "
+                              "or --expr '((a+1)**q - (a+u)**q)/q' --param a=1 --param q=2")
     if getattr(args, "expr", None):
         if getattr(args, "name", None):
             from .errors import ParameterError
@@ -200,8 +279,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         except ValueError:
             from .errors import InputError
 
-            raise InputError(f"--weights expects comma-separated numbers, got {args.weights!r}")\
-                from None
+            raise InputError(f"--weights expects comma-separated numbers (e.g. --weights "
+                             f"0.5,0.3,0.2), got {args.weights!r}") from None
     rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
                      checks=[c.strip() for c in args.only.split(",")] if args.only else None,
                      timeout=args.timeout)
@@ -222,7 +301,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_ratio(args: argparse.Namespace) -> int:
     from .properties.ratio import asymmetry_ratio
 
+    from .errors import InputError
+    from .symbols import K
+
     spec = _spec_from_args(args)
+    if not spec.is_pointwise:
+        raise InputError(f"loss {spec.name!r} is a vector loss (it sums over the classes): the "
+                         "asymmetry ratio r(l) is defined for pointwise losses l(u_y); use "
+                         f"`alfs check {args.name or '--expr ...'}` for its other properties")
+    if spec.subs_values(spec.expr).has(K):
+        if args.classes is None:
+            raise InputError(f"loss {spec.name!r} depends on the number of classes K: give it "
+                             "with -K (e.g. -K 10)")
+        spec = spec.at_classes(args.classes)
     r = asymmetry_ratio(spec, tol=args.tol)
     if args.format == "json":
         print(json.dumps(r.to_dict(), indent=2))
@@ -245,13 +336,13 @@ def _add_loss_args(sp: argparse.ArgumentParser) -> None:
 def _register_check(sub) -> None:
     sp = sub.add_parser("check", help="decide the properties of a loss, with evidence")
     _add_loss_args(sp)
-    sp.add_argument("--classes", "-K", type=int, default=10)
+    sp.add_argument("--classes", "-K", type=int_at_least(2), default=10)
     sp.add_argument("--noise", help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
     sp.add_argument("--weights", help="comma-separated weights w_1..w_K to test asymmetry on")
     sp.add_argument("--only", help="comma-separated subset of checks: decreasing, shape, ratio, "
                     "symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, "
                     "weights")
-    sp.add_argument("--timeout", type=float, default=60.0,
+    sp.add_argument("--timeout", type=positive_float, default=60.0,
                     help="seconds each check (and its falsifier) may take; past it the check "
                          "answers UNDECIDED, 'timed out' (default 60)")
     sp.add_argument("--format", choices=["text", "md", "json"], default="text")
@@ -261,7 +352,10 @@ def _register_check(sub) -> None:
 
     sp = sub.add_parser("ratio", help="the asymmetry ratio r(l) of a pointwise loss")
     _add_loss_args(sp)
-    sp.add_argument("--tol", type=float, default=1e-6)
+    sp.add_argument("--tol", type=positive_float, default=1e-6,
+                    help="width of the certified bounds on r (a number > 0; default 1e-6)")
+    sp.add_argument("--classes", "-K", type=int_at_least(2), default=None,
+                    help="number of classes, for a loss whose formula uses K")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_ratio)
 
@@ -274,6 +368,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from proofs_check.run import DEFAULT_OUT, print_table, run_ledger
 
     out = args.out or DEFAULT_OUT
+    ensure_writable_dir(out, "ledger output folder")
     report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out)
     print_table(report)
     print(f"\nwrote {out}/report.md and report.json; "
@@ -368,9 +463,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlfsError as e:
         print(f"alfs {args.cmd}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:  # a file or folder that cannot be read or written: say which and why
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"alfs {args.cmd}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: one line, the traceback on request
+        import os
+
+        if os.environ.get("ALFS_DEBUG"):
+            raise
+        print(f"alfs {args.cmd}: internal error: {type(e).__name__}: {e}\nThis is a bug in "
+              "alfs-theory; please report it with the command line (ALFS_DEBUG=1 shows the "
+              "traceback).", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

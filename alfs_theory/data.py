@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import os
 import pickle
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,8 +206,9 @@ def _read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"could not read {path}: {exc}") from None
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a corrupt deflate stream
+        raise DataError(f"could not read {path}: {exc} (a truncated or corrupt gzip file? "
+                        "download it again)") from None
 
 
 def read_idx(path, *, expect_magic: int | None = None) -> np.ndarray:
@@ -358,7 +360,16 @@ def _cifar_part(path: Path, label_keys: tuple[bytes, ...]) -> tuple[np.ndarray, 
                         f"{data.dtype} {data.shape}")
     labels = []
     for k in label_keys:
-        y = np.asarray(d[k], dtype=np.int64)
+        try:
+            raw = np.asarray(d[k])
+        except (TypeError, ValueError) as exc:  # ragged or odd objects
+            raise DataError(f"{path}: {k!r} must be a list of integer class labels ({exc})"
+                            ) from None
+        if raw.dtype.kind not in "iu":  # strings, None, floats (which int64 would truncate)
+            sample = raw.ravel()[:1].tolist()
+            raise DataError(f"{path}: {k!r} must hold integer class labels, got dtype "
+                            f"{raw.dtype}" + (f" (first entry {sample[0]!r})" if sample else ""))
+        y = raw.astype(np.int64)
         if y.shape != (len(data),):
             raise DataError(f"{path}: {k!r} has {y.size} entries for {len(data)} images")
         labels.append(y)

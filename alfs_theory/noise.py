@@ -158,8 +158,17 @@ def validate_transition_matrix(T_row, *, name: str = "T") -> np.ndarray:
     within 1e-9 (row i = P(noisy = · | true = i)). Raises :class:`InputError` naming the first
     offending entry or row otherwise.
     """
+    raw = T_row
+    if np.iscomplexobj(T_row):  # numpy would drop imaginary parts silently
+        raw = np.asarray(T_row)
+        imag = np.argwhere(np.atleast_1d(raw.imag) != 0)
+        if imag.size:
+            at_ = tuple(int(i) for i in imag[0])
+            raise InputError(f"{name} must be real; entry {list(at_)} has an imaginary part "
+                             f"({complex(np.atleast_1d(raw)[at_])})")
+        raw = raw.real
     try:
-        T = np.asarray(T_row, dtype=float)
+        T = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a numeric K x K matrix, got {type(T_row).__name__}"
                          ) from None

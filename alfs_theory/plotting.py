@@ -471,27 +471,21 @@ def data_thresholds(names: Iterable[str] | None = None, *, K: int = 10) -> dict:
 
 
 def find_run_dirs(root: str | Path) -> list[Path]:
-    """Run folders (holding a complete ``record.json``) at or under ``root``, sorted."""
+    """Run folders (holding a complete ``record.json``) at or under ``root``, sorted; corrupt
+    or unfinished records are left out (:func:`alfs_theory.records.record_is_complete`)."""
+    from .records import record_is_complete
+
     root = Path(root)
     if not root.exists():
         return []
-    out = []
-    for p in sorted(root.rglob("record.json")):
-        try:
-            rec = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(rec, dict) and rec.get("complete"):
-            out.append(p.parent)
-    return out
+    return [p.parent for p in sorted(root.rglob("record.json")) if record_is_complete(p.parent)]
 
 
 def _load(run_dir: Path) -> tuple[dict, list[dict]]:
-    rec = json.loads((run_dir / "record.json").read_text(encoding="utf-8"))
-    m = run_dir / "metrics.jsonl"
-    metrics = ([json.loads(line) for line in m.read_text(encoding="utf-8").splitlines() if line]
-               if m.exists() else [])
-    return rec, metrics
+    """A run's record and metrics; RecordError names the file and what is wrong."""
+    from .records import load_record, read_metrics
+
+    return load_record(run_dir, complete=True), read_metrics(run_dir)
 
 
 def _noise_sort_key(spec: str) -> tuple:

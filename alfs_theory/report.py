@@ -196,8 +196,11 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .cli import ensure_writable_dir
+
     if args.epochs < 1:
         raise AlfsError(f"--epochs must be >= 1, got {args.epochs}")
+    ensure_writable_dir(args.out, "report folder")
     s = run_report(args.out, epochs=args.epochs, workers=args.workers,
                    skip_sweep=args.skip_sweep, skip_figures=args.skip_figures)
     return 0 if s.get("ledger_ok") else 1
@@ -206,9 +209,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register_cli(sub) -> None:
     sp = sub.add_parser("report", help="the main job: checks, ledger, confirmation sweep, "
                         "figures -> one HTML report")
-    sp.add_argument("--out", default="report")
-    sp.add_argument("--epochs", type=int, default=30)
-    sp.add_argument("--workers", type=int, default=None)
+    from .cli import int_at_least
+
+    sp.add_argument("--out", default="report", help="report folder (default report)")
+    sp.add_argument("--epochs", type=int_at_least(1), default=30,
+                    help="epochs of each confirmation run (default 30)")
+    sp.add_argument("--workers", type=int_at_least(1), default=None,
+                    help="local processes for the sweep (default: up to 4)")
     sp.add_argument("--skip-sweep", action="store_true")
     sp.add_argument("--skip-figures", action="store_true")
     sp.set_defaults(func=cmd_report)

@@ -43,6 +43,7 @@ from typing import Any
 from .errors import AlfsError, InputError
 from .train import (
     CHECKPOINT_FILE,
+    RECORD_FILE,
     TrainConfig,
     _atomic_write_text,
     _diff,
@@ -154,13 +155,18 @@ def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
     return cells
 
 
-def _stale_records(cells: Sequence[Cell], states: Mapping[Path, str]) -> list[str]:
-    """Finished runs whose configuration is not the one the grid asks for now."""
+def _stale_records(cells: Sequence[Cell], states: dict[Path, str]) -> list[str]:
+    """Finished runs whose configuration is not the one the grid asks for now (a record whose
+    configuration does not even read is corrupt: its run is redone, ``states`` updated)."""
     stale = []
     for c in cells:
         if states[c.run_dir] != "done":
             continue
-        old = TrainConfig.from_dict(load_record(c.run_dir)["config"])
+        try:
+            old = TrainConfig.from_dict(load_record(c.run_dir)["config"])
+        except (OSError, AlfsError, TypeError, ValueError):
+            states[c.run_dir] = "corrupt"
+            continue
         a, b = _identity(old), _identity(resolve_config(c.config)[0])
         if a != b:
             stale.append(f"{c.run_dir}: {_diff(a, b)}")
@@ -168,8 +174,11 @@ def _stale_records(cells: Sequence[Cell], states: Mapping[Path, str]) -> list[st
 
 
 def _state(cell: Cell) -> str:
+    """done, corrupt (a record.json that is not a complete record: redone), partial or new."""
     if record_is_complete(cell.run_dir):
         return "done"
+    if (cell.run_dir / RECORD_FILE).exists():
+        return "corrupt"
     if (cell.run_dir / CHECKPOINT_FILE).exists():
         return "partial"
     return "new"
@@ -195,6 +204,91 @@ def _run_one(config: dict, run_dir: str, threads: int | None) -> dict:
             raise
         return {"run_dir": run_dir, "ok": False, "error": f"{type(exc).__name__}: {exc}",
                 "seconds": time.perf_counter() - t0}
+
+
+def _parent_alive(pid: int, ppid: int) -> bool:
+    """Whether the sweep process ``pid`` still runs (this worker's parent was ``ppid``)."""
+    if os.getppid() != ppid:  # re-parented: the process that forked us has died
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - alive, owned by someone else
+        return True
+    try:  # a killed parent that nobody has reaped yet is a zombie: dead for our purposes
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _worker_init(sweep_pid: int) -> None:
+    """Make a pool worker end with the sweep that started it, SIGKILL included.
+
+    Linux: the kernel sends SIGKILL when the worker's parent dies (PR_SET_PDEATHSIG; the parent
+    is the forkserver, which exits as soon as the sweep's end of its pipe closes). Everywhere: a
+    daemon thread checks twice a second that the sweep process is alive and ends the worker
+    at once (``os._exit``, so no result of a dead sweep is written) when it is not.
+    """
+    import threading
+
+    ppid = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError, TypeError):  # pragma: no cover - not Linux
+        pass
+
+    def watch() -> None:
+        while _parent_alive(sweep_pid, ppid):
+            time.sleep(0.5)
+        os._exit(1)
+
+    if not _parent_alive(sweep_pid, ppid):
+        os._exit(1)
+    threading.Thread(target=watch, name="alfs-sweep-watchdog", daemon=True).start()
+
+
+_DIED = ("the worker process running it died (killed by a signal, e.g. out of memory, or a "
+         "crash in native code)")
+
+
+def _run_pool(jobs: list, workers: int, runner, done) -> None:
+    """Run ``jobs`` on a process pool; a worker that dies fails only the run it was running.
+
+    A dead worker breaks the whole pool (every unfinished future raises BrokenProcessPool), so
+    the runs it took down are run again one at a time, each in a fresh one-process pool: the run
+    that kills its worker again is recorded as failed with that cause, the others finish.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    i = 0
+    broken: list = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_mp_context(),
+                             initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        futs = {pool.submit(runner, *j): j for j in jobs}
+        for f in as_completed(futs):
+            try:
+                r = f.result()
+            except BrokenProcessPool:
+                broken.append(futs[f])
+                continue
+            i += 1
+            done(r, i)
+    for j in broken:  # isolate: which of them killed its worker?
+        with ProcessPoolExecutor(max_workers=1, mp_context=_mp_context(),
+                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+            try:
+                r = pool.submit(runner, *j).result()
+            except BrokenProcessPool:
+                r = {"run_dir": j[1], "ok": False, "error": _DIED, "seconds": 0.0}
+        i += 1
+        done(r, i)
 
 
 def _mp_context():
@@ -224,7 +318,7 @@ def _default_workers() -> int:
 
 def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | None = None,
               threads: int | None = None, ray_address: str | None = None,
-              progress: bool = True) -> dict:
+              progress: bool = True, runner=None) -> dict:
     """Run every unfinished cell of the grid, then write the reports.
 
     Parameters
@@ -236,6 +330,12 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     ray_address : run the cells as Ray tasks on this cluster (``auto``, ``local`` or an
         address); needs ``pip install ray``, alfs-theory installed on every node, and
         ``out_dir`` on a file system all nodes share (each task writes its run folder).
+    runner : the picklable function that runs one cell, ``(config dict, run_dir, threads) ->
+        outcome dict`` (default: training through :func:`~alfs_theory.train.run_training`);
+        tests pass one that crashes its worker.
+
+    Pool workers end with the sweep (SIGKILL included); a worker that dies fails only its run
+    (recorded in ``failed.json`` with the cause), and the other runs finish.
 
     Returns
     -------
@@ -243,6 +343,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     the ``failed`` runs with their errors, and the report paths.
     """
     out = Path(out_dir)
+    runner = _run_one if runner is None else runner
     ray = None
     if ray_address is not None:
         try:
@@ -272,6 +373,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
         "done_before": sum(s == "done" for s in states.values()),
         "resumed": sum(s == "partial" for s in states.values()),
         "new": sum(s == "new" for s in states.values()),
+        "corrupt": sorted(str(d) for d, s in states.items() if s == "corrupt"),
         "failed": [],
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -287,7 +389,11 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
 
     say(f"sweep {out}: {len(cells)} runs, {summary['done_before']} already finished, "
         f"{summary['resumed']} to resume, {summary['new']} new"
+        + (f", {len(summary['corrupt'])} with a corrupt record (trained again)"
+           if summary["corrupt"] else "")
         + (f"; {workers} worker(s) x {threads} thread(s)" if todo and ray is None else ""))
+    for d in summary["corrupt"]:
+        say(f"  corrupt record, run again: {Path(d) / RECORD_FILE}")
     jobs = [(c.config.to_dict(), str(c.run_dir), threads) for c in todo]
     results: list[dict] = []
 
@@ -305,7 +411,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
             addr = None if ray_address in ("local", "") else ray_address
             if not ray.is_initialized():
                 ray.init(address=addr, ignore_reinit_error=True, log_to_driver=False)
-            remote = ray.remote(num_cpus=threads)(_run_one)
+            remote = ray.remote(num_cpus=threads)(runner)
             pending = [remote.remote(*j) for j in jobs]
             i = 0
             while pending:
@@ -314,17 +420,16 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
                 done(ray.get(ready[0]), i)
         elif workers == 1 or len(jobs) == 1:
             for i, j in enumerate(jobs, 1):
-                done(_run_one(*j), i)
+                done(runner(*j), i)
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                     mp_context=_mp_context()) as pool:
-                futs = [pool.submit(_run_one, *j) for j in jobs]
-                for i, f in enumerate(as_completed(futs), 1):
-                    done(f.result(), i)
+            _run_pool(jobs, workers, runner, done)
     summary["failed"] = [{"run_dir": r["run_dir"], "error": r["error"]}
                          for r in results if not r["ok"]]
+    failed_file = out / "failed.json"
+    if summary["failed"]:  # what failed and why, beside the reports (finished runs are kept)
+        _atomic_write_text(failed_file, json.dumps(summary["failed"], indent=2) + "\n")
+    elif failed_file.exists():
+        failed_file.unlink()
     summary["ran"] = len(results)
     rows = collect_results(cells, out)
     summary["reports"] = write_reports(rows, out, seeds=list(spec.seeds))
@@ -549,14 +654,24 @@ def _floats(text: str, what: str) -> list[float]:
 
 
 def _ints(text: str, what: str) -> list[int]:
+    from .cli import SEED_MAX
+
     try:
-        return [int(x) for x in str(text).split(",") if x.strip()]
+        out = [int(x) for x in str(text).split(",") if x.strip()]
     except ValueError:
         raise InputError(f"{what} expects comma-separated integers, got {text!r}") from None
+    bad = [v for v in out if not 0 <= v <= SEED_MAX]
+    if bad:
+        raise InputError(f"{what}: {bad[0]} is outside [0, 2**64 - 1] (torch seeds are unsigned "
+                         "64-bit)")
+    return out
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from .cli import ensure_writable_dir
     from .train import config_from_args
+
+    ensure_writable_dir(args.out, "sweep folder")
 
     base = config_from_args(args)
     spec = SweepSpec(losses=parse_loss_list(args.losses, args.loss_param),
@@ -577,6 +692,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def register_cli(sub) -> None:
     """Add ``alfs sweep`` to the ``alfs`` sub-command parsers ``sub``."""
+    from .cli import int_at_least
     from .train import add_run_arguments
 
     sp = sub.add_parser("sweep", help="grid of training runs: losses x noise x rates x seeds",
@@ -592,9 +708,9 @@ def register_cli(sub) -> None:
     sp.add_argument("--seeds", default="0", help="comma-separated seeds")
     sp.add_argument("--out", required=True, metavar="DIR", help="sweep folder (resumable)")
     add_run_arguments(sp)
-    sp.add_argument("--workers", type=int, help="local processes (default: 1 with CUDA, "
-                    "else up to 4)")
-    sp.add_argument("--threads", type=int, help="torch CPU threads per run")
+    sp.add_argument("--workers", type=int_at_least(1), help="local processes (default: 1 "
+                    "with CUDA, else up to 4)")
+    sp.add_argument("--threads", type=int_at_least(1), help="torch CPU threads per run")
     sp.add_argument("--ray", metavar="ADDRESS",
                     help="run on a Ray cluster (auto, local or an address); needs "
                          "pip install ray")

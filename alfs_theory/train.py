@@ -51,6 +51,13 @@ import numpy as np
 
 from .errors import AlfsError, DataError, InputError
 from .fileio import atomic_write
+from .records import (  # noqa: F401 - re-exported: the run-record API predates records.py
+    METRICS_FILE,
+    RECORD_FILE,
+    load_record,
+    read_metrics,
+    record_is_complete,
+)
 
 __all__ = [
     "COMMON_DEFAULTS",
@@ -67,7 +74,7 @@ __all__ = [
 ]
 
 RECORD_FORMAT = 1
-RECORD_FILE, METRICS_FILE, CHECKPOINT_FILE = "record.json", "metrics.jsonl", "checkpoint.pt"
+CHECKPOINT_FILE = "checkpoint.pt"
 
 #: Defaults shared by every data set (the official ALFs training script's).
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -266,10 +273,13 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     for k, v in preset.items():
         if getattr(c, k) is None:
             setattr(c, k, v)
-    if not _is_int(c.seed) or c.seed < 0:
-        raise InputError(f"seed must be an integer >= 0, got {c.seed!r}")
-    if not _is_int(c.split_seed) or c.split_seed < 0:
-        raise InputError(f"split_seed must be an integer >= 0, got {c.split_seed!r}")
+    from .cli import SEED_MAX
+
+    for name in ("seed", "split_seed"):
+        v = getattr(c, name)
+        if not _is_int(v) or not 0 <= v <= SEED_MAX:
+            raise InputError(f"{name} must be an integer in [0, 2**64 - 1] (torch seeds are "
+                             f"unsigned 64-bit), got {v!r}")
     if not _is_int(c.epochs) or c.epochs < 1:
         raise InputError(f"epochs must be an integer >= 1, got {c.epochs!r}")
     if not _is_int(c.batch_size) or c.batch_size < 2:
@@ -362,27 +372,6 @@ def _diff(a: Mapping, b: Mapping) -> str:
     keys = sorted(set(a) | set(b))
     return "; ".join(f"{k}: {a.get(k)!r} there vs {b.get(k)!r} now" for k in keys
                      if a.get(k) != b.get(k))
-
-
-def record_is_complete(out_dir: str | os.PathLike) -> bool:
-    """True when ``out_dir/record.json`` exists, parses and says the run finished."""
-    try:
-        rec = load_record(out_dir)
-    except (OSError, ValueError):
-        return False
-    return bool(rec.get("complete"))
-
-
-def load_record(out_dir: str | os.PathLike) -> dict:
-    with open(Path(out_dir) / RECORD_FILE, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def read_metrics(out_dir: str | os.PathLike) -> list[dict]:
-    p = Path(out_dir) / METRICS_FILE
-    if not p.exists():
-        return []
-    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line]
 
 
 # ---------------------------------------------------------------------------------- progress
@@ -556,12 +545,17 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {str(out)!r} exists and is not a folder")
     if (out / RECORD_FILE).exists():
+        rec, old, problem = None, None, None
         try:
-            rec = load_record(out)
-        except (OSError, ValueError):
-            rec = {}
-        if rec.get("complete"):
+            rec = load_record(out, complete=True)
             old = TrainConfig.from_dict(rec["config"])
+        except (OSError, AlfsError, TypeError, ValueError) as exc:
+            problem = str(exc)
+        if problem is not None:  # a corrupt record is not a finished run: train it again
+            if progress:
+                print(f"{out / RECORD_FILE} is corrupt or unfinished ({problem}); the run is "
+                      "trained again and the record rewritten", file=sys.stderr, flush=True)
+        else:
             if _identity(old) != _identity(cfg):
                 raise TrainingError(
                     f"{out} holds a finished run with a different configuration "
@@ -815,18 +809,20 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--dataset", default="digits",
                     help=f"one of {', '.join(_DATASET_K)} (default digits: embedded, no files)")
     sp.add_argument("--data-root", metavar="DIR", help="folder holding the data set's files")
-    sp.add_argument("--train-subset", type=int, metavar="N",
+    from .cli import int_at_least, positive_float
+
+    sp.add_argument("--train-subset", type=int_at_least(2), metavar="N",
                     help="train on a class-stratified subset of N samples (quick CPU runs)")
-    sp.add_argument("--test-subset", type=int, metavar="N",
+    sp.add_argument("--test-subset", type=int_at_least(2), metavar="N",
                     help="evaluate on a class-stratified subset of N test samples")
     sp.add_argument("--sampling", default="per-sample",
                     help="noise sampling flavour: per-sample, exact-per-class, "
                          "symmetric-exact-cifar (default per-sample)")
     sp.add_argument("--model", help="network (default: the official one for the data set)")
-    sp.add_argument("--epochs", type=int, help="default: the data set's preset")
-    sp.add_argument("--lr", type=float, help="default: the data set's preset")
+    sp.add_argument("--epochs", type=int_at_least(1), help="default: the data set's preset")
+    sp.add_argument("--lr", type=positive_float, help="default: the data set's preset")
     sp.add_argument("--weight-decay", type=float, help="default: the data set's preset")
-    sp.add_argument("--batch-size", type=int, help="default 128")
+    sp.add_argument("--batch-size", type=int_at_least(2), help="default 128")
     sp.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     sp.add_argument("--amp", choices=["bf16", "fp16"], help="autocast precision")
     sp.add_argument("--deterministic", action="store_true",
@@ -842,8 +838,9 @@ def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .cli import parse_params
+    from .cli import ensure_writable_dir, parse_params
 
+    ensure_writable_dir(args.out, "run folder")
     cfg = config_from_args(args, loss=args.loss, params=parse_params(args.param),
                            noise=args.noise, seed=args.seed, threads=args.threads,
                            keep_checkpoint=not args.no_checkpoint)
@@ -876,10 +873,12 @@ def register_cli(sub) -> None:
                     help="loss parameter, repeatable (e.g. --param a=1 --param q=2)")
     sp.add_argument("--noise", default="clean",
                     help="clean, symmetric:ETA, pairflip:ETA, asym:ETA or a K x K matrix file")
-    sp.add_argument("--seed", type=int, default=0)
+    from .cli import int_at_least, seed_int
+
+    sp.add_argument("--seed", type=seed_int, default=0, help="an integer in [0, 2**64 - 1]")
     sp.add_argument("--out", required=True, metavar="DIR", help="run folder (resumes if present)")
     add_run_arguments(sp)
-    sp.add_argument("--threads", type=int, help="torch CPU threads")
+    sp.add_argument("--threads", type=int_at_least(1), help="torch CPU threads")
     sp.add_argument("--no-checkpoint", action="store_true",
                     help="delete the checkpoint once the run has finished")
     sp.add_argument("--quiet", action="store_true", help="no progress output")

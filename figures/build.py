@@ -104,6 +104,9 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
 
 # ---------------------------------------------------------------------------------- CLI
 def cmd_figures(args: argparse.Namespace) -> int:
+    from alfs_theory.cli import ensure_writable_dir
+
+    ensure_writable_dir(args.out, "figures folder")
     manifest = build(only=args.only, out_dir=args.out, formats=args.format, runs=args.runs,
                      quick=args.quick)
     built = [n for n, m in manifest.items() if m["status"] == "built"]

@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import io
 import os
+import time
 
 import pytest
 
@@ -171,3 +172,102 @@ def test_cli_sweep(tmp_path, capsys):
     assert "4 runs: 4 finished before, 0 run now" in capsys.readouterr().out
     assert (tmp_path / "s" / "digits" / "agce_a=1" / "symmetric-0.6" / "seed0" /
             RECORD_FILE).exists()
+
+
+def test_a_dead_worker_fails_only_its_run(tmp_path, monkeypatch):
+    """A worker killed mid-run (SIGKILL, OOM) used to abort the sweep with BrokenProcessPool."""
+    import json
+    import sys
+
+    monkeypatch.syspath_prepend(os.path.dirname(__file__))
+    monkeypatch.setenv("PYTHONPATH", os.path.dirname(__file__) + os.pathsep
+                       + os.environ.get("PYTHONPATH", ""))
+    from sweep_helpers import crash_on_mae
+
+    assert "sweep_helpers" in sys.modules
+    summary = run_sweep(_spec(), tmp_path, workers=2, progress=False, runner=crash_on_mae)
+    failed = {os.path.relpath(f["run_dir"], tmp_path): f["error"] for f in summary["failed"]}
+    assert set(failed) == {"digits/mae/symmetric-0/seed0", "digits/mae/symmetric-0.4/seed0"}
+    assert all("worker process running it died" in e for e in failed.values())
+    # the CE runs finished and are in the reports; the failures are on disk with their cause
+    assert summary["ran"] == 4
+    assert len(list(tmp_path.rglob(RECORD_FILE))) == 2
+    on_disk = json.loads((tmp_path / "failed.json").read_text())
+    assert {os.path.relpath(f["run_dir"], tmp_path) for f in on_disk} == set(failed)
+    assert "ce" in (tmp_path / "results.csv").read_text()
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process tree from /proc")
+def test_workers_end_when_the_sweep_is_killed(tmp_path):
+    """SIGKILL of the sweep used to leave its pool workers running (and writing) for good."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    here = os.path.dirname(__file__)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {here!r})
+        from sweep_helpers import slow
+        from alfs_theory.sweep import SweepSpec, run_sweep
+        from alfs_theory.train import TrainConfig
+        spec = SweepSpec(losses=[("ce", {{}}), ("mae", {{}})], noise=["symmetric"],
+                         rates=[0.0, 0.4], seeds=[0], dataset="digits", epochs=1,
+                         base=TrainConfig(device="cpu", threads=1))
+        run_sweep(spec, {str(tmp_path)!r}, workers=2, progress=True, runner=slow)
+    """)
+    env = dict(os.environ, PYTHONPATH=here + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        workers: set[int] = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 3:  # forkserver + 2 workers
+            time.sleep(0.5)
+            workers = _descendants(proc.pid)
+        assert len(workers) >= 3, "the pool never started"
+        time.sleep(1.0)
+        workers = _descendants(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)], "workers outlived the killed sweep"
+        assert not list(tmp_path.rglob("late-*"))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in _descendants(proc.pid):
+            try:
+                os.kill(w, signal.SIGKILL)
+            except OSError:
+                pass
