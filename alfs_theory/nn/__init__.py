@@ -19,7 +19,7 @@ True
 """
 
 from . import compose, functional, modules, reference
-from .compose import SpecTorch, spec_torch
+from .compose import ComposedLoss, SpecTorch, spec_loss, spec_torch
 from .functional import (
     TWINS,
     MissingTwinError,
@@ -107,6 +107,7 @@ __all__ = [
     "ANLRCELoss",
     "AULLoss",
     "CELoss",
+    "ComposedLoss",
     "FLLoss",
     "GCELoss",
     "MAELoss",
@@ -173,6 +174,7 @@ __all__ = [
     "reference",
     "reference_loss_and_grad",
     "sce_loss",
+    "spec_loss",
     "spec_torch",
     "validate_inputs",
     "validated_params",

@@ -38,12 +38,12 @@ from typing import Any
 import sympy as sp
 import torch
 
-from ..errors import SpecError
+from ..errors import InputError, SpecError
 from ..registry import get_loss
 from ..spec import LossSpec
 from ..symbols import K, U, V
 
-__all__ = ["SpecTorch", "spec_torch"]
+__all__ = ["ComposedLoss", "SpecTorch", "spec_loss", "spec_torch"]
 
 _Env = dict  # slot name -> tensor or float
 _Fn = Callable[[_Env], Any]
@@ -283,3 +283,62 @@ def spec_torch(loss: str | LossSpec, **params: Any) -> SpecTorch:
             return SpecTorch(get_loss(loss).bind(**params))
     spec = loss.bind(**params) if (params or not loss.is_bound) else loss
     return SpecTorch(spec)
+
+
+def spec_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str | LossSpec, *,
+              validate: bool = True, **params: Any) -> torch.Tensor:
+    """Per-example losses (N,) of any spec (or registry name) through its composite torch form,
+    with the same input validation as the hand-written twins (shape, dtype, label range;
+    parameters against their domains when ``params`` are given)."""
+    from .functional import _explain_nan, validate_inputs
+
+    fn = spec_torch(loss, **params)
+    name = fn.spec.name
+    if validate:
+        validate_inputs(logits, labels, loss=name,
+                        label_range=not _transformed_any(logits, labels))
+    out = fn(logits, labels)
+    if validate and not _transformed_any(logits, labels) and bool(torch.isnan(out.detach()).any()):
+        _explain_nan(name, logits)
+        bad = int(torch.isnan(out.detach()).nonzero()[0, 0])
+        raise InputError(f"{name}: the loss is NaN at row {bad} (finite logits): the formula "
+                         "is undefined there (outside every piecewise condition, 0/0, ...)")
+    return out
+
+
+def _transformed_any(logits, labels) -> bool:
+    from .functional import _transformed
+
+    return _transformed(logits, labels)
+
+
+class ComposedLoss(torch.nn.Module):
+    """Any spec (typed by a user or registered) as a loss module: its composite torch form
+    with ``reduction`` and validation like the twins' modules.
+
+    >>> from alfs_theory.userloss import loss_from_expression
+    >>> crit = ComposedLoss(loss_from_expression("(1 - u)**2 + exp(-u)"))
+    >>> crit(torch.zeros(2, 3), torch.tensor([0, 1])).shape
+    torch.Size([])
+    """
+
+    def __init__(self, loss: str | LossSpec, reduction: str = "mean", *, validate: bool = True,
+                 **params: Any) -> None:
+        super().__init__()
+        from .modules import _check_reduction
+
+        self.fn = spec_torch(loss, **params)
+        self.loss_name = self.fn.spec.name
+        self.params = {n: float(v) for n, v in self.fn.spec.values}
+        self.reduction = _check_reduction(reduction)
+        self.validate = bool(validate)
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        from .modules import reduce
+
+        out = spec_loss(logits, labels, self.fn.spec, validate=self.validate)
+        return reduce(out, self.reduction)
+
+    def extra_repr(self) -> str:
+        ps = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{self.loss_name!r}, {ps + ', ' if ps else ''}reduction={self.reduction!r}"

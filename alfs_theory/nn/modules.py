@@ -209,9 +209,18 @@ for _cls in list(globals().values()):
         LOSS_CLASSES[_cls.loss_name] = _cls
 del _cls
 
-def make_loss(name: str, reduction: str = "mean", *, validate: bool = True,
-              **params: Any) -> SpecLoss:
-    """The module for a registered loss (aliases accepted), parameters checked now."""
+def make_loss(name, reduction: str = "mean", *, validate: bool = True,
+              **params: Any) -> nn.Module:
+    """The module for a registered loss (aliases accepted), parameters checked now; for a
+    :class:`~alfs_theory.spec.LossSpec` (e.g. typed with
+    :func:`~alfs_theory.userloss.loss_from_expression`), its composite torch form
+    (:class:`~alfs_theory.nn.compose.ComposedLoss`)."""
+    from ..spec import LossSpec
+
+    if isinstance(name, LossSpec):
+        from .compose import ComposedLoss
+
+        return ComposedLoss(name, reduction, validate=validate, **params)
     key = get_loss(name).name
     cls = LOSS_CLASSES.get(key)
     if cls is None:
