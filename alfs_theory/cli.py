@@ -43,6 +43,17 @@ def parse_params(items: Sequence[str] | None) -> dict[str, float]:
     return out
 
 
+def parse_domains(items: Sequence[str] | None) -> dict[str, str]:
+    """``["a:a > 0"]`` -> {"a": "a > 0"}; an item without ':' raises a clear error."""
+    from .errors import ExpressionError
+
+    bad = [d for d in (items or []) if ":" not in d]
+    if bad:
+        raise ExpressionError(f"--domain expects NAME:CONDITION (e.g. --domain 'a:a > 0'), "
+                              f"got {bad[0]!r}")
+    return {k.strip(): v for k, v in (d.split(":", 1) for d in (items or []))}
+
+
 # ---------------------------------------------------------------------------- argument types
 def _number(text: str, what: str) -> float:
     import math
@@ -242,14 +253,7 @@ def _spec_from_args(args: argparse.Namespace):
             raise ParameterError("give either a loss NAME or --expr, not both")
         from .userloss import loss_from_expression
 
-        domains = dict(d.split(":", 1) for d in (args.domain or []) if ":" in d)
-        bad = [d for d in (args.domain or []) if ":" not in d]
-        if bad:
-            from .errors import ExpressionError
-
-            raise ExpressionError(f"--domain expects NAME:CONDITION (e.g. --domain 'a:a > 0'), "
-                                  f"got {bad[0]!r}")
-        spec = loss_from_expression(args.expr, params=params, domains=domains)
+        spec = loss_from_expression(args.expr, params=params, domains=parse_domains(args.domain))
         return spec.bind(**params)
     if not getattr(args, "name", None):
         from .errors import ParameterError

@@ -71,7 +71,8 @@ class SweepSpec:
     """The grid: every loss × noise kind × rate × seed, on one data set.
 
     ``losses`` holds (name, params) pairs, so one loss may appear with several parameter
-    settings. ``noise`` holds kinds (``symmetric``, ``pairflip``, ``asym``, ``clean``) or full
+    settings; a name that is a key of ``exprs`` is a loss typed as that formula in u (its
+    parameters from the pair). ``noise`` holds kinds (``symmetric``, ``pairflip``, ``asym``, ``clean``) or full
     noise strings / matrix files, which then ignore ``rates``. ``base`` carries every other
     training setting; ``epochs`` (when given) overrides its epochs.
     """
@@ -83,6 +84,7 @@ class SweepSpec:
     dataset: str = "digits"
     epochs: int | None = None
     base: TrainConfig = field(default_factory=TrainConfig)
+    exprs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,7 +137,8 @@ def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
             for noise, k, rate in variants:
                 for seed in spec.seeds:
                     over = {"loss": name, "params": dict(params), "noise": noise,
-                            "seed": int(seed), "dataset": spec.dataset}
+                            "seed": int(seed), "dataset": spec.dataset,
+                            "expr": spec.exprs.get(name)}
                     if spec.epochs is not None:
                         over["epochs"] = spec.epochs
                     cfg = dataclasses.replace(spec.base, **over)
@@ -674,7 +677,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ensure_writable_dir(args.out, "sweep folder")
 
     base = config_from_args(args)
-    spec = SweepSpec(losses=parse_loss_list(args.losses, args.loss_param),
+    exprs: dict[str, str] = {}
+    for item in args.expr or ():
+        name, sep, formula = item.partition("=")
+        if not sep or not name.strip() or not formula.strip():
+            raise InputError(f"--expr expects NAME=FORMULA (e.g. --expr 'mine=1 - u - "
+                             f"0.05*sin(2*pi*u)'), got {item!r}")
+        exprs[name.strip().lower()] = formula.strip()
+    names = [n for n in str(args.losses or "").split(",") if n.strip()]
+    names += [n for n in exprs if n not in [m.strip().lower() for m in names]]
+    spec = SweepSpec(losses=parse_loss_list(",".join(names), args.loss_param), exprs=exprs,
                      noise=[x.strip() for x in args.noise.split(",") if x.strip()],
                      rates=_floats(args.rates, "--rates"), seeds=_ints(args.seeds, "--seeds"),
                      dataset=args.dataset, epochs=args.epochs, base=base)
@@ -698,7 +710,11 @@ def register_cli(sub) -> None:
     sp = sub.add_parser("sweep", help="grid of training runs: losses x noise x rates x seeds",
                         description="Run a resumable grid of training runs and write "
                         "results.csv/.md and theory_vs_experiment.csv/.md to --out.")
-    sp.add_argument("--losses", required=True, help="comma-separated losses, e.g. ce,agce")
+    sp.add_argument("--losses", default="", help="comma-separated losses, e.g. ce,agce")
+    sp.add_argument("--expr", action="append", metavar="NAME=FORMULA",
+                    help="a loss typed as a formula in u, repeatable (e.g. --expr "
+                         "'mine=1 - u - 0.05*sin(2*pi*u)'); its parameters with "
+                         "--loss-param NAME:P=VALUE")
     sp.add_argument("--loss-param", action="append", metavar="LOSS:NAME=VALUE",
                     help="a loss parameter, repeatable (e.g. --loss-param agce:a=1)")
     sp.add_argument("--noise", default="symmetric",

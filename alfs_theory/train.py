@@ -117,6 +117,11 @@ class TrainConfig:
     ----------
     loss, params : a registered loss (``alfs list``) and its parameter values; missing
         parameters take the registry's defaults, and the record stores all of them.
+    expr, domains : a loss typed as a formula in u (``"1 - u - 0.05*sin(2*pi*u)"``, class sums
+        ``sum(g(v))`` allowed; parsed safely, never evaluated) with its parameters' domains
+        (``{"a": "a > 0"}``); ``loss`` is then its name (not a registered one) and every
+        parameter needs a value in ``params``. It trains through its composite torch form
+        (:func:`alfs_theory.nn.compose.spec_torch`) and the record holds the formula.
     noise : ``clean``, ``symmetric:ETA``, ``pairflip:ETA``, ``asym:ETA`` or a matrix file
         (:data:`alfs_theory.noise.NOISE_FORMS`).
     sampling : ``per-sample`` (each label drawn from its row of T; the official MNIST
@@ -144,6 +149,8 @@ class TrainConfig:
 
     loss: str = "ce"
     params: dict[str, float] = field(default_factory=dict)
+    expr: str | None = None
+    domains: dict[str, str] = field(default_factory=dict)
     noise: str = "clean"
     sampling: str = "per-sample"
     dataset: str = "digits"
@@ -248,6 +255,39 @@ def _positive(name: str, v: Any, *, allow_zero: bool = False, what: str = "") ->
     return f
 
 
+def loss_spec(c: TrainConfig):
+    """The bound spec of a run's loss: registered (``loss``) or typed (``expr``)."""
+    from .registry import get_loss, list_losses
+
+    if c.expr is None:
+        return get_loss(c.loss).bind(**(c.params or {}))
+    from .userloss import loss_from_expression
+
+    name = str(c.loss).strip()
+    if name.lower() in list_losses():
+        raise InputError(f"loss {name!r} names a registered loss; give the formula of expr its "
+                         "own name (e.g. loss='user')")
+    spec = loss_from_expression(str(c.expr), params=c.params, domains=c.domains, name=name)
+    missing = [p for p in spec.param_names if p not in (c.params or {})]
+    if missing:
+        raise InputError(f"the formula {c.expr!r} has parameter(s) {missing} without a value: "
+                         "give each in params (--param NAME=VALUE)")
+    return spec.bind(**(c.params or {}))
+
+
+def _loss_function(cfg: TrainConfig, spec) -> Callable:
+    """(logits, labels) -> per-example losses: the fused twin, or the composite form of a
+    typed formula."""
+    if cfg.expr is not None:
+        from .nn.compose import spec_torch
+
+        return spec_torch(spec)
+    from .nn.functional import get_twin
+
+    twin, params = get_twin(cfg.loss), dict(cfg.params)
+    return lambda logits, labels: twin(logits, labels, validate=False, **params)
+
+
 def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     """Check every field and fill presets; returns (resolved config, bound loss spec).
 
@@ -260,12 +300,14 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
 
     if not isinstance(config, TrainConfig):
         raise InputError(f"config must be a TrainConfig, got {type(config).__name__}")
-    c = dataclasses.replace(config, params=dict(config.params or {}))
-    # loss and parameters, through the registry (domains checked)
-    spec = get_loss(c.loss).bind(**c.params)
-    from .nn.functional import get_twin
+    c = dataclasses.replace(config, params=dict(config.params or {}),
+                            domains=dict(config.domains or {}))
+    # loss and parameters, through the registry or the formula (domains checked)
+    spec = loss_spec(c)
+    if c.expr is None:
+        from .nn.functional import get_twin
 
-    get_twin(spec.name)  # MissingTwinError when the loss cannot be trained
+        get_twin(spec.name)  # MissingTwinError when the loss cannot be trained
     c.loss, c.params = spec.name, {k: float(v) for k, v in spec.value_dict.items()}
     # data set and presets
     c.dataset = canonical_dataset(c.dataset)
@@ -647,8 +689,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
     def amp_ctx():
         return torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None)
 
-    twin = get_twin(cfg.loss)
-    params = dict(cfg.params)
+    loss_fn = _loss_function(cfg, spec)
     start, history, seconds_before = 0, [], 0.0
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
@@ -685,7 +726,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
                 xb = _augment(xb, gen)
             with amp_ctx():
                 logits = model(xb)
-                loss = twin(logits, yb, validate=False, **params).mean()
+                loss = loss_fn(logits, yb).mean()
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if cfg.grad_clip > 0:
@@ -752,7 +793,8 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         "format": RECORD_FORMAT,
         "config": cfg.to_dict(),
         "loss": {"name": spec.name, "params": dict(cfg.params), "title": spec.title,
-                 "formula": spec.formula_text()},
+                 "formula": spec.formula_text(),
+                 **({"expr": cfg.expr, "domains": dict(cfg.domains)} if cfg.expr else {})},
         "dataset": {"name": ds.name, "K": ds.K, "n_train": ds.n_train, "n_test": ds.n_test,
                     "input_shape": list(ds.input_shape), "source": ds.source,
                     "normalisation": norm},
@@ -838,10 +880,18 @@ def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .cli import ensure_writable_dir, parse_params
+    from .cli import ensure_writable_dir, parse_domains, parse_params
 
+    if (args.loss is None) == (args.expr is None):
+        raise InputError("give a registered loss with --loss NAME or a formula with --expr "
+                         "(e.g. --expr '1 - u - 0.05*sin(2*pi*u)'), one of the two")
+    if args.expr is not None and not args.expr.strip():
+        raise InputError("--expr is empty: type a loss formula in u, e.g. --expr '1 - u'")
     ensure_writable_dir(args.out, "run folder")
-    cfg = config_from_args(args, loss=args.loss, params=parse_params(args.param),
+    extra = ({} if args.expr is None else
+             {"expr": args.expr, "domains": parse_domains(args.domain)})
+    cfg = config_from_args(args, loss=args.loss or args.name, **extra,
+                           params=parse_params(args.param),
                            noise=args.noise, seed=args.seed, threads=args.threads,
                            keep_checkpoint=not args.no_checkpoint)
     rec = run_training(cfg, args.out, progress=not args.quiet)
@@ -868,7 +918,13 @@ def register_cli(sub) -> None:
     sp = sub.add_parser("train", help="train on noisy labels with a loss; writes a run record",
                         description="Train a network on noisy labels and write metrics.jsonl, "
                         "a resumable checkpoint and record.json to --out.")
-    sp.add_argument("--loss", required=True, help="registered loss (alfs list)")
+    sp.add_argument("--loss", help="registered loss (alfs list)")
+    sp.add_argument("--expr", help="or a loss typed as a formula in u (the safe grammar of "
+                    "alfs check --expr), e.g. '1 - u - 0.05*sin(2*pi*u)'")
+    sp.add_argument("--name", default="user", help="the name of the --expr loss in the record "
+                    "(default user)")
+    sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
+                    help="domain of a parameter of --expr, e.g. 'a:a > 0'")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE",
                     help="loss parameter, repeatable (e.g. --param a=1 --param q=2)")
     sp.add_argument("--noise", default="clean",
