@@ -49,6 +49,7 @@ __all__ = [
     "LOSS_COLORS",
     "convex_mask",
     "data_accuracy_vs_noise",
+    "data_loss_card",
     "data_loss_curves",
     "data_phase",
     "data_population",
@@ -61,6 +62,7 @@ __all__ = [
     "find_run_dirs",
     "plot_accuracy_vs_noise",
     "plot_eta_max_map",
+    "plot_loss_card",
     "plot_loss_curves",
     "plot_phase_regions",
     "plot_population",
@@ -447,6 +449,120 @@ def data_population(settings: Iterable[tuple[str, Mapping[str, Any]]], *, K: int
                     "threshold": threshold_for(spec.name, spec.value_dict, K),
                     "convex": _convex_value(spec.name, spec.value_dict)})
     return {"K": K, "etas": etas, "cap": (K - 1) / K, "seed": seed, "series": out}
+
+
+def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21)),
+                   etas: Sequence[float] | None = None, n: int = 300, seed: int = 0,
+                   timeout: float = 20.0) -> dict:
+    """The figures that apply to one loss, registered or typed (a bound spec):
+
+    * ``u``, ``ell``, ``dell``: ℓ(u) and ℓ′(u) on [1e-3, 1] (a vector loss: L along the path
+      u_k = (1 − u)/(K − 1) for k ≠ y, at ``K``);
+    * ``ratio``: the checker's r(ℓ) (verdict, bounds) for a pointwise loss;
+    * ``thresholds``: the checker's symmetric-noise threshold at each K of ``Ks``
+      (eta_max when proved, else certified lo/hi), with the cap (K − 1)/K;
+    * ``population``: the noisy population minimiser's u_y against η at ``K``.
+
+    Each verdict is the checker's, with its budget ``timeout`` per check.
+    """
+    from proofs_check.population import noise_row, numeric_minimiser
+
+    from .properties.ratio import asymmetry_ratio
+    from .properties.shape import time_limit
+    from .properties.tolerance import symmetric_noise_threshold
+
+    if not spec.is_bound:
+        spec = spec.bind()
+    u = np.linspace(1e-3, 1.0, n)
+    if spec.is_pointwise:
+        e = spec.pointwise_expr(K)
+    else:
+        expr, us = spec.vector_expr(K, 0)
+        e = expr.subs({uk: (1 - U) / (K - 1) for uk in us[1:]}).subs(us[0], U)
+    with np.errstate(all="ignore"):
+        ell = np.broadcast_to(np.asarray(sp.lambdify(U, e, "numpy")(u), dtype=float),
+                              u.shape).copy()
+        dell = np.broadcast_to(np.asarray(sp.lambdify(U, sp.diff(e, U), "numpy")(u),
+                                          dtype=float), u.shape).copy()
+    ratio = None
+    if spec.is_pointwise:
+        r = asymmetry_ratio(spec.at_classes(K) if spec.expr.has(sp.Symbol("K")) else spec)
+        lo = hi = None
+        if r.verdict.value == "PROVED" and r.estimate is not None:  # certified bounds
+            lo, hi = (float(x) for x in r.estimate)
+        ratio = {"verdict": r.verdict.value, "summary": r.summary, "lo": lo, "hi": hi,
+                 "exact": None if r.value is None else sp.sstr(r.value)}
+    rows = []
+    for k in Ks:
+        with time_limit(timeout) as lim:
+            res = symmetric_noise_threshold(spec, int(k))
+        if lim.expired:
+            rows.append({"K": int(k), "verdict": "UNDECIDED", "eta_max": None, "lo": None,
+                         "hi": None, "cap": (k - 1) / k})
+            continue
+        val = res.value if isinstance(res.value, dict) else {}
+        rows.append({"K": int(k), "verdict": res.verdict.value, "eta_max": val.get("eta_max"),
+                     "lo": val.get("lo"), "hi": val.get("hi"), "cap": (k - 1) / k})
+    etas = np.linspace(0.0, 0.95, 20) if etas is None else np.asarray(etas, dtype=float)
+    uy = []
+    bK = spec.at_classes(K) if not spec.is_pointwise or spec.expr.has(sp.Symbol("K")) else spec
+    for eta in etas:
+        uu, _ = numeric_minimiser(bK, noise_row("symmetric", K, float(eta)), seed=seed)
+        uy.append(float(uu[0]))
+    return {"loss": spec.name, "label": display_label(spec.name, spec.value_dict),
+            "formula": spec.formula_text(), "K": K, "u": u, "ell": ell, "dell": dell,
+            "ratio": ratio, "thresholds": rows, "etas": etas, "u_y": np.array(uy),
+            "cap": (K - 1) / K}
+
+
+def plot_loss_card(axes, data: dict) -> None:
+    """Four panels on ``axes`` (a sequence of 4): ℓ, ℓ′, threshold against K, u*_y against η."""
+    a0, a1, a2, a3 = axes
+    a0.plot(data["u"], data["ell"], color="#2b6cb0")
+    a0.set_xlabel("u (probability of the labelled class)")
+    a0.set_title(r"$\ell(u)$", fontsize="medium")
+    a1.plot(data["u"], data["dell"], color="#c05621")
+    a1.axhline(0, color="k", lw=0.6)
+    a1.set_xlabel("u")
+    r = data.get("ratio")
+    rt = ""
+    if r is not None:
+        lo, hi = r.get("lo"), r.get("hi")
+        if r.get("exact") is not None:
+            rt = f"; r(ℓ) = {r['exact']}"
+        elif lo is not None and hi is not None:
+            rt = f"; r(ℓ) in [{lo:.4g}, {hi:.4g}]"
+        else:
+            rt = f"; r(ℓ): {r['verdict']}"
+    a1.set_title(r"$\ell'(u)$" + rt, fontsize="medium")
+    ks = [t["K"] for t in data["thresholds"]]
+    proved = [(t["K"], t["eta_max"]) for t in data["thresholds"]
+              if t["verdict"] == "PROVED" and t["eta_max"] is not None]
+    bounds = [(t["K"], t["lo"], t["hi"]) for t in data["thresholds"]
+              if not (t["verdict"] == "PROVED" and t["eta_max"] is not None)
+              and t["lo"] is not None]
+    a2.plot(ks, [t["cap"] for t in data["thresholds"]], "k:", lw=1, label="(K−1)/K")
+    if proved:
+        a2.plot(*zip(*proved), "o-", color="#2b6cb0", ms=3, label="η_max (proved)")
+    if bounds:
+        kk, lo, hi = zip(*bounds)
+        a2.errorbar(kk, lo, yerr=[[0] * len(lo), [(h if h is not None else c) - v for h, v, c in
+                                                  zip(hi, lo, [(k - 1) / k for k in kk])]],
+                    fmt="s", color="#90cdf4", ms=3, label="certified lower bound (bar: to upper)")
+    a2.set_xlabel("number of classes K")
+    a2.set_ylabel("largest tolerated symmetric η")
+    a2.set_ylim(0, 1.02)
+    a2.legend(fontsize="x-small")
+    a3.plot(data["etas"], data["u_y"], "o-", ms=3, color="#2f855a")
+    at_k = [t for t in data["thresholds"] if t["K"] == data["K"]]
+    if at_k and at_k[0]["verdict"] == "PROVED" and at_k[0]["eta_max"] is not None:
+        a3.axvline(at_k[0]["eta_max"], color="#2b6cb0", ls=":", lw=1.2,
+                   label=f"proved η_max = {at_k[0]['eta_max']:.3g}")
+        a3.legend(fontsize="x-small", loc="lower left")
+    a3.axvspan(data["cap"], 1.0, color="#BBBBBB", alpha=0.35, linewidth=0)
+    a3.set_xlabel(f"symmetric noise rate η (K = {data['K']})")
+    a3.set_ylabel(r"$u^*_y$ of the noisy minimiser")
+    a3.set_ylim(-0.03, 1.05)
 
 
 # ---------------------------------------------------------------------------------- runs

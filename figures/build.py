@@ -27,7 +27,7 @@ from alfs_theory.errors import InputError
 
 from . import FIGURES, FigureSkipped, check_formats
 
-__all__ = ["build", "cmd_figures", "register_cli", "resolve_names"]
+__all__ = ["build", "build_loss_card", "cmd_figures", "register_cli", "resolve_names"]
 
 DEFAULT_OUT = "figures/out"
 
@@ -103,9 +103,32 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
 
 
 # ---------------------------------------------------------------------------------- CLI
-def cmd_figures(args: argparse.Namespace) -> int:
-    from alfs_theory.cli import ensure_writable_dir
+def build_loss_card(spec, out_dir: str | os.PathLike = DEFAULT_OUT,
+                    formats: str | Sequence[str] = ("png",), *, quick: bool = False,
+                    K: int = 10) -> list[str]:
+    """The one-loss figure (``fig_loss_card``) for a bound spec, registered or typed, written
+    as ``fig_loss_card_<name>.<fmt>``; returns the paths."""
+    from . import fig_loss_card
 
+    fmts = check_formats(formats)
+    data = fig_loss_card.make_data(spec=spec, quick=quick, K=K)
+    safe = "".join(c if c.isalnum() or c in "-_=." else "_" for c in spec.name)
+    return fig_loss_card.draw(data, os.fspath(out_dir), fmts, name=f"fig_loss_card_{safe}")
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from alfs_theory.cli import _spec_from_args, ensure_writable_dir
+
+    if args.loss is not None or args.expr is not None:
+        if args.only:
+            raise InputError("--only selects among the figures of the paper; with --loss or "
+                             "--expr the one-loss figure is drawn (drop --only)")
+        args.name = args.loss
+        spec = _spec_from_args(args)  # parses, binds and checks domains before any work
+        ensure_writable_dir(args.out, "figures folder")
+        files = build_loss_card(spec, args.out, args.format, quick=args.quick, K=args.classes)
+        print(f"one-loss figure of {spec.name} ({spec.describe_values()}): {', '.join(files)}")
+        return 0
     ensure_writable_dir(args.out, "figures folder")
     manifest = build(only=args.only, out_dir=args.out, formats=args.format, runs=args.runs,
                      quick=args.quick)
@@ -133,4 +156,13 @@ def register_cli(sub) -> None:
     sp.add_argument("--runs", metavar="DIR",
                     help="folder of run records or a sweep (default runs)")
     sp.add_argument("--quick", action="store_true", help="coarser grids, for a fast preview")
+    from alfs_theory.cli import int_at_least
+
+    sp.add_argument("--loss", metavar="NAME", help="draw the one-loss figure of this registered "
+                    "loss (curve, ratio, thresholds against K, population minimiser)")
+    sp.add_argument("--expr", help="or of a loss typed as a formula in u")
+    sp.add_argument("--param", action="append", metavar="NAME=VALUE")
+    sp.add_argument("--domain", action="append", metavar="NAME:CONDITION")
+    sp.add_argument("--classes", "-K", type=int_at_least(2), default=10,
+                    help="K of the one-loss figure's curve and population panel (default 10)")
     sp.set_defaults(func=cmd_figures)

@@ -68,3 +68,41 @@ def test_sweep_with_typed_losses(tmp_path, capsys):
     assert main(["sweep", "--expr", "no formula", "--out", str(tmp_path / "y")]) == 2
     assert main(["sweep", "--expr", "=1-u", "--out", str(tmp_path / "y")]) == 2
     assert "NAME=FORMULA" in capsys.readouterr().err
+
+
+def test_one_loss_figure_for_typed_and_registered_losses(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["figures", "--expr", "(1 - u)**2 + b*(1 - u)", "--param", "b=0.1",
+                 "--out", str(tmp_path), "--quick", "-K", "5", "--format", "png,svg"]) == 0
+    out = capsys.readouterr().out
+    assert "one-loss figure of user (b=0.1)" in out
+    assert (tmp_path / "fig_loss_card_user.png").stat().st_size > 10_000
+    svg = (tmp_path / "fig_loss_card_user.svg").read_text()
+    assert "r(ℓ) = 1/21" in svg or "1/21" in svg  # the certified closed-form ratio is drawn
+    assert main(["figures", "--loss", "nce+agce", "--out", str(tmp_path), "--quick"]) == 0
+    assert (tmp_path / "fig_loss_card_nce_agce.png").exists()
+    # bad input is refused before any drawing
+    assert main(["figures", "--loss", "agcee", "--out", str(tmp_path / "x")]) == 2
+    assert "did you mean" in capsys.readouterr().err
+    assert main(["figures", "--expr", "1 - u", "--only", "fig_ratio", "--out",
+                 str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+
+
+def test_loss_card_data_for_a_typed_loss():
+    from alfs_theory.plotting import data_loss_card
+    from alfs_theory.userloss import loss_from_expression
+
+    spec = loss_from_expression("(1 - u)**2 + 0.1*(1 - u)").bind()
+    d = data_loss_card(spec, K=5, Ks=(2, 5), etas=[0.0, 0.1, 0.6], n=50)
+    # the KKT rule gives eta_max = (K-1)/K * 0.1/(2 + 0.1)... checked against the checker itself
+    from alfs_theory.properties.tolerance import symmetric_noise_threshold
+
+    for row in d["thresholds"]:
+        th = symmetric_noise_threshold(spec, row["K"]).value["eta_max"]
+        assert row["verdict"] == "PROVED" and row["eta_max"] == pytest.approx(th)
+    # below the proved threshold the population minimiser stays at e_y; above it, it leaves
+    eta5 = d["thresholds"][1]["eta_max"]
+    assert d["u_y"][1] > 0.99 if 0.1 <= eta5 else True
+    assert d["u_y"][2] < 0.99 and 0.6 > eta5
+    assert d["ratio"]["exact"] == "1/21"
