@@ -149,3 +149,38 @@ def test_pytest_plugin_in_an_example_project(tmp_path):
                          cwd=proj, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1
     assert "AlfsAssertionError" in run.stdout and "worst value" in run.stdout
+
+
+def test_blackbox_check_never_proves(user_module, capsys):
+    """`alfs check --torch`: a loss with no formula gets REFUTED (re-verified) or UNDECIDED."""
+    from alfs_theory.blackbox import blackbox_check
+
+    assert main(["check", "--torch", "userlosses:mean_ce", "-K", "4"]) == 2  # a scalar loss
+    assert "per-example losses of shape (N,)" in capsys.readouterr().err
+
+    def ce(z, y):
+        return torch.nn.functional.cross_entropy(z, y, reduction="none")
+
+    rep = blackbox_check(ce, n_classes=4, noise="symmetric:0.3", samples=200, threshold=False)
+    verdicts = {r.check: r.verdict.value for r in rep.results}
+    assert "PROVED" not in verdicts.values()
+    assert verdicts["symmetric"] == "REFUTED" and verdicts["noise(symmetric:0.3) row 0"] == "REFUTED"
+    cx = rep.result("noise(symmetric:0.3) row 0").counterexample
+    assert "re-evaluated" in cx.detail
+
+    def mae(z, y):
+        return 1 - torch.softmax(z, 1).gather(1, y[:, None])[:, 0]
+
+    rep = blackbox_check(mae, n_classes=4, noise="symmetric:0.5", samples=200)
+    assert {r.verdict.value for r in rep.results} == {"UNDECIDED"}  # symmetric, tolerant: no proof
+    th = rep.result("symmetric-noise-threshold").estimate
+    assert th["lo"] == pytest.approx(0.75, abs=0.01)  # MAE: every eta < (K-1)/K
+
+
+def test_blackbox_cli(user_module, capsys):
+    assert main(["check", "--torch", "userlosses:Agce", "--param", "a=1", "--param", "q=2",
+                 "-K", "3", "--noise", "symmetric:0.5", "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert all(c["verdict"] != "PROVED" for c in rep["checks"])
+    assert main(["check", "agce", "--torch", "userlosses:Agce"]) == 2
+    assert "alfs crossval" in capsys.readouterr().err
