@@ -16,7 +16,7 @@ MODULES = [
     "alfs_theory.properties.region",
     "alfs_theory.provers", "alfs_theory.parse", "alfs_theory.userloss", "alfs_theory.noise",
     "alfs_theory.prediction", "alfs_theory.verdict", "alfs_theory.testing",
-    "alfs_theory.records", "alfs_theory.blackbox",
+    "alfs_theory.records", "alfs_theory.blackbox", "alfs_theory.conditions",
 ]
 
 

@@ -69,6 +69,7 @@ __all__ = [
     "plot_ratio_curves",
     "plot_ratio_vs_accuracy",
     "plot_ratio_vs_eta_max",
+    "plot_region",
     "plot_thresholds",
     "plot_training_curves",
     "predicted_eta_max",
@@ -1064,3 +1065,33 @@ def plot_ratio_vs_accuracy(ax, data: dict) -> None:
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(0, 1)
     ax.set_title("measured (circles convex, triangles concave)", fontsize="medium")
+
+
+_VERDICT_COLORS = {"PROVED": "#38a169", "REFUTED": "#e53e3e", "UNDECIDED": "#a0aec0"}
+
+
+def plot_region(ax, region: dict) -> None:
+    """The certified parameter grid of :func:`alfs_theory.conditions.parameter_region`
+    (``to_dict()``): one marker per cell, green PROVED, red REFUTED, grey UNDECIDED."""
+    from matplotlib.lines import Line2D
+
+    xs, ys = region["x"], region["y"] or [0.0]
+    for j, yv in enumerate(ys):
+        for i, xv in enumerate(xs):
+            v = region["verdicts"][j][i]
+            ax.scatter([xv], [yv], s=90, marker="s", color=_VERDICT_COLORS[v],
+                       edgecolor="white", linewidth=0.5)
+    if len(xs) > 2 and xs[0] > 0 and xs[-1] / xs[0] > 20:
+        ax.set_xscale("log")
+    if region["y"] and len(ys) > 2 and ys[0] > 0 and ys[-1] / ys[0] > 20:
+        ax.set_yscale("log")
+    ax.set_xlabel(region["x_param"])
+    if region["y_param"]:
+        ax.set_ylabel(region["y_param"])
+    else:
+        ax.set_yticks([])
+    handles = [Line2D([], [], marker="s", ls="", color=c, label=k)
+               for k, c in _VERDICT_COLORS.items()]
+    ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(f"{region['loss']}: {region['question']} (K = {region['K']})",
+                 fontsize="small")
