@@ -147,7 +147,16 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
     cols = ["loss", "kind", "params", "shape", "r", "symmetric", "asymmetric", "asymmetric on",
             "eta_max", "calibrated"]
     lcols = ["id", "claim", "method", "expected", "found"]
-    md = ["# alfs-theory report", "",
+    contra = [r for r in tve_rows if r.get("agreement") == "contradicts"]
+    summary["contradictions"] = [{"loss": r.get("loss"), "noise": r.get("noise"),
+                                  "why": r.get("agreement_rule")} for r in contra]
+    opening = ([f"**Theory and experiment disagree in {len(contra)} cell(s)**: "
+                + "; ".join(f"{r.get('loss')} at {r.get('noise')} ({r.get('agreement_rule')})"
+                            for r in contra)
+                + ". See 'Theory beside experiment' for the rule.", ""]
+               if contra else (["Theory and experiment: no contradiction by the stated rule "
+                                "(see 'Theory beside experiment').", ""] if tve_rows else []))
+    md = ["# alfs-theory report", "", *opening,
           "Verdicts: PROVED (certificate), REFUTED (counterexample), UNDECIDED (estimate). "
           "`asymmetric` asks the definition on the weights of symmetric noise at 95% of "
           "(K-1)/K; `asymmetric on` is the whole region of weights (w_t the largest, w_n the "
@@ -182,7 +191,8 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
              "img{max-width:100%}")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>alfs-theory report"
             f"</title><style>{style}</style></head><body><h1>alfs-theory report</h1>"
-            f"<h2>Every registered loss</h2>{_html_table(checks, cols)}"
+            + "".join(f"<p>{html.escape(x).replace('**', '')}</p>" for x in opening if x)
+            + f"<h2>Every registered loss</h2>{_html_table(checks, cols)}"
             f"<h2>The paper's claims</h2>{_html_table(ledger['claims'], lcols)}"
             f"<h2>Theory beside experiment</h2>"
             f"{_html_table(tve_rows, list(tve_rows[0]) if tve_rows else ['none'])}"

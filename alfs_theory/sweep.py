@@ -564,9 +564,12 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
 
     # theory beside experiment: one row per (loss, noise) cell
     clean_ref: dict[tuple, float | None] = {}
+    clean_sd: dict[tuple, float | None] = {}
     for (lbl, kind, rate, _), rs in groups.items():
         if rate == 0.0 or kind == "clean":
-            clean_ref.setdefault(lbl, _mean_std([r["last_acc"] for r in rs])[0])
+            m, sd = _mean_std([r["last_acc"] for r in rs])
+            clean_ref.setdefault(lbl, m)
+            clean_sd.setdefault(lbl, sd)
     tv = []
     for (lbl, kind, rate, noise), rs in sorted(groups.items(),
                                                key=lambda kv: (losses.index(kv[0][0]),
@@ -588,10 +591,11 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
             "memorised_last_mean": m_mem,
             "prediction_detail": p["prediction_detail"],
         })
+        tv[-1].update(grade_agreement(tv[-1], s_last, clean_sd.get(lbl)))
     tv_fields = ["loss", "noise", "noise_kind", "rate", "predicted_tolerant", "verdict",
                  "threshold_symmetric", "n_seeds", "actual_rate_mean", "last_acc_mean",
                  "last_acc_std", "best_acc_mean", "drop_from_clean_last", "memorised_last_mean",
-                 "prediction_detail"]
+                 "agreement", "agreement_rule", "prediction_detail"]
     _atomic_write_text(out / "theory_vs_experiment.csv", _csv_text(tv, tv_fields))
     md = ["# Theory beside experiment", "",
           ("Prediction: the checker's verdict on whether the loss is noise-tolerant for the "
@@ -602,12 +606,24 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
           "predicts as their noisy label at the last epoch (memorised). Tolerance is a "
           "statement about risk minimisers, so read a small drop and low memorisation as "
           "agreement, not proof."), ""]
+    md.append(AGREEMENT_RULE)
+    md.append("")
     if not tv:
         md.append("No finished runs yet.")
     else:
+        bad = [t for t in tv if t["agreement"] == "contradicts"]
+        if bad:
+            md.append(f"**{len(bad)} contradiction(s)** between the prediction and the "
+                      "measurement:")
+            md.append("")
+            for t in bad:
+                md.append(f"- {t['loss']} at {t['noise']}: {t['agreement_rule']}")
+            md.append("")
+        else:
+            md += ["No contradiction between the predictions and the measurements.", ""]
         md.append("| loss | noise | predicted tolerant | verdict | threshold (sym.) | "
-                  "last acc (%) | drop (pts) | memorised | seeds |")
-        md.append("|---|---|---|---|---|---|---|---|---|")
+                  "last acc (%) | drop (pts) | memorised | seeds | agreement |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|")
         for t in tv:
             thr = t["threshold_symmetric"]
             drop = t["drop_from_clean_last"]
@@ -618,12 +634,55 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                 f"{t['verdict'] or 'unavailable'} | {'-' if thr is None else f'{thr:.4g}'} | "
                 f"{_pct(t['last_acc_mean'], t['last_acc_std'])} | "
                 f"{'-' if drop is None else f'{100 * drop:.2f}'} | "
-                f"{'-' if mem is None else f'{mem:.3f}'} | {t['n_seeds']} |")
-        details = sorted({t["prediction_detail"] for t in tv if t["prediction_detail"]})
-        if details:
-            md += ["", "Notes from the checker:", ""] + [f"- {d}" for d in details[:20]]
+                f"{'-' if mem is None else f'{mem:.3f}'} | {t['n_seeds']} | "
+                f"{t['agreement']} |")
+        notes: dict[str, str] = {}  # once per loss: the checker's reading at its noisiest cell
+        for t in tv:
+            if t["prediction_detail"] and (t["rate"] or 0) > 0:
+                notes[t["loss"]] = f"{t['noise']}: {t['prediction_detail']}"
+        if notes:
+            md += ["", "Notes from the checker (one per loss, at its noisiest rate):", ""]
+            md += [f"- {loss}: {d}" for loss, d in notes.items()]
     _atomic_write_text(out / "theory_vs_experiment.md", "\n".join(md) + "\n")
     return paths
+
+
+AGREEMENT_RULE = (
+    "Agreement rule (per cell with noise; s = 2 x (std over seeds of this cell + std of the "
+    "loss's clean cell), 0.05 when there is one seed): predicted tolerant and a drop from "
+    "clean below 5 points + s: **agrees**; predicted tolerant and a drop above 20 points + s: "
+    "**contradicts**; predicted not tolerant and a drop above 5 points + s or more than 30% "
+    "of the flipped samples memorised: **agrees**; everything else: **inconclusive** (a "
+    "finite network trained for a few epochs need not reach the risk minimiser the theory is "
+    "about).")
+
+
+def grade_agreement(t: Mapping, sd_cell: float | None, sd_clean: float | None) -> dict:
+    """``agreement`` (agrees / contradicts / inconclusive / -) and the reason, for one row of
+    the theory-vs-experiment table, by :data:`AGREEMENT_RULE`."""
+    drop, tol, mem = t.get("drop_from_clean_last"), t.get("predicted_tolerant"), \
+        t.get("memorised_last_mean")
+    if (t.get("rate") or 0) == 0 or t.get("noise_kind") == "clean":
+        return {"agreement": "-", "agreement_rule": "clean labels: the reference"}
+    if drop is None or tol is None:
+        return {"agreement": "inconclusive", "agreement_rule": "no clean reference run or no "
+                "prediction"}
+    n = t.get("n_seeds") or 1
+    s = 0.05 if n < 2 or sd_cell is None or sd_clean is None else 2 * (sd_cell + sd_clean)
+    pts = f"drop {100 * drop:.1f} points (allowance s = {100 * s:.1f})"
+    if tol in (True, "True"):
+        if drop <= 0.05 + s:
+            return {"agreement": "agrees", "agreement_rule": f"predicted tolerant; {pts}"}
+        if drop >= 0.20 + s:
+            return {"agreement": "contradicts",
+                    "agreement_rule": f"predicted tolerant (threshold "
+                                      f"{t.get('threshold_symmetric')}) but {pts}"}
+        return {"agreement": "inconclusive", "agreement_rule": f"predicted tolerant; {pts}"}
+    if drop > 0.05 + s or (mem is not None and mem > 0.3):
+        return {"agreement": "agrees", "agreement_rule": f"predicted not tolerant; {pts}"
+                + (f", memorised {mem:.2f}" if mem is not None else "")}
+    return {"agreement": "inconclusive", "agreement_rule": f"predicted not tolerant yet robust "
+            f"here; {pts}"}
 
 
 # ---------------------------------------------------------------------------------- CLI

@@ -219,11 +219,16 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
     import torch
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a write error or an interrupt: leave no temporary file behind
+        if tmp.exists():
+            tmp.unlink()
+        raise
 
 
 def canonical_dataset(name: str) -> str:
