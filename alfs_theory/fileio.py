@@ -1,27 +1,142 @@
 """Atomic file writes: results are written to a temporary file in the same folder, flushed to
-disk, then moved into place, so an interrupted run never leaves a half-written file."""
+disk, then moved into place, so an interrupted run never leaves a half-written file.
+
+The temporary file is named ``.{name}.{pid}.{8 hex digits}.tmp`` after the target's name and
+the writing process, so :func:`clean_stale_temps` can tell the leftovers of a killed writer
+from a write that is still going on."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "clean_stale_temps"]
+
+# A temp of atomic_write, '.{name}.{pid}.{8 hex}.tmp'; and one that an earlier atomic_write
+# made with tempfile.mkstemp, '.{name}.{8 characters}.tmp' (tried second: the first form
+# also reads as the second with the pid taken into the name).
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp", re.DOTALL)
+_OLD_TEMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp", re.DOTALL)
+
+
+def _new_file_mode(path: Path) -> int | None:
+    """The mode to give the finished file, or None for what the kernel gives a new file.
+
+    An existing file keeps its mode, as rewriting it with ``open(path, "w")`` would."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Create and open a new temp file next to ``path``: (descriptor, its path).
+
+    It is created with mode 0o666 so the kernel applies the umask (and any default ACL)
+    exactly as for ``open(path, "w")``; ``tempfile.mkstemp`` would make every result 0o600.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), str(tmp)
+        except FileExistsError:  # another writer drew the same 32 random bits
+            continue
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically, creating its folder."""
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically, creating its folder.
+
+    The file gets the mode ``open(path, "w")`` would give it: an existing file keeps its
+    mode, a new one gets 0o666 less the umask. On any error the temp file is removed and
+    ``path`` is left as it was."""
     path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data  # fail before creating
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    mode = _new_file_mode(path)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _pid_alive(pid: int) -> bool:
+    """Is ``pid`` a running process on this machine? True when that cannot be told."""
+    if pid <= 0:
+        return False  # never a writer's pid (and os.kill would signal a process group)
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike, name: str | None = None,
+                      older_than_s: float = 60.0) -> list[Path]:
+    """Remove the temp files that killed or failed :func:`atomic_write` calls left in ``folder``.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+        The folder of the written files; not searched recursively. A missing folder has
+        nothing to clean.
+    name : str, optional
+        Only the temps of the target file with this name (e.g. ``"record.json"``); all
+        names by default.
+    older_than_s : float, optional
+        A temp is removed only when last modified more than this many seconds ago, so a
+        write in progress (possibly by another machine sharing the folder, whose process ids
+        mean nothing here) is never touched.
+
+    Returns
+    -------
+    list of Path
+        The files removed, sorted.
+
+    A temp named with the id of a process that is running on this machine (this process
+    included) is in use and kept, however old. Only files named as atomic_write names its
+    temps (``.{name}.{pid}.{8 hex digits}.tmp``, or ``.{name}.{8 characters}.tmp`` as
+    earlier versions made them) are considered; other files are never touched.
+    """
+    folder = Path(folder)
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    now = time.time()
+    removed = []
+    for entry in entries:
+        m = _TEMP.fullmatch(entry.name)
+        pid = int(m["pid"]) if m else None
+        m = m or _OLD_TEMP.fullmatch(entry.name)
+        if m is None or (name is not None and m["name"] != name):
+            continue
+        if pid is not None and _pid_alive(pid):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if now - entry.stat(follow_symlinks=False).st_mtime <= older_than_s:
+                continue
+            os.unlink(entry.path)
+        except FileNotFoundError:  # removed meanwhile, e.g. by another cleaner
+            continue
+        removed.append(Path(entry.path))
+    return sorted(removed)
