@@ -13,6 +13,16 @@ import json
 import sys
 from collections.abc import Sequence
 
+from .argtypes import (  # noqa: F401 - re-exported: they were defined here first
+    SEED_MAX,
+    ensure_writable_dir,
+    int_at_least,
+    parse_domains,
+    parse_params,
+    positive_float,
+    seed_int,
+    spec_from_args,
+)
 from .errors import AlfsError
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -22,110 +32,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 on usage errors, keep that
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"alfs: error: {message}\n")
-
-
-def parse_params(items: Sequence[str] | None) -> dict[str, float]:
-    """``["a=1", "q=2"]`` -> {"a": 1.0, "q": 2.0}; bad items raise a clear error."""
-    from .errors import ParameterError
-
-    out: dict[str, float] = {}
-    for item in items or ():
-        if "=" not in item:
-            raise ParameterError(f"--param expects NAME=VALUE (e.g. --param a=1), got {item!r}")
-        name, _, raw = item.partition("=")
-        name = name.strip()
-        try:
-            out[name] = float(raw)
-        except ValueError:
-            raise ParameterError(
-                f"--param {name}: value {raw!r} is not a number (e.g. --param {name}=1.5)"
-            ) from None
-    return out
-
-
-def parse_domains(items: Sequence[str] | None) -> dict[str, str]:
-    """``["a:a > 0"]`` -> {"a": "a > 0"}; an item without ':' raises a clear error."""
-    from .errors import ExpressionError
-
-    bad = [d for d in (items or []) if ":" not in d]
-    if bad:
-        raise ExpressionError(f"--domain expects NAME:CONDITION (e.g. --domain 'a:a > 0'), "
-                              f"got {bad[0]!r}")
-    return {k.strip(): v for k, v in (d.split(":", 1) for d in (items or []))}
-
-
-# ---------------------------------------------------------------------------- argument types
-def _number(text: str, what: str) -> float:
-    import math
-
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r} (not finite)")
-    return v
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    v = _number(text, "a finite number > 0")
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return v
-
-
-def int_at_least(lo: int, hi: int | None = None):
-    """argparse type: an integer in [lo, hi] (hi None: no upper bound)."""
-    want = f"an integer >= {lo}" + (f" and <= {hi}" if hi is not None else "")
-
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}") from None
-        if v < lo or (hi is not None and v > hi):
-            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
-        return v
-
-    parse.__name__ = f"int_at_least_{lo}"
-    return parse
-
-
-SEED_MAX = 2**64 - 1  # torch.manual_seed takes an unsigned 64-bit seed
-seed_int = int_at_least(0, SEED_MAX)
-
-
-def ensure_writable_dir(path, what: str = "output folder"):
-    """Prove that ``path`` can be created (with parents) and written, before any work: a probe
-    file is written and removed, and so are the folders made for it.
-
-    Raises :class:`~alfs_theory.errors.InputError` naming the folder and the reason (a file in
-    the way, permission denied, read-only file system, ...). Returns the path.
-    """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from .errors import InputError
-
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise InputError(f"{what} {str(p)!r} is a file, not a folder; choose another --out")
-    made = [a for a in [p, *p.parents] if not a.exists()]  # created for the probe, then removed
-    try:
-        p.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=p, prefix=".alfs-write-probe.")
-        os.close(fd)
-        os.unlink(probe)
-        for a in made:  # deepest first: the command creates them when it writes
-            a.rmdir()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        where = f" ({err.filename})" if err.filename and str(err.filename) != str(p) else ""
-        raise InputError(f"cannot write the {what} {str(p)!r}: {reason}{where}; choose a "
-                         "folder you can write (--out)") from None
-    return p
 
 
 # ---------------------------------------------------------------------------- list / show
@@ -224,54 +130,6 @@ _EXTENSIONS: list = []
 
 
 # ---------------------------------------------------------------------------- check / ratio
-def _parses_as_loss(text: str) -> bool:
-    """Whether ``text`` is a pointwise loss formula in u (the safe grammar of --expr)."""
-    from .errors import AlfsError
-    from .userloss import loss_from_expression
-
-    try:
-        loss_from_expression(text)
-    except AlfsError:
-        return False
-    return True
-
-
-def _spec_from_args(args: argparse.Namespace):
-    """A bound spec from NAME or --expr, with --param values (domains checked)."""
-    from .registry import get_loss
-
-    params = parse_params(args.param)
-    if getattr(args, "expr", None) is not None and not args.expr.strip():
-        from .errors import ExpressionError
-
-        raise ExpressionError("--expr is empty: type a loss formula in u, e.g. --expr '1 - u' "
-                              "or --expr '((a+1)**q - (a+u)**q)/q' --param a=1 --param q=2")
-    if getattr(args, "expr", None):
-        if getattr(args, "name", None):
-            from .errors import ParameterError
-
-            raise ParameterError("give either a loss NAME or --expr, not both")
-        from .userloss import loss_from_expression
-
-        spec = loss_from_expression(args.expr, params=params, domains=parse_domains(args.domain))
-        return spec.bind(**params)
-    if not getattr(args, "name", None):
-        from .errors import ParameterError
-
-        raise ParameterError("name a registered loss (see `alfs list`) or give --expr")
-    from .errors import UnknownLossError
-
-    try:
-        spec = get_loss(args.name)
-    except UnknownLossError as err:
-        if hasattr(args, "expr") and _parses_as_loss(args.name):
-            # a formula typed where a name goes: say how to check it
-            raise UnknownLossError(f"{err}. To check a formula, pass it with --expr: "
-                                   f"alfs {args.cmd} --expr {args.name!r}") from None
-        raise
-    return spec.bind(**params)
-
-
 def _cmd_check_torch(args: argparse.Namespace, weights) -> int:
     from .blackbox import blackbox_check
     from .errors import InputError
@@ -307,7 +165,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                              f"0.5,0.3,0.2), got {args.weights!r}") from None
     if args.torch:
         return _cmd_check_torch(args, weights)
-    spec = _spec_from_args(args)
+    spec = spec_from_args(args)
     rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
                      checks=[c.strip() for c in args.only.split(",")] if args.only else None,
                      timeout=args.timeout)
@@ -331,7 +189,7 @@ def cmd_ratio(args: argparse.Namespace) -> int:
     from .errors import InputError
     from .symbols import K
 
-    spec = _spec_from_args(args)
+    spec = spec_from_args(args)
     if not spec.is_pointwise:
         raise InputError(f"loss {spec.name!r} is a vector loss (it sums over the classes): the "
                          "asymmetry ratio r(l) is defined for pointwise losses l(u_y); use "
@@ -407,7 +265,7 @@ def cmd_region(args: argparse.Namespace) -> int:
         # the varied parameters get a default inside their range so the formula binds
         args.param = [*(args.param or []), *(f"{k}={(lo + hi) / 2!r}" for k, (lo, hi)
                                               in vary.items())]
-    spec = _spec_from_args(args)
+    spec = spec_from_args(args)
     if args.noise:
         from .checker import parse_noise
 
@@ -469,7 +327,7 @@ _EXTENSIONS.append(_register_region)
 def cmd_crossval(args: argparse.Namespace) -> int:
     from .errors import InputError
 
-    spec = _spec_from_args(args)
+    spec = spec_from_args(args)
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency of the torch extra

@@ -206,7 +206,7 @@ def run_report(out_dir: str | Path = "report", *, epochs: int = 30, seeds=(0,),
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .cli import ensure_writable_dir
+    from .argtypes import ensure_writable_dir
 
     if args.epochs < 1:
         raise AlfsError(f"--epochs must be >= 1, got {args.epochs}")
@@ -219,7 +219,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register_cli(sub) -> None:
     sp = sub.add_parser("report", help="the main job: checks, ledger, confirmation sweep, "
                         "figures -> one HTML report")
-    from .cli import int_at_least
+    from .argtypes import int_at_least
 
     sp.add_argument("--out", default="report", help="report folder (default report)")
     sp.add_argument("--epochs", type=int_at_least(1), default=30,

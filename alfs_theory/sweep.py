@@ -689,7 +689,7 @@ def grade_agreement(t: Mapping, sd_cell: float | None, sd_clean: float | None) -
 def parse_loss_list(losses: str, loss_params: Sequence[str] | None = None
                     ) -> list[tuple[str, dict[str, float]]]:
     """``"ce,agce"`` and ``["agce:a=1", "agce:q=2"]`` -> [("ce", {}), ("agce", {a:1, q:2})]."""
-    from .cli import parse_params
+    from .argtypes import parse_params
 
     names = [n.strip().lower() for n in str(losses).split(",") if n.strip()]
     if not names:
@@ -716,7 +716,7 @@ def _floats(text: str, what: str) -> list[float]:
 
 
 def _ints(text: str, what: str) -> list[int]:
-    from .cli import SEED_MAX
+    from .argtypes import SEED_MAX
 
     try:
         out = [int(x) for x in str(text).split(",") if x.strip()]
@@ -730,7 +730,7 @@ def _ints(text: str, what: str) -> list[int]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .cli import ensure_writable_dir
+    from .argtypes import ensure_writable_dir
     from .train import config_from_args
 
     ensure_writable_dir(args.out, "sweep folder")
@@ -763,7 +763,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def register_cli(sub) -> None:
     """Add ``alfs sweep`` to the ``alfs`` sub-command parsers ``sub``."""
-    from .cli import int_at_least
+    from .argtypes import int_at_least
     from .train import add_run_arguments
 
     sp = sub.add_parser("sweep", help="grid of training runs: losses x noise x rates x seeds",

@@ -320,7 +320,7 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     for k, v in preset.items():
         if getattr(c, k) is None:
             setattr(c, k, v)
-    from .cli import SEED_MAX
+    from .argtypes import SEED_MAX
 
     for name in ("seed", "split_seed"):
         v = getattr(c, name)
@@ -856,7 +856,7 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--dataset", default="digits",
                     help=f"one of {', '.join(_DATASET_K)} (default digits: embedded, no files)")
     sp.add_argument("--data-root", metavar="DIR", help="folder holding the data set's files")
-    from .cli import int_at_least, positive_float
+    from .argtypes import int_at_least, positive_float
 
     sp.add_argument("--train-subset", type=int_at_least(2), metavar="N",
                     help="train on a class-stratified subset of N samples (quick CPU runs)")
@@ -885,7 +885,7 @@ def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .cli import ensure_writable_dir, parse_domains, parse_params
+    from .argtypes import ensure_writable_dir, parse_domains, parse_params
 
     if (args.loss is None) == (args.expr is None):
         raise InputError("give a registered loss with --loss NAME or a formula with --expr "
@@ -934,7 +934,7 @@ def register_cli(sub) -> None:
                     help="loss parameter, repeatable (e.g. --param a=1 --param q=2)")
     sp.add_argument("--noise", default="clean",
                     help="clean, symmetric:ETA, pairflip:ETA, asym:ETA or a K x K matrix file")
-    from .cli import int_at_least, seed_int
+    from .argtypes import int_at_least, seed_int
 
     sp.add_argument("--seed", type=seed_int, default=0, help="an integer in [0, 2**64 - 1]")
     sp.add_argument("--out", required=True, metavar="DIR", help="run folder (resumes if present)")

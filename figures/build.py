@@ -117,14 +117,14 @@ def build_loss_card(spec, out_dir: str | os.PathLike = DEFAULT_OUT,
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from alfs_theory.cli import _spec_from_args, ensure_writable_dir
+    from alfs_theory.argtypes import ensure_writable_dir, spec_from_args
 
     if args.loss is not None or args.expr is not None:
         if args.only:
             raise InputError("--only selects among the figures of the paper; with --loss or "
                              "--expr the one-loss figure is drawn (drop --only)")
         args.name = args.loss
-        spec = _spec_from_args(args)  # parses, binds and checks domains before any work
+        spec = spec_from_args(args)  # parses, binds and checks domains before any work
         ensure_writable_dir(args.out, "figures folder")
         files = build_loss_card(spec, args.out, args.format, quick=args.quick, K=args.classes)
         print(f"one-loss figure of {spec.name} ({spec.describe_values()}): {', '.join(files)}")
@@ -156,7 +156,7 @@ def register_cli(sub) -> None:
     sp.add_argument("--runs", metavar="DIR",
                     help="folder of run records or a sweep (default runs)")
     sp.add_argument("--quick", action="store_true", help="coarser grids, for a fast preview")
-    from alfs_theory.cli import int_at_least
+    from alfs_theory.argtypes import int_at_least
 
     sp.add_argument("--loss", metavar="NAME", help="draw the one-loss figure of this registered "
                     "loss (curve, ratio, thresholds against K, population minimiser)")

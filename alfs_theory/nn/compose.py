@@ -290,26 +290,20 @@ def spec_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str | LossSpec, 
     """Per-example losses (N,) of any spec (or registry name) through its composite torch form,
     with the same input validation as the hand-written twins (shape, dtype, label range;
     parameters against their domains when ``params`` are given)."""
-    from .functional import _explain_nan, validate_inputs
+    from .functional import explain_nan, in_transform, validate_inputs
 
     fn = spec_torch(loss, **params)
     name = fn.spec.name
     if validate:
         validate_inputs(logits, labels, loss=name,
-                        label_range=not _transformed_any(logits, labels))
+                        label_range=not in_transform(logits, labels))
     out = fn(logits, labels)
-    if validate and not _transformed_any(logits, labels) and bool(torch.isnan(out.detach()).any()):
-        _explain_nan(name, logits)
+    if validate and not in_transform(logits, labels) and bool(torch.isnan(out.detach()).any()):
+        explain_nan(name, logits)
         bad = int(torch.isnan(out.detach()).nonzero()[0, 0])
         raise InputError(f"{name}: the loss is NaN at row {bad} (finite logits): the formula "
                          "is undefined there (outside every piecewise condition, 0/0, ...)")
     return out
-
-
-def _transformed_any(logits, labels) -> bool:
-    from .functional import _transformed
-
-    return _transformed(logits, labels)
 
 
 class ComposedLoss(torch.nn.Module):

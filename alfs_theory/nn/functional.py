@@ -76,9 +76,11 @@ __all__ = [
     "anl_rce_loss",
     "aul_loss",
     "ce_loss",
+    "explain_nan",
     "fl_loss",
     "gce_loss",
     "get_twin",
+    "in_transform",
     "mae_loss",
     "mse_loss",
     "nce_ael_loss",
@@ -334,7 +336,7 @@ _is_wrapped = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapp
                       lambda t: False)
 
 
-def _transformed(z: torch.Tensor, labels: torch.Tensor) -> bool:
+def in_transform(z: torch.Tensor, labels: torch.Tensor) -> bool:
     """True inside a torch.func transform (grad, vmap, jvp, ...) or a forward-mode AD level:
     there the composite form runs, which those transforms differentiate and batch themselves."""
     return (_is_wrapped(z) or _is_wrapped(labels)
@@ -348,7 +350,7 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
     # reduction and two reads, ~10% of a small call) waits for that and then names the label
     deferred = False
     if isinstance(logits, torch.Tensor) and isinstance(labels, torch.Tensor) \
-            and _transformed(logits, labels):
+            and in_transform(logits, labels):
         if validate:  # values cannot be read back inside a transform: no label-range check
             validate_inputs(logits, labels, loss=name, label_range=False)
             validated_params(name, **params)
@@ -365,7 +367,7 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
     try:
         out = _Fused.apply(z, labels.unsqueeze(1), parts, (name, tuple(sorted(params.items()))))
         if validate and bool(torch.isnan(out.detach()).any()):
-            _explain_nan(name, logits)
+            explain_nan(name, logits)
         return out
     except (RuntimeError, IndexError):
         if deferred:
@@ -376,7 +378,7 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
         raise
 
 
-def _explain_nan(name: str, logits: torch.Tensor) -> None:
+def explain_nan(name: str, logits: torch.Tensor) -> None:
     """A NaN loss from logits the loss is undefined at: say which row and why."""
     z = logits.detach()
     for what, bad in (("NaN", torch.isnan(z).any(1)), ("+inf", torch.isposinf(z).any(1)),
