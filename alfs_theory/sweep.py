@@ -380,6 +380,9 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
         "failed": [],
     }
     out.mkdir(parents=True, exist_ok=True)
+    from .fileio import clean_stale_temps
+
+    clean_stale_temps(out)
     _atomic_write_text(out / "sweep.json", json.dumps(_jsonable({
         "losses": [[n, dict(p)] for n, p in spec.losses], "noise": list(spec.noise),
         "rates": list(spec.rates), "seeds": list(spec.seeds), "dataset": spec.dataset,

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AlfsError, DataError, InputError
-from .fileio import atomic_write
+from .fileio import atomic_write, clean_stale_temps
 from .records import (  # noqa: F401 - re-exported: the run-record API predates records.py
     METRICS_FILE,
     RECORD_FILE,
@@ -218,7 +218,8 @@ def _atomic_write_text(path: Path, text: str) -> None:
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     import torch
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # named as fileio.atomic_write names its temps, so clean_stale_temps finds a killed one
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         with open(tmp, "wb") as f:
             torch.save(obj, f)
@@ -591,6 +592,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {str(out)!r} exists and is not a folder")
+    clean_stale_temps(out)  # what a killed run left half-written (never a live writer's)
     if (out / RECORD_FILE).exists():
         rec, old, problem = None, None, None
         try:

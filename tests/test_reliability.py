@@ -243,3 +243,28 @@ def test_file_errors_at_the_top_are_named(capsys, monkeypatch, tmp_path):
     parser._subparsers._group_actions[0].choices["list"].set_defaults(func=denied)
     assert main(["list"]) == 2
     assert f"alfs list: error: {tmp_path / 'x.csv'}: Permission denied" in _err(capsys)
+
+
+def test_a_killed_checkpoint_write_is_cleaned_at_the_next_start(tmp_path):
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+
+    from alfs_theory.train import TrainConfig, run_training
+
+    run = tmp_path / "run"
+    run.mkdir()
+    # a temp left by a writer that no longer runs (a finished child process), 2 minutes old
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = run / f".checkpoint.pt.{dead}.0badf00d.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    old = time.time() - 120
+    os.utime(stale, (old, old))
+    mine = run / f".record.json.{os.getpid()}.12345678.tmp"  # a live writer's: kept
+    mine.write_text("{")
+    os.utime(mine, (old, old))
+    run_training(TrainConfig(loss="ce", epochs=1, device="cpu"), run, progress=False)
+    assert not stale.exists() and mine.exists()
+    assert not [p for p in run.iterdir() if p.name.endswith(".tmp") and p != mine]
