@@ -43,7 +43,7 @@ import sympy as sp
 
 from .errors import SpecError
 from .registry import get_loss
-from .symbols import U
+from .symbols import NUMERIC_MODULES, U
 
 __all__ = [
     "LOSS_COLORS",
@@ -155,7 +155,7 @@ def _family_ratio(name: str) -> tuple[sp.Expr | None, tuple[str, ...], Callable 
     if res.verdict is not Verdict.PROVED or not isinstance(value, sp.Basic):
         return None, (), None
     names = spec.param_names
-    f = sp.lambdify([spec.param(n).symbol for n in names], value, "numpy")
+    f = sp.lambdify([spec.param(n).symbol for n in names], value, NUMERIC_MODULES)
     return value, names, f
 
 
@@ -212,7 +212,7 @@ def _curvature(name: str) -> tuple[str, tuple[str, ...], Callable | None]:
         return shape.kind, (), None
     if shape.case_factor is not None:
         names = spec.param_names
-        f = sp.lambdify([spec.param(n).symbol for n in names], shape.case_factor, "numpy")
+        f = sp.lambdify([spec.param(n).symbol for n in names], shape.case_factor, NUMERIC_MODULES)
         return "case", names, f
     return "unknown", (), None
 
@@ -327,8 +327,8 @@ def data_loss_curves(settings: Iterable[tuple[str, Mapping[str, Any]]], *, n: in
     for (name, params), color in zip(settings, colors):
         spec = _bound(name, params)
         e = spec.pointwise_expr()
-        fe = sp.lambdify(U, e, "numpy")
-        fd = sp.lambdify(U, sp.diff(e, U), "numpy")
+        fe = sp.lambdify(U, e, NUMERIC_MODULES)
+        fd = sp.lambdify(U, sp.diff(e, U), NUMERIC_MODULES)
         with np.errstate(all="ignore"):
             ell = np.broadcast_to(np.asarray(fe(u), dtype=float), u.shape).copy()
             dell = np.broadcast_to(np.asarray(fd(u), dtype=float), u.shape).copy()
@@ -481,9 +481,9 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
         expr, us = spec.vector_expr(K, 0)
         e = expr.subs({uk: (1 - U) / (K - 1) for uk in us[1:]}).subs(us[0], U)
     with np.errstate(all="ignore"):
-        ell = np.broadcast_to(np.asarray(sp.lambdify(U, e, "numpy")(u), dtype=float),
+        ell = np.broadcast_to(np.asarray(sp.lambdify(U, e, NUMERIC_MODULES)(u), dtype=float),
                               u.shape).copy()
-        dell = np.broadcast_to(np.asarray(sp.lambdify(U, sp.diff(e, U), "numpy")(u),
+        dell = np.broadcast_to(np.asarray(sp.lambdify(U, sp.diff(e, U), NUMERIC_MODULES)(u),
                                           dtype=float), u.shape).copy()
     ratio = None
     if spec.is_pointwise:

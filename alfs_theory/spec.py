@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import ParameterError, SpecError
-from .symbols import K, U, V
+from .symbols import NUMERIC_MODULES, K, U, V
 
 __all__ = ["LossSpec", "Param", "combine", "make_param", "to_exact"]
 
@@ -463,8 +463,9 @@ class LossSpec:
                     f"get_loss({self.name!r}).bind(...); parameters: {list(self.param_names)}"
                 )
             sum_syms = [s for s, _ in self.sums]
-            f = sp.lambdify([U, K, *sum_syms], self.subs_values(self.expr), module)
-            gs = [sp.lambdify([V, K], g, module) for _, g in self.summands()]
+            mods = NUMERIC_MODULES if module == "numeric" else module
+            f = sp.lambdify([U, K, *sum_syms], self.subs_values(self.expr), mods)
+            gs = [sp.lambdify([V, K], g, mods) for _, g in self.summands()]
             self._cache[key] = (f, gs)
         return self._cache[key]
 
@@ -472,7 +473,7 @@ class LossSpec:
         """L(u, k) for every class k, for probability vectors u of shape (..., K) (numpy)."""
         u = np.asarray(u, dtype=float)
         n = u.shape[-1]
-        f, gs = self._lambdas("numpy")
+        f, gs = self._lambdas("numeric")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             sums = [np.sum(np.broadcast_to(g(u, n), u.shape), axis=-1, keepdims=True) for g in gs]
             out = f(u, n, *sums)

@@ -14,3 +14,7 @@ V = sp.Symbol("v", real=True, nonnegative=True)
 K = sp.Symbol("K", integer=True, positive=True)
 
 RESERVED = {"u": U, "p": U, "v": V, "K": K}
+
+#: lambdify modules for numeric (array) evaluation: scipy first, so erf and the special
+#: functions of the grammar evaluate elementwise on arrays (numpy alone falls back to math)
+NUMERIC_MODULES = ["scipy", "numpy"]

@@ -203,3 +203,36 @@ def test_nfl_description_names_the_detached_weights():
 
     notes = get_loss("nfl").notes
     assert "weights" in notes and "not the normaliser" in notes
+
+
+@pytest.mark.parametrize("make", [
+    lambda sp, U: 1 - sp.erf(2 * U),
+    lambda sp, U: 1 / (1 + sp.exp(4 * (U - sp.Rational(1, 2)))),
+    lambda sp, U: sp.log(1 + sp.exp(-3 * U)),
+    lambda sp, U: 1 - U - sp.Rational(1, 20) * sp.sin(2 * sp.pi * U),
+    lambda sp, U: sp.tanh(1 - U),
+])
+def test_special_functions_evaluate_on_arrays_and_ratios_match_brute_force(make):
+    """erf, sigmoid, softplus, sin, tanh, asinh: the numeric paths (lambdify with scipy before
+    numpy) evaluate them elementwise, and a PROVED ratio's bounds contain the brute-force
+    infimum of the secant ratio."""
+    import numpy as np
+    import sympy as sp
+
+    from alfs_theory.checker import check_loss
+    from alfs_theory.spec import LossSpec
+    from alfs_theory.symbols import U
+
+    from brute import brute_ratio
+
+    spec = LossSpec(name="special", expr=make(sp, U))
+    vals = spec.numeric_losses(np.array([[0.2, 0.8], [0.6, 0.4]]))
+    assert np.all(np.isfinite(vals)) and vals.shape == (2, 2)
+    rep = check_loss(spec, n_classes=3, checks=["decreasing", "ratio"], timeout=60)
+    assert not rep.internal_errors
+    r = rep.result("ratio")
+    assert r.verdict.value == "PROVED", r.summary
+    f = sp.lambdify(U, spec.expr, ["scipy", "numpy"])
+    lo, hi = (float(x) for x in r.estimate)
+    b = brute_ratio(f)
+    assert lo - 1e-9 <= b <= hi + 0.05 * max(1.0, abs(hi)), (lo, hi, b)  # b: sampled, >= r

@@ -17,7 +17,7 @@ import sympy as sp
 
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..spec import LossSpec
-from ..symbols import U
+from ..symbols import NUMERIC_MODULES, U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 
 __all__ = ["Shape", "check_decreasing", "check_shape", "derivatives", "sign_on_unit"]
@@ -103,7 +103,7 @@ def sign_on_unit(
             return _retitle(res, check, f"{what}: REFUTED", t0)
         return _retitle(res, check, f"{what}: {res.verdict.value}", t0)
     # a family: look for a counterexample at sample parameters; never PROVED from sampling
-    f = sp.lambdify([U, *free], expr, "numpy")
+    f = sp.lambdify([U, *free], expr, NUMERIC_MODULES)
     grid = np.linspace(0.0, 1.0, 401)
     for pt in _param_samples(spec, free):
         with np.errstate(all="ignore"):
@@ -360,7 +360,7 @@ def _decreasing_pieces(ell: sp.Expr, spec: LossSpec) -> CheckResult:
 
 def increase_witness(ell: sp.Expr, n: int = 4001) -> Counterexample | None:
     """Two points u0 < u1 of [0, 1] with ℓ(u1) > ℓ(u0), re-verified at 50 digits."""
-    f = sp.lambdify(U, ell, "numpy")
+    f = sp.lambdify(U, ell, NUMERIC_MODULES)
     xs = np.linspace(0.0, 1.0, n)
     with np.errstate(all="ignore"):
         ys = np.broadcast_to(np.asarray(f(xs), dtype=complex), xs.shape)
