@@ -48,6 +48,11 @@ parentheses, wrong arity, calls of anything that is not an allowed function, nes
 than ``max_depth`` and numeric blow-ups. Nesting counts parentheses, calls, signs and
 exponents; the parentheses are also counted up front, so a million of them fail at once.
 
+A run of one operator (``a + b - c ...``, ``a * b / c ...``, ``c1 and c2 ...``, ``c1 or c2
+...``) gives the same expression as applying the operators one at a time from the left, but
+is built in time linear in its length, so a long text (a caller's larger ``max_length``)
+costs time in proportion to its length.
+
 Numeric safety
 --------------
 Before a power or ``exp`` whose operands are all numbers is built, the size of its value
@@ -105,7 +110,7 @@ _INFIX = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "==": 4,
 _NOT_BP = 3  # operand of 'not': stops at 'and'/'or', takes comparisons
 _CMP_BP = 4
 _UNARY_BP = 7  # operand of unary +/-, and an exponent: takes '**', stops at '*'
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+_PRODUCT_OPS = {"*": operator.mul, "/": operator.truediv}  # a step of a product taken as written
 _RELATIONS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan,
               ">=": sp.GreaterThan, "==": sp.Eq}
 
@@ -289,6 +294,237 @@ def _log_rewrite_cost(x: sp.Expr) -> float:
     return max(_height(lg) for lg in logs) * _largest_rational(outside)
 
 
+# ------------------------------------------------------------------------- chains
+# A run of one operator ('u + a - q + ...', 'u*a/q*...', 'c1 and c2 and ...') used to be
+# built one step at a time, as written: ((u + a) - q) + ... . sympy re-flattens the whole
+# partial result at every step, so a run of n distinct operands cost O(n**2) (a 1 MB sum
+# took minutes). The classes below give the same expression as that left fold, and the
+# digit limit is still checked on every partial result, in linear time.
+_MISSING = object()
+
+
+def _undefined(x: sp.Basic) -> bool:
+    """Does ``x`` contain an infinity or nan (e.g. ``0*(1/z)`` for a symbol z declared zero)?
+
+    The runs below then take every step as written, where sympy's rules for them apply."""
+    return x.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _term_too_big(c: sp.Expr, s: sp.Expr) -> bool:
+    """Has the term ``c*s``, as Add writes it after collecting the coefficients of ``s``,
+    too many digits? Its coefficient is ``c`` (Add puts ``c`` in front of a product or a
+    sum, and Mul cannot merge ``c`` into a non-number); only a number ``s`` is rebuilt."""
+    if c == 0:  # (not c.is_zero: asking a new number's assumptions is slow)
+        return False  # the term cancelled
+    if c is sp.S.One or s.is_Mul or s.is_Add or not s.is_number:
+        return _too_big_exact(c)
+    return _too_big_exact(sp.Mul(c, s))
+
+
+class _Sum:
+    """The operands of a run of '+'/'-' and the coefficient of each distinct term so far.
+
+    sympy's Add is associative on the parser's (finite, commutative) terms, so one Add of
+    all the operands is the left fold. Only the terms an operand touches change their
+    coefficients, so only those are checked against the digit limit at each step, which is
+    what checking the whole partial sum found.
+    """
+
+    def __init__(self, first: sp.Expr):
+        self.operands = [first]
+        self.number: sp.Expr = sp.S.Zero  # the numeric term of the partial sum
+        self.coeffs: dict[sp.Expr, sp.Expr] = {}  # term without its coefficient -> coefficient
+        self.exact: sp.Expr | None = first if _undefined(first) else None  # step by step
+
+    def add(self, operand: sp.Expr) -> bool:
+        """Add ``operand``; True when a term of the partial sum now has too many digits."""
+        if self.exact is None and _undefined(operand):
+            self.exact = self.value()
+        if self.exact is not None:
+            self.exact = self.exact + operand
+            return _too_big_exact(self.exact)
+        first_too_big = len(self.operands) == 1 and self._collect(self.operands[0])
+        self.operands.append(operand)
+        return self._collect(operand) or first_too_big
+
+    def _collect(self, x: sp.Expr) -> bool:
+        """Collect the terms of ``x`` as Add.flatten does; True when one gets too big."""
+        too_big = False
+        todo = list(sp.Add.make_args(x))
+        while todo:
+            t = todo.pop()
+            if t.is_Add:
+                todo.extend(t.args)
+                continue
+            if t.is_Number:
+                self.number += t
+                too_big |= _too_big_exact(self.number)
+                continue
+            if t.is_Pow:  # an unevaluated power of a number, e.g. 2**(-1/2), is evaluated
+                b, e = t.as_base_exp()
+                if b.is_Number and (e.is_Integer or (e.is_Rational and e.is_negative)):
+                    todo.append(b**e)
+                    continue
+            c, s = t.as_coeff_Mul() if t.is_Mul else (sp.S.One, t)
+            c = self.coeffs[s] = self.coeffs.get(s, sp.S.Zero) + c
+            too_big |= _term_too_big(c, s)
+        return too_big
+
+    def value(self) -> sp.Expr:
+        if self.exact is not None:
+            return self.exact
+        return sp.Add(*self.operands) if len(self.operands) > 1 else self.operands[0]
+
+
+def _factor_kind(a: sp.Expr) -> tuple[bool, sp.Expr, sp.Expr] | None:
+    """How a factor of a product combines with the others.
+
+    ``(True, symbol, exponent)`` for a symbol to a rational power: these only add their
+    exponents. ``(False, base, a)`` for anything else that is not a number: safe while no
+    other factor has the same base. None for powers of numbers (``sqrt(2)``, ``2**u``),
+    ``I`` and the like, which sympy merges with the rational coefficient and each other.
+    """
+    if not a.is_commutative:
+        return None
+    if a.is_Symbol:
+        return None if a.is_zero else (True, a, sp.S.One)
+    if a.is_Pow and a.base.is_Symbol and a.exp.is_Rational:
+        return None if a.base.is_zero else (True, a.base, a.exp)
+    base = a.as_base_exp()[0]
+    if a.is_Number or base.is_Number or base is sp.I:
+        return None
+    return False, base, a
+
+
+class _Product:
+    """The running value of a run of '*'/'/', as factors still to be multiplied together.
+
+    Unlike Add, sympy's Mul is not associative: ``2*(u + 1)*u`` multiplied step by step is
+    ``u*(2*u + 2)`` (a number times a sum is expanded), but ``2*u*(u + 1)`` in one Mul, and
+    repeated compound bases or powers of numbers may merge differently. So a factor is only
+    deferred while nothing it could merge with is present (see :func:`_factor_kind`) and the
+    product is not a number times a single sum; otherwise the deferred factors are
+    multiplied out and this step is taken exactly as written. The rational coefficient is
+    tracked so that the digit limit is checked at every step.
+    """
+
+    def __init__(self, value: sp.Expr):
+        self.restart(value)
+
+    def restart(self, value: sp.Expr) -> None:
+        """Start again from ``value``, the exact product so far."""
+        self.factors = [value]
+        self.coeff: sp.Expr = sp.S.One
+        # base -> (True, summed exponent) for a symbol, (False, the factor) for anything else
+        self.bases: dict[sp.Expr, tuple[bool, sp.Expr]] = {}
+        self.live = 0  # bases whose exponent is not zero
+        self.sums = 0  # of them, sums standing as factors
+        self.numeric = False  # a power of a number or I is a factor
+        self.blocked = _undefined(value) or not self._absorb(sp.Mul.make_args(value), {},
+                                                             restart=True)
+
+    def defer(self, g: sp.Expr) -> bool:
+        """Multiply by ``g`` together with the rest later, when that gives what multiplying
+        now would; False (and nothing changed) when this step must be taken now."""
+        if self.blocked or self.lone_sum() or _undefined(g):
+            return False
+        saved = self.coeff, self.live, self.sums
+        changed: dict[sp.Expr, object] = {}
+        if self._absorb(sp.Mul.make_args(g), changed, restart=False) and not self.lone_sum():
+            self.factors.append(g)
+            return True
+        self.coeff, self.live, self.sums = saved
+        for base, old in changed.items():
+            if old is _MISSING:
+                del self.bases[base]
+            else:
+                self.bases[base] = old
+        return False
+
+    def lone_sum(self) -> bool:
+        """Is the product a number times one sum? sympy then expands it."""
+        return self.live == 1 and self.sums == 1
+
+    def _absorb(self, atoms: tuple[sp.Expr, ...], changed: dict, restart: bool) -> bool:
+        for a in atoms:
+            if a.is_Rational:
+                if a == 0 or (self.numeric and not restart):
+                    return False
+                self.coeff *= a
+                continue
+            kind = _factor_kind(a)
+            if kind is None:
+                if not restart:
+                    return False
+                self.numeric = True
+                continue
+            is_symbol, base, value = kind
+            old = self.bases.get(base, _MISSING)
+            if old is not _MISSING and not (is_symbol and old[0]):
+                return False  # a compound base seen twice: sympy may merge it oddly
+            changed.setdefault(base, old)
+            if old is _MISSING:
+                self.bases[base] = (is_symbol, value)
+                self.live += 1
+                self.sums += not is_symbol and value.is_Add
+            else:
+                exponent = old[1] + value
+                self.bases[base] = (True, exponent)
+                self.live += (exponent != 0) - (old[1] != 0)
+        return True
+
+    def value(self) -> sp.Expr:
+        return sp.Mul(*self.factors) if len(self.factors) > 1 else self.factors[0]
+
+
+def _or_fold(operands: list[Boolean], evaluate: bool) -> Boolean:
+    """``Or(Or(Or(a, b), c), ...)``, the left fold of a run of 'or', in linear time.
+
+    Once the partial result is an Or, sympy adds the next condition (or its arguments, for
+    an Or) to its arguments without comparing it with them, so the set of arguments is kept
+    instead. One Or of that set is the same Or unless two relationals in it are equal or
+    opposite once made canonical (a single Or merges those, the fold did not); then the fold
+    is replayed step by step.
+    """
+    partial, args = operands[0], None  # the fold while it is not an Or; then its arguments
+    for c in operands[1:]:
+        if args is None:
+            partial = sp.Or(partial, c, evaluate=evaluate)
+            if isinstance(partial, sp.Or):
+                args = set(partial.args)
+        elif c == sp.true:
+            partial, args = sp.true, None
+        elif c != sp.false:
+            args.update(c.args if isinstance(c, sp.Or) else (c,))
+    if args is None:
+        return partial
+    if _relationals_collide(args):
+        out = operands[0]
+        for c in operands[1:]:
+            out = sp.Or(out, c, evaluate=evaluate)
+        return out
+    # sympy compares each relational in one Or call with all the others (quadratic); an Or
+    # of Ors only unions their arguments, so groups of 32 give the same Or in linear time
+    args = list(args)
+    groups = [sp.Or(*args[i:i + 32], evaluate=evaluate) for i in range(0, len(args), 32)]
+    return groups[0] if len(groups) == 1 else sp.Or(*groups, evaluate=evaluate)
+
+
+def _relationals_collide(args: set) -> bool:
+    """Are two relationals in ``args`` equal or opposite once made canonical?"""
+    seen: set = set()
+    negated: set = set()
+    for x in args:
+        if x.is_Relational:
+            c = x.canonical
+            n = c.negated.canonical
+            if c in seen or c in negated or n in seen:
+                return True
+            seen.add(c)
+            negated.add(n)
+    return False
+
+
 # ---------------------------------------------------------------------------- parser
 class _Parser:
     """Precedence-climbing parser over a lazily lexed token stream."""
@@ -333,6 +569,9 @@ class _Parser:
         self.fail(tok.start, f"unexpected {_quote(tok.text, 30)}, {expected}")
 
     def span(self, start: int, end: int) -> str:
+        """``_quote(self.text[start:end], 40)`` without copying a long span."""
+        if end - start > 40:
+            return repr(self.text[start:start + 37] + "...")
         return _quote(self.text[start:end], 40)
 
     def want_expr(self, value: sp.Basic, tok: _Token, what: str) -> sp.Expr:
@@ -347,12 +586,15 @@ class _Parser:
 
     def check_exact(self, value: sp.Expr, start: int, end: int, pos: int) -> sp.Expr:
         if _too_big_exact(value):
-            self.fail(pos, f"{self.span(start, end)} gives an exact number with more than "
-                           f"{_MAX_DIGITS} digits")
+            self.too_big(start, end, pos)
         return value
 
+    def too_big(self, start: int, end: int, pos: int) -> NoReturn:
+        self.fail(pos, f"{self.span(start, end)} gives an exact number with more than "
+                       f"{_MAX_DIGITS} digits")
+
     def check_defined(self, value: sp.Expr, start: int, end: int, pos: int) -> sp.Expr:
-        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        if _undefined(value):
             self.fail(pos, f"{self.span(start, end)} is undefined (division by zero)")
         return value
 
@@ -381,31 +623,84 @@ class _Parser:
                 if tok.text in _RELATIONS:
                     left = self.comparison(left, start)
                 elif is_word:
-                    self.want_cond(left, tok, f"the left side of {tok.text!r}")
-                    self.advance()
-                    right = self.parse(bp)
-                    self.want_cond(right, tok, f"the right side of {tok.text!r}")
-                    left = (sp.And if tok.text == "and" else sp.Or)(left, right,
-                                                                    evaluate=self.evaluate)
+                    left = self.logic_run(left, tok)
+                elif tok.text in ("+", "-"):
+                    left = self.sum_run(left, start)
+                elif tok.text in ("*", "/"):
+                    left = self.product_run(left, start)
                 else:
-                    left = self.arithmetic(left, start, tok)
+                    left = self.power_op(left, start, tok)
         finally:
             self.depth -= 1
 
-    def arithmetic(self, left: sp.Basic, start: int, op: _Token) -> sp.Expr:
+    def at_run(self, ops: tuple[str, ...]) -> bool:
+        """Is the next token one of ``ops`` (operators of one binding power)?"""
+        tok = self.tok
+        return tok.kind in ("op", "name") and tok.text in ops
+
+    def right_operand(self, op: _Token) -> tuple[sp.Expr, int]:
+        """Consume ``op`` and the number-valued operand after it: (operand, its end)."""
+        self.advance()
+        right = self.parse(_INFIX[op.text])
+        self.want_expr(right, op, f"the right side of {op.text!r}")
+        return right, self.last_end
+
+    def sum_run(self, first: sp.Basic, start: int) -> sp.Expr:
+        """``a + b - c + ...`` at one level, as the left fold but built in one Add."""
+        self.want_expr(first, self.tok, f"the left side of {self.tok.text!r}")
+        total = _Sum(first)
+        while self.at_run(("+", "-")):
+            op = self.tok
+            right, end = self.right_operand(op)
+            if total.add(right if op.text == "+" else -right):
+                self.too_big(start, end, op.start)
+        return total.value()
+
+    def product_run(self, first: sp.Basic, start: int) -> sp.Expr:
+        """``a * b / c * ...`` at one level: the left fold, with the factors that cannot
+        interact multiplied in one Mul (see :class:`_Product`)."""
+        self.want_expr(first, self.tok, f"the left side of {self.tok.text!r}")
+        product = _Product(first)
+        while self.at_run(("*", "/")):
+            op = self.tok
+            right, end = self.right_operand(op)
+            if op.text == "/" and right == 0:
+                self.fail(op.start, f"{self.span(start, end)} divides by zero")
+            factor = right if op.text == "*" else sp.Pow(right, sp.S.NegativeOne)
+            if product.defer(factor):
+                if _too_big_exact(product.coeff):
+                    self.too_big(start, end, op.start)
+                continue
+            out = _PRODUCT_OPS[op.text](product.value(), right)
+            if op.text == "/":
+                self.check_defined(out, start, end, op.start)
+            product.restart(self.check_exact(out, start, end, op.start))
+        return product.value()
+
+    def logic_run(self, first: sp.Basic, tok: _Token) -> Boolean:
+        """``c1 and c2 and ...`` (or ``or``) at one level, as the left fold.
+
+        And is associative (it flattens and then compares all its arguments), so one And
+        is the fold; Or compares only the arguments of one call, see :func:`_or_fold`.
+        """
+        word = tok.text
+        self.want_cond(first, tok, f"the left side of {word!r}")
+        operands = [first]
+        while self.at_run((word,)):
+            op = self.advance()
+            operands.append(self.want_cond(self.parse(_INFIX[word]), op,
+                                           f"the right side of {word!r}"))
+        if word == "or":
+            return _or_fold(operands, self.evaluate)
+        return sp.And(*operands, evaluate=self.evaluate)
+
+    def power_op(self, left: sp.Basic, start: int, op: _Token) -> sp.Expr:
         self.want_expr(left, op, f"the left side of {op.text!r}")
         self.advance()
-        right = self.parse(_UNARY_BP if op.text in ("**", "^") else _INFIX[op.text])
+        right = self.parse(_UNARY_BP)
         end = self.last_end
         self.want_expr(right, op, f"the right side of {op.text!r}")
-        if op.text in ("**", "^"):
-            return self.power(left, right, start, end, op)
-        if op.text == "/" and right == 0:
-            self.fail(op.start, f"{self.span(start, end)} divides by zero")
-        out = _ARITHMETIC[op.text](left, right)
-        if op.text == "/":
-            self.check_defined(out, start, end, op.start)
-        return self.check_exact(out, start, end, op.start)
+        return self.power(left, right, start, end, op)
 
     def comparison(self, first: sp.Basic, start: int) -> Boolean:
         operands = [first]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import time
 
@@ -464,3 +465,82 @@ def test_sum_is_unknown_without_class_sums():
 
     with pytest.raises(ExpressionError, match="not an allowed function"):
         parse_expression("sum(u)", {"u": U})
+
+
+# ------------------------------------------------------- long runs: linear time, same result
+def _parse_seconds(parse, text: str, repeats: int, bound: float = float("inf")) -> float:
+    """Least time of up to ``repeats`` parses (sympy's cache cleared each time, so a repeat
+    cannot just look its result up); stops once one is under ``bound``, or hopelessly over."""
+    best = float("inf")
+    for _ in range(repeats):
+        sp.core.cache.clear_cache()
+        t0 = time.perf_counter()
+        parse(text, S, max_length=len(text))
+        best = min(best, time.perf_counter() - t0)
+        if best < bound or best > 20 * bound:
+            break
+    return best
+
+
+_RUNS = {  # name: (text of m operands, what it must parse to, m)
+    "sum": (lambda m: "+".join(f"u**{k}" for k in range(1, m + 1)),
+            lambda m: sp.Add(*[U**k for k in range(1, m + 1)]), 500),
+    "product": (lambda m: "*".join(f"(u+{k})" for k in range(1, m + 1)),
+                lambda m: sp.Mul(*[U + k for k in range(1, m + 1)]), 500),
+    "quotient": (lambda m: "u" + "".join(f"/(a+{k})*q" for k in range(1, m + 1)),
+                 lambda m: sp.Mul(U, Q**m, *[1 / (A + k) for k in range(1, m + 1)]), 400),
+    "or": (lambda m: " or ".join(f"u < {k}" for k in range(1, m + 1)),
+           lambda m: sp.Or(*[U < k for k in range(1, m + 1)]), 300),
+    "and": (lambda m: " and ".join(f"u < {k} + a" for k in range(1, m + 1)),
+            lambda m: sp.And(*[U < k + A for k in range(1, m + 1)]), 300),
+}
+
+
+@pytest.mark.parametrize("run", list(_RUNS))
+def test_long_runs_of_one_operator_parse_in_linear_time(run):
+    """A run of m distinct operands (u**1 + u**2 + ..., (u+1)*(u+2)*..., u < 1 or u < 2 ...)
+    used to be built one operand at a time, each step re-flattening the whole partial result:
+    O(m**2), minutes for 1 MB. Four times the operands must take well under 16 times as
+    long (linear: about 4)."""
+    text_of, expected_of, m = _RUNS[run]
+    parse = parse_condition if run in ("or", "and") else parse_expression
+    small, big = text_of(m), text_of(4 * m)
+    assert parse(small, S, max_length=len(small)) == expected_of(m)
+    t_small = _parse_seconds(parse, small, repeats=3)
+    t_big = _parse_seconds(parse, big, repeats=3, bound=8 * t_small)
+    assert t_big < 8 * t_small, (run, len(small), t_small, len(big), t_big)
+
+
+_CHAIN_LEAVES = [("u", U), ("a", A), ("q", Q), ("2", sp.Integer(2)), ("0.5", HALF),
+                 ("(-3)", sp.Integer(-3)), ("(u+1)", U + 1), ("(1-u)", 1 - U),
+                 ("(2*u+2)", 2 * U + 2), ("sqrt(2)", sp.sqrt(2)), ("u**2", U**2),
+                 ("u**-1", 1 / U), ("q**0.5", sp.sqrt(Q)), ("exp(u)", sp.exp(U)), ("pi", sp.pi),
+                 ("abs(u-1)", sp.Abs(U - 1)), ("(u+1)**2", (U + 1) ** 2), ("2**u", 2**U)]
+
+
+def _fold(first, rest):
+    """The left fold with Python's operators, as the parser used to build every run."""
+    out = first
+    for op, value in rest:
+        out = {"+": operator.add, "-": operator.sub, "*": operator.mul,
+               "/": operator.truediv}[op](out, value)
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_CHAIN_LEAVES),
+                          st.lists(st.tuples(st.sampled_from("*/"),
+                                             st.sampled_from(_CHAIN_LEAVES)), max_size=12),
+                          st.sampled_from("+-")),
+                min_size=1, max_size=12))
+def test_runs_give_exactly_the_step_by_step_result(terms):
+    """Runs are built in one go only where that is the same expression as building them one
+    operand at a time (sympy's Mul is not associative: 2*(u+1)*u step by step is
+    u*(2*u + 2), but 2*u*(u + 1) in one Mul), so every run must equal the fold."""
+    texts, values = [], []
+    for (first_text, first), factors, sign in terms:
+        texts.append(first_text + "".join(f" {op} {t}" for op, (t, _) in factors))
+        values.append((sign, _fold(first, [(op, v) for op, (_, v) in factors])))
+    text = texts[0] + "".join(f" {sign} {t}" for (sign, _), t in zip(values[1:], texts[1:]))
+    expected = _fold(values[0][1], values[1:])
+    assert parse_expression(text, S, max_length=10_000) == expected, text
