@@ -212,7 +212,8 @@ def _add_loss_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("name", nargs="?", help="registered loss (alfs list)")
     sp.add_argument("--expr", help="a pointwise loss l(u) typed as an expression in u "
                     "(safe grammar: numbers, u, parameters, + - * / ** ^, exp, log, sqrt, abs, "
-                    "min, max, piecewise)")
+                    "min, max, piecewise, sin, cos, tan, tanh, sinh, cosh, atan, asinh, erf, "
+                    "erfc, log1p, expm1, sigmoid, softplus, sign; class sums sum(g(v)))")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
                     help="domain of a parameter of --expr, e.g. 'a:a > 0' (default: real)")

@@ -32,8 +32,12 @@ Whitespace is ignored. From loosest to tightest binding::
     are reserved.
 ``FUNCTION``
     ``exp(x)``, ``log(x)`` (natural), ``log(x, base)``, ``sqrt(x)``, ``abs(x)``,
-    ``min(x, y, ...)`` and ``max(x, y, ...)`` (two or more arguments), and
-    ``piecewise(value1, cond1, value2, cond2, ..., otherwise)``.
+    ``min(x, y, ...)`` and ``max(x, y, ...)`` (two or more arguments),
+    ``piecewise(value1, cond1, value2, cond2, ..., otherwise)``, and the elementary functions
+    ``sin cos tan tanh sinh cosh atan asinh erf sign`` (sympy's own) and ``erfc(x)`` =
+    1 − erf(x), ``log1p(x)`` = log(1 + x), ``expm1(x)`` = exp(x) − 1, ``sigmoid(x)`` =
+    1/(1 + exp(−x)), ``softplus(x)`` = log(1 + exp(x)), written with those so that every
+    prover (interval arithmetic, sign rules, limits, exact pieces for ``sign``) reads them.
 
 Conditions (comparisons, ``and``, ``or``, ``not``) are allowed only as the conditions of a
 ``piecewise`` and in :func:`parse_condition`; parentheses may group them. Inside a
@@ -91,7 +95,14 @@ from .errors import ExpressionError
 
 __all__ = ["ALLOWED_FUNCTIONS", "ClassSums", "parse_condition", "parse_expression"]
 
-ALLOWED_FUNCTIONS: tuple[str, ...] = ("exp", "log", "sqrt", "abs", "min", "max", "piecewise")
+ALLOWED_FUNCTIONS: tuple[str, ...] = (
+    "exp", "log", "sqrt", "abs", "min", "max", "piecewise",
+    "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "asinh", "erf", "erfc", "log1p",
+    "expm1", "sigmoid", "softplus", "sign")
+_MAX_MINMAX_ARGS = 16
+# the elementary functions sympy has as classes, built as they are
+_PLAIN = {"sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh, "atan": sp.atan,
+          "asinh": sp.asinh, "erf": sp.erf, "sign": sp.sign}
 """Names a user may call; see the module docstring for their arities."""
 
 _CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "e": sp.E, "E": sp.E}
@@ -851,9 +862,34 @@ class _Parser:
             self.check_defined(out, ftok.start, end, ftok.start)
         elif fname == "sqrt":
             out = sp.sqrt(xs[0])
+        elif fname in _PLAIN:
+            out = _PLAIN[fname](xs[0])
+            if fname == "tan":
+                self.check_defined(out, ftok.start, end, ftok.start)  # tan(pi/2)
+        elif fname in ("sinh", "cosh"):
+            self.guard_exp(xs[0], ftok, span)  # they grow like exp
+            self.guard_exp(-xs[0], ftok, span)
+            out = (sp.sinh if fname == "sinh" else sp.cosh)(xs[0])
+        elif fname == "erfc":  # written with erf, which every prover knows
+            out = 1 - sp.erf(xs[0])
+        elif fname == "log1p":
+            out = sp.log(1 + xs[0])
+            self.check_defined(out, ftok.start, end, ftok.start)
+        elif fname == "expm1":
+            self.guard_exp(xs[0], ftok, span)
+            out = sp.exp(xs[0]) - 1
+        elif fname == "sigmoid":  # 1/(1 + e^-x)
+            self.guard_exp(-xs[0], ftok, span)
+            out = 1 / (1 + sp.exp(-xs[0]))
+        elif fname == "softplus":  # log(1 + e^x)
+            self.guard_exp(xs[0], ftok, span)
+            out = sp.log(1 + sp.exp(xs[0]))
         elif fname == "abs":
             out = sp.Abs(xs[0])
         else:
+            if n > _MAX_MINMAX_ARGS:  # sympy's Min/Max compare every pair: time grows fast
+                self.fail(ftok.start, f"{fname} takes at most {_MAX_MINMAX_ARGS} arguments, "
+                                      f"got {n} in {span}")
             try:
                 out = (sp.Min if fname == "min" else sp.Max)(*xs)
             except (TypeError, ValueError) as exc:  # e.g. non-real numbers

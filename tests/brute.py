@@ -238,3 +238,21 @@ def random_loss(seed: int) -> tuple[str, str]:
         return "bump", (f"1 - u + {_q(rng, 0.05, 0.5)}*exp(-((u - {_q(rng, 0.1, 0.9)})/"
                         f"{_q(rng, 0.02, 0.2, 50)})**2)")
     return "nce-sum", f"-log(u)/sum(-log(v)) + {_q(rng, 0.1, 2, 10)}*({_smooth(rng)})"
+
+
+def random_special_loss(seed: int) -> tuple[str, str]:
+    """(family, expression) using the grammar's elementary functions; deterministic in seed."""
+    rng = np.random.default_rng(10_000 + seed)
+    a, b, c = _q(rng, 0.5, 4), _q(rng, 0.1, 0.9), _q(rng, 0.02, 0.3)
+    forms = [
+        ("sin-wiggle", f"1 - u - {c}*sin({int(rng.integers(1, 4))}*pi*u)"),
+        ("tanh", f"tanh({a}*(1 - u))"),
+        ("erfc", f"erfc({a}*u) + {c}*(1 - u)"),
+        ("sigmoid", f"sigmoid({a}*({b} - u))"),
+        ("softplus", f"softplus(-{a}*u) - softplus(-{a})"),
+        ("log1p-expm1", f"log1p({c}*(1 - u)) + expm1({c}*(1 - u))"),
+        ("sign-kink", f"1 - u + {c}*sign(u - {b})*(u - {b})"),
+        ("cos-bump", f"1 - u + {c}*cos(pi*u)**2"),
+        ("atan-asinh", f"atan({a}*(1 - u)) + asinh({c}*(1 - u))"),
+    ]
+    return forms[int(rng.integers(0, len(forms)))]

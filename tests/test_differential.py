@@ -22,9 +22,10 @@ from alfs_theory.errors import DomainError
 from alfs_theory.userloss import loss_from_expression
 
 from brute import (brute_asymmetry, brute_calibration_gap, brute_decreasing, brute_ratio,
-                   random_loss)
+                   random_loss, random_special_loss)
 
 N_CASES = int(os.environ.get("ALFS_DIFF_CASES", "120"))
+N_SPECIAL = max(8, N_CASES // 5)
 CHECKS = ["decreasing", "ratio", "calibrated", "threshold", "weights", "noise"]
 
 
@@ -47,6 +48,17 @@ def _ell_np(spec):
 @pytest.mark.parametrize("seed", range(N_CASES))
 def test_checker_agrees_with_brute_force(seed):
     fam, expr = random_loss(seed)
+    _compare(seed, fam, expr)
+
+
+@pytest.mark.parametrize("seed", range(N_SPECIAL))
+def test_special_functions_agree_with_brute_force(seed):
+    """The elementary functions of the grammar (sin, tanh, erf, sigmoid, softplus, ...)."""
+    fam, expr = random_special_loss(seed)
+    _compare(seed, fam, expr)
+
+
+def _compare(seed, fam, expr):
     n = 2 if seed % 2 == 0 else 3
     try:
         spec = loss_from_expression(expr).bind()

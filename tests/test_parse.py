@@ -93,7 +93,9 @@ def test_caller_symbols_shadow_constants():
 
 
 def test_allowed_functions_are_exported():
-    assert ALLOWED_FUNCTIONS == ("exp", "log", "sqrt", "abs", "min", "max", "piecewise")
+    assert ALLOWED_FUNCTIONS == ("exp", "log", "sqrt", "abs", "min", "max", "piecewise",
+                                 "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "asinh",
+                                 "erf", "erfc", "log1p", "expm1", "sigmoid", "softplus", "sign")
 
 
 def test_max_length_is_inclusive():
@@ -544,3 +546,46 @@ def test_runs_give_exactly_the_step_by_step_result(terms):
     text = texts[0] + "".join(f" {sign} {t}" for (sign, _), t in zip(values[1:], texts[1:]))
     expected = _fold(values[0][1], values[1:])
     assert parse_expression(text, S, max_length=10_000) == expected, text
+
+
+# ----------------------------------------------------------------------------- elementary functions
+def test_elementary_functions_of_the_grammar():
+    import sympy as sp
+
+    from alfs_theory.parse import ALLOWED_FUNCTIONS
+
+    u = sp.Symbol("u")
+    names = {"u": u}
+    cases = {
+        "sin(u)": sp.sin(u), "cos(u)": sp.cos(u), "tan(u)": sp.tan(u), "tanh(u)": sp.tanh(u),
+        "sinh(u)": sp.sinh(u), "cosh(u)": sp.cosh(u), "atan(u)": sp.atan(u),
+        "asinh(u)": sp.asinh(u), "erf(u)": sp.erf(u), "sign(u - 1/2)": sp.sign(u - sp.Rational(1, 2)),
+        "erfc(u)": 1 - sp.erf(u), "log1p(u)": sp.log(1 + u), "expm1(u)": sp.exp(u) - 1,
+        "sigmoid(u)": 1 / (1 + sp.exp(-u)), "softplus(u)": sp.log(1 + sp.exp(u)),
+    }
+    for text, want in cases.items():
+        assert sp.simplify(parse_expression(text, names) - want) == 0, text
+        assert text.split("(")[0] in ALLOWED_FUNCTIONS
+    with pytest.raises(ExpressionError, match="undefined"):
+        parse_expression("tan(pi/2)", names)
+    with pytest.raises(ExpressionError, match="too large"):
+        parse_expression("cosh(1e7)", names)
+    with pytest.raises(ExpressionError, match="too large"):
+        parse_expression("softplus(2e6)", names)
+    with pytest.raises(ExpressionError, match="exactly 1 argument"):
+        parse_expression("sin(u, u)", names)
+    with pytest.raises(ExpressionError, match="at most 16 arguments"):
+        parse_expression("max(" + ",".join(f"u**{i}" for i in range(1, 18)) + ")", names)
+
+
+def test_the_wiggly_loss_of_issue_15_is_certified(capsys):
+    """`alfs ratio --expr "1 - u - 0.05*sin(2*pi*u)"` was refused ('sin' not allowed)."""
+    import json
+
+    from alfs_theory.cli import main
+
+    assert main(["ratio", "--expr", "1 - u - 0.05*sin(2*pi*u)", "--format", "json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["verdict"] == "PROVED"
+    lo, hi = r["estimate"]
+    assert 0.5218 < lo <= hi < 0.5219
