@@ -485,9 +485,10 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
                               u.shape).copy()
         dell = np.broadcast_to(np.asarray(sp.lambdify(U, sp.diff(e, U), NUMERIC_MODULES)(u),
                                           dtype=float), u.shape).copy()
+    bK = spec.at_classes(K)  # K substituted (NMAE, typed losses with K), once for both uses
     ratio = None
     if spec.is_pointwise:
-        r = asymmetry_ratio(spec.at_classes(K) if spec.expr.has(sp.Symbol("K")) else spec)
+        r = asymmetry_ratio(bK)
         lo = hi = None
         if r.verdict.value == "PROVED" and r.estimate is not None:  # certified bounds
             lo, hi = (float(x) for x in r.estimate)
@@ -506,7 +507,6 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
                      "lo": val.get("lo"), "hi": val.get("hi"), "cap": (k - 1) / k})
     etas = np.linspace(0.0, 0.95, 20) if etas is None else np.asarray(etas, dtype=float)
     uy = []
-    bK = spec.at_classes(K) if not spec.is_pointwise or spec.expr.has(sp.Symbol("K")) else spec
     for eta in etas:
         uu, _ = numeric_minimiser(bK, noise_row("symmetric", K, float(eta)), seed=seed)
         uy.append(float(uu[0]))

@@ -106,3 +106,14 @@ def test_loss_card_data_for_a_typed_loss():
     assert d["u_y"][1] > 0.99 if 0.1 <= eta5 else True
     assert d["u_y"][2] < 0.99 and 0.6 > eta5
     assert d["ratio"]["exact"] == "1/21"
+
+
+def test_loss_card_of_a_loss_whose_formula_uses_K():
+    """NMAE's l(u) = (1 - u)/(K - 1): the card substitutes K (it crashed with StopIteration
+    when a plain Symbol('K') was searched for instead of the registry's K)."""
+    from alfs_theory.plotting import data_loss_card
+    from alfs_theory.registry import get_loss
+
+    d = data_loss_card(get_loss("nmae").bind(), K=4, Ks=(2, 4), etas=[0.0, 0.5], n=20)
+    assert d["ratio"]["verdict"] == "PROVED" and d["ratio"]["exact"] == "1"
+    assert d["ell"][0] == pytest.approx((1 - 1e-3) / 3)

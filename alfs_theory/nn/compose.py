@@ -290,19 +290,25 @@ def spec_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str | LossSpec, 
     """Per-example losses (N,) of any spec (or registry name) through its composite torch form,
     with the same input validation as the hand-written twins (shape, dtype, label range;
     parameters against their domains when ``params`` are given)."""
+    return _validated_call(spec_torch(loss, **params), logits, labels, validate)
+
+
+def _validated_call(fn: SpecTorch, logits: torch.Tensor, labels: torch.Tensor,
+                    validate: bool) -> torch.Tensor:
     from .functional import explain_nan, in_transform, validate_inputs
 
-    fn = spec_torch(loss, **params)
     name = fn.spec.name
+    checked = validate and not in_transform(logits, labels)  # values readable: not in a transform
     if validate:
-        validate_inputs(logits, labels, loss=name,
-                        label_range=not in_transform(logits, labels))
+        validate_inputs(logits, labels, loss=name, label_range=checked)
     out = fn(logits, labels)
-    if validate and not in_transform(logits, labels) and bool(torch.isnan(out.detach()).any()):
-        explain_nan(name, logits)
-        bad = int(torch.isnan(out.detach()).nonzero()[0, 0])
-        raise InputError(f"{name}: the loss is NaN at row {bad} (finite logits): the formula "
-                         "is undefined there (outside every piecewise condition, 0/0, ...)")
+    if checked:
+        nan = torch.isnan(out.detach())
+        if bool(nan.any()):
+            explain_nan(name, logits)
+            raise InputError(f"{name}: the loss is NaN at row {int(nan.nonzero()[0, 0])} (finite "
+                             "logits): the formula is undefined there (outside every piecewise "
+                             "condition, 0/0, ...)")
     return out
 
 
@@ -330,7 +336,7 @@ class ComposedLoss(torch.nn.Module):
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         from .modules import reduce
 
-        out = spec_loss(logits, labels, self.fn.spec, validate=self.validate)
+        out = _validated_call(self.fn, logits, labels, self.validate)  # the tree built once
         return reduce(out, self.reduction)
 
     def extra_repr(self) -> str:
