@@ -286,7 +286,12 @@ def cmd_region(args: argparse.Namespace) -> int:
         from .plotting import plot_region
 
         fig, ax = plt.subplots(figsize=(6.5, 4.2 if reg.y_param else 1.8))
-        plot_region(ax, reg.to_dict())
+        pred = None
+        if reg.closed is not None and reg.closed.condition is not None and \
+                not reg.closed.disagree:
+            axes = [reg.x_param] + ([reg.y_param] if reg.y_param else [])
+            pred = reg.closed.predicate([spec.param(n).symbol for n in axes])
+        plot_region(ax, reg.to_dict(), predicate=pred)
         fig.tight_layout()
         import io
 

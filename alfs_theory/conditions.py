@@ -9,9 +9,23 @@ certificate's method), REFUTED (with a counterexample) or UNDECIDED; the falsifi
 front of every PROVED as in ``alfs check``. The grid is a certified map of the region, not an
 interpolation: between the cells nothing is claimed.
 
-For a registered two-parameter family whose ratio has a closed form (AGCE, AUL, ...), the
-figure also draws the boundary from the closed form (:func:`alfs_theory.plotting.data_phase`)
-where one applies, so the two can be compared.
+Beside the grid, :func:`closed_form_condition` derives the region as an inequality in the
+varied parameters where a rule yields one symbolically, for a pointwise ℓ (theory.md T4/T5):
+with ρ = min over rows i of T[i,i] / max_{j≠i} T[i,j] (for symmetric noise at rate η,
+ρ = (1 − η)(K − 1)/η), and ℓ proved decreasing with its curvature decided in the parameters,
+
+* ℓ convex (ℓ″ ≥ 0): e_y is the minimiser of every row iff ρ · r(ℓ) ≥ 1 with
+  r(ℓ) = ℓ′(1)/ℓ′(0) (the KKT margin at the vertex: sufficient always, necessary for convex ℓ);
+* ℓ concave (ℓ″ ≤ 0; affine included): iff ρ > 1 and ℓ(0) > ℓ(1) (the risk is concave, its
+  minimum is at a vertex, the best vertex has the unique largest weight);
+* a family whose ℓ″ has the sign of one parameter factor c: the first where c > 0, the second
+  where c ≤ 0.
+
+The derived inequality is then evaluated in every grid cell and compared with the checker's
+verdicts there: a PROVED cell outside it, or a REFUTED cell inside it, is reported as a
+disagreement (an internal error to investigate), never smoothed over. Where no rule applies
+(vector losses, curvature neither convex nor concave, slopes sympy cannot resolve) the answer
+says why and the grid alone stands.
 """
 
 from __future__ import annotations
@@ -27,7 +41,60 @@ import numpy as np
 from .errors import InputError
 from .spec import LossSpec
 
-__all__ = ["ParameterRegion", "parameter_region", "parse_vary"]
+__all__ = ["ClosedForm", "ParameterRegion", "closed_form_condition", "dominance_ratio",
+           "parameter_region", "parse_vary"]
+
+
+@dataclass
+class ClosedForm:
+    """The derived region: ``condition`` (a sympy boolean in the varied parameters), how it
+    was derived, and its agreement with the grid (filled by :func:`parameter_region`)."""
+
+    condition: object | None
+    derivation: str
+    rho: object | None = None
+    solved: list = field(default_factory=list)  # boundary solved for a parameter, as text
+    agree: int = 0
+    disagree: list = field(default_factory=list)  # [(x, y, verdict, predicate)]
+    undecided_filled: int = 0
+
+    def to_dict(self) -> dict:
+        import sympy as sp
+
+        return {"condition": None if self.condition is None else sp.sstr(self.condition),
+                "latex": None if self.condition is None else sp.latex(self.condition),
+                "derivation": self.derivation,
+                "rho": None if self.rho is None else sp.sstr(self.rho),
+                "solved": self.solved, "agree": self.agree, "disagree": self.disagree,
+                "undecided_cells_it_decides": self.undecided_filled}
+
+    def predicate(self, params: Sequence):
+        """The condition as a numpy function of ``params`` (sympy symbols, in axis order);
+        None when there is no closed form. Built by sympy's printer from the derived tree."""
+        import sympy as sp
+
+        from .symbols import NUMERIC_MODULES
+
+        if self.condition is None:
+            return None
+        return sp.lambdify(list(params), self.condition, modules=NUMERIC_MODULES)
+
+    def to_text(self) -> str:
+        import sympy as sp
+
+        if self.condition is None:
+            return f"closed form: none ({self.derivation})"
+        lines = [f"closed form (derived): {sp.sstr(self.condition)}",
+                 f"  how: {self.derivation}"]
+        lines += [f"  boundary: {t}" for t in self.solved]
+        if self.disagree:
+            lines.append(f"  INTERNAL ERROR: the closed form disagrees with the checker in "
+                         f"{len(self.disagree)} cell(s), first at {self.disagree[0]}")
+        else:
+            lines.append(f"  agrees with every decided grid cell ({self.agree}); it also "
+                         f"answers {self.undecided_filled} UNDECIDED cell(s), which stay "
+                         "UNDECIDED in the grid")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -45,6 +112,7 @@ class ParameterRegion:
     methods: list
     fixed: dict = field(default_factory=dict)
     seconds: float = 0.0
+    closed: ClosedForm | None = None
 
     def counts(self) -> dict[str, int]:
         flat = [v for row in self.verdicts for v in row]
@@ -69,13 +137,16 @@ class ParameterRegion:
             lines.append(f"{corner:>12}  {xs}")
             for yv, row in zip(reversed(self.y), reversed(self.verdicts)):
                 lines.append(f"{yv:>12.4g}  " + "  ".join(f"{mark[v]:>7}" for v in row))
+        if self.closed is not None:
+            lines += ["", self.closed.to_text()]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {"schema": "alfs-region/1", "loss": self.loss, "question": self.question,
                 "K": self.K, "x_param": self.x_param, "x": self.x, "y_param": self.y_param,
                 "y": self.y, "verdicts": self.verdicts, "methods": self.methods,
-                "fixed": self.fixed, "counts": self.counts(), "seconds": round(self.seconds, 3)}
+                "fixed": self.fixed, "counts": self.counts(), "seconds": round(self.seconds, 3),
+                "closed_form": None if self.closed is None else self.closed.to_dict()}
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -108,7 +179,7 @@ def _axis(lo: float, hi: float, n: int) -> np.ndarray:
 def parameter_region(spec: LossSpec, vary: Mapping[str, tuple[float, float]], *,
                      n_classes: int = 10, noise: str | None = None, n: int = 8,
                      fixed: Mapping[str, float] | None = None, timeout: float = 20.0,
-                     progress: bool = False) -> ParameterRegion:
+                     progress: bool = False, closed_form: bool = True) -> ParameterRegion:
     """The checker's verdict on a grid of ``n`` (per axis) values of the varied parameters."""
     from .checker import check_loss
 
@@ -152,7 +223,182 @@ def parameter_region(spec: LossSpec, vary: Mapping[str, tuple[float, float]], *,
         methods.append(row_m)
         if progress:
             print(f"[alfs region] {done}/{total} cells", file=sys.stderr, flush=True)
-    return ParameterRegion(spec.name, question, n_classes, names[0], [float(v) for v in xs],
-                           names[1] if len(names) == 2 else None,
-                           [float(v) for v in ys] if len(names) == 2 else [], verdicts,
-                           methods, fixed, time.perf_counter() - t0)
+    region = ParameterRegion(spec.name, question, n_classes, names[0],
+                             [float(v) for v in xs], names[1] if len(names) == 2 else None,
+                             [float(v) for v in ys] if len(names) == 2 else [], verdicts,
+                             methods, fixed, time.perf_counter() - t0)
+    if closed_form:
+        try:
+            region.closed = closed_form_condition(spec, names, n_classes=n_classes,
+                                                  noise=noise, fixed=fixed)
+        except (InputError, NotImplementedError, ValueError, TypeError) as exc:
+            region.closed = ClosedForm(None, f"derivation failed: {exc}")
+        if region.closed.condition is not None:
+            _compare(region.closed, region, {p.name: p.symbol for p in spec.params})
+        region.seconds = time.perf_counter() - t0
+    return region
+
+
+# ------------------------------------------------------------------ the closed form
+def dominance_ratio(noise: str | None, n_classes: int):
+    """ρ = min_i T[i,i] / max_{j≠i} T[i,j], exact (a sympy number). Without noise: the
+    weights of the grid's asymmetry question (symmetric, η just below dominance)."""
+    import sympy as sp
+
+    K = int(n_classes)
+    if noise is None:
+        eta = sp.Rational(str(round(0.95 * (K - 1) / K, 6)))
+        return (1 - eta) * (K - 1) / eta
+    kind, sep, rest = str(noise).strip().lower().partition(":")
+    if sep and kind in ("symmetric", "sym"):
+        eta = sp.Rational(rest.strip())
+        return sp.oo if eta == 0 else (1 - eta) * (K - 1) / eta
+    from .checker import parse_noise
+
+    T, _ = parse_noise(noise, K)
+    best = None
+    for i in range(K):
+        off = max(float(T[i, j]) for j in range(K) if j != i)
+        r = sp.oo if off == 0 else sp.Rational(repr(float(T[i, i]))) / sp.Rational(repr(off))
+        best = r if best is None else sp.Min(best, r)
+    return best
+
+
+def _partial(spec: LossSpec, names: Sequence[str], fixed: Mapping[str, float],
+             n_classes: int) -> LossSpec:
+    """The spec with every parameter but ``names`` substituted (fixed, else bound, else its
+    default) and K set: a family in the varied parameters only."""
+    from dataclasses import replace
+
+    import sympy as sp
+
+    from .spec import to_exact
+
+    env = {}
+    bound = spec.value_dict
+    for p in spec.params:
+        if p.name in names:
+            continue
+        v = fixed.get(p.name, bound.get(p.name, p.default))
+        if v is None:
+            raise InputError(f"parameter {p.name!r} needs a value (--param {p.name}=...)")
+        env[p.symbol] = to_exact(v)
+    from .symbols import K as KSYM
+
+    env[KSYM] = sp.Integer(int(n_classes))
+    keep = tuple(p for p in spec.params if p.name in names)
+    return replace(spec, expr=spec.expr.subs(env), params=keep, values=(), _cache={})
+
+
+def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: int = 10,
+                          noise: str | None = None,
+                          fixed: Mapping[str, float] | None = None) -> ClosedForm:
+    """The region of the varied parameters where e_y is every row's noisy minimiser, as a
+    symbolic inequality (see the module docstring), or the reason there is none."""
+    import sympy as sp
+
+    from .properties.shape import check_decreasing, check_shape, derivatives, end_value
+    from .verdict import Verdict
+
+    if not spec.is_pointwise:
+        return ClosedForm(None, "a vector loss: the endpoint rules are for pointwise l(u_y)")
+    part = _partial(spec, names, dict(fixed or {}), n_classes)
+    rho = dominance_ratio(noise, n_classes)
+    if rho is sp.oo:
+        return ClosedForm(sp.true, "clean labels: e_y minimises a decreasing loss's risk "
+                          "whenever l(0) > l(1)", rho)
+    dec = check_decreasing(part)
+    if dec.verdict is not Verdict.PROVED:
+        return ClosedForm(None, "l is not proved decreasing for every value of the varied "
+                          "parameters", rho)
+    ell, d1, _ = derivatives(part)
+    g0, g1 = end_value(d1, 0), end_value(d1, 1)
+    l0, l1 = end_value(ell, 0), end_value(ell, 1)
+    if None in (g0, g1, l0, l1):
+        return ClosedForm(None, "the end-point values or slopes depend on the parameters in "
+                          "a way sympy cannot resolve", rho)
+    shape = check_shape(part)
+    domain = sp.And(*[p.domain for p in part.params])
+
+    def ratio_cvx():
+        if g0.has(sp.oo, -sp.oo, sp.zoo) and not g1.has(sp.oo, -sp.oo, sp.zoo):
+            return sp.Integer(0)
+        return sp.simplify(sp.powsimp(g1 / g0, force=True))
+
+    conc = sp.And(sp.Gt(rho, 1), sp.Gt(sp.simplify(l0 - l1), 0))
+    if shape.kind == "convex":
+        r = ratio_cvx()
+        cond = sp.Ge(rho * r, 1)
+        how = (f"l convex (proved): e_y is the minimiser iff rho*r >= 1, r = l'(1)/l'(0) = "
+               f"{sp.sstr(r)}")
+    elif shape.kind in ("concave", "linear"):
+        cond, how = conc, (f"l {shape.kind} (proved): the risk's minimum is at a vertex, e_y "
+                           "iff rho > 1 and l(0) > l(1)")
+    elif shape.case_factor is not None:
+        c, r = shape.case_factor, ratio_cvx()
+        cond = sp.Or(sp.And(sp.Gt(c, 0), sp.Ge(rho * r, 1)), sp.And(sp.Le(c, 0), conc))
+        how = (f"l'' has the sign of {sp.sstr(c)}: convex where {sp.sstr(c)} > 0 (e_y iff "
+               f"rho*r >= 1, r = l'(1)/l'(0) = {sp.sstr(r)}), concave or affine where "
+               f"{sp.sstr(c)} <= 0 (e_y iff rho > 1 and l(0) > l(1))")
+    else:
+        return ClosedForm(None, f"curvature {shape.kind}: neither endpoint rule applies", rho)
+    cond = sp.And(cond, domain)
+    if sp.count_ops(cond) < 200:
+        try:
+            cond = sp.simplify(cond)
+        except (TypeError, ValueError, NotImplementedError):
+            pass  # sympy's simplifier stumbled (e.g. a NaN comparison): keep it as derived
+    how += f"; rho = {sp.sstr(rho)} ({'no noise: the asymmetry question' if noise is None else noise})"
+    return ClosedForm(cond, how, rho, _solve_boundary(cond, part))
+
+
+def _solve_boundary(cond, part: LossSpec) -> list[str]:
+    """Boundaries ``rho*r = 1`` solved for one parameter, where sympy can."""
+    import sympy as sp
+
+    out = []
+    for rel in cond.atoms(sp.Ge):
+        eq = rel.lhs - rel.rhs
+        for p in part.params:
+            if p.symbol not in eq.free_symbols:
+                continue
+            try:
+                sols = sp.solve(sp.expand_log(sp.log(rel.lhs) - sp.log(rel.rhs), force=True),
+                                p.symbol)
+            except (NotImplementedError, ValueError, TypeError):
+                continue
+            for s_ in sols[:2]:
+                s_ = sp.expand_log(sp.simplify(s_), force=True)
+                text = f"{p.name} = {sp.sstr(s_)}"
+                if text not in out:
+                    out.append(text)
+    return out
+
+
+def _compare(closed: ClosedForm, region: "ParameterRegion", part_symbols: dict) -> None:
+    """Evaluate the closed form in every cell and compare with the verdicts there."""
+    import sympy as sp
+
+    xs = region.x
+    ys = region.y if region.y_param else [None]
+    for j, yv in enumerate(ys):
+        for i, xv in enumerate(xs):
+            # 50-digit floats: exact rationals would make sympy expand powers like
+            # (a + 1)**(q - 1) exactly, which takes minutes
+            env = {part_symbols[region.x_param]: sp.Float(repr(float(xv)), 50)}
+            if yv is not None:
+                env[part_symbols[region.y_param]] = sp.Float(repr(float(yv)), 50)
+            try:
+                val = closed.condition.subs(env)
+            except (TypeError, ValueError, NotImplementedError):
+                continue
+            if val not in (sp.true, sp.false):
+                continue  # not decidable here: leave the cell to the grid
+            truth = bool(val)
+            v = region.verdicts[j][i]
+            if v == "UNDECIDED":
+                closed.undecided_filled += 1
+            elif (v == "PROVED") == truth:
+                closed.agree += 1
+            else:
+                closed.disagree.append((float(xv), None if yv is None else float(yv), v, truth))

@@ -1070,12 +1070,34 @@ def plot_ratio_vs_accuracy(ax, data: dict) -> None:
 _VERDICT_COLORS = {"PROVED": "#38a169", "REFUTED": "#e53e3e", "UNDECIDED": "#a0aec0"}
 
 
-def plot_region(ax, region: dict) -> None:
+def plot_region(ax, region: dict, predicate=None) -> None:
     """The certified parameter grid of :func:`alfs_theory.conditions.parameter_region`
-    (``to_dict()``): one marker per cell, green PROVED, red REFUTED, grey UNDECIDED."""
+    (``to_dict()``): one marker per cell, green PROVED, red REFUTED, grey UNDECIDED; with
+    ``predicate`` (the derived closed form as a numpy function of the varied parameters,
+    :meth:`alfs_theory.conditions.ClosedForm.predicate`) the region it describes is shaded
+    and its boundary drawn."""
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     xs, ys = region["x"], region["y"] or [0.0]
+    extra = []
+    if predicate is not None:
+        logx = len(xs) > 2 and xs[0] > 0 and xs[-1] / xs[0] > 20
+        gx = (np.geomspace if logx else np.linspace)(xs[0], xs[-1], 240)
+        if region["y"]:
+            logy = len(ys) > 2 and ys[0] > 0 and ys[-1] / ys[0] > 20
+            gy = (np.geomspace if logy else np.linspace)(ys[0], ys[-1], 240)
+            X, Y = np.meshgrid(gx, gy)
+            with np.errstate(all="ignore"):
+                Z = np.asarray(predicate(X, Y), dtype=float) * np.ones_like(X)
+            ax.contourf(X, Y, Z, levels=[0.5, 1.5], colors=["#2ca02c"], alpha=0.15)
+            if 0 < Z.mean() < 1:
+                ax.contour(X, Y, Z, levels=[0.5], colors="k", linewidths=1)
+        else:
+            with np.errstate(all="ignore"):
+                Z = np.asarray(predicate(gx), dtype=float) * np.ones_like(gx)
+            ax.fill_between(gx, -0.5, 0.5, where=Z > 0.5, color="#2ca02c", alpha=0.15)
+        extra = [Patch(color="#2ca02c", alpha=0.3, label="closed form holds")]
     for j, yv in enumerate(ys):
         for i, xv in enumerate(xs):
             v = region["verdicts"][j][i]
@@ -1091,7 +1113,7 @@ def plot_region(ax, region: dict) -> None:
     else:
         ax.set_yticks([])
     handles = [Line2D([], [], marker="s", ls="", color=c, label=k)
-               for k, c in _VERDICT_COLORS.items()]
+               for k, c in _VERDICT_COLORS.items()] + extra
     ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{region['loss']}: {region['question']} (K = {region['K']})",
                  fontsize="small")
