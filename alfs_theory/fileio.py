@@ -7,14 +7,17 @@ from a write that is still going on."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
 import stat
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, BinaryIO
 
-__all__ = ["atomic_write", "clean_stale_temps"]
+__all__ = ["atomic_write", "clean_stale_temps", "jsonable"]
 
 # A temp of atomic_write, '.{name}.{pid}.{8 hex}.tmp'; and one that an earlier atomic_write
 # made with tempfile.mkstemp, '.{name}.{8 characters}.tmp' (tried second: the first form
@@ -48,20 +51,30 @@ def _create_temp(path: Path) -> tuple[int, str]:
             continue
 
 
-def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically, creating its folder.
+def atomic_write(path: str | os.PathLike,
+                 data: str | bytes | Callable[[BinaryIO], object]) -> None:
+    """Write ``data`` to ``path`` atomically, creating its folder: text (as UTF-8), bytes, or
+    a function that writes to the open binary file it is given (``lambda f: torch.save(obj,
+    f)``), so every writer of the project goes through this one.
 
     The file gets the mode ``open(path, "w")`` would give it: an existing file keeps its
-    mode, a new one gets 0o666 less the umask. On any error the temp file is removed and
-    ``path`` is left as it was."""
+    mode, a new one gets 0o666 less the umask. On any error (or an interrupt) the temp file
+    is removed and ``path`` is left as it was."""
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data  # fail before creating
+    if isinstance(data, str):
+        data = data.encode("utf-8")  # fail before creating anything
+    elif not isinstance(data, (bytes, bytearray, memoryview)) and not callable(data):
+        raise TypeError(f"atomic_write takes str, bytes or a writer function, got "
+                        f"{type(data).__name__}")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _new_file_mode(path)
     fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(payload)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         if mode is not None:
@@ -140,3 +153,26 @@ def clean_stale_temps(folder: str | os.PathLike, name: str | None = None,
             continue
         removed.append(Path(entry.path))
     return sorted(removed)
+
+
+def jsonable(x: Any) -> Any:
+    """Plain JSON types for a record (numpy scalars and arrays included); NaN and infinities
+    become None, so the file is strict JSON."""
+    import numpy as np
+
+    if isinstance(x, Mapping):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        f = float(x)
+        return f if math.isfinite(f) else None
+    if x is None or isinstance(x, str):
+        return x
+    return str(x)

@@ -16,7 +16,13 @@ def _key(name: str) -> str:
 
 
 def register(spec: LossSpec, *, aliases: tuple[str, ...] = (), overwrite: bool = False) -> LossSpec:
-    """Add ``spec`` under ``spec.name`` (lowercase). Refuses to replace unless ``overwrite``."""
+    """Add ``spec`` under ``spec.name`` (lowercase). Refuses to replace unless ``overwrite``
+    (the built-in losses are loaded first, so a clash with one of them is refused too)."""
+    _ensure_loaded()
+    return _add(spec, aliases, overwrite)
+
+
+def _add(spec: LossSpec, aliases: tuple[str, ...], overwrite: bool) -> LossSpec:
     key = _key(spec.name)
     if key != spec.name:
         raise SpecError(
@@ -33,6 +39,7 @@ def register(spec: LossSpec, *, aliases: tuple[str, ...] = (), overwrite: bool =
 
 
 def unregister(name: str) -> None:
+    _ensure_loaded()
     key = _key(name)
     _REGISTRY.pop(key, None)
     for a in [a for a, k in _ALIASES.items() if k == key]:
@@ -72,4 +79,7 @@ def _ensure_loaded() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import losses  # noqa: F401  (registers the built-in losses)
+        from .losses import catalog  # the losses never import the registry: no cycle
+
+        for spec, aliases in catalog.BUILTIN:
+            _add(spec, aliases, False)

@@ -41,17 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AlfsError, InputError
+from .fileio import atomic_write, jsonable
+from .records import RECORD_FILE, load_record, record_is_complete
 from .train import (
     CHECKPOINT_FILE,
-    RECORD_FILE,
     TrainConfig,
-    _atomic_write_text,
-    _diff,
-    _identity,
-    _jsonable,
-    load_record,
-    record_is_complete,
+    config_diff,
     resolve_config,
+    run_identity,
     run_training,
 )
 
@@ -170,9 +167,9 @@ def _stale_records(cells: Sequence[Cell], states: dict[Path, str]) -> list[str]:
         except (OSError, AlfsError, TypeError, ValueError):
             states[c.run_dir] = "corrupt"
             continue
-        a, b = _identity(old), _identity(resolve_config(c.config)[0])
+        a, b = run_identity(old), run_identity(resolve_config(c.config)[0])
         if a != b:
-            stale.append(f"{c.run_dir}: {_diff(a, b)}")
+            stale.append(f"{c.run_dir}: {config_diff(a, b)}")
     return stale
 
 
@@ -383,7 +380,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     from .fileio import clean_stale_temps
 
     clean_stale_temps(out)
-    _atomic_write_text(out / "sweep.json", json.dumps(_jsonable({
+    atomic_write(out / "sweep.json", json.dumps(jsonable({
         "losses": [[n, dict(p)] for n, p in spec.losses], "noise": list(spec.noise),
         "rates": list(spec.rates), "seeds": list(spec.seeds), "dataset": spec.dataset,
         "epochs": spec.epochs, "base": spec.base.to_dict(),
@@ -433,7 +430,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
                          for r in results if not r["ok"]]
     failed_file = out / "failed.json"
     if summary["failed"]:  # what failed and why, beside the reports (finished runs are kept)
-        _atomic_write_text(failed_file, json.dumps(summary["failed"], indent=2) + "\n")
+        atomic_write(failed_file, json.dumps(summary["failed"], indent=2) + "\n")
     elif failed_file.exists():
         failed_file.unlink()
     summary["ran"] = len(results)
@@ -524,7 +521,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
     paths = {name: str(out / name) for name in ("results.csv", "results.md",
                                                 "theory_vs_experiment.csv",
                                                 "theory_vs_experiment.md")}
-    _atomic_write_text(out / "results.csv", _csv_text(rows, CSV_FIELDS))
+    atomic_write(out / "results.csv", _csv_text(rows, CSV_FIELDS))
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["loss_label"], r["noise_kind"], r["rate"], r["noise"])].append(r)
@@ -563,7 +560,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                                                    else ""))
                     md.append(f"| {loss} | " + " | ".join(cells) + " |")
                 md.append("")
-    _atomic_write_text(out / "results.md", "\n".join(md) + "\n")
+    atomic_write(out / "results.md", "\n".join(md) + "\n")
 
     # theory beside experiment: one row per (loss, noise) cell
     clean_ref: dict[tuple, float | None] = {}
@@ -599,7 +596,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                  "threshold_symmetric", "n_seeds", "actual_rate_mean", "last_acc_mean",
                  "last_acc_std", "best_acc_mean", "drop_from_clean_last", "memorised_last_mean",
                  "agreement", "agreement_rule", "prediction_detail"]
-    _atomic_write_text(out / "theory_vs_experiment.csv", _csv_text(tv, tv_fields))
+    atomic_write(out / "theory_vs_experiment.csv", _csv_text(tv, tv_fields))
     md = ["# Theory beside experiment", "",
           ("Prediction: the checker's verdict on whether the loss is noise-tolerant for the "
           "nominal transition matrix (T1: asymmetric loss + clean-labels-dominant noise), and "
@@ -646,7 +643,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
         if notes:
             md += ["", "Notes from the checker (one per loss, at its noisiest rate):", ""]
             md += [f"- {loss}: {d}" for loss, d in notes.items()]
-    _atomic_write_text(out / "theory_vs_experiment.md", "\n".join(md) + "\n")
+    atomic_write(out / "theory_vs_experiment.md", "\n".join(md) + "\n")
     return paths
 
 

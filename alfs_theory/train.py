@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AlfsError, DataError, InputError
-from .fileio import atomic_write, clean_stale_temps
+from .fileio import atomic_write, clean_stale_temps, jsonable
 from .records import (  # noqa: F401 - re-exported: the run-record API predates records.py
     METRICS_FILE,
     RECORD_FILE,
@@ -65,11 +65,13 @@ __all__ = [
     "TrainConfig",
     "TrainingError",
     "canonical_dataset",
+    "config_diff",
     "load_record",
     "read_metrics",
     "record_is_complete",
     "register_cli",
     "resolve_config",
+    "run_identity",
     "run_training",
 ]
 
@@ -178,7 +180,7 @@ class TrainConfig:
     predict: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(dataclasses.asdict(self))
+        return jsonable(dataclasses.asdict(self))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
@@ -191,45 +193,10 @@ class TrainConfig:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _jsonable(x: Any) -> Any:
-    """Plain JSON types; NaN and infinities become None."""
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        f = float(x)
-        return f if math.isfinite(f) else None
-    if x is None or isinstance(x, str):
-        return x
-    return str(x)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, text)
-
-
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     import torch
 
-    # named as fileio.atomic_write names its temps, so clean_stale_temps finds a killed one
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # a write error or an interrupt: leave no temporary file behind
-        if tmp.exists():
-            tmp.unlink()
-        raise
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def canonical_dataset(name: str) -> str:
@@ -409,14 +376,17 @@ def _check_device(device: str) -> str:
     raise InputError(f"device must be auto, cpu, cuda or cuda:N; got {device!r}")
 
 
-def _identity(c: TrainConfig) -> dict[str, Any]:
+def run_identity(c: TrainConfig) -> dict[str, Any]:
+    """The fields of a run's configuration that define its result (what a resumed or cached
+    run must match); device, threads and bookkeeping fields are left out."""
     d = c.to_dict()
     for k in _NOT_IDENTITY:
         d.pop(k, None)
     return d
 
 
-def _diff(a: Mapping, b: Mapping) -> str:
+def config_diff(a: Mapping, b: Mapping) -> str:
+    """The fields where two identities differ, as text for an error message."""
     keys = sorted(set(a) | set(b))
     return "; ".join(f"{k}: {a.get(k)!r} there vs {b.get(k)!r} now" for k in keys
                      if a.get(k) != b.get(k))
@@ -491,7 +461,7 @@ def _prediction(spec: Any, T: np.ndarray) -> dict:
                 "threshold_symmetric": None,
                 "detail": f"prediction failed: {type(exc).__name__}: {exc}"}
     out.setdefault("available", True)
-    _PREDICTIONS[key] = _jsonable(out)
+    _PREDICTIONS[key] = jsonable(out)
     return dict(_PREDICTIONS[key])
 
 
@@ -605,10 +575,10 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
                 print(f"{out / RECORD_FILE} is corrupt or unfinished ({problem}); the run is "
                       "trained again and the record rewritten", file=sys.stderr, flush=True)
         else:
-            if _identity(old) != _identity(cfg):
+            if run_identity(old) != run_identity(cfg):
                 raise TrainingError(
                     f"{out} holds a finished run with a different configuration "
-                    f"({_diff(_identity(old), _identity(cfg))}); use another output folder")
+                    f"({config_diff(run_identity(old), run_identity(cfg))}); use another output folder")
             return rec
     if stop_after is not None and (not _is_int(stop_after) or stop_after < 0):
         raise InputError(f"stop_after must be an integer >= 0 or None, got {stop_after!r}")
@@ -650,10 +620,10 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         except Exception as exc:  # noqa: BLE001  (say which file, what to do)
             raise TrainingError(f"cannot read checkpoint {ckpt_path}: {exc}; delete it to "
                                 "start the run again") from None
-        if ckpt.get("identity") != _identity(cfg):
+        if ckpt.get("identity") != run_identity(cfg):
             raise TrainingError(
                 f"{out} holds a checkpoint of a different configuration "
-                f"({_diff(ckpt.get('identity') or {}, _identity(cfg))}); use another output "
+                f"({config_diff(ckpt.get('identity') or {}, run_identity(cfg))}); use another output "
                 "folder, or delete the checkpoint to start over")
         if ckpt.get("labels_hash") != labels_hash:
             raise TrainingError(f"{ckpt_path}: the noisy labels differ from the checkpoint's "
@@ -759,12 +729,12 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
                 m["memorised"] = float((pred_tr[flipped] == yn[flipped]).double().mean())
         m["lr"] = lr_now
         m["seconds"] = time.perf_counter() - t0
-        m = _jsonable(m)
+        m = jsonable(m)
         history.append(m)
         if not math.isfinite(train_loss):
             status = "diverged"
         _atomic_torch_save({
-            "format": RECORD_FORMAT, "epoch": epoch, "identity": _identity(cfg),
+            "format": RECORD_FORMAT, "epoch": epoch, "identity": run_identity(cfg),
             "labels_hash": labels_hash, "model": model.state_dict(),
             "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
             "scaler": scaler.state_dict(), "generator": gen.get_state(),
@@ -840,15 +810,15 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         "timing": {"train_seconds": sum(h["seconds"] for h in history),
                    "resumed_from_epoch": start if ckpt is not None else None},
     }
-    record = _jsonable(record)
-    _atomic_write_text(out / RECORD_FILE, json.dumps(record, indent=2) + "\n")
+    record = jsonable(record)
+    atomic_write(out / RECORD_FILE, json.dumps(record, indent=2) + "\n")
     if not cfg.keep_checkpoint:
         ckpt_path.unlink(missing_ok=True)
     return record
 
 
 def _write_metrics(out: Path, history: list[dict]) -> None:
-    _atomic_write_text(out / METRICS_FILE,
+    atomic_write(out / METRICS_FILE,
                        "".join(json.dumps(h, sort_keys=False) + "\n" for h in history))
 
 

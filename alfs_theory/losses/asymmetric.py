@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..registry import register
+from .catalog import declare
 from ..spec import LossSpec, make_param
 from ..symbols import K, U, V
 
@@ -24,25 +24,25 @@ _a_amse = make_param("a", lower=0, lower_strict=False, default=10.0,
                      description="target scale a >= 0 (JAL); asymmetry needs a >= 1/(w_t - w_2)")
 
 a, q = _a_pos.symbol, _q_pos.symbol
-AGCE = register(LossSpec(
+AGCE = declare(LossSpec(
     name="agce", expr=((a + 1) ** q - (a + U) ** q) / q, params=(_a_pos, _q_pos),
     title="Asymmetric generalized cross entropy", references=(ZHOU21, ALFS_CODE),
 ))
 
 a, q = _a_gt1.symbol, _q_aul.symbol
-AUL = register(LossSpec(
+AUL = declare(LossSpec(
     name="aul", expr=((a - U) ** q - (a - 1) ** q) / q, params=(_a_gt1, _q_aul),
     title="Asymmetric unhinged loss", references=(ZHOU21, ALFS_CODE + " (class AUELoss)"),
 ), aliases=("aue",))
 
-AEL = register(LossSpec(
+AEL = declare(LossSpec(
     name="ael", expr=sp.exp(-U / _a_ael.symbol), params=(_a_ael,),
     title="Asymmetric exponential loss", references=(ZHOU21, ALFS_CODE),
 ))
 
 _S_p = sp.Symbol("S_p", real=True)
 a, p = _a_anl.symbol, _p_anl.symbol
-ANL = register(LossSpec(
+ANL = declare(LossSpec(
     name="anl", expr=((a - U) ** p - U**p + _S_p - (a - 1) ** p) / p, params=(_a_anl, _p_anl),
     sums=((_S_p, V**p),),
     title="Asymmetric norm loss", references=(ZHOU23, ALFS_CODE + " (class ANormLoss)"),
@@ -52,7 +52,7 @@ ANL = register(LossSpec(
 
 _S_sq = sp.Symbol("S_sq", real=True)
 a = _a_amse.symbol
-AMSE = register(LossSpec(
+AMSE = declare(LossSpec(
     name="amse", expr=(_S_sq - 2 * a * U + a**2) / K, params=(_a_amse,),
     sums=((_S_sq, V**2),),
     title="Asymmetric mean squared error", references=(WANG25,),

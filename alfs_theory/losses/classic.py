@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..registry import register
+from .catalog import declare
 from ..spec import LossSpec, combine, make_param
 from ..symbols import U, V
 
@@ -27,37 +27,37 @@ _q_gce = make_param("q", lower=0, upper=1, default=0.7,
 _clamp = make_param("clamp", lower=0, upper=1, upper_strict=True, default=1e-4,
                     description="log 0 is clamped to log(clamp) in the one-hot target")
 
-CE = register(LossSpec(
+CE = declare(LossSpec(
     name="ce", expr=-sp.log(U), title="Cross entropy",
     references=("standard",),
 ), aliases=("cross_entropy", "crossentropy"))
 
-FL = register(LossSpec(
+FL = declare(LossSpec(
     name="fl", expr=-((1 - U) ** _gamma.symbol) * sp.log(U), params=(_gamma,),
     title="Focal loss", references=(LIN17, MA20 + " (gamma = 0.5)"),
     notes="The ALFs/APL code detaches p_t in (1 - p_t)^gamma; this spec (and its torch twin) "
           "is the stated formula with its true gradient.",
 ), aliases=("focal",))
 
-MAE = register(LossSpec(
+MAE = declare(LossSpec(
     name="mae", expr=1 - U, title="Mean absolute error",
     references=(GHOSH17, "ALFs code uses 2 - 2u (scale 2), a positive multiple"),
     notes="Symmetric: sum_k L(u, k) = K - 1 on the simplex.",
 ))
 
-MSE = register(LossSpec(
+MSE = declare(LossSpec(
     name="mse", expr=1 - 2 * U + sp.Symbol("S_sq", real=True),
     sums=((sp.Symbol("S_sq", real=True), V**2),),
     title="Mean squared error (sum over classes of (u_k - [k=y])^2)",
     references=(GHOSH17,),
 ))
 
-GCE = register(LossSpec(
+GCE = declare(LossSpec(
     name="gce", expr=(1 - U**_q_gce.symbol) / _q_gce.symbol, params=(_q_gce,),
     title="Generalized cross entropy", references=(ZHANG18,),
 ))
 
-RCE = register(LossSpec(
+RCE = declare(LossSpec(
     name="rce", expr=-sp.log(_clamp.symbol) * (1 - U), params=(_clamp,),
     title="Reverse cross entropy",
     references=(WANG19, "ALFs/APL code: one-hot clamped to [1e-4, 1], so A = log(1e-4) = -9.21"),
@@ -65,7 +65,7 @@ RCE = register(LossSpec(
           "on the simplex: a positive multiple of MAE, hence symmetric.",
 ))
 
-SCE = register(combine(
+SCE = declare(combine(
     "sce", [("alpha", CE), ("beta", RCE)],
     weight_defaults={"alpha": 0.1, "beta": 1.0},
     title="Symmetric cross entropy (alpha CE + beta RCE)", references=(WANG19,),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..registry import register
+from .catalog import declare
 from ..spec import combine
 from .asymmetric import AEL, AGCE, AMSE, ANL, AUL
 from .classic import MAE, RCE
@@ -32,7 +32,7 @@ _COMBOS = [
 
 COMBOS = {}
 for _name, _act, _pas, _wd, _pd, _ref, _aliases in _COMBOS:
-    COMBOS[_name] = register(
+    COMBOS[_name] = declare(
         combine(_name, [("alpha", _act), ("beta", _pas)], weight_defaults=_wd,
                 param_defaults=_pd, references=(_ref,)),
         aliases=_aliases,

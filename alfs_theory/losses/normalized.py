@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..registry import register
+from .catalog import declare
 from ..spec import LossSpec, make_param
 from ..symbols import K, U, V
 
@@ -27,14 +27,14 @@ def _fl(x: sp.Expr, g: sp.Symbol) -> sp.Expr:
     return -((1 - x) ** g) * sp.log(x)
 
 
-NCE = register(LossSpec(
+NCE = declare(LossSpec(
     name="nce", expr=-sp.log(U) / _S_ce, sums=((_S_ce, -sp.log(V)),),
     title="Normalized cross entropy", references=(MA20 + ", eq. (3)",),
     notes="For K >= 3 the infimum of the weighted risk is not attained (one u_k -> 0 much "
           "faster than the rest); see shared/theory.md.",
 ))
 
-NFL = register(LossSpec(
+NFL = declare(LossSpec(
     name="nfl", expr=_fl(U, _gamma.symbol) / _S_fl, params=(_gamma,),
     sums=((_S_fl, _fl(V, _gamma.symbol)),),
     title="Normalized focal loss", references=(MA20,),
@@ -44,19 +44,19 @@ NFL = register(LossSpec(
           "gradients throughout.",
 ))
 
-NGCE = register(LossSpec(
+NGCE = declare(LossSpec(
     name="ngce", expr=(1 - U**_q.symbol) / (K - _S_q), params=(_q,),
     sums=((_S_q, V**_q.symbol),),
     title="Normalized generalized cross entropy", references=(MA20,),
 ))
 
-NMAE = register(LossSpec(
+NMAE = declare(LossSpec(
     name="nmae", expr=(1 - U) / (K - 1),
     title="Normalized mean absolute error", references=(MA20,),
     notes="MAE / sum_k MAE(u, k) = (1 - u_y)/(K - 1) exactly on the simplex.",
 ))
 
-NRCE = register(LossSpec(
+NRCE = declare(LossSpec(
     name="nrce", expr=(1 - U) / (K - 1),
     title="Normalized reverse cross entropy (intended formula)", references=(MA20,),
     notes="RCE / sum_k RCE(u, k) = (1 - u_y)/(K - 1), independent of the clamp. The APL and "

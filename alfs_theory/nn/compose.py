@@ -325,12 +325,12 @@ class ComposedLoss(torch.nn.Module):
     def __init__(self, loss: str | LossSpec, reduction: str = "mean", *, validate: bool = True,
                  **params: Any) -> None:
         super().__init__()
-        from .modules import _check_reduction
+        from .modules import check_reduction
 
         self.fn = spec_torch(loss, **params)
         self.loss_name = self.fn.spec.name
         self.params = {n: float(v) for n, v in self.fn.spec.values}
-        self.reduction = _check_reduction(reduction)
+        self.reduction = check_reduction(reduction)
         self.validate = bool(validate)
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -70,7 +70,7 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(reduction: str) -> str:
+def check_reduction(reduction: str) -> str:
     if reduction not in _REDUCTIONS:
         raise ParameterError(
             f"reduction must be one of {', '.join(repr(r) for r in _REDUCTIONS)}; got "
@@ -111,7 +111,7 @@ class SpecLoss(nn.Module):
         self._fn = get_twin(spec.name)  # MissingTwinError if it has no twin
         bound = spec.bind(**params)  # ParameterError, before any compute
         self.params: dict[str, float] = {n: float(v) for n, v in bound.values}
-        self.reduction = _check_reduction(reduction)
+        self.reduction = check_reduction(reduction)
         self.validate = bool(validate)
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

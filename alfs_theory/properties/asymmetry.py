@@ -352,7 +352,7 @@ def check_asymmetric_on_weights(
     ratio_note = ""
     value = {"weights": [float(x) for x in ws], "t": t}
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
-        r_lo = _ratio_lower(ratio)
+        r_lo = ratio_lower(ratio)
         wn = max(x for i, x in enumerate(ws) if i != t)
         if r_lo is not None:
             lhs = float(ws[t] / wn) * r_lo if wn else float("inf")
@@ -422,7 +422,7 @@ def check_asymmetric_on_weights(
         return done(Verdict.PROVED, "argmin = {e_t} (every part of the sum)", certificate=cert)
     # ratio test (sufficient) for pointwise losses
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
-        lo = _ratio_lower(ratio)
+        lo = ratio_lower(ratio)
         if lo is not None:
             wn = max(x for i, x in enumerate(ws) if i != t)
             if wn == 0 or float(ws[t] / wn) * lo >= 1:
@@ -445,7 +445,7 @@ def check_asymmetric_on_weights(
             values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)})
         return done(Verdict.REFUTED, "a point below the liminf of the risk at e_t",
                     counterexample=ce)
-    got = _bounded_normalised(spec, ws, t) if n >= 3 else None
+    got = bounded_normalised(spec, ws, t) if n >= 3 else None
     if got is not None and got[0] == "PROVED":
         return done(Verdict.PROVED, "argmin = {e_t} (normalised, equal other weights)",
                     certificate=got[1])
@@ -455,7 +455,7 @@ def check_asymmetric_on_weights(
                     "above-average weight) lowers the normalised risk",
                     counterexample=_ce(u, rb, rr, f"edge e_t -> e_{j}"))
     # normalised losses whose risk is undefined at e_t
-    res = _normalised_sequence(spec, ws, t)
+    res = normalised_sequence(spec, ws, t)
     if res is not None:
         return done(Verdict.REFUTED, res[0], counterexample=res[1])
     if not search:
@@ -491,7 +491,7 @@ def check_asymmetric_on_weights(
     return done(Verdict.UNDECIDED, why, estimate=est)
 
 
-def _ratio_lower(ratio: CheckResult) -> float | None:
+def ratio_lower(ratio: CheckResult) -> float | None:
     if ratio.estimate and isinstance(ratio.estimate, tuple) and ratio.estimate[0] is not None:
         return float(ratio.estimate[0])
     v = ratio.value
@@ -602,7 +602,7 @@ def _normalised_two_class(spec: LossSpec) -> Complete | None:
     return Complete(cert, True)
 
 
-def _bounded_normalised(spec: LossSpec, ws: list, t: int):
+def bounded_normalised(spec: LossSpec, ws: list, t: int):
     """K >= 3, L = N(u_y)/Σ_k N(u_k) with N as in :func:`vanishing_numerator` and N(0) finite
     (NGCE; not NCE, whose N(0) = ∞ lets the normaliser blow up). The risk is the weighted mean
     Σ_k w_k π_k with π_k = N(u_k)/Σ N ∈ [0, 1].
@@ -731,7 +731,7 @@ def _unbounded_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
     return N
 
 
-def _continuous_part(p: LossSpec, n: int) -> bool:
+def continuous_part(p: LossSpec, n: int) -> bool:
     """A separable risk Σ_k φ_k(u_k) with φ finite at 0 and 1: continuous on the simplex."""
     form = separable_form(p, n)
     return form is not None and finite_ends(form)
@@ -746,7 +746,7 @@ def _split_unbounded(spec: LossSpec, n: int):
     live = [(w, p) for w, p in parts if w > 0]
     norm = [(w, p) for w, p in live if unbounded_numerator(p, n) is not None]
     rest = [(w, p) for w, p in live if unbounded_numerator(p, n) is None]
-    if not norm or not rest or not all(_continuous_part(p, n) for _, p in rest):
+    if not norm or not rest or not all(continuous_part(p, n) for _, p in rest):
         return None
     return norm, rest
 
@@ -856,7 +856,7 @@ def _sum_with_normalised_refute(spec: LossSpec, ws: list, t: int):
     return None
 
 
-def _normalised_sequence(spec: LossSpec, ws: list, t: int):
+def normalised_sequence(spec: LossSpec, ws: list, t: int):
     """For L = N(u_y) / Σ_k N(u_k) with N ≥ 0 (NCE, NFL, ...) and K ≥ 3: the risk is a weighted
     mean of the w_k, bounded below by min w; a sequence driving one u_m → 0 (m of least weight)
     with the wrong argmax attains that bound in the limit."""

@@ -33,7 +33,7 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> l
     """Exact points of [0, 1] where ``expr`` may be undefined or change branch: roots of log
     arguments, denominators and bases of non-integer powers, and breakpoints of non-smooth
     nodes (empty when they cannot be found exactly)."""
-    from ..provers.pieces import NONSMOOTH, _roots_in
+    from ..provers.pieces import NONSMOOTH, roots_in
 
     cands = []
     for node in sp.preorder_traversal(expr):
@@ -62,7 +62,7 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> l
             if not c.has(var) or c.free_symbols - {var}:
                 continue
             try:
-                roots = _roots_in(c, var, 0, 1)
+                roots = roots_in(c, var, 0, 1)
             except Exception:  # noqa: BLE001
                 roots = None
             out.extend(roots or [])

@@ -28,7 +28,7 @@ from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
 from .asymmetry import (
-    _bounded_normalised,
+    bounded_normalised,
     complete_asymmetry,
     rest_of_sum,
     separable_form,
@@ -74,7 +74,7 @@ def _region(spec: LossSpec, n: int):
                             " the risk is a weighted mean of the w_k, and a sequence with the "
                             "least-weight u_m -> 0 reaches its infimum min_k w_k away from e_t"))
     if n >= 3 and vanishing_numerator(spec, n) is not None:
-        probe = _bounded_normalised(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
+        probe = bounded_normalised(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
                                     * (n - 1), 0)
         if probe is not None and probe[0] == "PROVED":
             N, _ = vanishing_numerator(spec, n)

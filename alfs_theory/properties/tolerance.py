@@ -20,10 +20,10 @@ from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
-    _bounded_normalised,
-    _continuous_part,
-    _normalised_sequence,
-    _ratio_lower,
+    bounded_normalised,
+    continuous_part,
+    normalised_sequence,
+    ratio_lower,
     check_asymmetric_on_weights,
     complete_asymmetry,
     kkt_margins,
@@ -91,7 +91,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
             return res(Verdict.PROVED, "tolerant only at eta = 0",
                        {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
                        certificate=cert)
-    got = _bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
+    got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
     if got is not None and got[0] == "PROVED":
         cert = Certificate("normalised-equal-weights",
                            "symmetric noise gives every other class the same weight, so the "
@@ -99,7 +99,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
         return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
                    {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
     if n >= 3 and normalised_numerator(spec, n) is not None:
-        out = _normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+        out = normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
         if out is not None:
             cert = Certificate(
                 "normalised-sequence",
@@ -166,7 +166,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
     if part_lo is not None:
         lo, how = part_lo
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
-        r = _ratio_lower(ratio)
+        r = ratio_lower(ratio)
         if r is not None:
             lo = min(r * (n - 1) / (1 + r * (n - 1)), float(cap))
     hi = None
@@ -206,7 +206,7 @@ def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
     if n >= 3 and any(unbounded_numerator(p, n) is not None for p in live):
         # NCE/NFL parts do not restrict (sum_with_normalised_on_weights): the others decide
         live = [p for p in live if unbounded_numerator(p, n) is None]
-        if not live or not all(_continuous_part(p, n) for p in live):
+        if not live or not all(continuous_part(p, n) for p in live):
             return None
     subs = [symmetric_noise_threshold(p, n, search=False) for p in live]
     if not live or any(r.verdict is not Verdict.PROVED for r in subs):

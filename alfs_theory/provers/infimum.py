@@ -31,21 +31,21 @@ from ..verdict import Verdict
 from .intervals import (
     IntervalError,
     IntervalFunction,
-    _Encloser,
-    _exact_mid,
-    _f_down,
-    _f_up,
-    _hi,
-    _intersect,
-    _is_smooth,
-    _isnan,
-    _lo,
-    _mk,
-    _outward,
-    _round,
-    _Singular,
-    _to_rational,
-    _Undefined,
+    Encloser,
+    exact_mid,
+    float_down,
+    float_up,
+    iv_hi,
+    iv_intersect,
+    is_smooth,
+    iv_isnan,
+    iv_lo,
+    iv_make,
+    outward_mpf,
+    round_mpf,
+    SingularPoint,
+    to_rational,
+    UndefinedPoint,
     iv_precision,
     prove_sign_on_interval,
 )
@@ -144,44 +144,44 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
     with iv_precision():
         F = IntervalFunction(expr, variables)
         grads = Fc = None
-        if _is_smooth(expr):
+        if is_smooth(expr):
             try:
                 grads = [IntervalFunction(sp.diff(expr, v), variables) for v in variables]
                 Fc = IntervalFunction(expr, variables, continuity=True)
             except IntervalError:
                 grads = Fc = None
         Cs = [IntervalFunction(c, variables) for c in cons]
-        root = tuple((_outward(_to_rational(lo), "f"), _outward(_to_rational(hi), "c"))
+        root = tuple((outward_mpf(to_rational(lo), "f"), outward_mpf(to_rational(hi), "c"))
                      for _, lo, hi in spec)
 
         def ev(fn, X):
             try:
                 r = fn.raw(X)
-            except _Undefined:
+            except UndefinedPoint:
                 return None
-            return None if _isnan(r) else r
+            return None if iv_isnan(r) else r
 
         def feasible_box(X) -> bool:
             for C in Cs:
                 r = ev(C, X)
-                if r is not None and _lo(r) > 0:
+                if r is not None and iv_lo(r) > 0:
                     return False
             return True
 
         def point_value(p):
             """Certified upper bound of f at a feasible point, or None."""
-            X = tuple(_mk(x, x) for x in p)
+            X = tuple(iv_make(x, x) for x in p)
             for C in Cs:
                 r = ev(C, X)
-                if r is None or _hi(r) > 0:
+                if r is None or iv_hi(r) > 0:
                     return None
             r = ev(F, X)
-            if r is None or mpmath.isinf(_hi(r)):
+            if r is None or mpmath.isinf(iv_hi(r)):
                 return None
-            return _hi(r)
+            return iv_hi(r)
 
         def box_lb(box):
-            X = tuple(_mk(a, b) for a, b in box)
+            X = tuple(iv_make(a, b) for a, b in box)
             if not feasible_box(X):
                 return None, None
             r = ev(F, X)
@@ -191,18 +191,18 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
             if grads is not None and _continuous(Fc, X):
                 G = [ev(g, X) for g in grads]
                 if all(g is not None for g in G):
-                    mids = [_exact_mid(a, b) if a < b else a for a, b in box]
+                    mids = [exact_mid(a, b) if a < b else a for a, b in box]
                     if all(m is not None for m in mids):
-                        fm = ev(F, tuple(_mk(m, m) for m in mids))
+                        fm = ev(F, tuple(iv_make(m, m) for m in mids))
                         if fm is not None:
                             mv = fm
                             for gi, (a, b), m in zip(G, box, mids):
-                                mv = mv + gi * (_mk(a, b) - _mk(m, m))
-                            if not _isnan(mv):
-                                r = _intersect(r, mv)
+                                mv = mv + gi * (iv_make(a, b) - iv_make(m, m))
+                            if not iv_isnan(mv):
+                                r = iv_intersect(r, mv)
                 else:
                     G = None
-            return _lo(r), G
+            return iv_lo(r), G
 
         best = [_INF, None]
 
@@ -216,7 +216,7 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
         axes = []
         for a, b in root:
             if mpmath.isfinite(a) and mpmath.isfinite(b):
-                axes.append([_round(a + (b - a) * mpmath.mpf(i) / (k - 1), "n")
+                axes.append([round_mpf(a + (b - a) * mpmath.mpf(i) / (k - 1), "n")
                              for i in range(k)])
             else:
                 axes.append([a if mpmath.isfinite(a) else b])
@@ -251,14 +251,14 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
                     rounds % 32 == 0 and time.perf_counter() > deadline):
                 break
             heapq.heappop(heap)
-            mids = [_exact_mid(a, b) for a, b in box]
+            mids = [exact_mid(a, b) for a, b in box]
             # points: the centre and the corner the gradient signs point to
             if all(m is not None for m in mids):
                 try_point(mids)
             if G is not None:
                 corner = []
                 for gi, (a, b), m in zip(G, box, mids):
-                    corner.append(a if _lo(gi) >= 0 else (b if _hi(gi) <= 0 else
+                    corner.append(a if iv_lo(gi) >= 0 else (b if iv_hi(gi) <= 0 else
                                                           (m if m is not None else a)))
                 try_point(corner)
             # split the dimension contributing most to the enclosure width
@@ -268,8 +268,8 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
                     scores.append(-1)
                     continue
                 w = b - a
-                if G is not None and mpmath.isfinite(_lo(G[d])) and mpmath.isfinite(_hi(G[d])):
-                    scores.append(w * max(abs(_lo(G[d])), abs(_hi(G[d])), mpmath.mpf(1e-30)))
+                if G is not None and mpmath.isfinite(iv_lo(G[d])) and mpmath.isfinite(iv_hi(G[d])):
+                    scores.append(w * max(abs(iv_lo(G[d])), abs(iv_hi(G[d])), mpmath.mpf(1e-30)))
                 else:
                     scores.append(w * mpmath.mpf(10) ** 30)
             d = max(range(n), key=lambda i: scores[i])
@@ -291,7 +291,7 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
     conv = bool(hi - lo <= tol)
     arg = ({str(v): float(x) for v, x in zip(variables, best[1])} if best[1] is not None
            else {})
-    return InfimumBounds(_f_down(lo), _f_up(hi), arg, boxes, conv,
+    return InfimumBounds(float_down(lo), float_up(hi), arg, boxes, conv,
                          time.perf_counter() - t0,
                          f"branch and bound over {boxes} boxes, mpmath iv")
 
@@ -364,7 +364,7 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
                 f"ratio_infimum_bounds needs g >= 0 on [0, 1] (g = -l' of a decreasing loss); "
                 f"{sign.counterexample.detail}")
         nonneg = sign.verdict is Verdict.PROVED
-        eng = _Encloser(g_expr, var, order=1)
+        eng = Encloser(g_expr, var, order=1)
         gcache: dict = {}
 
         def G(a, b):
@@ -373,14 +373,14 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
             if r is None and key not in gcache:
                 r = eng.enclose(a, b, 1)
                 if r is not None and nonneg:
-                    r = _mk(max(_lo(r), _ZERO), max(_hi(r), _ZERO))
+                    r = iv_make(max(iv_lo(r), _ZERO), max(iv_hi(r), _ZERO))
                 gcache[key] = r
             return r
 
         def P(x):
             r = eng.point(x)
             if r is not None and nonneg:
-                r = _mk(max(_lo(r), _ZERO), max(_hi(r), _ZERO))
+                r = iv_make(max(iv_lo(r), _ZERO), max(iv_hi(r), _ZERO))
             return r
 
         best = [_INF, (0.0, 1.0)]
@@ -398,9 +398,9 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
             else:  # a point near 1 with many bits: evaluate it exactly, at more precision
                 with iv_precision(bits + 8):
                     try:
-                        ps = eng.f.raw((_mk(s, s),))
-                        pt = eng.f.raw((_mk(t, t),))
-                    except _Undefined:
+                        ps = eng.f.raw((iv_make(s, s),))
+                        pt = eng.f.raw((iv_make(t, t),))
+                    except UndefinedPoint:
                         return
                     v = _ratio_hi(ps, pt, nonneg)
             if bits <= iv.prec:
@@ -416,8 +416,8 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
         for s_f, t_f in ((s_hint, t_hint),):
             if s_f is None:
                 continue
-            s = _round(mpmath.mpf(s_f), "n")
-            t = _round(mpmath.mpf(t_f), "n")
+            s = round_mpf(mpmath.mpf(s_f), "n")
+            t = round_mpf(mpmath.mpf(t_f), "n")
             if not feasible(s, t):
                 s = _one_minus(t, "f")
             try_point(max(s, _ZERO), t)
@@ -450,16 +450,16 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
             N, D = G(s0, s1c), G(t0, t1c)
             if N is None or D is None:
                 return _INF, N, D  # g not real on a whole side: no feasible value here
-            na, db = _lo(N), _hi(D)
+            na, db = iv_lo(N), iv_hi(D)
             if nonneg:
                 if db <= 0 or mpmath.isinf(na):
                     return _INF, N, D
                 if mpmath.isinf(db):
                     return _ZERO, N, D
-                return _lo(_mk(na, na) / _mk(db, db)), N, D
-            if _lo(D) > 0:
+                return iv_lo(iv_make(na, na) / iv_make(db, db)), N, D
+            if iv_lo(D) > 0:
                 q = N / D
-                return (_lo(q) if not _isnan(q) else -_INF), N, D
+                return (iv_lo(q) if not iv_isnan(q) else -_INF), N, D
             return -_INF, N, D
 
         root = (_ZERO, _ONE, _ZERO, _ONE)
@@ -491,13 +491,13 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
             ws, wt = s1 - s0, t1 - t0
             split_s = ws >= wt
             if N is not None and D is not None:
-                wn = _hi(N) - _lo(N)
-                wd = _hi(D) - _lo(D)
-                db = _hi(D)
+                wn = iv_hi(N) - iv_lo(N)
+                wd = iv_hi(D) - iv_lo(D)
+                db = iv_hi(D)
                 if mpmath.isfinite(wn) and mpmath.isfinite(wd) and db > 0 and \
                         mpmath.isfinite(db):
                     gap_s = wn / db
-                    gap_t = max(_lo(N), _ZERO) * wd / (db * db)
+                    gap_t = max(iv_lo(N), _ZERO) * wd / (db * db)
                     split_s = gap_s >= gap_t
                 elif not mpmath.isfinite(wd) and mpmath.isfinite(wn):
                     split_s = False
@@ -511,10 +511,10 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
                     stuck.append(lb)
                     continue
             if split_s:
-                m = _exact_mid(s0, s1)
+                m = exact_mid(s0, s1)
                 kids = [(s0, m, t0, t1), (m, s1, t0, t1)] if m is not None else []
             else:
-                m = _exact_mid(t0, t1)
+                m = exact_mid(t0, t1)
                 kids = [(s0, s1, t0, m), (s0, s1, m, t1)] if m is not None else []
             if not kids:
                 stuck.append(lb)
@@ -530,7 +530,7 @@ def ratio_infimum_bounds(g_expr: sp.Expr, var: sp.Symbol, *, tol: float = 1e-6,
         if nonneg:
             lo = max(lo, _ZERO)
         hi = best[0]
-        lo_f, hi_f = _f_down(lo), _f_up(hi)
+        lo_f, hi_f = float_down(lo), float_up(hi)
     conv = bool(hi_f - lo_f <= tol)
     return RatioBounds(
         lo=lo_f, hi=hi_f, argmin=best[1], boxes=boxes, converged=conv,
@@ -550,9 +550,9 @@ def _continuous(fn, X) -> bool:
     """The continuity-checking compile certifies ``fn`` continuous (and finite) on X."""
     try:
         r = fn.raw(X)
-    except (_Singular, _Undefined):
+    except (SingularPoint, UndefinedPoint):
         return False
-    return bool(mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r)))
+    return bool(mpmath.isfinite(iv_lo(r)) and mpmath.isfinite(iv_hi(r)))
 
 
 def _sum_le_one(s: mpmath.mpf, t: mpmath.mpf) -> bool:
@@ -569,16 +569,16 @@ def _bits(x: mpmath.mpf) -> int:
 
 def _ratio_hi(ps, pt, nonneg: bool):
     """A certified upper bound of g(s)/g(t) from thin enclosures, or None."""
-    if ps is None or pt is None or _isnan(ps) or _isnan(pt):
+    if ps is None or pt is None or iv_isnan(ps) or iv_isnan(pt):
         return None
     if nonneg:
-        ps = _mk(max(_lo(ps), _ZERO), max(_hi(ps), _ZERO))
-    if _lo(pt) <= 0 or mpmath.isinf(_hi(ps)):
+        ps = iv_make(max(iv_lo(ps), _ZERO), max(iv_hi(ps), _ZERO))
+    if iv_lo(pt) <= 0 or mpmath.isinf(iv_hi(ps)):
         return None
-    if mpmath.isinf(_lo(pt)):  # g(t) = +inf, g(s) finite
-        return _ZERO if _lo(ps) >= 0 else None
+    if mpmath.isinf(iv_lo(pt)):  # g(t) = +inf, g(s) finite
+        return _ZERO if iv_lo(ps) >= 0 else None
     q = ps / pt
-    return None if _isnan(q) else _hi(q)
+    return None if iv_isnan(q) else iv_hi(q)
 
 
 def _float_search(g_expr, var, n: int):

@@ -70,11 +70,11 @@ class IntervalDomainError(IntervalError):
     """The expression is not real anywhere on the box (e.g. ``log`` of a negative interval)."""
 
 
-class _Undefined(Exception):
+class UndefinedPoint(Exception):
     """Internal: a sub-expression is not real on the whole box."""
 
 
-class _Singular(Exception):
+class SingularPoint(Exception):
     """Internal (continuity-checking compile only): the box meets a point where an operation
     may be discontinuous (a pole, log at 0, a power of a base that may be 0 or negative)."""
 
@@ -104,15 +104,15 @@ _ONE = mpmath.mpf(1)
 _mpf = mpmath.mp.make_mpf  # an mpf from a raw tuple, exactly (mpmath.mpf() would round)
 
 
-def _lo(r) -> mpmath.mpf:
+def iv_lo(r) -> mpmath.mpf:
     return _mpf(r._mpi_[0])
 
 
-def _hi(r) -> mpmath.mpf:
+def iv_hi(r) -> mpmath.mpf:
     return _mpf(r._mpi_[1])
 
 
-def _mk(a, b):
+def iv_make(a, b):
     """The interval [a, b] from endpoints already representable at the current precision."""
     return iv.mpf([a, b])
 
@@ -122,26 +122,26 @@ def _full():
 
 
 def _hull(x, y):
-    return _mk(min(_lo(x), _lo(y)), max(_hi(x), _hi(y)))
+    return iv_make(min(iv_lo(x), iv_lo(y)), max(iv_hi(x), iv_hi(y)))
 
 
-def _isnan(r) -> bool:
-    return bool(mpmath.isnan(_lo(r)) or mpmath.isnan(_hi(r)))
+def iv_isnan(r) -> bool:
+    return bool(mpmath.isnan(iv_lo(r)) or mpmath.isnan(iv_hi(r)))
 
 
 def _mid_value(r) -> mpmath.mpf:
-    a, b = _lo(r), _hi(r)
+    a, b = iv_lo(r), iv_hi(r)
     return a if not mpmath.isfinite(b) else (b if not mpmath.isfinite(a) else (a + b) / 2)
 
 
-def _intersect(x, y):
-    a, b = max(_lo(x), _lo(y)), min(_hi(x), _hi(y))
+def iv_intersect(x, y):
+    a, b = max(iv_lo(x), iv_lo(y)), min(iv_hi(x), iv_hi(y))
     if a > b:  # cannot happen for two sound enclosures; keep the first rather than guess
         return x
-    return _mk(a, b)
+    return iv_make(a, b)
 
 
-def _round(x: mpmath.mpf, rnd: str) -> mpmath.mpf:
+def round_mpf(x: mpmath.mpf, rnd: str) -> mpmath.mpf:
     """``x`` rounded to the interval precision ('f' floor, 'c' ceiling, 'n' nearest)."""
     return _mpf(libmp.mpf_pos(x._mpf_, iv.prec, rnd))
 
@@ -149,7 +149,7 @@ def _round(x: mpmath.mpf, rnd: str) -> mpmath.mpf:
 _FMAX = 1.7976931348623157e308
 
 
-def _f_down(x) -> float:
+def float_down(x) -> float:
     """A float <= x (x an mpf); a finite x never becomes +inf by overflow."""
     x = x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
     if not mpmath.isfinite(x):
@@ -158,7 +158,7 @@ def _f_down(x) -> float:
     return _FMAX if v == float("inf") else v
 
 
-def _f_up(x) -> float:
+def float_up(x) -> float:
     """A float >= x (x an mpf)."""
     x = x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
     if not mpmath.isfinite(x):
@@ -167,21 +167,21 @@ def _f_up(x) -> float:
     return -_FMAX if v == float("-inf") else v
 
 
-def _exact_mid(a: mpmath.mpf, b: mpmath.mpf) -> mpmath.mpf | None:
+def exact_mid(a: mpmath.mpf, b: mpmath.mpf) -> mpmath.mpf | None:
     """A split point strictly inside (a, b), representable at the interval precision."""
     if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
         return None
-    m = _round(mpmath.ldexp(mpmath.fadd(a, b, prec=iv.prec + 16, rounding="n"), -1), "n")
+    m = round_mpf(mpmath.ldexp(mpmath.fadd(a, b, prec=iv.prec + 16, rounding="n"), -1), "n")
     return m if a < m < b else None
 
 
-def _outward(x: sp.Expr, rnd: str) -> mpmath.mpf:
+def outward_mpf(x: sp.Expr, rnd: str) -> mpmath.mpf:
     """A representable number below ('f') or above ('c') the exact sympy number ``x``."""
     r = _const(sp.sympify(x))
-    return _lo(r) if rnd == "f" else _hi(r)
+    return iv_lo(r) if rnd == "f" else iv_hi(r)
 
 
-def _to_rational(x) -> sp.Expr:
+def to_rational(x) -> sp.Expr:
     """An exact sympy number for a bound: floats by their binary value, strings by decimal."""
     if isinstance(x, sp.Basic):
         return x
@@ -216,23 +216,23 @@ def _const(x: sp.Expr):
         return _int_iv(int(x.p)) / _int_iv(int(x.q))
     if x.is_Float:
         if not x.is_finite:
-            raise _Undefined(f"non-finite constant {x}")
+            raise UndefinedPoint(f"non-finite constant {x}")
         t = x._mpf_
-        return _mk(_mpf(libmp.mpf_pos(t, iv.prec, "f")), _mpf(libmp.mpf_pos(t, iv.prec, "c")))
+        return iv_make(_mpf(libmp.mpf_pos(t, iv.prec, "f")), _mpf(libmp.mpf_pos(t, iv.prec, "c")))
     if x is sp.pi:
         return iv.pi + 0
     if x is sp.E:
         return iv.e + 0
     if x in (sp.oo, -sp.oo, sp.zoo, sp.nan):
-        raise _Undefined(f"non-finite constant {x}")
+        raise UndefinedPoint(f"non-finite constant {x}")
     v = sp.N(x, 45)
     if not v.is_real or not v.is_finite:
-        raise _Undefined(f"the constant {x} is not a real number")
+        raise UndefinedPoint(f"the constant {x} is not a real number")
     with mpmath.workdps(45):
         c = mpmath.mpf(str(v))
         w = abs(c) * mpmath.mpf(10) ** -38 + mpmath.mpf(10) ** -300
         lo, hi = c - w, c + w
-    return _mk(_round(lo, "f"), _round(hi, "c"))
+    return iv_make(round_mpf(lo, "f"), round_mpf(hi, "c"))
 
 
 # ----------------------------------------------------------------------------- the compiler
@@ -241,7 +241,7 @@ _SMOOTH = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.tanh, sp.sinh, sp
            sp.asinh, sp.erf)
 
 
-def _is_smooth(expr: sp.Expr) -> bool:
+def is_smooth(expr: sp.Expr) -> bool:
     """Built from Add, Mul, Pow and smooth functions only (mean-value forms are valid)."""
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Function) and not isinstance(node, _SMOOTH):
@@ -255,7 +255,7 @@ def _mono(fn, increasing: bool):
     """Interval extension of a monotone function from mpmath at extra precision, widened."""
 
     def f(x):
-        a, b = (_lo(x), _hi(x)) if increasing else (_hi(x), _lo(x))
+        a, b = (iv_lo(x), iv_hi(x)) if increasing else (iv_hi(x), iv_lo(x))
         if max(abs(a), abs(b)) > _EXP_CAP and mpmath.isfinite(a) and mpmath.isfinite(b):
             return _full()  # huge arguments: no attempt at sinh(2^(2^30)); the line is sound
         prec = iv.prec
@@ -266,7 +266,7 @@ def _mono(fn, increasing: bool):
                 va = va - abs(va) * slack
             if mpmath.isfinite(vb):
                 vb = vb + abs(vb) * slack
-        return _mk(_round(va, "f"), _round(vb, "c"))
+        return iv_make(round_mpf(va, "f"), round_mpf(vb, "c"))
 
     return f
 
@@ -277,12 +277,12 @@ _TRIG_CAP = mpmath.mpf(2) ** 200
 
 def _exp(x):
     """exp on an interval, without computing exp of astronomically large arguments."""
-    a, b = _lo(x), _hi(x)
+    a, b = iv_lo(x), iv_hi(x)
     if -_EXP_CAP <= a and b <= _EXP_CAP:
         return iv.exp(x)
     ca, cb = min(max(a, -_EXP_CAP), _EXP_CAP), max(min(b, _EXP_CAP), -_EXP_CAP)
-    r = iv.exp(_mk(ca, cb))
-    return _mk(_lo(r) if a >= -_EXP_CAP else _ZERO, _hi(r) if b <= _EXP_CAP else _INF)
+    r = iv.exp(iv_make(ca, cb))
+    return iv_make(iv_lo(r) if a >= -_EXP_CAP else _ZERO, iv_hi(r) if b <= _EXP_CAP else _INF)
 
 
 def _trig(fn):
@@ -290,21 +290,21 @@ def _trig(fn):
     whole = fn is iv.tan
 
     def g(x):
-        if max(abs(_lo(x)), abs(_hi(x))) > _TRIG_CAP:
-            return _full() if whole else _mk(-_ONE, _ONE)
+        if max(abs(iv_lo(x)), abs(iv_hi(x))) > _TRIG_CAP:
+            return _full() if whole else iv_make(-_ONE, _ONE)
         return fn(x)
 
     return g
 
 
 def _cosh(x):
-    a, b = _lo(x), _hi(x)
+    a, b = iv_lo(x), iv_hi(x)
     if a >= 0:
         return _mono(mpmath.cosh, True)(x)
     if b <= 0:
         return _mono(mpmath.cosh, False)(x)
-    top = _mono(mpmath.cosh, True)(_mk(_ZERO, max(-a, b)))
-    return _mk(_ONE, _hi(top))
+    top = _mono(mpmath.cosh, True)(iv_make(_ZERO, max(-a, b)))
+    return iv_make(_ONE, iv_hi(top))
 
 
 def _ipow(base, n: int):
@@ -312,39 +312,39 @@ def _ipow(base, n: int):
     if n >= 0:
         return base**n
     p = base ** (-n)
-    pa, pb = _lo(p), _hi(p)
+    pa, pb = iv_lo(p), iv_hi(p)
     if pa > 0 or pb < 0:
         return 1 / p
     if pa == 0 and pb == 0:  # the pole itself: +inf for even powers, sign unknown for odd
-        return _mk(_INF, _INF) if n % 2 == 0 else _full()
+        return iv_make(_INF, _INF) if n % 2 == 0 else _full()
     return 1 / p  # [1/pb, inf] or [-inf, 1/pa] or the whole line
 
 
 def _rpow_nonneg(base, e):
     """base**e for base >= 0 and a real exponent interval ``e`` (0**e is the limit)."""
-    ba, bb = _lo(base), _hi(base)
+    ba, bb = iv_lo(base), iv_hi(base)
     if ba > 0:
         return iv.exp(e * iv.log(base))
-    ea, eb = _lo(e), _hi(e)
+    ea, eb = iv_lo(e), iv_hi(e)
     if bb == 0:
         if ea > 0:
-            return _mk(_ZERO, _ZERO)
+            return iv_make(_ZERO, _ZERO)
         if eb < 0:
-            return _mk(_INF, _INF)
-        return _mk(_ZERO, _INF)
-    top = iv.exp(e * iv.log(_mk(bb, bb)))
+            return iv_make(_INF, _INF)
+        return iv_make(_ZERO, _INF)
+    top = iv.exp(e * iv.log(iv_make(bb, bb)))
     if ea > 0:  # increasing in the base: from 0 at base 0 to the value at bb
-        return _mk(_ZERO, _hi(top))
+        return iv_make(_ZERO, iv_hi(top))
     if eb < 0:  # decreasing in the base: +inf at base 0
-        return _mk(_lo(top), _INF)
-    return _mk(_ZERO, _INF)
+        return iv_make(iv_lo(top), _INF)
+    return iv_make(_ZERO, _INF)
 
 
 def _rpow_const(base, e):
     """base**e for a non-integer constant exponent: real only for base >= 0."""
-    ba, bb = _lo(base), _hi(base)
+    ba, bb = iv_lo(base), iv_hi(base)
     if bb < 0:
-        raise _Undefined("fractional power of a negative base")
+        raise UndefinedPoint("fractional power of a negative base")
     if ba < 0:
         return _full()  # not real on part of the box: say nothing
     return _rpow_nonneg(base, e)
@@ -366,7 +366,7 @@ _REL = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 class _Compiler:
     """sympy tree -> closure on a tuple of intervals.
 
-    With ``continuity=True`` the closure raises ``_Singular`` whenever the box meets a point
+    With ``continuity=True`` the closure raises ``SingularPoint`` whenever the box meets a point
     where some operation may fail to be continuous, so a normal return certifies that the
     expression (smooth functions only) is continuous on the box: what the monotone and
     mean-value forms need (atan(1/u) over [-1, 1] is bounded, has a negative derivative
@@ -388,14 +388,14 @@ class _Compiler:
         if e.is_Number or e.is_NumberSymbol:
             try:
                 c = _const(e)
-            except _Undefined as ex:
+            except UndefinedPoint as ex:
                 raise IntervalDomainError(str(ex)) from None
             return lambda X: c
         if not e.free_symbols:
             f = self._node(e)
             try:
                 c = f(())
-            except _Undefined as ex:
+            except UndefinedPoint as ex:
                 raise IntervalDomainError(f"the constant {e} is not real: {ex}") from None
             return lambda X: c
         return self._node(e)
@@ -432,8 +432,8 @@ class _Compiler:
 
                         def ipow_c(X):
                             b = fb(X)
-                            if _lo(b) <= 0 <= _hi(b):
-                                raise _Singular("pole")
+                            if iv_lo(b) <= 0 <= iv_hi(b):
+                                raise SingularPoint("pole")
                             return _ipow(b, n)
 
                         return ipow_c
@@ -442,23 +442,23 @@ class _Compiler:
 
                     def sqrt(X):
                         b = fb(X)
-                        if cont and _lo(b) < 0:
-                            raise _Singular("sqrt of a possibly negative base")
-                        if _hi(b) < 0:
-                            raise _Undefined("sqrt of a negative interval")
-                        return _full() if _lo(b) < 0 else iv.sqrt(b)
+                        if cont and iv_lo(b) < 0:
+                            raise SingularPoint("sqrt of a possibly negative base")
+                        if iv_hi(b) < 0:
+                            raise UndefinedPoint("sqrt of a negative interval")
+                        return _full() if iv_lo(b) < 0 else iv.sqrt(b)
 
                     return sqrt
                 try:
                     ce = _const(ex)
-                except _Undefined as exc:
+                except UndefinedPoint as exc:
                     raise IntervalDomainError(str(exc)) from None
                 if self.cont:
 
                     def rpow_c(X):
                         b = fb(X)
-                        if _lo(b) < 0 or (_lo(b) == 0 and _lo(ce) <= 0):
-                            raise _Singular("power of a base that may be 0 or negative")
+                        if iv_lo(b) < 0 or (iv_lo(b) == 0 and iv_lo(ce) <= 0):
+                            raise SingularPoint("power of a base that may be 0 or negative")
                         return _rpow_const(b, ce)
 
                     return rpow_c
@@ -467,9 +467,9 @@ class _Compiler:
 
             def vpow(X):
                 b = fb(X)
-                if cont and _lo(b) <= 0:
-                    raise _Singular("variable power of a base that may be 0 or negative")
-                if _lo(b) < 0:
+                if cont and iv_lo(b) <= 0:
+                    raise SingularPoint("variable power of a base that may be 0 or negative")
+                if iv_lo(b) < 0:
                     return _full()  # real at most where the exponent is an integer
                 return _rpow_nonneg(b, fe(X))
 
@@ -482,17 +482,17 @@ class _Compiler:
 
             def log(X):
                 x = f(X)
-                a, b = _lo(x), _hi(x)
+                a, b = iv_lo(x), iv_hi(x)
                 if cont and a <= 0:
-                    raise _Singular("log of a possibly non-positive argument")
+                    raise SingularPoint("log of a possibly non-positive argument")
                 if b < 0:
-                    raise _Undefined("log of a negative interval")
+                    raise UndefinedPoint("log of a negative interval")
                 if a < 0:
                     return _full()
                 if b == 0:
-                    return _mk(_NINF, _NINF)
+                    return iv_make(_NINF, _NINF)
                 if a == 0:
-                    return _mk(_NINF, _hi(iv.log(_mk(b, b))))
+                    return iv_make(_NINF, iv_hi(iv.log(iv_make(b, b))))
                 return iv.log(x)
 
             return log
@@ -503,8 +503,8 @@ class _Compiler:
 
                 def tan_c(X):
                     r = g(f(X))
-                    if not (mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r))):
-                        raise _Singular("tan near a pole")
+                    if not (mpmath.isfinite(iv_lo(r)) and mpmath.isfinite(iv_hi(r))):
+                        raise SingularPoint("tan near a pole")
                     return r
 
                 return tan_c
@@ -523,12 +523,12 @@ class _Compiler:
 
             def absf(X):
                 x = f(X)
-                a, b = _lo(x), _hi(x)
+                a, b = iv_lo(x), iv_hi(x)
                 if a >= 0:
                     return x
                 if b <= 0:
                     return -x
-                return _mk(_ZERO, max(-a, b))
+                return iv_make(_ZERO, max(-a, b))
 
             return absf
         if isinstance(e, (sp.Min, sp.Max)):
@@ -537,7 +537,7 @@ class _Compiler:
 
             def minmax(X):
                 xs = [g(X) for g in fs]
-                return _mk(pick(_lo(x) for x in xs), pick(_hi(x) for x in xs))
+                return iv_make(pick(iv_lo(x) for x in xs), pick(iv_hi(x) for x in xs))
 
             return minmax
         if isinstance(e, sp.sign):
@@ -545,10 +545,10 @@ class _Compiler:
 
             def sgn(X):
                 x = f(X)
-                a, b = _lo(x), _hi(x)
+                a, b = iv_lo(x), iv_hi(x)
                 lo_ = -1 if a < 0 else (0 if a == 0 else 1)
                 hi_ = 1 if b > 0 else (0 if b == 0 else -1)
-                return _mk(mpmath.mpf(lo_), mpmath.mpf(hi_))
+                return iv_make(mpmath.mpf(lo_), mpmath.mpf(hi_))
 
             return sgn
         if isinstance(e, sp.Heaviside):
@@ -558,12 +558,12 @@ class _Compiler:
 
             def heav(X):
                 x = f(X)
-                a, b = _lo(x), _hi(x)
+                a, b = iv_lo(x), iv_hi(x)
                 vals = []
                 if a < 0:
-                    vals.append(_mk(_ZERO, _ZERO))
+                    vals.append(iv_make(_ZERO, _ZERO))
                 if b > 0:
-                    vals.append(_mk(_ONE, _ONE))
+                    vals.append(iv_make(_ONE, _ONE))
                 if a <= 0 <= b:
                     vals.append(c0)
                 out = vals[0]
@@ -594,7 +594,7 @@ class _Compiler:
                         continue
                     try:
                         v = fv(Xr)
-                    except _Undefined:
+                    except UndefinedPoint:
                         if c is True:
                             raise
                         v = _full()
@@ -602,7 +602,7 @@ class _Compiler:
                     if c is True:
                         break
                 if out is None:
-                    raise _Undefined("no branch of the Piecewise applies on this box")
+                    raise UndefinedPoint("no branch of the Piecewise applies on this box")
                 return out
 
             return pw
@@ -638,16 +638,16 @@ class _Compiler:
                 continue
             try:  # the bound -m/k as an outward enclosure (Floats at their binary value)
                 root = _const(-m) / _const(k)
-            except _Undefined:
+            except UndefinedPoint:
                 continue
             op = r.rel_op
             if k < 0:
                 op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
             lo_b, hi_b = out.get(self.index[x], (None, None))
             if op in (">", ">=", "=="):
-                lo_b = _lo(root) if lo_b is None else max(lo_b, _lo(root))
+                lo_b = iv_lo(root) if lo_b is None else max(lo_b, iv_lo(root))
             if op in ("<", "<=", "=="):
-                hi_b = _hi(root) if hi_b is None else min(hi_b, _hi(root))
+                hi_b = iv_hi(root) if hi_b is None else min(hi_b, iv_hi(root))
             out[self.index[x]] = (lo_b, hi_b)
         return out
 
@@ -664,11 +664,11 @@ class _Compiler:
             def rel(X):
                 try:
                     r = d(X)
-                except _Undefined:
+                except UndefinedPoint:
                     return None
-                if _isnan(r):
+                if iv_isnan(r):
                     return None
-                a, b = _lo(r), _hi(r)
+                a, b = iv_lo(r), iv_hi(r)
                 if op == "lt":
                     return True if b < 0 else (False if a >= 0 else None)
                 if op == "le":
@@ -711,14 +711,14 @@ def _restrict(X: tuple, restr: dict):
         return X
     Xl = list(X)
     for i, (blo, bhi) in restr.items():
-        a, b = _lo(Xl[i]), _hi(Xl[i])
+        a, b = iv_lo(Xl[i]), iv_hi(Xl[i])
         if blo is not None:
             a = max(a, blo)
         if bhi is not None:
             b = min(b, bhi)
         if a > b:
             return None
-        Xl[i] = _mk(a, b)
+        Xl[i] = iv_make(a, b)
     return tuple(Xl)
 
 
@@ -729,9 +729,9 @@ def _as_interval(b):
     if isinstance(b, iv.mpf):
         return b
     if isinstance(b, (tuple, list)) and len(b) == 2:
-        lo, hi = _const(_to_rational(b[0])), _const(_to_rational(b[1]))
-        return _mk(_lo(lo), _hi(hi))
-    c = _const(_to_rational(b))
+        lo, hi = _const(to_rational(b[0])), _const(to_rational(b[1]))
+        return iv_make(iv_lo(lo), iv_hi(hi))
+    c = _const(to_rational(b))
     return c
 
 
@@ -757,12 +757,12 @@ class IntervalFunction:
             self._f = _Compiler(self.variables, continuity).compile(self.expr)
 
     def raw(self, X: tuple):
-        """Evaluate on a tuple of ``iv.mpf`` at the current precision; raises ``_Undefined``."""
+        """Evaluate on a tuple of ``iv.mpf`` at the current precision; raises ``UndefinedPoint``."""
         try:
             r = self._f(X)
         except (OverflowError, ZeroDivisionError):
             return _full()  # an arithmetic limit of mpmath: say nothing rather than guess
-        return _full() if _isnan(r) else r
+        return _full() if iv_isnan(r) else r
 
     def __call__(self, *boxes):
         if len(boxes) != len(self.variables):
@@ -771,7 +771,7 @@ class IntervalFunction:
             X = tuple(_as_interval(b) for b in boxes)
             try:
                 return self.raw(X)
-            except _Undefined as ex:
+            except UndefinedPoint as ex:
                 raise IntervalDomainError(
                     f"{sp.sstr(self.expr)} is not real anywhere on the box "
                     f"{[str(x) for x in X]}: {ex}") from None
@@ -798,7 +798,7 @@ def enclose(expr: sp.Expr, var: sp.Symbol, lo, hi):
 # ----------------------------------------------------------------------------- 1-D engine
 
 
-class _Encloser:
+class Encloser:
     """Enclosures of a one-variable expression over [a, b] at increasing effort.
 
     effort 0: the natural interval extension; 1: intersected with the monotone form (exact
@@ -812,7 +812,7 @@ class _Encloser:
         self.var = var
         self.f = IntervalFunction(expr, [var])
         self.df = self.d2f = self.fc = self.dfc = None
-        if order >= 1 and _is_smooth(expr):
+        if order >= 1 and is_smooth(expr):
             try:
                 d1 = sp.diff(expr, var)
                 self.df = IntervalFunction(d1, [var])
@@ -842,39 +842,39 @@ class _Encloser:
     def _eval(fn, X):
         try:
             return fn.raw(X)
-        except _Undefined:
+        except UndefinedPoint:
             return None
 
     def point(self, x: mpmath.mpf):
         """Thin-interval value at an exactly representable x (None where not real)."""
         r = self._pts.get(x, _MISS)
         if r is _MISS:
-            r = self._eval(self.f, (_mk(x, x),))
+            r = self._eval(self.f, (iv_make(x, x),))
             self._pts[x] = r
         return r
 
     def dpoint(self, x: mpmath.mpf):
         r = self._dpts.get(x, _MISS)
         if r is _MISS:
-            r = self._eval(self.df, (_mk(x, x),))
+            r = self._eval(self.df, (iv_make(x, x),))
             self._dpts[x] = r
         return r
 
     def natural(self, a, b):
         """The natural enclosure over [a, b] (None when nowhere real there)."""
-        return self._eval(self.f, (_mk(a, b),))
+        return self._eval(self.f, (iv_make(a, b),))
 
     def continuous(self, fn, X) -> bool:
         """Whether the continuity-checking compile ``fn`` certifies continuity on X."""
         if fn is None:
             return False
-        key = (id(fn), _lo(X), _hi(X))
+        key = (id(fn), iv_lo(X), iv_hi(X))
         ok = self._cont.get(key)
         if ok is None:
             try:
                 r = fn.raw((X,))
-                ok = bool(mpmath.isfinite(_lo(r)) and mpmath.isfinite(_hi(r)))
-            except (_Singular, _Undefined):
+                ok = bool(mpmath.isfinite(iv_lo(r)) and mpmath.isfinite(iv_hi(r)))
+            except (SingularPoint, UndefinedPoint):
                 ok = False
             self._cont[key] = ok
         return ok
@@ -883,59 +883,59 @@ class _Encloser:
         """``r`` intersected with the monotone form or the mean-value form."""
         if self.df is None or a == b:
             return r
-        X = _mk(a, b)
+        X = iv_make(a, b)
         if not self.continuous(self.fc, X):
             return r
         D = self._eval(self.df, (X,))
-        if D is None or _isnan(D):
+        if D is None or iv_isnan(D):
             return r
-        da, db = _lo(D), _hi(D)
+        da, db = iv_lo(D), iv_hi(D)
         if da >= 0 or db <= 0:
             pa, pb = self.point(a), self.point(b)
             if pa is not None and pb is not None:
-                lo_, hi_ = (_lo(pa), _hi(pb)) if da >= 0 else (_lo(pb), _hi(pa))
+                lo_, hi_ = (iv_lo(pa), iv_hi(pb)) if da >= 0 else (iv_lo(pb), iv_hi(pa))
                 if lo_ <= hi_:
-                    return _intersect(r, _mk(lo_, hi_))
-        m = _exact_mid(a, b)
+                    return iv_intersect(r, iv_make(lo_, hi_))
+        m = exact_mid(a, b)
         pm = self.point(m) if m is not None else None
         if pm is not None:
-            mv = pm + D * (X - _mk(m, m))
-            if not _isnan(mv):
-                r = _intersect(r, mv)
+            mv = pm + D * (X - iv_make(m, m))
+            if not iv_isnan(mv):
+                r = iv_intersect(r, mv)
         return r
 
     def refine2(self, a, b, r):
         """``r`` intersected with the second-order Taylor forms about a and about b."""
         if self.d2f is None or a == b:
             return r
-        X = _mk(a, b)
+        X = iv_make(a, b)
         if not (self.continuous(self.fc, X) and self.continuous(self.dfc, X)):
             return r
         D2 = self._eval(self.d2f, (X,))
-        if D2 is None or _isnan(D2):
+        if D2 is None or iv_isnan(D2):
             return r
         for c in (a, b):
             fc, dc = self.point(c), self.dpoint(c)
             if fc is None or dc is None:
                 continue
-            h = X - _mk(c, c)
+            h = X - iv_make(c, c)
             t2 = fc + dc * h + D2 * (h * h) / 2
-            if not _isnan(t2):
-                r = _intersect(r, t2)
+            if not iv_isnan(t2):
+                r = iv_intersect(r, t2)
         w = b - a
         for C in self.zeros:  # f(x) = f''(xi) (x - c)^2 / 2 with xi between x and c
-            if _lo(C) > b + w or _hi(C) < a - w:
+            if iv_lo(C) > b + w or iv_hi(C) < a - w:
                 continue
             H = _hull(X, C)
             if not (self.continuous(self.fc, H) and self.continuous(self.dfc, H)):
                 continue
             D2h = self._eval(self.d2f, (H,))
-            if D2h is None or _isnan(D2h):
+            if D2h is None or iv_isnan(D2h):
                 continue
             h = X - C
             t2 = D2h * (h**2) / 2
-            if not _isnan(t2):
-                r = _intersect(r, t2)
+            if not iv_isnan(t2):
+                r = iv_intersect(r, t2)
         return r
 
     def enclose(self, a, b, effort: int = 1):
@@ -1005,7 +1005,7 @@ def verify_point(expr: sp.Expr, var: sp.Symbol, x, *, sign: str, strict: bool,
     against a strict sign, which sympy must establish exactly).
     """
     sign = _norm_sign(sign)
-    xq = _to_rational(x)
+    xq = to_rational(x)
     try:
         v = expr.subs(var, xq)
     except (TypeError, ValueError, ZeroDivisionError):
@@ -1106,7 +1106,7 @@ def _constant_sign(expr, const, var, lo_q, hi_q, sign, strict, check, t0) -> Che
     except IntervalError:
         r = None
     if r is not None:
-        a, b = _lo(r), _hi(r)
+        a, b = iv_lo(r), iv_hi(r)
         ok = (b < 0 if strict else b <= 0) if sign == "negative" else (
             a > 0 if strict else a >= 0)
         if ok:
@@ -1144,7 +1144,7 @@ def _scan(expr, var, lo_q, hi_q, sign, strict, n: int):
     idx = idx[np.argsort(-score[idx])][:3]
     out = []
     for i in idx:
-        xq = _to_rational(float(xs[i]))
+        xq = to_rational(float(xs[i]))
         xq = min(max(xq, lo_q), hi_q)
         out.append(xq)
     return out
@@ -1179,7 +1179,7 @@ def prove_sign_on_interval(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str,
             f"prove_sign_on_interval: {sp.sstr(expr)} has free symbols "
             f"{sorted(map(str, extra))} besides {var}; substitute the parameters first or use "
             "prove_sign_symbolic for a family")
-    lo_q, hi_q = _to_rational(lo), _to_rational(hi)
+    lo_q, hi_q = to_rational(lo), to_rational(hi)
     if not (lo_q.is_finite and hi_q.is_finite) or lo_q > hi_q:
         raise IntervalError(f"need a finite interval lo <= hi, got [{lo}, {hi}]")
     label = f"{sp.sstr(expr)} {want} on [{lo}, {hi}]"
@@ -1200,31 +1200,31 @@ def prove_sign_on_interval(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str,
 
     def ok(r) -> bool:
         if sign == "negative":
-            b = _hi(r)
+            b = iv_hi(r)
             return b < 0 if strict else b <= 0
-        a = _lo(r)
+        a = iv_lo(r)
         return a > 0 if strict else a >= 0
 
     def key(r):  # most violating first
-        return -_hi(r) if sign == "negative" else _lo(r)
+        return -iv_hi(r) if sign == "negative" else iv_lo(r)
 
     def point_bad(r) -> bool:  # a thin enclosure certainly on the wrong side
-        if r is None or _isnan(r):
+        if r is None or iv_isnan(r):
             return False
         if sign == "negative":
-            a = _lo(r)
+            a = iv_lo(r)
             return a >= 0 if strict else a > 0
-        b = _hi(r)
+        b = iv_hi(r)
         return b <= 0 if strict else b < 0
 
     with iv_precision():
         try:
-            eng = _Encloser(expr, var, order=2)
+            eng = Encloser(expr, var, order=2)
             eng.add_double_zeros(lo_q, hi_q)
         except IntervalError as ex:
             return CheckResult(check, Verdict.UNDECIDED, f"{label}: no interval extension",
                                estimate=str(ex), seconds=time.perf_counter() - t0)
-        a0, b0 = _outward(lo_q, "f"), _outward(hi_q, "c")
+        a0, b0 = outward_mpf(lo_q, "f"), outward_mpf(hi_q, "c")
         worst = None
         boxes = 0
         depth_max = 0
@@ -1247,7 +1247,7 @@ def prove_sign_on_interval(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str,
                 if refine is not None:
                     r = refine(a, b, r)
                 if ok(r):
-                    w = _hi(r) if sign == "negative" else _lo(r)
+                    w = iv_hi(r) if sign == "negative" else iv_lo(r)
                     if worst is None or (w > worst if sign == "negative" else w < worst):
                         worst = w
                     return
@@ -1259,12 +1259,12 @@ def prove_sign_on_interval(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str,
             if boxes >= max_boxes:
                 break
             _, _, a, b, depth, r = heapq.heappop(heap)
-            m = _exact_mid(a, b)
+            m = exact_mid(a, b)
             if m is None or (b - a) <= max(abs(m), _ONE) * _MIN_REL_WIDTH:
                 unresolved.append((a, b, r))
                 continue
             pm = eng.point(m)
-            if pm is not None and not _isnan(pm):
+            if pm is not None and not iv_isnan(pm):
                 pv = _mid_value(pm)
                 if closest is None or (pv > closest[1] if sign == "negative" else
                                        pv < closest[1]):
@@ -1298,11 +1298,11 @@ def prove_sign_on_interval(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str,
                    f"{float(undefined[0][1])}]"
         est = {
             "boxes": boxes,
-            "open_boxes": [[_f_down(a), _f_up(b)] for a, b, _ in open_boxes[:10]],
+            "open_boxes": [[float_down(a), float_up(b)] for a, b, _ in open_boxes[:10]],
             "n_open_boxes": len(open_boxes),
-            "worst_enclosure": ([_f_down(_lo(open_boxes[0][2])), _f_up(_hi(open_boxes[0][2]))]
+            "worst_enclosure": ([float_down(iv_lo(open_boxes[0][2])), float_up(iv_hi(open_boxes[0][2]))]
                                 if open_boxes else None),
-            "undefined_boxes": [[_f_down(a), _f_up(b)] for a, b in undefined[:5]],
+            "undefined_boxes": [[float_down(a), float_up(b)] for a, b in undefined[:5]],
             "closest_point": (None if closest is None else
                               {"x": float(closest[0]), "value": float(closest[1])}),
         }
@@ -1328,20 +1328,20 @@ class RangeBounds(NamedTuple):
     converged: bool
 
 
-def _bb_extreme(eng: _Encloser, a0, b0, *, maximize: bool, tol: float, max_boxes: int):
+def _bb_extreme(eng: Encloser, a0, b0, *, maximize: bool, tol: float, max_boxes: int):
     """Branch and bound for min (or max) of a 1-D function: (bound, incumbent, arg, boxes)."""
     def lower(r):  # lower bound of sgn * f over the box
-        return _lo(r) if not maximize else -_hi(r)
+        return iv_lo(r) if not maximize else -iv_hi(r)
 
     def pval(x):
         p = eng.point(x)
-        if p is None or _isnan(p):
+        if p is None or iv_isnan(p):
             return None
-        v = _hi(p) if not maximize else -_lo(p)  # a certified upper bound of sgn*f(x)
+        v = iv_hi(p) if not maximize else -iv_lo(p)  # a certified upper bound of sgn*f(x)
         return v
 
     inc, arg = _INF, None
-    for x in (a0, b0, _exact_mid(a0, b0)):
+    for x in (a0, b0, exact_mid(a0, b0)):
         if x is None:
             continue
         v = pval(x)
@@ -1361,7 +1361,7 @@ def _bb_extreme(eng: _Encloser, a0, b0, *, maximize: bool, tol: float, max_boxes
         if inc - lb <= tol_m or boxes >= max_boxes:
             break
         heapq.heappop(heap)
-        m = _exact_mid(a, b)
+        m = exact_mid(a, b)
         if m is None:
             stuck.append(lb)
             continue
@@ -1396,14 +1396,14 @@ def enclose_range(expr: sp.Expr, var: sp.Symbol, lo, hi, *, tol: float = 1e-9,
     """
     expr = sp.sympify(expr)
     with iv_precision():
-        eng = _Encloser(expr, var, order=1)
-        a0, b0 = _outward(_to_rational(lo), "f"), _outward(_to_rational(hi), "c")
+        eng = Encloser(expr, var, order=1)
+        a0, b0 = outward_mpf(to_rational(lo), "f"), outward_mpf(to_rational(hi), "c")
         mn_lo, mn_hi, amin, n1 = _bb_extreme(eng, a0, b0, maximize=False, tol=tol,
                                              max_boxes=max_boxes)
         mx_lo_neg, mx_hi_neg, amax, n2 = _bb_extreme(eng, a0, b0, maximize=True, tol=tol,
                                                      max_boxes=max_boxes)
     max_hi, max_lo = -mx_lo_neg, -mx_hi_neg
     conv = bool(mn_hi - mn_lo <= tol and max_hi - max_lo <= tol)
-    return RangeBounds(_f_down(mn_lo), _f_up(max_hi), _f_up(mn_hi), _f_down(max_lo),
+    return RangeBounds(float_down(mn_lo), float_up(max_hi), float_up(mn_hi), float_down(max_lo),
                        float(amin) if amin is not None else float("nan"),
                        float(amax) if amax is not None else float("nan"), n1 + n2, conv)

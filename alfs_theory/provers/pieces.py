@@ -184,7 +184,7 @@ def _limit(e: sp.Expr, x: sp.Symbol, x0: sp.Expr, side: str) -> sp.Expr | None:
     return v
 
 
-def _roots_in(h: sp.Expr, var: sp.Symbol, lo, hi) -> list | None:
+def roots_in(h: sp.Expr, var: sp.Symbol, lo, hi) -> list | None:
     """Exact roots of h in the open interval (lo, hi), and of its denominator; None when
     they cannot be found exactly."""
     h = sp.together(h)
@@ -307,7 +307,7 @@ def _split(f, var, lo, hi, max_breaks):
             if not isinstance(cond, sp.Basic):
                 continue
             for rel in cond.atoms(sp.core.relational.Relational):
-                roots = _roots_in(rel.lhs - rel.rhs, var, lo, hi)
+                roots = roots_in(rel.lhs - rel.rhs, var, lo, hi)
                 if roots is None:
                     return None
                 breaks.update(roots)

@@ -1,0 +1,163 @@
+"""The import graph keeps the house's rules (docs/howto.md, "Map of the code").
+
+Data flows one way between the wings: base <- spec <- checks, torch <- experiments <- top.
+No module imports a name starting with ``_`` from another module. The graph is read from the
+source with :mod:`ast` (every import, at module level or inside a function), so a lazy import
+counts as much as an eager one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "alfs_theory"
+
+# first component of the module path below alfs_theory -> wing
+WINGS = {
+    "base": {"errors", "fileio", "symbols"},
+    "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise"},
+    "checks": {"verdict", "properties", "provers", "checker", "falsify", "conditions",
+               "prediction"},
+    "torch": {"nn"},
+    "experiments": {"data", "models", "stacked", "train", "sweep", "records", "diagnosis",
+                    "presets", "experiments"},
+    "top": {"", "cli", "report", "plotting", "apidoc", "testing", "pytest_plugin", "blackbox"},
+}
+ALLOWED = {
+    "base": {"base"},
+    "spec": {"base", "spec"},
+    "checks": {"base", "spec", "checks"},
+    "torch": {"base", "spec", "torch"},
+    "experiments": {"base", "spec", "torch", "experiments", "checks"},
+    "top": set(WINGS),
+}
+# what the experiments may use of the checks: their public entry points
+CHECKS_PUBLIC = {"checker", "prediction", "conditions", "verdict"}
+# cycles through lazy (function-level) imports inside one wing, kept on purpose: the fused
+# torch twins and the composite form call each other; the curvature rules and the piecewise
+# splitter ask each other about pieces. A new cycle fails the test.
+KNOWN_LAZY_CYCLES = {
+    frozenset({"nn.compose", "nn.functional"}),
+    frozenset({"nn.compose", "nn.modules"}),
+    frozenset({"properties.shape", "provers.pieces"}),
+}
+
+
+def _modules():
+    out = {}
+    for p in PKG.rglob("*.py"):
+        rel = p.relative_to(PKG).with_suffix("")
+        parts = list(rel.parts)
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        out[".".join(parts)] = (p, is_pkg)
+    return out
+
+
+MODULES = _modules()
+
+
+def _resolve(name: str) -> str:
+    """The longest known module prefix of a dotted name below alfs_theory."""
+    parts = name.split(".") if name else []
+    while parts and ".".join(parts) not in MODULES:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _edges():
+    """(importer, imported module, imported name or None, line) for every import."""
+    edges = []
+    for mod, (path, is_pkg) in MODULES.items():
+        pkg = mod if is_pkg else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = pkg.split(".") if pkg else []
+                    base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+                    target = ".".join([*base, *([node.module] if node.module else [])])
+                elif (node.module or "").startswith("alfs_theory"):
+                    target = node.module[len("alfs_theory"):].lstrip(".")
+                else:
+                    continue
+                for a in node.names:
+                    sub = f"{target}.{a.name}" if target else a.name
+                    if sub in MODULES:  # `from . import noise`: the module itself
+                        edges.append((mod, sub, None, node.lineno))
+                    else:
+                        edges.append((mod, _resolve(target), a.name, node.lineno))
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.startswith("alfs_theory"):
+                        edges.append((mod, _resolve(a.name[len("alfs_theory"):].lstrip(".")),
+                                      None, node.lineno))
+    return edges
+
+
+EDGES = _edges()
+
+
+def _wing(mod: str) -> str:
+    head = mod.split(".")[0] if mod else ""
+    for wing, heads in WINGS.items():
+        if head in heads:
+            return wing
+    raise AssertionError(f"alfs_theory.{mod} has no place in the map (tests/test_architecture."
+                         "py WINGS and docs/howto.md 'Map of the code'): add it to a wing")
+
+
+def test_every_module_has_a_wing():
+    for mod in MODULES:
+        _wing(mod)
+
+
+def test_data_flows_one_way_between_the_wings():
+    bad = []
+    for src, dst, name, line in EDGES:
+        ws, wd = _wing(src), _wing(dst)
+        if wd not in ALLOWED[ws]:
+            bad.append(f"alfs_theory.{src} (line {line}, {ws}) imports alfs_theory.{dst} ({wd})")
+        elif ws == "experiments" and wd == "checks" and dst.split(".")[0] not in CHECKS_PUBLIC:
+            bad.append(f"alfs_theory.{src} (line {line}) reaches into the checks' internals "
+                       f"alfs_theory.{dst}; use {', '.join(sorted(CHECKS_PUBLIC))}")
+    assert not bad, "imports against the one-way flow:\n" + "\n".join(bad)
+
+
+def test_no_private_names_cross_a_module():
+    bad = [f"alfs_theory.{src} (line {line}) imports {name} from alfs_theory.{dst}"
+           for src, dst, name, line in EDGES
+           if name and name.startswith("_") and not name.startswith("__") and dst != src]
+    assert not bad, "private names imported across modules:\n" + "\n".join(bad)
+
+
+def _cycles():
+    graph = defaultdict(set)
+    for src, dst, _, _ in EDGES:
+        if src != dst and not src.startswith(dst + ".") and dst != "":
+            graph[src].add(dst)
+    found = set()
+    for a in list(graph):
+        for b in graph[a]:
+            if a in graph.get(b, ()):
+                found.add(frozenset({a, b}))
+    return found
+
+
+def test_no_new_import_cycles():
+    cycles = _cycles()
+    new = cycles - KNOWN_LAZY_CYCLES
+    assert not new, "new import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in new)
+    # the two the architecture issue named are gone
+    assert frozenset({"registry", "losses"}) not in cycles
+    assert not any("cli" in c and ("train" in c or "sweep" in c) for c in cycles)
+
+
+def test_the_checker_is_a_rule_that_can_fail():
+    """The scanner sees lazy imports and private names (so the tests above can fail)."""
+    assert ("registry", "losses.catalog", None) in {(s, d, n) for s, d, n, _ in EDGES} or \
+        any(s == "registry" and d.startswith("losses") for s, d, _, _ in EDGES)
+    assert any(s == "report" and d == "diagnosis" for s, d, _, _ in EDGES)  # a lazy import
+    assert _wing("nn.compose") == "torch" and _wing("properties.shape") == "checks"
