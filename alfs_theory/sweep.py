@@ -657,6 +657,13 @@ AGREEMENT_RULE = (
     "about).")
 
 
+def _fmt_threshold(x) -> str:
+    try:
+        return f"{float(x):.4g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
 def grade_agreement(t: Mapping, sd_cell: float | None, sd_clean: float | None) -> dict:
     """``agreement`` (agrees / contradicts / inconclusive / -) and the reason, for one row of
     the theory-vs-experiment table, by :data:`AGREEMENT_RULE`."""
@@ -676,7 +683,8 @@ def grade_agreement(t: Mapping, sd_cell: float | None, sd_clean: float | None) -
         if drop >= 0.20 + s:
             return {"agreement": "contradicts",
                     "agreement_rule": f"predicted tolerant (threshold "
-                                      f"{t.get('threshold_symmetric')}) but {pts}"}
+                                      f"{_fmt_threshold(t.get('threshold_symmetric'))}) but "
+                                      f"{pts}"}
         return {"agreement": "inconclusive", "agreement_rule": f"predicted tolerant; {pts}"}
     if drop > 0.05 + s or (mem is not None and mem > 0.3):
         return {"agreement": "agrees", "agreement_rule": f"predicted not tolerant; {pts}"

@@ -51,3 +51,12 @@ def test_reports_name_contradictions_and_note_once_per_loss(tmp_path):
     got = {(r["loss"], r["rate"]): r["agreement"] for r in table}
     assert got[("agce", "0.4")] == "agrees" and got[("agce", "0.8")] == "contradicts"
     assert got[("ce", "0.8")] == "agrees" and got[("agce", "0.0")] == "-"
+
+
+def test_the_rule_text_rounds_the_threshold():
+    from alfs_theory.sweep import grade_agreement
+
+    g = grade_agreement({"rate": 0.8, "drop_from_clean_last": 0.35, "predicted_tolerant": True,
+                         "threshold_symmetric": 0.8657498598429585, "n_seeds": 3}, 0.02, 0.02)
+    assert g["agreement"] == "contradicts"
+    assert "(threshold 0.8657)" in g["agreement_rule"]
