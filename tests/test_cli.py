@@ -85,3 +85,11 @@ def test_expression_starting_with_a_minus_sign_and_class_sums(capsys):
     verdicts = {r["check"].split("(")[0]: r["verdict"] for r in out["checks"]}
     assert verdicts["symmetric-noise-threshold"] == "PROVED"
     assert main(["ratio", "--expr", "-log(u)"]) == 0
+
+
+def test_ratio_of_an_affine_loss_says_its_value_once(capsys):
+    from alfs_theory.cli import main
+
+    assert main(["ratio", "--expr", "K*(1-u)", "-K", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "r(l) = 1;" in out and "= 1 = 1" not in out

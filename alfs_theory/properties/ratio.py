@@ -111,7 +111,7 @@ def asymmetry_ratio(spec: LossSpec, *, tol: float = 1e-6, bounds: bool = True) -
     if closed is not None:
         value = closed
         summ = f"r(l) = {sp.sstr(closed)}"
-        if not free:
+        if not free and not closed.is_Integer:  # "r(l) = 1 = 1" says nothing twice
             summ += f" = {float(closed):.10g}"
         if lo is not None:
             summ += f"; interval bounds [{lo:.10g}, {hi:.10g}]"
