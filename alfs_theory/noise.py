@@ -24,10 +24,31 @@ Sampling flavours
   ``round(N_i (1 − T[i, i]))`` samples of class i flipped, spread over the targets in
   proportion to the off-diagonal entries.
 * ``"symmetric-exact-cifar"`` -- :func:`symmetric_noise_exact`: exactly ⌊ηN/K⌋ samples per class
-  moved to a uniformly chosen *other* class (the official CIFAR code's symmetric flavour).
+  moved to a uniformly chosen *other* class (the official CIFAR code's symmetric procedure,
+  with the count meant by ηN/K).
+* ``"published"`` -- :func:`published_noise`: the noise exactly as the official code of Ma et
+  al. 2020, "Normalized Loss Functions for Deep Learning with Noisy Labels" (the APL
+  repository, ``dataset.py``) and Zhou et al. 2021, "Asymmetric Loss Functions for Learning
+  with Noisy Labels" (the ALFs repository, ``lnl/dataset.py``, which copies it, and its
+  ``data/mnist.py`` / ``data/utils.py`` for MNIST) makes it,
+  quirks included, for CIFAR-10, CIFAR-100, MNIST and Fashion-MNIST (symmetric:ETA,
+  asym:ETA, clean). Offered to reproduce published numbers; see :func:`published_noise` for
+  what it does per data set and :func:`published_vs_intended` for what the quirks change.
 
-Every flip is drawn from the ORIGINAL labels, never from labels already changed (the official
-CIFAR-10 code chains cat→dog and dog→cat, so true cats flip only about η(1 − η)).
+Counts: ours versus the official ones
+-------------------------------------
+The two exact flavours of our own count as the formula means it: ``exact-per-class`` flips
+``round(N_i (1 − T[i, i]))`` (half up) per class and ``symmetric-exact-cifar``
+``⌊ηN/K⌋`` (allowing 1e-9 for round-off). The official code truncates float products with
+``int()`` (``int(η N_i)``; symmetric: ``int(int(η N) / K)``), which can give one less: on
+CIFAR-100 (N = 50000, K = 100) at η = 0.29, ``0.29 * 50000 = 14499.999999999998``, so the
+official count is 144 per class where ours is 145; on CIFAR-10 at η = 0.29 it is 1449 against
+1450, and the asymmetric flips at η = 0.57 are ``int(0.57 * 5000) = 2849`` against 2850. Only
+``"published"`` uses the official truncation; the others keep the counts as documented here.
+
+Every flip of the intended flavours is drawn from the ORIGINAL labels, never from labels
+already changed (the official CIFAR-10 code chains cat→dog and dog→cat, so true cats flip only
+about η(1 − η); ``"published"`` reproduces that).
 """
 
 from __future__ import annotations
@@ -44,6 +65,7 @@ __all__ = [
     "CIFAR100_FINE_TO_COARSE",
     "MNIST_ASYM_MAP",
     "NOISE_FORMS",
+    "PUBLISHED_COVERS",
     "SAMPLING_FLAVOURS",
     "actual_noise_rate",
     "apply_noise",
@@ -59,6 +81,8 @@ __all__ = [
     "is_clean_labels_dominant",
     "make_noise",
     "pairflip_matrix",
+    "published_noise",
+    "published_vs_intended",
     "superclass_matrix",
     "symmetric_matrix",
     "symmetric_noise_exact",
@@ -71,7 +95,11 @@ NOISE_FORMS = ("symmetric:ETA, pairflip:ETA, asym:ETA (the data set's paper flip
                "pair-flip where it has none), clean, or a path to a K x K .npy/.csv/.txt "
                "row-stochastic matrix (row i = P(noisy | true i)); ETA is a number in [0, 1]")
 
-SAMPLING_FLAVOURS = ("per-sample", "exact-per-class", "symmetric-exact-cifar")
+SAMPLING_FLAVOURS = ("per-sample", "exact-per-class", "symmetric-exact-cifar", "published")
+
+#: The (data set, noise) pairs that sampling ``"published"`` reproduces.
+PUBLISHED_COVERS = ("cifar10, cifar100, mnist and fashion-mnist, each with symmetric:ETA, "
+                    "asym:ETA or clean")
 
 #: The paper's asymmetric flips on MNIST (from the APL / ALFs code): 7→1, 2→7, 5↔6, 3→8.
 MNIST_ASYM_MAP: dict[int, int] = {7: 1, 2: 7, 5: 6, 6: 5, 3: 8}
@@ -377,7 +405,8 @@ def corrupt_labels(true_labels, T_row, seed, *, exact: bool = False) -> np.ndarr
         True (flavour ``"exact-per-class"``): for each class i exactly
         ``m_i = round(N_i (1 − T[i, i]))`` (half up) randomly chosen samples are flipped, split
         over the targets j ≠ i as ``m_i T[i, j] / Σ_{k≠i} T[i, k]`` with largest-remainder
-        rounding.
+        rounding. This rounding is ours, not the official code's ``int()`` truncation (which
+        can give one less, see the module docstring); sampling ``"published"`` has that one.
 
     Returns
     -------
@@ -410,7 +439,8 @@ def corrupt_labels(true_labels, T_row, seed, *, exact: bool = False) -> np.ndarr
 
 
 def symmetric_noise_exact(true_labels, eta: float, K: int, seed) -> np.ndarray:
-    """Symmetric noise, flavour ``"symmetric-exact-cifar"`` (the official CIFAR code's).
+    """Symmetric noise, flavour ``"symmetric-exact-cifar"`` (the official CIFAR code's
+    procedure, with the count ηN/K means).
 
     For each class i, exactly ``⌊η N / K⌋`` of its samples (N = all samples; the floor allows
     1e-9 for round-off in η N / K), chosen at random,
@@ -418,6 +448,10 @@ def symmetric_noise_exact(true_labels, eta: float, K: int, seed) -> np.ndarray:
     this changes exactly ``K ⌊η N / K⌋`` labels. Raises :class:`InputError` when a class has
     fewer than ``⌊η N / K⌋`` samples (use ``corrupt_labels(..., exact=True)`` with
     :func:`symmetric_matrix` for per-class proportional counts on unbalanced data).
+
+    The official code computes the count as ``int(int(η N) / K)`` in floats, which can be one
+    less (144 against 145 per class on CIFAR-100 at η = 0.29); sampling ``"published"``
+    (:func:`published_noise`) reproduces that count and the official draws.
     """
     K, eta = _classes(K), _rate(eta, "symmetric_noise_exact")
     y = validate_labels(true_labels, K, name="true_labels")
@@ -622,21 +656,32 @@ def apply_noise(true_labels, spec: str, K: int, seed, *, dataset: str | None = N
                 sampling: str = "per-sample", fine_to_coarse=None) -> tuple[np.ndarray, dict]:
     """Corrupt labels by a model string and report what was done.
 
-    ``sampling`` picks the flavour (:data:`SAMPLING_FLAVOURS`): ``"per-sample"``,
-    ``"exact-per-class"`` or ``"symmetric-exact-cifar"`` (symmetric models only).
+    ``sampling`` picks the flavour (:data:`SAMPLING_FLAVOURS`): ``"per-sample"`` (default,
+    the intended noise), ``"exact-per-class"``, ``"symmetric-exact-cifar"`` (symmetric models
+    only) or ``"published"`` (the official code's noise, quirks included, for the pairs in
+    :data:`PUBLISHED_COVERS`; :func:`published_noise`).
 
     Returns
     -------
     (noisy_labels, info) : info holds ``spec``, ``description``, ``sampling``, ``T_row``,
         ``nominal_rate`` (:func:`expected_noise_rate` under the empirical class prior) and
-        ``actual_rate`` (:func:`actual_noise_rate`).
+        ``actual_rate`` (:func:`actual_noise_rate`). With ``"published"``, ``T_row`` is the
+        expected transition matrix of the published procedure (what the labels are drawn
+        from in effect), ``T_intended`` the intended model's, ``description`` says what
+        differs from the intended noise, and ``published`` holds the details
+        (:func:`published_noise`).
     """
     if sampling not in SAMPLING_FLAVOURS:
         raise InputError(f"sampling must be one of {', '.join(SAMPLING_FLAVOURS)}; "
                          f"got {sampling!r}")
     T, desc = make_noise(spec, K, dataset=dataset, fine_to_coarse=fine_to_coarse)
     y = validate_labels(true_labels, K, name="true_labels")
-    if sampling == "symmetric-exact-cifar":
+    extra: dict = {}
+    if sampling == "published":
+        noisy, pub = published_noise(y, spec, K, seed, dataset=dataset)
+        extra = {"T_intended": T, "intended_description": desc, "published": pub}
+        T, desc = pub["T_row"], pub["description"]
+    elif sampling == "symmetric-exact-cifar":
         kind = str(spec).strip().lower().partition(":")[0]
         if kind not in ("symmetric", "sym"):
             raise InputError("sampling 'symmetric-exact-cifar' applies to symmetric:ETA only; "
@@ -647,5 +692,318 @@ def apply_noise(true_labels, spec: str, K: int, seed, *, dataset: str | None = N
     prior = np.bincount(y, minlength=K) / max(len(y), 1)
     info = {"spec": str(spec), "description": desc, "sampling": sampling, "T_row": T,
             "nominal_rate": expected_noise_rate(T, prior) if len(y) else 0.0,
-            "actual_rate": actual_noise_rate(y, noisy)}
+            "actual_rate": actual_noise_rate(y, noisy), **extra}
     return noisy, info
+
+
+# ---------------------------------------------------------------------------------------------
+# the noise exactly as published (the official APL / ALFs code)
+# ---------------------------------------------------------------------------------------------
+
+_PUBLISHED_SOURCE = ("official code of Ma et al. 2020, 'Normalized Loss Functions for Deep "
+                     "Learning with Noisy Labels' (github.com/HanxunH/Active-Passive-Losses, "
+                     "dataset.py) and Zhou et al. 2021, 'Asymmetric Loss Functions for "
+                     "Learning with Noisy Labels' (github.com/hitcszx/ALFs, lnl/dataset.py; "
+                     "MNIST through data/mnist.py and data/utils.py)")
+
+#: CIFAR-10 flips of the official code, applied in this order: truck→automobile,
+#: bird→airplane, cat→dog, dog→cat, deer→horse.
+_CIFAR10_PUBLISHED_STEPS = ((9, 1), (2, 0), (3, 5), (5, 3), (4, 7))
+
+_PUBLISHED_K = {"mnist": 10, "fashionmnist": 10, "cifar10": 10, "cifar100": 100}
+
+
+def _legacy_rng(seed) -> np.random.RandomState:
+    """The official code's generator: ``numpy.random.RandomState(seed)`` (its
+    ``np.random.seed(seed)`` global stream is the same stream). A numpy Generator gives a
+    RandomState seeded from one draw of it (then the official stream is not reproduced)."""
+    if isinstance(seed, np.random.Generator):
+        return np.random.RandomState(int(seed.integers(0, 2**32)))
+    _rng(seed)  # type and sign checks
+    if int(seed) >= 2**32:
+        raise InputError(f"sampling 'published' draws with numpy's RandomState (as the "
+                         f"official code does), whose seed must lie in [0, 2**32); got {seed}")
+    return np.random.RandomState(int(seed))
+
+
+def _official_multiclass_noisify(y: np.ndarray, P: np.ndarray,
+                                 rs: np.random.RandomState) -> np.ndarray:
+    """The official ``multiclass_noisify``: one ``multinomial(1, P[y_n], 1)`` draw per sample,
+    in sample order, from the ORIGINAL labels."""
+    new = y.copy()
+    for n in range(len(y)):
+        new[n] = int(np.flatnonzero(rs.multinomial(1, P[y[n]], 1)[0] == 1)[0])
+    return new
+
+
+def _official_symmetric(y: np.ndarray, eta: float, K: int,
+                        rs: np.random.RandomState) -> tuple[np.ndarray, int]:
+    """The official CIFAR symmetric noise: ``int(int(eta * N) / K)`` samples per class chosen
+    without replacement (class by class), then each moved to ``other_class`` (a uniform
+    choice among the K − 1 other classes), in that order."""
+    if not eta > 0:  # the official code skips the noise at rate 0
+        return y.copy(), 0
+    n_noisy = int(eta * len(y))
+    per_class = int(n_noisy / K)
+    chosen = []
+    for d in range(K):
+        idx = np.flatnonzero(y == d)
+        if idx.size < per_class:
+            raise InputError(f"sampling 'published' (official symmetric noise) takes "
+                             f"int(int(eta N) / K) = {per_class} samples of every class, but "
+                             f"class {d} has {idx.size}")
+        chosen.extend(rs.choice(idx, per_class, replace=False))
+    others = [np.array([k for k in range(K) if k != c]) for c in range(K)]
+    noisy = y.copy()
+    for n in chosen:
+        noisy[n] = rs.choice(others[noisy[n]])
+    return noisy, per_class
+
+
+def _official_cifar10_asym(y: np.ndarray, eta: float,
+                           rs: np.random.RandomState) -> tuple[np.ndarray, list[dict]]:
+    """The official CIFAR-10 asymmetric noise: for each (source, target) in order, the CURRENT
+    labels equal to source, ``int(eta * count)`` of them chosen without replacement, set to
+    target."""
+    noisy = y.copy()
+    steps = []
+    for s, t in _CIFAR10_PUBLISHED_STEPS:
+        idx = np.flatnonzero(noisy == s)
+        n = int(eta * idx.shape[0])
+        noisy[rs.choice(idx, n, replace=False)] = t
+        steps.append({"source": s, "target": t, "current_count": int(idx.size), "flipped": n})
+    return noisy, steps
+
+
+def _official_cifar100_blocks(eta: float) -> np.ndarray:
+    P = np.eye(100)
+    for b in range(20):
+        block = (1.0 - eta) * np.eye(5)
+        for i in range(4):
+            block[i, i + 1] = eta
+        block[4, 0] = eta
+        P[5 * b:5 * b + 5, 5 * b:5 * b + 5] = block
+    return P
+
+
+def _official_mnist_asym(eta: float) -> np.ndarray:
+    P = np.eye(10)
+    for s, t in ((7, 1), (2, 7), (5, 6), (6, 5), (3, 8)):
+        P[s, s], P[s, t] = 1.0 - eta, eta
+    return P
+
+
+def _official_symmetric_matrix(eta: float, K: int) -> np.ndarray:
+    P = (eta / (K - 1)) * np.ones((K, K))
+    np.fill_diagonal(P, 1.0 - eta)
+    return P
+
+
+def _spec_kind_eta(spec) -> tuple[str, float | None]:
+    low = str(spec).strip().lower()
+    if low == "clean":
+        return "clean", 0.0
+    kind, sep, rest = low.partition(":")
+    kind = {"sym": "symmetric", "asymmetric": "asym", "pair": "pairflip"}.get(kind.strip(),
+                                                                            kind.strip())
+    if sep and kind in ("symmetric", "asym", "pairflip"):
+        return kind, _rate(rest, f"noise model {spec!r}")
+    return "matrix", None
+
+
+def _refuse_published(dataset, spec, why: str = "") -> InputError:
+    return InputError(f"sampling 'published' reproduces the official code only for "
+                      f"{PUBLISHED_COVERS}; got data set {dataset!r} with noise {spec!r}"
+                      f"{why}. Use sampling 'per-sample' (the intended noise) otherwise")
+
+
+def published_noise(true_labels, spec: str, K: int, seed, *,
+                    dataset: str | None) -> tuple[np.ndarray, dict]:
+    """Label noise exactly as the official code makes it (sampling ``"published"``).
+
+    Reproduces the official code of Ma et al. 2020, "Normalized Loss Functions for Deep
+    Learning with Noisy Labels" (github.com/HanxunH/Active-Passive-Losses, ``dataset.py``) and
+    of Zhou et al. 2021, "Asymmetric Loss Functions for Learning with Noisy Labels"
+    (github.com/hitcszx/ALFs, ``lnl/dataset.py``, a copy of it; MNIST through its
+    ``data/mnist.py`` and ``data/utils.py``), quirks included. Use it to reproduce published
+    numbers; the intended noise is the default sampling. Per data set:
+
+    * **CIFAR-10 asym:ETA** -- flips applied one after another on labels already changed: for
+      (source, target) in (9→1, 2→0, 3→5, 5→3, 4→7), take the samples whose CURRENT label is
+      source, choose ``int(η · count)`` of them without replacement (the float product
+      truncated by ``int()``), set them to target. So true cats end as dog with rate about
+      η(1 − η), not η (η of the cats just turned dog flip back), and dogs flip to cat at η.
+    * **CIFAR-10 / CIFAR-100 symmetric:ETA** -- ``int(int(η N) / K)`` samples of each class,
+      chosen without replacement class by class, then each moved to a uniformly chosen other
+      class (``other_class``). The count can be one less than ⌊ηN/K⌋ (144 against 145 per
+      class on CIFAR-100 at η = 0.29); the intended per-sample noise has a random count.
+    * **CIFAR-100 asym:ETA** -- per-sample draws (``multiclass_noisify``) within blocks of five
+      CONSECUTIVE class indices {0..4}, {5..9}, ... (:func:`cifar100_consecutive_blocks_matrix`),
+      which are not CIFAR-100's super-classes; the intended noise flips within the real ones.
+      The official code draws with ``RandomState(run seed)`` (and calls the noisifier once per
+      block while still filling the matrix, keeping the last call, which equals one call).
+    * **MNIST (and Fashion-MNIST, which gets the MNIST code) symmetric:ETA / asym:ETA** --
+      per-sample draws from T (``multiclass_noisify``: symmetric T, or 7→1, 2→7, 5↔6, 3→8), all
+      from the ORIGINAL labels (not chained), so the model is the intended one; the ALFs code
+      fixes ``random_state = 0``, ignoring the run's seed. The official repositories have no
+      Fashion-MNIST noise of their own. (The APL repository's own MNIST class differs: its
+      symmetric noise is the CIFAR one above and its asym draws use the run seed.)
+    * ``clean`` (rate 0) leaves the labels alone, as the official code does.
+
+    Random draws: ``numpy.random.RandomState(seed)``, in the official order, so an int seed s
+    gives the draws the official code makes after ``np.random.seed(s)`` (CIFAR; the CIFAR-100
+    asym ``RandomState(s)``) on the same labels in file order; for MNIST the official code used
+    s = 0. The run's seed is always followed here. A numpy Generator as seed gives a
+    RandomState seeded from one of its draws (not the official stream).
+
+    Returns
+    -------
+    (noisy_labels, info) : info holds ``published`` (True), ``source``, ``dataset``, ``kind``,
+        ``eta``, ``description`` (what it does and what differs from the intended noise),
+        ``differs_from_intended``, ``official_seed`` (what seed the official code uses),
+        ``rng``, ``T_row`` (the expected transition matrix of the procedure on these labels,
+        row-stochastic) and, where the procedure has fixed counts, ``per_class_count`` or
+        ``steps`` (CIFAR-10 asym: source, target, current count, flipped).
+
+    Raises :class:`InputError` for any data set or noise outside :data:`PUBLISHED_COVERS`.
+    """
+    ds = _norm_dataset(dataset)
+    kind, eta = _spec_kind_eta(spec)
+    if ds not in _PUBLISHED_K or kind not in ("clean", "symmetric", "asym"):
+        raise _refuse_published(dataset, spec)
+    K = _classes(K)
+    if K != _PUBLISHED_K[ds]:
+        raise _refuse_published(dataset, spec, f" (that data set has K = {_PUBLISHED_K[ds]}, "
+                                               f"got K = {K})")
+    y = validate_labels(true_labels, K, name="true_labels")
+    rs = _legacy_rng(seed)
+    counts = np.bincount(y, minlength=K).astype(float)
+    info: dict = {"published": True, "source": _PUBLISHED_SOURCE, "dataset": ds, "kind": kind,
+                  "eta": eta, "rng": "numpy.random.RandomState(seed), draws in the official "
+                                     "order"}
+    if kind == "clean" or eta == 0.0:
+        info.update(T_row=np.eye(K), official_seed="none drawn",
+                    differs_from_intended="nothing (no noise)",
+                    description=f"published noise ({ds}, {spec}): rate 0, labels left clean, "
+                                "as in the official code")
+        return y.copy(), info
+
+    if ds in ("mnist", "fashionmnist"):
+        P = _official_mnist_asym(eta) if kind == "asym" else _official_symmetric_matrix(eta, K)
+        noisy = _official_multiclass_noisify(y, P, rs)
+        what = ("7->1, 2->7, 5<->6, 3->8" if kind == "asym" else "symmetric T")
+        fm = (" Fashion-MNIST has no noise code of its own there; this is the MNIST code."
+              if ds == "fashionmnist" else "")
+        differs = ("same noise model as the intended per-sample noise (every draw from the "
+                   "original labels, not chained); only the random stream differs (legacy "
+                   "RandomState) and the official code ignores the run seed (random_state = 0)")
+        info.update(T_row=P, official_seed="fixed random_state = 0 (the run's seed is "
+                                           "ignored there; seed 0 gives its draws)",
+                    differs_from_intended=differs,
+                    description=(f"published noise ({ds}, {spec}): per-sample draws from the "
+                                 f"official T ({what}, eta = {eta:g}); {differs}.{fm}"))
+        return noisy, info
+
+    if ds == "cifar100" and kind == "asym":
+        P = _official_cifar100_blocks(eta)
+        noisy = _official_multiclass_noisify(y, P, rs)
+        differs = ("flips go to the next index within blocks of 5 consecutive class indices "
+                   "{0..4}, {5..9}, ..., which are NOT CIFAR-100 super-classes (fine labels "
+                   "are alphabetical); the intended noise flips within the real super-classes")
+        info.update(T_row=P, official_seed="the run's seed (RandomState(seed))",
+                    differs_from_intended=differs,
+                    description=(f"published noise ({ds}, {spec}): per-sample draws, eta = "
+                                 f"{eta:g}; {differs}"))
+        return noisy, info
+
+    if kind == "symmetric":  # cifar10, cifar100
+        noisy, m = _official_symmetric(y, eta, K, rs)
+        T = np.eye(K)
+        for i in range(K):
+            if counts[i] > 0:
+                T[i] = m / counts[i] / (K - 1)
+                T[i, i] = 1.0 - m / counts[i]
+        exact = int(np.floor(eta * len(y) / K + 1e-9))
+        note = (f"; int() truncation gives {m} where floor(eta N / K) = {exact}"
+                if m != exact else "")
+        differs = (f"exactly int(int(eta N) / K) = {m} samples per class (fixed count{note}) "
+                   "moved to a uniformly chosen other class; the intended per-sample noise "
+                   "draws every label from T (random count, expected rate eta)")
+        info.update(T_row=T, per_class_count=m,
+                    official_seed="the run's seed (np.random.seed(seed), global stream)",
+                    differs_from_intended=differs,
+                    description=f"published noise ({ds}, {spec}), eta = {eta:g}: {differs}")
+        return noisy, info
+
+    # cifar10 asym: chained flips
+    noisy, steps = _official_cifar10_asym(y, eta, rs)
+    T = np.eye(K)
+    rate = {(st["source"], st["target"]): (st["flipped"] / st["current_count"]
+                                           if st["current_count"] else 0.0) for st in steps}
+    for s, t in ((9, 1), (2, 0), (4, 7)):
+        T[s, s], T[s, t] = 1.0 - rate[s, t], rate[s, t]
+    p_cd, p_dc = rate[3, 5], rate[5, 3]  # cat->dog first, then dog->cat on current dogs
+    T[3, 3], T[3, 5] = 1.0 - p_cd + p_cd * p_dc, p_cd * (1.0 - p_dc)
+    T[5, 5], T[5, 3] = 1.0 - p_dc, p_dc
+    differs = (f"flips applied in sequence on labels already changed: true cat->dog has rate "
+               f"about eta(1 - eta) = {eta * (1 - eta):.4g}, not eta (eta of the cats just "
+               f"turned dog flip back), dog->cat eta; each step flips exactly int(eta * "
+               "count) of the current source class; the intended noise draws every flip from "
+               "the original labels at rate eta")
+    info.update(T_row=T, steps=steps,
+                official_seed="the run's seed (np.random.seed(seed), global stream)",
+                differs_from_intended=differs,
+                description=(f"published noise ({ds}, {spec}): truck->automobile, "
+                             f"bird->airplane, cat->dog, dog->cat, deer->horse, eta = {eta:g}; "
+                             f"{differs}"))
+    return noisy, info
+
+
+def published_vs_intended(true_labels, spec: str, K: int, seed, dataset: str, *,
+                          intended_sampling: str = "per-sample", fine_to_coarse=None) -> dict:
+    """What the official code's quirks change: the same labels, spec and seed corrupted with
+    sampling ``"published"`` and with the intended noise (``intended_sampling``, default the
+    default ``"per-sample"``).
+
+    Returns
+    -------
+    dict with, for ``"published"`` and ``"intended"`` each: ``labels`` (the noisy labels),
+    ``matrix`` (:func:`empirical_matrix`, row-stochastic T̂[true, noisy]), ``flip_rate``
+    (per class, the fraction of its samples whose label changed, 1 − diag T̂; NaN for an
+    empty class) and ``info`` (from :func:`apply_noise`); and ``matrix_difference``
+    (published − intended), ``flip_rate_difference`` and ``summary`` (one line per class
+    whose most common wrong label differs, or whose flip rates differ by more than three
+    standard errors of the two binomial estimates, at least one sample).
+    """
+    if intended_sampling == "published":
+        raise InputError("intended_sampling must be one of the intended flavours "
+                         f"({', '.join(f for f in SAMPLING_FLAVOURS if f != 'published')})")
+    y = validate_labels(true_labels, _classes(K), name="true_labels")
+    out: dict = {}
+    for name, sampling in (("published", "published"), ("intended", intended_sampling)):
+        z, info = apply_noise(y, spec, K, seed, dataset=dataset, sampling=sampling,
+                              fine_to_coarse=fine_to_coarse)
+        M = empirical_matrix(y, z, K)
+        out[name] = {"labels": z, "matrix": M, "flip_rate": 1.0 - np.diag(M), "info": info}
+    P, I = out["published"]["matrix"], out["intended"]["matrix"]
+    out["matrix_difference"] = P - I
+    out["flip_rate_difference"] = out["published"]["flip_rate"] - out["intended"]["flip_rate"]
+    lines = []
+    for i in range(K):
+        if np.isnan(P[i, 0]):
+            continue
+
+        def main_wrong(M):
+            row = M[i].copy()
+            row[i] = -1.0
+            j = int(np.argmax(row))
+            return j if row[j] > 0 else None
+        fp, fi = out["published"]["flip_rate"][i], out["intended"]["flip_rate"][i]
+        jp, ji = main_wrong(P), main_wrong(I)
+        n_i = int(np.sum(y == i))
+        tol = max(3.0 * np.sqrt((fp * (1 - fp) + fi * (1 - fi)) / n_i), 1.0 / n_i)
+        if abs(fp - fi) > tol or jp != ji:
+            lines.append(f"class {i}: flip rate published {fp:.4f} vs intended {fi:.4f}; "
+                         f"most common wrong label published {jp} vs intended {ji}")
+    out["summary"] = lines
+    return out

@@ -836,7 +836,10 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
                     help="evaluate on a class-stratified subset of N test samples")
     sp.add_argument("--sampling", default="per-sample",
                     help="noise sampling flavour: per-sample, exact-per-class, "
-                         "symmetric-exact-cifar (default per-sample)")
+                         "symmetric-exact-cifar, published (default per-sample, the intended "
+                         "noise; 'published' reproduces the official "
+                         "APL/ALFs code's noise, quirks included, for cifar10, cifar100, mnist "
+                         "and fashion-mnist)")
     sp.add_argument("--model", help="network (default: the official one for the data set)")
     sp.add_argument("--epochs", type=int_at_least(1), help="default: the data set's preset")
     sp.add_argument("--lr", type=positive_float, help="default: the data set's preset")
