@@ -328,9 +328,11 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
     conc = sp.And(sp.Gt(rho, 1), sp.Gt(sp.simplify(l0 - l1), 0))
     if shape.kind == "convex":
         r = ratio_cvx()
-        cond = sp.Ge(rho * r, 1)
-        how = (f"l convex (proved): e_y is the minimiser iff rho*r >= 1, r = l'(1)/l'(0) = "
-               f"{sp.sstr(r)}")
+        # at rho*r = 1 only a strictly convex l keeps e_y the unique minimiser
+        cond = sp.Ge(rho * r, 1) if shape.strict else sp.Gt(rho * r, 1)
+        how = (f"l {'strictly ' if shape.strict else ''}convex (proved): e_y is the minimiser "
+               f"iff rho*r {'>=' if shape.strict else '>'} 1, r = l'(1)/l'(0) = {sp.sstr(r)}"
+               + ("" if shape.strict else " (equality excluded: not proved strictly convex)"))
     elif shape.kind in ("concave", "linear"):
         cond, how = conc, (f"l {shape.kind} (proved): the risk's minimum is at a vertex, e_y "
                            "iff rho > 1 and l(0) > l(1)")
