@@ -126,9 +126,10 @@ class TrainConfig:
         (:func:`alfs_theory.nn.compose.spec_torch`) and the record holds the formula.
     noise : ``clean``, ``symmetric:ETA``, ``pairflip:ETA``, ``asym:ETA`` or a matrix file
         (:data:`alfs_theory.noise.NOISE_FORMS`).
-    sampling : ``per-sample`` (each label drawn from its row of T; the official MNIST
-        flavour), ``exact-per-class``, or ``symmetric-exact-cifar`` (exactly ⌊ηN/K⌋ per class;
-        the official CIFAR flavour).
+    sampling : ``per-sample`` (each label drawn from its row of T, from the original labels:
+        the intended noise), ``exact-per-class``, ``symmetric-exact-cifar`` (exactly ⌊ηN/K⌋
+        per class to a uniformly chosen other class), or ``published`` (the official code's
+        noise draw for draw, quirks included: :func:`alfs_theory.noise.published_noise`).
     dataset, data_root, split_seed : data set name, folder of its files, and the seed of the
         digits train/test split and of the subsets (fixed across runs so seeds share data).
     train_subset, test_subset : use a class-stratified random subset of this many training
@@ -268,7 +269,7 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     Raises an :class:`~alfs_theory.errors.AlfsError` subclass saying what would pass.
     """
     from .models import MODELS, default_model_for
-    from .noise import SAMPLING_FLAVOURS, make_noise
+    from .noise import PUBLISHED_COVERS, SAMPLING_FLAVOURS, make_noise
     from .registry import get_loss
 
     if not isinstance(config, TrainConfig):
@@ -322,6 +323,14 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
                          f"got {c.sampling!r}")
     c.noise = str(c.noise).strip()
     make_noise(c.noise, _DATASET_K[c.dataset], dataset=c.dataset)
+    if c.sampling == "published":  # refused now, not after the data has been read
+        kind = c.noise.lower().partition(":")[0].strip()
+        if c.dataset not in ("cifar10", "cifar100", "mnist", "fashion-mnist") or \
+                kind not in ("clean", "symmetric", "sym", "asym", "asymmetric"):
+            raise InputError(f"sampling 'published' reproduces the official code only for "
+                             f"{PUBLISHED_COVERS}; got data set {c.dataset!r} with noise "
+                             f"{c.noise!r}. Use sampling 'per-sample' (the intended noise) "
+                             "otherwise")
     if c.sampling == "symmetric-exact-cifar" and not c.noise.lower().startswith(("sym:",
                                                                                "symmetric:")):
         raise InputError(f"sampling 'symmetric-exact-cifar' needs noise symmetric:ETA, "

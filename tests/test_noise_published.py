@@ -355,3 +355,17 @@ def test_flavour_listed_everywhere():
     text = " ".join(sp.format_help().split())
     for flavour in SAMPLING_FLAVOURS:
         assert flavour in text
+
+
+def test_train_refuses_an_uncovered_published_pair_before_reading_data():
+    from alfs_theory.errors import InputError
+    from alfs_theory.train import TrainConfig, resolve_config
+
+    with pytest.raises(InputError, match="reproduces the official code only for"):
+        resolve_config(TrainConfig(loss="ce", noise="symmetric:0.4", sampling="published"))
+    with pytest.raises(InputError, match="pairflip:0.3"):
+        resolve_config(TrainConfig(loss="ce", noise="pairflip:0.3", sampling="published",
+                                   dataset="mnist"))
+    cfg, _ = resolve_config(TrainConfig(loss="ce", noise="asym:0.4", sampling="published",
+                                        dataset="fashion-mnist"))
+    assert cfg.sampling == "published"
