@@ -97,10 +97,12 @@ def _fmt_num(x: float) -> str:
     return f"{float(x):g}"
 
 
-def _loss_label(name: str, params: Mapping[str, float]) -> str:
-    if not params:
-        return name
-    return name + "_" + "_".join(f"{k}={_fmt_num(v)}" for k, v in sorted(params.items()))
+def _loss_label(name: str, params: Mapping[str, float], preset: str | None = None) -> str:
+    """The loss's folder and report label: its name, the preset that fills its parameters
+    (``preset=official``: another run than the registry's defaults) and the explicit ones."""
+    parts = [name] + ([f"preset={str(preset).strip().lower()}"] if preset else [])
+    parts += [f"{k}={_fmt_num(v)}" for k, v in sorted(params.items())]
+    return "_".join(parts)
 
 
 def _safe(s: str) -> str:
@@ -120,7 +122,7 @@ def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
     cells: list[Cell] = []
     seen: set[Path] = set()
     for name, params in spec.losses:
-        label = _loss_label(str(name).strip().lower(), dict(params))
+        label = _loss_label(str(name).strip().lower(), dict(params), spec.base.preset)
         for kind_raw in spec.noise:
             kind = _KIND_ALIASES.get(str(kind_raw).strip().lower(), str(kind_raw).strip())
             if kind == "clean":

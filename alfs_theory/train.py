@@ -12,8 +12,14 @@ One readable loop in the style of nanoGPT, with every default declared once
   weights (``torch.manual_seed(seed)``) and the batch order and augmentation (a CPU
   ``torch.Generator`` seeded with ``seed``). The official script ignores its ``--seed`` flag;
 * the whole training set lives on the device as tensors; batches are index slices of a
-  permutation (no ``DataLoader``). CIFAR runs use the official augmentation (random crop
-  with 4-pixel zero padding, horizontal flip) done on the device;
+  permutation (no ``DataLoader``). CIFAR runs use the official augmentation, done on the
+  device (:data:`AUGMENTATIONS`): random crop with 4 pixels of padding and a horizontal flip
+  (CIFAR-10), plus a random rotation within ±20° (CIFAR-100); padding and the rotation's
+  corners take the value of a 0 (black) pixel, as the official code pads and rotates the
+  image before ``Normalize``;
+* ``preset="official"`` (``--preset official``) fills the loss parameters not given
+  explicitly from the official configs (:mod:`alfs_theory.presets`); the record says which
+  parameter came from where;
 * inputs are standardised per channel with the training set's mean and standard deviation;
 * a checkpoint (model, optimizer, scheduler, RNG states, epoch, metrics so far) is written
   atomically after every epoch, so a killed run resumes where it stopped and finishes with
@@ -60,6 +66,7 @@ from .records import (  # noqa: F401 - re-exported: the run-record API predates 
 )
 
 __all__ = [
+    "AUGMENTATIONS",
     "COMMON_DEFAULTS",
     "PRESETS",
     "TrainConfig",
@@ -67,6 +74,7 @@ __all__ = [
     "canonical_dataset",
     "config_diff",
     "load_record",
+    "param_sources",
     "read_metrics",
     "record_is_complete",
     "register_cli",
@@ -96,6 +104,23 @@ PRESETS: dict[str, dict[str, Any]] = {
     "cifar100": {"epochs": 200, "lr": 0.1, "weight_decay": 1e-5, "augment": True},
 }
 
+#: Augmentation recipes (``TrainConfig.augmentation``): name -> (padding, rotation degrees,
+#: description). Each is the official train transform's pixel moves, in its order (crop,
+#: flip, rotation); the official code does them on the image before ``ToTensor`` and
+#: ``Normalize``, so padding and the rotation's corners are black (a 0 pixel). Here the inputs
+#: are standardised first and the fill is the standardised value of a 0 pixel: moving pixels
+#: (nearest neighbour, no blending) commutes with a per-channel affine map, so the result is
+#: the same.
+AUGMENTATIONS: dict[str, tuple[int, float, str]] = {
+    "crop4+flip": (4, 0.0, "RandomCrop(size, padding=4), RandomHorizontalFlip: the official "
+                   "CIFAR-10 train transform (hitcszx/ALFs lnl/dataset.py)"),
+    "crop4+flip+rot20": (4, 20.0, "RandomCrop(size, padding=4), RandomHorizontalFlip, "
+                         "RandomRotation(20) (nearest, fill 0): the official CIFAR-100 train "
+                         "transform (hitcszx/ALFs lnl/dataset.py)"),
+}
+_DATASET_AUGMENTATION = {"cifar100": "crop4+flip+rot20"}
+_DEFAULT_AUGMENTATION = "crop4+flip"
+
 _DATASET_K = {"digits": 10, "mnist": 10, "fashion-mnist": 10, "cifar10": 10, "cifar100": 100}
 _DATASET_ALIASES = {"fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
                     "fashion_mnist": "fashion-mnist", "cifar-10": "cifar10",
@@ -105,6 +130,9 @@ AMP_CHOICES = ("bf16", "fp16")
 # Fields that do not change what is computed: they may differ between a run and its resume.
 _NOT_IDENTITY = ("device", "data_root", "threads", "keep_checkpoint", "predict",
                  "eval_batch_size")
+# Fields added after runs were first recorded: left out of the identity when unset, so the
+# runs and checkpoints written before them still match.
+_IDENTITY_WHEN_SET = ("preset", "augmentation")
 
 
 class TrainingError(AlfsError, RuntimeError):
@@ -118,7 +146,13 @@ class TrainConfig:
     Attributes
     ----------
     loss, params : a registered loss (``alfs list``) and its parameter values; missing
-        parameters take the registry's defaults, and the record stores all of them.
+        parameters take the preset's values (``preset``), else the registry's defaults, and
+        the record stores all of them and where each came from.
+    preset : None, or ``"official"``: the loss parameters the official configs set for this
+        (data set, loss) (:func:`alfs_theory.presets.official_params`) fill those not in
+        ``params`` (an explicit value wins). A data set or loss without an official setting
+        is refused (InputError naming those that have one). The record holds the preset's
+        name and source.
     expr, domains : a loss typed as a formula in u (``"1 - u - 0.05*sin(2*pi*u)"``, class sums
         ``sum(g(v))`` allowed; parsed safely, never evaluated) with its parameters' domains
         (``{"a": "a > 0"}``); ``loss`` is then its name (not a registered one) and every
@@ -139,6 +173,9 @@ class TrainConfig:
     model : a name from :data:`alfs_theory.models.MODELS`; None: the official one.
     epochs, lr, weight_decay, momentum, batch_size, grad_clip, augment : optimisation;
         ``grad_clip`` 0 disables clipping.
+    augmentation : the recipe when ``augment`` is on (a key of :data:`AUGMENTATIONS`); None
+        takes the data set's official one (CIFAR-100 ``crop4+flip+rot20``, else
+        ``crop4+flip``).
     normalize : standardise inputs per channel with the training set's mean and std.
     device : ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
     amp : None, ``bf16`` or ``fp16`` (fp16 needs CUDA) autocast for forward passes.
@@ -152,6 +189,7 @@ class TrainConfig:
 
     loss: str = "ce"
     params: dict[str, float] = field(default_factory=dict)
+    preset: str | None = None
     expr: str | None = None
     domains: dict[str, str] = field(default_factory=dict)
     noise: str = "clean"
@@ -170,6 +208,7 @@ class TrainConfig:
     batch_size: int | None = None
     grad_clip: float | None = None
     augment: bool | None = None
+    augmentation: str | None = None
     normalize: bool = True
     device: str = "auto"
     amp: str | None = None
@@ -249,6 +288,33 @@ def loss_spec(c: TrainConfig):
     return spec.bind(**(c.params or {}))
 
 
+def _preset_values(c: TrainConfig) -> dict[str, float]:
+    """The parameters ``c.preset`` sets for ``c.loss`` on ``c.dataset`` (InputError naming what
+    exists when there is no such setting)."""
+    from .presets import preset_params
+
+    if c.expr is not None:
+        raise InputError(f"preset {c.preset!r} sets the parameters of registered losses; the "
+                         f"typed formula {c.expr!r} has no official setting: drop the preset "
+                         "and give its parameters with --param NAME=VALUE")
+    return preset_params(c.preset, canonical_dataset(c.dataset), c.loss)
+
+
+def param_sources(config: TrainConfig, spec=None) -> dict[str, str]:
+    """Where each parameter of a run's loss comes from: ``explicit`` (in ``params``),
+    ``preset`` (the preset filled it) or ``default`` (the registry's default).
+
+    Give the configuration as asked for (before :func:`resolve_config`, which makes every
+    parameter explicit); ``spec`` is its bound loss (looked up when None).
+    """
+    explicit = set(config.params or {})
+    preset = set(_preset_values(config)) if config.preset is not None else set()
+    if spec is None:
+        spec = resolve_config(config)[1]
+    return {p: "explicit" if p in explicit else "preset" if p in preset else "default"
+            for p in spec.param_names}
+
+
 def _loss_function(cfg: TrainConfig, spec) -> Callable:
     """(logits, labels) -> per-example losses: the fused twin, or the composite form of a
     typed formula."""
@@ -276,6 +342,10 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
         raise InputError(f"config must be a TrainConfig, got {type(config).__name__}")
     c = dataclasses.replace(config, params=dict(config.params or {}),
                             domains=dict(config.domains or {}))
+    # a preset fills the parameters not given explicitly (explicit values win)
+    if c.preset is not None:
+        c.preset = str(c.preset).strip().lower()
+        c.params = {**_preset_values(c), **c.params}
     # loss and parameters, through the registry or the formula (domains checked)
     spec = loss_spec(c)
     if c.expr is None:
@@ -317,6 +387,16 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     if c.threads is not None and (not _is_int(c.threads) or c.threads < 1):
         raise InputError(f"threads must be an integer >= 1 or None, got {c.threads!r}")
     c.augment, c.normalize = bool(c.augment), bool(c.normalize)
+    if c.augment:
+        if c.augmentation is None:
+            c.augmentation = _DATASET_AUGMENTATION.get(c.dataset, _DEFAULT_AUGMENTATION)
+        c.augmentation = str(c.augmentation).strip().lower()
+        if c.augmentation not in AUGMENTATIONS:
+            raise InputError(f"unknown augmentation {config.augmentation!r}; recipes: "
+                             f"{', '.join(AUGMENTATIONS)} (None: the data set's official one)")
+    elif c.augmentation is not None:
+        raise InputError(f"augmentation {c.augmentation!r} is set but augment is off "
+                         f"({c.dataset} does not augment by default): set augment=True too")
     # noise: parse now with the data set's K (the matrix is checked row-stochastic)
     if c.sampling not in SAMPLING_FLAVOURS:
         raise InputError(f"sampling must be one of {', '.join(SAMPLING_FLAVOURS)}; "
@@ -391,6 +471,9 @@ def run_identity(c: TrainConfig) -> dict[str, Any]:
     d = c.to_dict()
     for k in _NOT_IDENTITY:
         d.pop(k, None)
+    for k in _IDENTITY_WHEN_SET:
+        if d.get(k) is None:
+            d.pop(k, None)
     return d
 
 
@@ -474,21 +557,71 @@ def _prediction(spec: Any, T: np.ndarray) -> dict:
     return dict(_PREDICTIONS[key])
 
 
-def _augment(xb, gen, pad: int = 4):
-    """Random crop with zero padding ``pad`` and horizontal flip, drawn from ``gen`` (CPU)."""
+def _augment(xb, gen, pad: int = 4, fill=None, degrees: float = 0.0):
+    """Random crop with padding ``pad``, horizontal flip, then (``degrees`` > 0) a rotation by
+    an angle uniform in [-degrees, degrees], all drawn from ``gen`` (CPU), in the official
+    order (RandomCrop, RandomHorizontalFlip, RandomRotation).
+
+    ``fill`` (a scalar or one value per channel; default 0) is the value of the padding and
+    of the rotation's corners: the standardised value of a 0 pixel reproduces the official
+    transform, which pads and rotates before ``Normalize``.
+    """
     import torch
 
-    B, _, H, W = xb.shape
+    B, C, H, W = xb.shape
     flips = torch.rand(B, generator=gen) < 0.5
     offs = torch.randint(0, 2 * pad + 1, (B, 2), generator=gen)
     dev = xb.device
-    xp = torch.nn.functional.pad(xb, (pad, pad, pad, pad))
+    f = _fill_tensor(fill, C, xb)
+    xp = f.expand(B, C, H + 2 * pad, W + 2 * pad).clone()
+    xp[:, :, pad:pad + H, pad:pad + W] = xb
     rows = (offs[:, 0:1] + torch.arange(H)).to(dev)            # B x H
     cols = offs[:, 1:2] + torch.arange(W)                      # B x W
     cols = torch.where(flips[:, None], cols.flip(1), cols).to(dev)
     b = torch.arange(B, device=dev)[:, None, None]
     out = xp.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]]  # B x H x W x C
-    return out.permute(0, 3, 1, 2).contiguous()
+    out = out.permute(0, 3, 1, 2).contiguous()
+    if degrees > 0:
+        angles = (torch.rand(B, generator=gen, dtype=torch.float64) * 2 - 1) * float(degrees)
+        out = _rotate(out, angles, f)
+    return out
+
+
+def _fill_tensor(fill, C: int, like):
+    """``fill`` as a 1 x C x 1 x 1 tensor of ``like``'s dtype and device."""
+    import torch
+
+    if fill is None:
+        fill = 0.0
+    f = torch.as_tensor(fill, dtype=like.dtype).to(like.device).reshape(-1)
+    if f.numel() == 1:
+        f = f.expand(C)
+    if f.numel() != C:
+        raise InputError(f"fill needs 1 or {C} values (one per channel), got {f.numel()}")
+    return f.reshape(1, C, 1, 1)
+
+
+def _rotate(xb, angles_deg, fill=None):
+    """Rotate each image of ``xb`` (B x C x H x W) counter-clockwise by ``angles_deg`` (B
+    angles, degrees; PIL's and torchvision's sense) about its centre, nearest neighbour,
+    pixels from outside the image taking ``fill``: ``RandomRotation``'s map for one angle."""
+    import torch
+
+    B, C, H, W = xb.shape
+    th = torch.as_tensor(angles_deg, dtype=torch.float64).reshape(B, 1, 1) * (math.pi / 180)
+    cy, cx = (H - 1) / 2, (W - 1) / 2
+    dy = (torch.arange(H, dtype=torch.float64) - cy)[None, :, None]
+    dx = (torch.arange(W, dtype=torch.float64) - cx)[None, None, :]
+    cos, sin = torch.cos(th), torch.sin(th)
+    # the source of each output pixel: the inverse rotation, in row-down image coordinates
+    sx = torch.floor(cos * dx - sin * dy + cx + 0.5).long()
+    sy = torch.floor(sin * dx + cos * dy + cy + 0.5).long()
+    inside = (sx >= 0) & (sx < W) & (sy >= 0) & (sy < H)        # B x H x W
+    src = (sy.clamp(0, H - 1) * W + sx.clamp(0, W - 1)).reshape(B, 1, H * W)
+    dev = xb.device
+    src, inside = src.to(dev), inside.reshape(B, 1, H, W).to(dev)
+    out = xb.reshape(B, C, H * W).gather(2, src.expand(B, C, H * W)).reshape(B, C, H, W)
+    return torch.where(inside, out, _fill_tensor(fill, C, xb))
 
 
 def _batches(n: int, batch_size: int, perm):
@@ -648,6 +781,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
     x_train = torch.from_numpy(np.ascontiguousarray(ds.x_train)).to(device)
     x_test = torch.from_numpy(np.ascontiguousarray(ds.x_test)).to(device)
     norm = None
+    zero_pixel = [0.0] * ds.input_shape[0]  # the value a 0 (black) pixel has after standardising
     if cfg.normalize:
         xt = ds.x_train.astype(np.float64)
         mean = xt.mean(axis=(0, 2, 3))
@@ -657,6 +791,15 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         m = torch.tensor(mean, dtype=torch.float32, device=device)[None, :, None, None]
         s = torch.tensor(std, dtype=torch.float32, device=device)[None, :, None, None]
         x_train, x_test = (x_train - m) / s, (x_test - m) / s
+        zero_pixel = ((0.0 - mean) / std).tolist()
+    aug = None
+    if cfg.augment:
+        pad, degrees, description = AUGMENTATIONS[cfg.augmentation]
+        aug = {"recipe": cfg.augmentation, "description": description, "padding": pad,
+               "rotation_degrees": degrees, "fill": zero_pixel,
+               "fill_meaning": "padding and rotation corners: the standardised value of a 0 "
+                               "(black) pixel, as the official code pads before Normalize"}
+        fill_t = torch.tensor(zero_pixel, dtype=torch.float32, device=device)
     yn = torch.from_numpy(y_noisy).to(device)
     yc = torch.from_numpy(y_clean).to(device)
     yt = torch.from_numpy(ds.y_test).to(device)
@@ -708,8 +851,8 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         seen = 0
         for i, idx in enumerate(batches, 1):
             xb, yb = x_train.index_select(0, idx), yn.index_select(0, idx)
-            if cfg.augment:
-                xb = _augment(xb, gen)
+            if aug is not None:
+                xb = _augment(xb, gen, aug["padding"], fill_t, aug["rotation_degrees"])
             with amp_ctx():
                 logits = model(xb)
                 loss = loss_fn(logits, yb).mean()
@@ -773,6 +916,13 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
             eta = float(rest)
         except ValueError:
             eta = None
+    preset = None
+    if cfg.preset is not None:
+        from .presets import preset_dataset, preset_params, preset_source
+
+        preset = {"name": cfg.preset, "dataset": preset_dataset(cfg.dataset),
+                  "params": preset_params(cfg.preset, cfg.dataset, cfg.loss),
+                  "source": preset_source(cfg.dataset, cfg.loss, cfg.preset)}
     record = {
         "complete": True,
         "status": status,
@@ -780,10 +930,13 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         "config": cfg.to_dict(),
         "loss": {"name": spec.name, "params": dict(cfg.params), "title": spec.title,
                  "formula": spec.formula_text(),
+                 "param_sources": param_sources(config, spec),
                  **({"expr": cfg.expr, "domains": dict(cfg.domains)} if cfg.expr else {})},
         "dataset": {"name": ds.name, "K": ds.K, "n_train": ds.n_train, "n_test": ds.n_test,
                     "input_shape": list(ds.input_shape), "source": ds.source,
                     "normalisation": norm},
+        "preset": preset,
+        "augmentation": aug,
         "model": {"name": cfg.model, "parameters": count_parameters(model)},
         "noise": {
             "spec": cfg.noise, "kind": kind if sep else cfg.noise, "eta": eta,
@@ -850,6 +1003,9 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
                          "APL/ALFs code's noise, quirks included, for cifar10, cifar100, mnist "
                          "and fashion-mnist)")
     sp.add_argument("--model", help="network (default: the official one for the data set)")
+    sp.add_argument("--preset", choices=["official"],
+                    help="loss parameters as the official configs set them for the data set "
+                         "(mnist, fashion-mnist, cifar10, cifar100); --param values win")
     sp.add_argument("--epochs", type=int_at_least(1), help="default: the data set's preset")
     sp.add_argument("--lr", type=positive_float, help="default: the data set's preset")
     sp.add_argument("--weight-decay", type=float, help="default: the data set's preset")
@@ -862,8 +1018,9 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
     names = ("dataset", "data_root", "train_subset", "test_subset", "sampling", "model",
-             "epochs", "lr", "weight_decay", "batch_size", "device", "amp", "deterministic")
-    kw = {k: getattr(args, k) for k in names}
+             "preset", "epochs", "lr", "weight_decay", "batch_size", "device", "amp",
+             "deterministic")
+    kw = {k: getattr(args, k, None) if k == "preset" else getattr(args, k) for k in names}
     kw.update(over)
     return TrainConfig(**kw)
 
@@ -893,6 +1050,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{rec['loss']['name']} ({ps or 'no parameters'})"
               f" on {rec['dataset']['name']}, noise {nz['spec']} ({nz['sampling']}): "
               f"nominal rate {nz['nominal_rate']:.4f}, actual {nz['actual_rate']:.4f}")
+        if rec.get("preset"):
+            srcs = rec["loss"].get("param_sources", {})
+            given = [k for k, v in srcs.items() if v == "explicit"]
+            print(f"  preset {rec['preset']['name']}: {rec['preset']['source']}"
+                  + (f"; given explicitly: {', '.join(given)}" if given else ""))
         print(f"  clean test accuracy: last epoch {_fmt(acc['last'], '.4f')} "
               f"(epoch {acc['last_epoch']}), best {_fmt(acc['best'], '.4f')} "
               f"(epoch {acc['best_epoch']})")
