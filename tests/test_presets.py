@@ -373,3 +373,13 @@ def test_cifar100_training_rotates(tmp_path, monkeypatch):
     assert len(calls) == 2  # two batches, each padded with a black pixel and rotated
     for pad, fill, degrees in calls:
         assert pad == 4 and degrees == 20.0 and np.allclose(fill, -mean / std, atol=1e-6)
+
+
+def test_docs_presets_table_is_current():
+    from pathlib import Path
+
+    from alfs_theory.presets import preset_markdown
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "presets.md").read_text()
+    assert preset_markdown() + "\n" in text, "docs/presets.md is stale: regenerate its table " \
+        "from alfs_theory.presets.preset_markdown()"
