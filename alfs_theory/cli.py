@@ -431,9 +431,10 @@ _EXTENSIONS.append(_register_training)
 
 
 def _register_report(sub) -> None:
-    from . import report
+    from . import report, reproduce
 
     report.register_cli(sub)
+    reproduce.register_cli(sub)
     try:
         from figures.build import register_cli as figures_cli
     except ImportError:  # figures/ ships beside the package in a source checkout

@@ -52,7 +52,8 @@ from .train import (
     run_training,
 )
 
-__all__ = ["SweepError", "SweepSpec", "collect_results", "make_grid", "parse_loss_list",
+__all__ = ["SweepError", "SweepSpec", "collect_results", "csv_text", "make_grid", "mean_std",
+           "parse_loss_list", "pct_text",
            "register_cli", "run_sweep", "write_reports"]
 
 NOISE_KINDS = ("symmetric", "pairflip", "asym", "clean")
@@ -307,7 +308,7 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     try:
         import torch
 
@@ -356,7 +357,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
                              "process pool)") from None
     cells = make_grid(spec, out)
     if workers is None:
-        workers = _default_workers()
+        workers = default_workers()
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise InputError(f"workers must be an integer >= 1, got {workers!r}")
     if threads is None:
@@ -487,7 +488,7 @@ def collect_results(cells: Sequence[Cell], out_dir: str | os.PathLike) -> list[d
     return rows
 
 
-def _mean_std(xs: Sequence[float]) -> tuple[float | None, float | None]:
+def mean_std(xs: Sequence[float]) -> tuple[float | None, float | None]:
     xs = [x for x in xs if x is not None]
     if not xs:
         return None, None
@@ -497,13 +498,13 @@ def _mean_std(xs: Sequence[float]) -> tuple[float | None, float | None]:
     return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def _pct(m: float | None, s: float | None) -> str:
+def pct_text(m: float | None, s: float | None) -> str:
     if m is None:
         return "-"
     return f"{100 * m:.2f}" + (f" ± {100 * s:.2f}" if s is not None else "")
 
 
-def _csv_text(rows: Sequence[Mapping], fields: Sequence[str]) -> str:
+def csv_text(rows: Sequence[Mapping], fields: Sequence[str]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\n")
     w.writeheader()
@@ -523,7 +524,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
     paths = {name: str(out / name) for name in ("results.csv", "results.md",
                                                 "theory_vs_experiment.csv",
                                                 "theory_vs_experiment.md")}
-    atomic_write(out / "results.csv", _csv_text(rows, CSV_FIELDS))
+    atomic_write(out / "results.csv", csv_text(rows, CSV_FIELDS))
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["loss_label"], r["noise_kind"], r["rate"], r["noise"])].append(r)
@@ -557,8 +558,8 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                     for rate in rates:
                         grp = [r for (lbl, k, rt, _), rs in groups.items()
                                if lbl == loss and k == kind and rt == rate for r in rs]
-                        m, s = _mean_std([g[key] for g in grp])
-                        cells.append(_pct(m, s) + (f" (n={len(grp)})" if 0 < len(grp) < 2
+                        m, s = mean_std([g[key] for g in grp])
+                        cells.append(pct_text(m, s) + (f" (n={len(grp)})" if 0 < len(grp) < 2
                                                    else ""))
                     md.append(f"| {loss} | " + " | ".join(cells) + " |")
                 md.append("")
@@ -569,7 +570,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
     clean_sd: dict[tuple, float | None] = {}
     for (lbl, kind, rate, _), rs in groups.items():
         if rate == 0.0 or kind == "clean":
-            m, sd = _mean_std([r["last_acc"] for r in rs])
+            m, sd = mean_std([r["last_acc"] for r in rs])
             clean_ref.setdefault(lbl, m)
             clean_sd.setdefault(lbl, sd)
     tv = []
@@ -577,10 +578,10 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                                                key=lambda kv: (losses.index(kv[0][0]),
                                                                kinds.index(kv[0][1]),
                                                                _rate_key(kv[0][2]))):
-        m_last, s_last = _mean_std([r["last_acc"] for r in rs])
-        m_best, _ = _mean_std([r["best_acc"] for r in rs])
-        m_mem, _ = _mean_std([r["memorised_last"] for r in rs])
-        m_act, _ = _mean_std([r["actual_rate"] for r in rs])
+        m_last, s_last = mean_std([r["last_acc"] for r in rs])
+        m_best, _ = mean_std([r["best_acc"] for r in rs])
+        m_mem, _ = mean_std([r["memorised_last"] for r in rs])
+        m_act, _ = mean_std([r["actual_rate"] for r in rs])
         ref = clean_ref.get(lbl)
         p = rs[0]
         tv.append({
@@ -598,7 +599,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                  "threshold_symmetric", "n_seeds", "actual_rate_mean", "last_acc_mean",
                  "last_acc_std", "best_acc_mean", "drop_from_clean_last", "memorised_last_mean",
                  "agreement", "agreement_rule", "prediction_detail"]
-    atomic_write(out / "theory_vs_experiment.csv", _csv_text(tv, tv_fields))
+    atomic_write(out / "theory_vs_experiment.csv", csv_text(tv, tv_fields))
     md = ["# Theory beside experiment", "",
           ("Prediction: the checker's verdict on whether the loss is noise-tolerant for the "
           "nominal transition matrix (T1: asymmetric loss + clean-labels-dominant noise), and "
@@ -634,7 +635,7 @@ def write_reports(rows: Sequence[dict], out_dir: str | os.PathLike,
                 f"| {t['loss']} | {t['noise']} | "
                 f"{'-' if t['predicted_tolerant'] is None else t['predicted_tolerant']} | "
                 f"{t['verdict'] or 'unavailable'} | {'-' if thr is None else f'{thr:.4g}'} | "
-                f"{_pct(t['last_acc_mean'], t['last_acc_std'])} | "
+                f"{pct_text(t['last_acc_mean'], t['last_acc_std'])} | "
                 f"{'-' if drop is None else f'{100 * drop:.2f}'} | "
                 f"{'-' if mem is None else f'{mem:.3f}'} | {t['n_seeds']} | "
                 f"{t['agreement']} |")

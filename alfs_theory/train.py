@@ -952,6 +952,11 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
             "empirical_matrix": empirical_matrix(y_clean, y_noisy, ds.K),
             "orientation": "row-stochastic T[true, noisy]",
             "labels_sha256": labels_hash,
+            **({"intended_matrix": noise_info["T_intended"],
+                "intended_description": noise_info["intended_description"],
+                "published": {k: v for k, v in noise_info["published"].items()
+                              if k != "T_row"}}
+               if "published" in noise_info else {}),
         },
         "accuracy": {
             "last": last.get("test_acc"), "last_epoch": last.get("epoch"),

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Every check that needs a GPU, in one call: the CUDA tests (twins on the GPU equal the CPU's,
 # finite under bf16 autocast; a CUDA training run killed and resumed), the loss benchmark on
-# CUDA, the training-throughput benchmark (device-resident batches vs a DataLoader loop on
-# MNIST-shaped data) and the stacked-training benchmark with its estimate of the paper's MNIST
-# grid in GPU-hours. One log per step goes into OUT; a summary goes to stdout.
+# CUDA, the training-epoch benchmark (a Fashion-MNIST epoch with the official CNN, our loop vs
+# the official DataLoader style, CPU and CUDA; it needs the Debian package
+# dataset-fashion-mnist) and the stacked-training benchmark with its estimate of the paper's
+# MNIST grid in GPU-hours. One log per step goes into OUT; a summary goes to stdout.
+# With REPRODUCE=1 it also runs the paper's full reproduction grid on Fashion-MNIST
+# (alfs reproduce --setting full: all data, 50 epochs, 150 runs; resumable, into OUT/reproduction).
 #
 #   bash benchmarks/gpu_checks.sh [OUT]          # OUT defaults to gpu_checks/
 #
@@ -39,4 +42,8 @@ step cuda_tests "$py" -m pytest -q -p no:cacheprovider tests/test_nn.py tests/te
 step bench_losses "$py" benchmarks/bench_losses.py --device cuda --min-run-time 0.1 --rounds 2 --floor --step
 step bench_train "$py" benchmarks/bench_train.py --json "$out/bench_train.json"
 step bench_stacked "$py" benchmarks/bench_stacked.py --device cuda
+if [ "${REPRODUCE:-0}" = 1 ]; then
+    step reproduce "$py" -m alfs_theory.cli reproduce --setting full --device cuda \
+        --out "$out/reproduction"
+fi
 exit "$status"

@@ -23,7 +23,7 @@ WINGS = {
     "torch": {"nn"},
     "experiments": {"data", "models", "stacked", "train", "sweep", "records", "diagnosis",
                     "presets", "experiments"},
-    "top": {"", "cli", "report", "plotting", "apidoc", "testing", "pytest_plugin", "blackbox"},
+    "top": {"", "cli", "report", "reproduce", "plotting", "apidoc", "testing", "pytest_plugin", "blackbox"},
 }
 ALLOWED = {
     "base": {"base"},

@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # commands that are covered by their own tests (too slow to repeat here)
 COVERED_ELSEWHERE = {"verify": "tests/test_ledger.py", "report": "tests/test_report.py",
                      "train": "tests/test_train.py", "sweep": "tests/test_sweep.py",
-                     "figures": "tests/test_figures.py"}
+                     "figures": "tests/test_figures.py", "reproduce": "tests/test_reproduce.py"}
+# the documented reproduction trains 150 runs (an hour on 2 cores): here it runs as written with
+# these options appended (argparse keeps the last value), one small cell of its grid
+REDUCED = {"reproduce": ["--losses", "ce", "--noise", "clean,symmetric:0.4", "--seeds", "0",
+                         "--epochs", "1", "--train-subset", "200", "--test-subset", "100"]}
 
 
 def test_cli_reference_is_current():
@@ -60,15 +64,26 @@ def test_documented_long_command_runs_as_written(where, cmd, tmp_path):
     import subprocess
     import sys
 
-    argv = [sys.executable, "-m", "alfs_theory.cli", *shlex.split(cmd, comments=True)[1:]]
+    sub = shlex.split(cmd, comments=True)[1]
+    argv = [sys.executable, "-m", "alfs_theory.cli", *shlex.split(cmd, comments=True)[1:],
+            *REDUCED.get(sub, [])]
+    if sub == "reproduce":
+        from alfs_theory.report import report_dataset
+
+        if report_dataset("auto") != "fashion-mnist":
+            pytest.skip("the reproduction reads Fashion-MNIST: apt-get install "
+                        "dataset-fashion-mnist (.ci/run installs it)")
     out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=1800,
                          check=False)
     assert out.returncode == 0, f"{where}: `{cmd}` exited {out.returncode}: {out.stderr[-800:]}"
-    sub = shlex.split(cmd, comments=True)[1]
     if sub == "report":
         assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
     if sub == "train":
         assert list(tmp_path.glob("runs/*/record.json"))
+    if sub == "reproduce":
+        assert len(list(tmp_path.rglob("record.json"))) == 2
+        assert "## Clean test accuracy (%) at the best epoch" in \
+            next(tmp_path.rglob("reproduction.md")).read_text()
 
 
 @pytest.mark.parametrize("where,cmd", [c for c in DOC_COMMANDS
