@@ -16,8 +16,8 @@ MODULES = [
     "alfs_theory.properties.region",
     "alfs_theory.provers", "alfs_theory.parse", "alfs_theory.userloss", "alfs_theory.noise",
     "alfs_theory.prediction", "alfs_theory.verdict", "alfs_theory.testing",
-    "alfs_theory.records", "alfs_theory.blackbox", "alfs_theory.conditions",
-    "alfs_theory.diagnosis", "alfs_theory.presets", "alfs_theory.reproduce",
+    "alfs_theory.experiments.records", "alfs_theory.blackbox", "alfs_theory.conditions",
+    "alfs_theory.experiments.diagnosis", "alfs_theory.experiments.presets", "alfs_theory.reproduce",
 ]
 
 

@@ -421,7 +421,7 @@ _EXTENSIONS.append(_register_verify)
 
 def _register_training(sub) -> None:
     # imported lazily inside their commands; registering them needs no torch
-    from . import sweep, train
+    from .experiments import sweep, train
 
     train.register_cli(sub)
     sweep.register_cli(sub)

@@ -110,7 +110,7 @@ CIFAR10_ASYM_MAP: dict[int, int] = {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}
 
 #: CIFAR-100 fine label → coarse label (super-class), as in the ``coarse_labels`` of the
 #: official ``cifar-100-python`` files (fine and coarse names both alphabetical). Prefer the
-#: mapping read from the files (:func:`alfs_theory.data.load_cifar100`) when you have them.
+#: mapping read from the files (:func:`alfs_theory.experiments.data.load_cifar100`) when you have them.
 CIFAR100_FINE_TO_COARSE: tuple[int, ...] = (
     4, 1, 14, 8, 0, 6, 7, 7, 18, 3, 3, 14, 9, 18, 7, 11, 3, 9, 7, 11,
     6, 11, 5, 10, 7, 6, 13, 15, 3, 15, 0, 11, 1, 10, 12, 14, 16, 9, 11, 5,
@@ -341,7 +341,7 @@ def cifar100_superclass_matrix(eta: float, fine_to_coarse=None) -> np.ndarray:
     ----------
     eta : flip probability in [0, 1].
     fine_to_coarse : 100 super-class labels (``Dataset.fine_to_coarse`` from
-        :func:`alfs_theory.data.load_cifar100`, read from the files' ``coarse_labels``).
+        :func:`alfs_theory.experiments.data.load_cifar100`, read from the files' ``coarse_labels``).
         None uses :data:`CIFAR100_FINE_TO_COARSE`, the standard table.
     """
     f2c = CIFAR100_FINE_TO_COARSE if fine_to_coarse is None else fine_to_coarse

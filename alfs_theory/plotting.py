@@ -589,8 +589,8 @@ def data_thresholds(names: Iterable[str] | None = None, *, K: int = 10) -> dict:
 
 def find_run_dirs(root: str | Path) -> list[Path]:
     """Run folders (holding a complete ``record.json``) at or under ``root``, sorted; corrupt
-    or unfinished records are left out (:func:`alfs_theory.records.record_is_complete`)."""
-    from .records import record_is_complete
+    or unfinished records are left out (:func:`alfs_theory.experiments.records.record_is_complete`)."""
+    from .experiments.records import record_is_complete
 
     root = Path(root)
     if not root.exists():
@@ -600,7 +600,7 @@ def find_run_dirs(root: str | Path) -> list[Path]:
 
 def _load(run_dir: Path) -> tuple[dict, list[dict]]:
     """A run's record and metrics; RecordError names the file and what is wrong."""
-    from .records import load_record, read_metrics
+    from .experiments.records import load_record, read_metrics
 
     return load_record(run_dir, complete=True), read_metrics(run_dir)
 
@@ -623,7 +623,7 @@ def _mean_std(values: Sequence[float]) -> tuple[float, float, int]:
 
 def data_training_curves(run_dirs: Iterable[str | Path]) -> dict:
     """Clean test accuracy per epoch from run folders (``record.json`` + ``metrics.jsonl``
-    written by :func:`alfs_theory.train.run_training`), one panel per noise setting and one
+    written by :func:`alfs_theory.experiments.train.run_training`), one panel per noise setting and one
     series per loss (mean, min and max over seeds)."""
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     meta: dict[str, dict] = {}
@@ -684,7 +684,7 @@ def _parse_params(text: str) -> dict[str, float]:
 
 def read_sweep_rows(root: str | Path) -> list[dict]:
     """One row per finished run under ``root``: from a sweep's ``results.csv`` (written by
-    :func:`alfs_theory.sweep.write_reports`) when there is one, else from the run records.
+    :func:`alfs_theory.experiments.sweep.write_reports`) when there is one, else from the run records.
 
     Row fields: loss, params (dict), loss_label, noise, noise_kind, rate, seed, last_acc,
     best_acc, threshold_symmetric, K (None where unknown), source.

@@ -50,7 +50,7 @@ def report_dataset(choice: str = "auto") -> str:
                          f"got {choice!r}")
     if choice != "auto":
         return choice
-    from .data import DEFAULT_FASHION_MNIST_ROOT
+    from .experiments.data import DEFAULT_FASHION_MNIST_ROOT
 
     need = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
             "t10k-labels-idx1-ubyte")
@@ -166,8 +166,8 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
         _say(f"3/4 confirmation sweep on {data_name} ({_setting_text(setting)}): "
              f"{len(SWEEP_LOSSES)} losses x rates {list(SWEEP_RATES)} x seeds {list(seeds)} "
              "(resumable)")
-        from .sweep import SweepSpec, run_sweep
-        from .train import TrainConfig
+        from .experiments.sweep import SweepSpec, run_sweep
+        from .experiments.train import TrainConfig
 
         base = TrainConfig(train_subset=setting["train_subset"],
                            test_subset=setting["test_subset"])
@@ -185,7 +185,7 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
     summary["theory_vs_experiment"] = tve_rows
     diagnoses: list[dict] = []
     if not skip_sweep:
-        from .diagnosis import diagnose_contradictions
+        from .experiments.diagnosis import diagnose_contradictions
 
         n_bad = sum(r.get("agreement") == "contradicts" for r in tve_rows)
         if n_bad:

@@ -3,7 +3,7 @@
 Runs the loss set of the paper's tables (Zhou et al. 2021: CE, GCE, SCE, NCE+RCE, AGCE, AUL,
 AEL, NCE+AGCE, NCE+AUL, NCE+AEL) with
 
-* the official per-data-set loss parameters (``preset="official"``, :mod:`alfs_theory.presets`),
+* the official per-data-set loss parameters (``preset="official"``, :mod:`alfs_theory.experiments.presets`),
 * the official network and schedule of the data set (SGD, momentum 0.9, cosine annealing;
   Fashion-MNIST takes MNIST's: 4-layer CNN, lr 0.01, weight decay 1e-3, batch 128),
 * the noise as the official code makes it (sampling ``"published"``), over symmetric 0.0 / 0.4
@@ -66,10 +66,10 @@ def reproduction_spec(*, dataset: str = "fashion-mnist", setting: str = "cpu",
                       losses: Sequence[str] = PAPER_LOSSES, noise: Sequence[str] = PAPER_NOISE,
                       sampling: str = "published", device: str = "auto",
                       data_root: str | None = None):
-    """The reproduction grid as a :class:`~alfs_theory.sweep.SweepSpec` (values given here win
+    """The reproduction grid as a :class:`~alfs_theory.experiments.sweep.SweepSpec` (values given here win
     over the setting's)."""
-    from .sweep import SweepSpec
-    from .train import TrainConfig
+    from .experiments.sweep import SweepSpec
+    from .experiments.train import TrainConfig
 
     if setting not in SETTINGS:
         raise InputError(f"setting must be one of {', '.join(SETTINGS)}; got {setting!r}")
@@ -91,8 +91,8 @@ def _noise_title(spec: str) -> str:
 def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> list[dict]:
     """One row per (loss, noise) from the sweep's per-run rows: accuracy mean ± std over seeds
     at the last and best epoch, the mean best epoch, the drop from the loss's clean cell, the
-    checker's prediction and the graded agreement (:func:`alfs_theory.sweep.grade_agreement`)."""
-    from .sweep import grade_agreement, mean_std
+    checker's prediction and the graded agreement (:func:`alfs_theory.experiments.sweep.grade_agreement`)."""
+    from .experiments.sweep import grade_agreement, mean_std
 
     by: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
     order: list[str] = []
@@ -134,7 +134,7 @@ def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> li
 
 def _machine(rows: Sequence[Mapping], out: Path) -> dict:
     """Where the runs ran (from their records) and how long they took."""
-    from .records import load_record
+    from .experiments.records import load_record
 
     envs, train_s, spans = set(), 0.0, []
     for r in rows:
@@ -254,7 +254,7 @@ def _reading(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]:
 def write_reproduction(out: str | os.PathLike, rows: Sequence[Mapping], meta: Mapping,
                        noise: Sequence[str]) -> dict[str, str]:
     """reproduction.md / .csv / .json / .png in ``out``; returns their paths."""
-    from .sweep import AGREEMENT_RULE, csv_text
+    from .experiments.sweep import AGREEMENT_RULE, csv_text
 
     out = Path(out)
     paths = {k: str(out / f"reproduction.{k}") for k in ("md", "csv", "json", "png")}
@@ -371,8 +371,8 @@ def run_reproduction(out: str | os.PathLike, spec=None, *, setting: str = "cpu",
                      progress: bool = True, train: bool = True) -> dict:
     """Run (or resume) the reproduction grid into ``out`` and write its report
     (``train=False``: the report of the runs finished so far, training nothing)."""
-    from .sweep import collect_results, default_workers, make_grid, run_sweep
-    from .train import resolve_config
+    from .experiments.sweep import collect_results, default_workers, make_grid, run_sweep
+    from .experiments.train import resolve_config
 
     spec = spec or reproduction_spec(setting=setting)
     out = Path(out)
@@ -385,8 +385,8 @@ def run_reproduction(out: str | os.PathLike, spec=None, *, setting: str = "cpu",
         raise InputError(f"no run of the reproduction finished in {out}; see "
                          f"{out / 'failed.json'}")
     cfg, _ = resolve_config(cells[0].config)
-    from .models import MODELS
-    from .train import PRESETS
+    from .experiments.models import MODELS
+    from .experiments.train import PRESETS
 
     s = SETTINGS[setting]
     n_train, n_test = _FULL_SIZES.get(cfg.dataset, (None, None))

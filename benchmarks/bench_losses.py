@@ -306,7 +306,7 @@ def run_step(device: str, losses, batch: int, k: int, min_run_time, threads, rou
     naive twin and with ours (validate=False, as alfs train calls it): what the loss's speed
     means for training at this batch size."""
     out = out or sys.stdout
-    from alfs_theory.models import make_model
+    from alfs_theory.experiments.models import make_model
 
     print(f"\n== {device}: one training step of the digits MLP (64 -> 256 -> 256 -> {k}, "
           f"batch {batch}): ms per step ==", file=out)

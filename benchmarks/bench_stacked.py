@@ -5,8 +5,8 @@ Both styles train M = 9 models (one loss, the paper's 9 MNIST noise settings: sy
 MNIST-shaped random data with the training set resident on the device, batch 128, SGD with
 momentum, weight decay and per-model gradient-norm clipping 5:
 
-* ``sequential``: M separate :class:`~alfs_theory.models.CNN` runs, one after the other;
-* ``stacked``: one :class:`~alfs_theory.stacked.StackedCNN` (grouped convolutions, batched
+* ``sequential``: M separate :class:`~alfs_theory.experiments.models.CNN` runs, one after the other;
+* ``stacked``: one :class:`~alfs_theory.experiments.stacked.StackedCNN` (grouped convolutions, batched
   linear layers), the same batches for all M models.
 
 It prints model-samples per second for both, their ratio, and what the full MNIST grid of the
@@ -31,9 +31,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import alfs_theory as at
-from alfs_theory.models import CNN
+from alfs_theory.experiments.models import CNN
 from alfs_theory.nn.functional import get_twin
-from alfs_theory.stacked import StackedCNN, clip_grad_norm_per_model, stacked_loss
+from alfs_theory.experiments.stacked import StackedCNN, clip_grad_norm_per_model, stacked_loss
 
 BATCH = 128
 GRID_SETTINGS = 9  # symmetric 0, .2, .4, .6, .8 and asymmetric .1, .2, .3, .4

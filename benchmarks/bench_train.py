@@ -3,7 +3,7 @@
 One epoch of Fashion-MNIST with the official 4-layer MNIST CNN (``cnn-mnist``), timed in two
 styles side by side in one run, interleaved (A, B, A, B, ...), median of the repeats:
 
-* **A, ours**: the loop of :func:`alfs_theory.train.run_training`. The training set is
+* **A, ours**: the loop of :func:`alfs_theory.experiments.train.run_training`. The training set is
   standardised once into one float32 tensor (per-channel mean and std of the training set);
   each epoch draws ``torch.randperm`` from a seeded CPU generator and each batch is an
   ``index_select`` of a slice of it (a last batch of one sample joins the one before). The
@@ -76,7 +76,7 @@ N_FULL = 60000
 def load_images(root=None, seed: int = 0):
     """(uint8 N×28×28 images, int64 labels, source, note): Fashion-MNIST's training set, or
     random images of the same size when the files are missing (``note`` says so)."""
-    from alfs_theory.data import DEFAULT_FASHION_MNIST_ROOT, load_fashion_mnist
+    from alfs_theory.experiments.data import DEFAULT_FASHION_MNIST_ROOT, load_fashion_mnist
     from alfs_theory.errors import DataError
 
     root = DEFAULT_FASHION_MNIST_ROOT if root is None else root
@@ -110,12 +110,12 @@ def channel_stats(x_u8):
 
 
 # ---------------------------------------------------------------------------------------------
-# A: ours (alfs_theory.train.run_training's epoch)
+# A: ours (alfs_theory.experiments.train.run_training's epoch)
 # ---------------------------------------------------------------------------------------------
 
 def batches(n: int, batch_size: int, perm):
     """Index slices of ``perm``; a final batch of one sample joins the previous one (a copy
-    of the private ``alfs_theory.train._batches``)."""
+    of the private ``alfs_theory.experiments.train._batches``)."""
     starts = list(range(0, n, batch_size))
     if len(starts) > 1 and n - starts[-1] < 2:
         starts.pop()
@@ -281,7 +281,7 @@ def measure(cfg: dict) -> dict:
     """Set up one style, warm it up, time ``cfg['epochs']`` epochs; seconds and memory."""
     import torch
 
-    from alfs_theory.models import make_model
+    from alfs_theory.experiments.models import make_model
     from alfs_theory.nn.functional import get_twin
 
     if cfg.get("threads"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from alfs_theory.sweep import _run_one
+from alfs_theory.experiments.sweep import _run_one
 
 
 def crash_on_mae(config: dict, run_dir: str, threads):

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from alfs_theory.sweep import AGREEMENT_RULE, grade_agreement, write_reports
+from alfs_theory.experiments.sweep import AGREEMENT_RULE, grade_agreement, write_reports
 
 
 def _row(loss, rate, seed, acc, tolerant, mem=0.1, thr=0.9):
@@ -54,7 +54,7 @@ def test_reports_name_contradictions_and_note_once_per_loss(tmp_path):
 
 
 def test_the_rule_text_rounds_the_threshold():
-    from alfs_theory.sweep import grade_agreement
+    from alfs_theory.experiments.sweep import grade_agreement
 
     g = grade_agreement({"rate": 0.8, "drop_from_clean_last": 0.35, "predicted_tolerant": True,
                          "threshold_symmetric": 0.8657498598429585, "n_seeds": 3}, 0.02, 0.02)

@@ -14,6 +14,10 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "alfs_theory"
 
+# the old flat module names of the experiments wing, now deprecated aliases of
+# alfs_theory.experiments.<name> (tests/test_deprecated.py)
+DEPRECATED_ALIASES = {"data", "models", "stacked", "train", "sweep", "records", "diagnosis",
+                      "presets"}
 # first component of the module path below alfs_theory -> wing
 WINGS = {
     "base": {"errors", "fileio", "symbols"},
@@ -21,9 +25,9 @@ WINGS = {
     "checks": {"verdict", "properties", "provers", "checker", "falsify", "conditions",
                "prediction"},
     "torch": {"nn"},
-    "experiments": {"data", "models", "stacked", "train", "sweep", "records", "diagnosis",
-                    "presets", "experiments"},
-    "top": {"", "cli", "report", "reproduce", "plotting", "apidoc", "testing", "pytest_plugin", "blackbox"},
+    "experiments": {"experiments"},
+    "top": {"", "cli", "report", "reproduce", "plotting", "apidoc", "testing", "pytest_plugin",
+            "blackbox", *DEPRECATED_ALIASES},
 }
 ALLOWED = {
     "base": {"base"},
@@ -152,12 +156,34 @@ def test_no_new_import_cycles():
     assert not new, "new import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in new)
     # the two the architecture issue named are gone
     assert frozenset({"registry", "losses"}) not in cycles
-    assert not any("cli" in c and ("train" in c or "sweep" in c) for c in cycles)
+    assert not any("cli" in c and ("experiments.train" in c or "experiments.sweep" in c)
+                   for c in cycles)
 
 
 def test_the_checker_is_a_rule_that_can_fail():
     """The scanner sees lazy imports and private names (so the tests above can fail)."""
     assert ("registry", "losses.catalog", None) in {(s, d, n) for s, d, n, _ in EDGES} or \
         any(s == "registry" and d.startswith("losses") for s, d, _, _ in EDGES)
-    assert any(s == "report" and d == "diagnosis" for s, d, _, _ in EDGES)  # a lazy import
+    assert any(s == "report" and d == "experiments.diagnosis" for s, d, _, _ in EDGES)  # lazy
     assert _wing("nn.compose") == "torch" and _wing("properties.shape") == "checks"
+
+
+def test_every_file_has_its_place_in_the_map():
+    """docs/howto.md's map names every module file (or the folder of a subpackage of its own
+    wing: losses/, properties/, provers/, nn/), so a newcomer finds each one."""
+    import re
+
+    text = (PKG.parent / "docs" / "howto.md").read_text(encoding="utf-8")
+    block = re.search(r"## Map of the code.*?```text\n(.*?)```", text, re.S).group(1)
+    folders = {"losses", "properties", "provers", "nn"}
+    missing = []
+    for mod, (path, is_pkg) in MODULES.items():
+        parts = mod.split(".")
+        if not mod or is_pkg or parts[0] in DEPRECATED_ALIASES and len(parts) == 1:
+            continue
+        if parts[0] in folders:
+            if f"{parts[0]}/" not in block:
+                missing.append(f"{parts[0]}/")
+        elif f"{path.name}" not in block:
+            missing.append(str(path.relative_to(PKG)))
+    assert not missing, f"not in the map of docs/howto.md: {sorted(set(missing))}"

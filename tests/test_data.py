@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alfs_theory.data import (
+from alfs_theory.experiments.data import (
     CIFAR10_CLASS_NAMES,
     DATASET_NAMES,
     DEFAULT_FASHION_MNIST_ROOT,

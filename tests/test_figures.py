@@ -28,8 +28,8 @@ from alfs_theory.plotting import (
     predicted_eta_max,
     read_sweep_rows,
 )
-from alfs_theory.sweep import Cell, collect_results, write_reports
-from alfs_theory.train import TrainConfig
+from alfs_theory.experiments.sweep import Cell, collect_results, write_reports
+from alfs_theory.experiments.train import TrainConfig
 from figures import (
     FIGURES,
     SWEEP_COMMAND,
@@ -48,7 +48,7 @@ K = 10
 # ---------------------------------------------------------------------------------- fake runs
 def _record(loss: str, params: dict, rate: float, seed: int, accs: list[float],
             threshold: float) -> dict:
-    """A run record with the fields and nesting of alfs_theory.train.run_training's."""
+    """A run record with the fields and nesting of alfs_theory.experiments.train.run_training's."""
     noise = f"symmetric:{rate:g}"  # as the sweep names it (symmetric:0 for rate 0)
     last = {"epoch": len(accs), "train_loss": 0.5, "test_acc": accs[-1],
             "noisy_train_acc": 0.7, "clean_train_acc": 0.8, "memorised": 0.1, "lr": 0.0,
@@ -88,7 +88,7 @@ def _accs(loss: str, rate: float, seed: int) -> list[float]:
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory) -> Path:
     """A sweep folder in the real layout: run folders with record.json and metrics.jsonl,
-    and results.csv / theory_vs_experiment.csv written by alfs_theory.sweep's own writer."""
+    and results.csv / theory_vs_experiment.csv written by alfs_theory.experiments.sweep's own writer."""
     out = tmp_path_factory.mktemp("sweep")
     cells = []
     for loss, params, thr in LOSSES:

@@ -105,7 +105,7 @@ def test_paper_maps():
 
 
 def test_cifar100_table_and_superclass_matrix():
-    from alfs_theory.data import CIFAR100_COARSE_NAMES, CIFAR100_FINE_NAMES
+    from alfs_theory.experiments.data import CIFAR100_COARSE_NAMES, CIFAR100_FINE_NAMES
 
     f2c = np.array(CIFAR100_FINE_TO_COARSE)
     assert np.all(np.bincount(f2c, minlength=20) == 5)
@@ -453,6 +453,6 @@ def test_empirical_matrix_empty_class_is_nan():
 
 
 def test_noise_and_data_import_without_torch():
-    code = ("import sys; import alfs_theory.noise, alfs_theory.data; "
+    code = ("import sys; import alfs_theory.noise, alfs_theory.experiments.data; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)

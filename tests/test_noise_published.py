@@ -348,7 +348,7 @@ def test_default_sampling_is_unchanged(spec, ds):
 
 def test_flavour_listed_everywhere():
     assert "published" in SAMPLING_FLAVOURS
-    from alfs_theory.train import add_run_arguments
+    from alfs_theory.experiments.train import add_run_arguments
 
     sp = argparse.ArgumentParser()
     add_run_arguments(sp)
@@ -359,7 +359,7 @@ def test_flavour_listed_everywhere():
 
 def test_train_refuses_an_uncovered_published_pair_before_reading_data():
     from alfs_theory.errors import InputError
-    from alfs_theory.train import TrainConfig, resolve_config
+    from alfs_theory.experiments.train import TrainConfig, resolve_config
 
     with pytest.raises(InputError, match="reproduces the official code only for"):
         resolve_config(TrainConfig(loss="ce", noise="symmetric:0.4", sampling="published"))

@@ -1,4 +1,4 @@
-"""The official per-data-set loss parameters (alfs_theory.presets), their wiring into training
+"""The official per-data-set loss parameters (alfs_theory.experiments.presets), their wiring into training
 and sweeps (TrainConfig.preset, --preset official), and the published CIFAR augmentation."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from alfs_theory.errors import InputError
-from alfs_theory.presets import (
+from alfs_theory.experiments.presets import (
     OFFICIAL_PRESETS,
     official_params,
     preset_dataset,
@@ -104,7 +104,7 @@ def test_markdown_table_lists_every_entry():
 
 
 def test_presets_module_is_torch_free():
-    code = "import sys, alfs_theory.presets as p; p.official_params('cifar10', 'aul'); " \
+    code = "import sys, alfs_theory.experiments.presets as p; p.official_params('cifar10', 'aul'); " \
            "assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -112,7 +112,7 @@ def test_presets_module_is_torch_free():
 # ----------------------------------------------------------------------------- training
 torch = pytest.importorskip("torch")
 
-from alfs_theory.train import (  # noqa: E402
+from alfs_theory.experiments.train import (  # noqa: E402
     AUGMENTATIONS,
     RECORD_FILE,
     TrainConfig,
@@ -167,7 +167,7 @@ def test_identity_holds_new_fields_only_when_set():
 
 
 def _synthetic(name, K, shape, n_train=48, n_test=20):
-    from alfs_theory.data import Dataset
+    from alfs_theory.experiments.data import Dataset
 
     rng = np.random.default_rng(0)
     return Dataset(x_train=rng.random((n_train, *shape), dtype=np.float32),
@@ -180,7 +180,7 @@ def _synthetic(name, K, shape, n_train=48, n_test=20):
 
 @pytest.fixture
 def fake_cifar10(monkeypatch):
-    import alfs_theory.data as data
+    import alfs_theory.experiments.data as data
 
     monkeypatch.setattr(data, "load_dataset",
                         lambda name, root=None, **kw: _synthetic("cifar10", 10, (3, 32, 32)))
@@ -243,8 +243,8 @@ def test_cli_train_preset_exits_2_with_the_message(tmp_path, capsys, monkeypatch
 
 
 def test_sweep_cells_carry_the_preset_and_their_folders_say_so(tmp_path):
-    from alfs_theory.sweep import SweepSpec, make_grid
-    from alfs_theory.sweep import register_cli as sweep_cli
+    from alfs_theory.experiments.sweep import SweepSpec, make_grid
+    from alfs_theory.experiments.sweep import register_cli as sweep_cli
 
     def grid(preset, params=None):
         spec = SweepSpec(losses=[("nce+agce", params or {})], noise=["symmetric"],
@@ -350,8 +350,8 @@ def test_rotate_by_a_quarter_turn_is_rot90():
 
 
 def test_cifar100_training_rotates(tmp_path, monkeypatch):
-    import alfs_theory.data as data
-    import alfs_theory.train as train
+    import alfs_theory.experiments.data as data
+    import alfs_theory.experiments.train as train
 
     monkeypatch.setattr(data, "load_dataset",
                         lambda name, root=None, **kw: _synthetic("cifar100", 100, (3, 32, 32),
@@ -378,8 +378,8 @@ def test_cifar100_training_rotates(tmp_path, monkeypatch):
 def test_docs_presets_table_is_current():
     from pathlib import Path
 
-    from alfs_theory.presets import preset_markdown
+    from alfs_theory.experiments.presets import preset_markdown
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "presets.md").read_text()
     assert preset_markdown() + "\n" in text, "docs/presets.md is stale: regenerate its table " \
-        "from alfs_theory.presets.preset_markdown()"
+        "from alfs_theory.experiments.presets.preset_markdown()"

@@ -45,7 +45,7 @@ def test_unwritable_output_folder_is_named_before_any_work(tmp_path, capsys, arg
 
 # ----------------------------------------------------------------------------- corrupt data files
 def test_broken_gzip_stream_names_the_file(tmp_path):
-    from alfs_theory.data import read_idx
+    from alfs_theory.experiments.data import read_idx
 
     good = gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 200]) + bytes(200))
     bad = good[:12] + bytes(b ^ 0x5A for b in good[12:-8]) + good[-8:]
@@ -61,7 +61,7 @@ def test_broken_gzip_stream_names_the_file(tmp_path):
 @pytest.mark.parametrize("labels, what", [(["cat", "dog"], "<U3"), ([None, None], "object"),
                                           ([1.5, 2.0], "float64")])
 def test_cifar_labels_that_are_not_integers(tmp_path, labels, what):
-    from alfs_theory.data import load_cifar10
+    from alfs_theory.experiments.data import load_cifar10
 
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
@@ -78,7 +78,7 @@ def test_cifar_labels_that_are_not_integers(tmp_path, labels, what):
                                      '{"complete": true, "config": 3}'])
 def test_corrupt_record_is_rerun_not_a_crash(tmp_path, capsys, content):
     pytest.importorskip("torch")
-    from alfs_theory.records import RecordError, load_record, record_is_complete, record_problem
+    from alfs_theory.experiments.records import RecordError, load_record, record_is_complete, record_problem
 
     run = tmp_path / "run"
     run.mkdir()
@@ -95,9 +95,9 @@ def test_corrupt_record_is_rerun_not_a_crash(tmp_path, capsys, content):
 
 def test_sweep_reruns_and_reports_corrupt_records(tmp_path):
     pytest.importorskip("torch")
-    from alfs_theory.records import record_is_complete
-    from alfs_theory.sweep import SweepSpec, run_sweep
-    from alfs_theory.train import TrainConfig
+    from alfs_theory.experiments.records import record_is_complete
+    from alfs_theory.experiments.sweep import SweepSpec, run_sweep
+    from alfs_theory.experiments.train import TrainConfig
 
     spec = SweepSpec(losses=[("ce", {})], noise=["symmetric"], rates=[0.0, 0.4], seeds=[0],
                      dataset="digits", epochs=1, base=TrainConfig(device="cpu", threads=1))
@@ -177,7 +177,7 @@ def test_sweep_seed_beyond_64_bits(tmp_path, capsys):
     assert main(["sweep", "--losses", "ce", "--out", str(tmp_path), "--seeds",
                  f"0,{2**64}"]) == 2
     assert "outside [0, 2**64 - 1]" in _err(capsys)
-    from alfs_theory.train import TrainConfig, resolve_config
+    from alfs_theory.experiments.train import TrainConfig, resolve_config
 
     with pytest.raises(InputError, match=r"seed must be an integer in \[0, 2\*\*64 - 1\]"):
         resolve_config(TrainConfig(seed=2**64))
@@ -251,7 +251,7 @@ def test_a_killed_checkpoint_write_is_cleaned_at_the_next_start(tmp_path):
     import subprocess
     import sys
 
-    from alfs_theory.train import TrainConfig, run_training
+    from alfs_theory.experiments.train import TrainConfig, run_training
 
     run = tmp_path / "run"
     run.mkdir()

@@ -41,7 +41,7 @@ def test_verdict_table_rows_carry_the_region_and_the_threshold():
 
 
 def test_report_picks_fashion_mnist_when_installed_and_says_so(monkeypatch, tmp_path):
-    import alfs_theory.data as data
+    import alfs_theory.experiments.data as data
 
     for n in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
         (tmp_path / (n + ".gz")).write_bytes(b"")
@@ -97,7 +97,7 @@ def test_report_diagnoses_each_contradiction(tmp_path, monkeypatch):
 
 
 def test_subset_accuracies_invert_the_recorded_mixture():
-    from alfs_theory.diagnosis import subset_accuracies
+    from alfs_theory.experiments.diagnosis import subset_accuracies
 
     f, a_c, a_f, mem = 0.3, 0.9, 0.25, 0.6
     noisy = (1 - f) * a_c + f * mem

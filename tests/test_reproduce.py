@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("torch")
 
 from alfs_theory.cli import main  # noqa: E402
-from alfs_theory.data import MNIST_FILES  # noqa: E402
+from alfs_theory.experiments.data import MNIST_FILES  # noqa: E402
 from alfs_theory.reproduce import (  # noqa: E402
     PAPER_LOSSES,
     PAPER_NOISE,

@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from alfs_theory.errors import AlfsError, InputError, ParameterError, UnknownLossError
-from alfs_theory.sweep import (
+from alfs_theory.experiments.sweep import (
     SweepError,
     SweepSpec,
     make_grid,
@@ -23,7 +23,7 @@ from alfs_theory.sweep import (
     register_cli,
     run_sweep,
 )
-from alfs_theory.train import CHECKPOINT_FILE, RECORD_FILE, TrainConfig, run_training
+from alfs_theory.experiments.train import CHECKPOINT_FILE, RECORD_FILE, TrainConfig, run_training
 
 BASE = TrainConfig(device="cpu", threads=1)
 
@@ -102,7 +102,7 @@ def test_sweep_resumes_partial_runs(tmp_path):
     assert (cell.run_dir / CHECKPOINT_FILE).exists()
     s = run_sweep(spec, out, workers=1, progress=False)
     assert (s["resumed"], s["new"], s["ran"]) == (1, 0, 1)
-    from alfs_theory.train import load_record
+    from alfs_theory.experiments.train import load_record
 
     assert load_record(cell.run_dir)["timing"]["resumed_from_epoch"] == 1
 
@@ -115,7 +115,7 @@ def test_sweep_process_pool(tmp_path):
 
 
 def test_failed_run_is_reported_not_fatal(tmp_path, monkeypatch):
-    import alfs_theory.sweep as sw
+    import alfs_theory.experiments.sweep as sw
 
     real = sw.run_training
 
@@ -237,8 +237,8 @@ def test_workers_end_when_the_sweep_is_killed(tmp_path):
         import sys
         sys.path.insert(0, {here!r})
         from sweep_helpers import slow
-        from alfs_theory.sweep import SweepSpec, run_sweep
-        from alfs_theory.train import TrainConfig
+        from alfs_theory.experiments.sweep import SweepSpec, run_sweep
+        from alfs_theory.experiments.train import TrainConfig
         spec = SweepSpec(losses=[("ce", {{}}), ("mae", {{}})], noise=["symmetric"],
                          rates=[0.0, 0.4], seeds=[0], dataset="digits", epochs=1,
                          base=TrainConfig(device="cpu", threads=1))

@@ -21,8 +21,8 @@ from alfs_theory.errors import (
     ParameterError,
     UnknownLossError,
 )
-from alfs_theory.models import MODELS, make_model
-from alfs_theory.train import (
+from alfs_theory.experiments.models import MODELS, make_model
+from alfs_theory.experiments.train import (
     CHECKPOINT_FILE,
     METRICS_FILE,
     PRESETS,

@@ -11,7 +11,7 @@ pytest.importorskip("sklearn")
 
 from alfs_theory.cli import main
 from alfs_theory.errors import InputError
-from alfs_theory.train import TrainConfig, resolve_config, run_training
+from alfs_theory.experiments.train import TrainConfig, resolve_config, run_training
 
 
 def test_train_a_typed_loss_records_its_formula(tmp_path, capsys):
