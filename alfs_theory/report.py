@@ -14,7 +14,6 @@ prints progress; results are written atomically.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import json
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from .fileio import atomic_write
 
-__all__ = ["run_report", "register_cli"]
+__all__ = ["run_report"]
 
 SWEEP_LOSSES = [("ce", {}), ("agce", {"a": 1.0, "q": 2.0}), ("ael", {"a": 3.0}),
                 ("gce", {"q": 0.7})]
@@ -301,46 +300,3 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
     atomic_write(out / "report.json", json.dumps(summary, indent=2, default=str))
     _say(f"wrote {out}/report.html, report.md, report.json in {summary['seconds']} s")
     return summary
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from .argtypes import ensure_writable_dir
-
-    ensure_writable_dir(args.out, "report folder")
-    s = run_report(args.out, epochs=args.epochs, workers=args.workers,
-                   skip_sweep=args.skip_sweep, skip_figures=args.skip_figures,
-                   dataset=args.dataset, seeds=args.seeds, followups=args.followups)
-    return 0 if s.get("ledger_ok") else 1
-
-
-def _seed_list(text: str) -> tuple[int, ...]:
-    from .argtypes import seed_int
-
-    seeds = tuple(seed_int(x.strip()) for x in str(text).split(",") if x.strip())
-    if not seeds:
-        raise argparse.ArgumentTypeError(f"expected comma-separated seeds, got {text!r}")
-    return seeds
-
-
-def register_cli(sub) -> None:
-    sp = sub.add_parser("report", help="the main job: checks, ledger, confirmation sweep, "
-                        "figures -> one HTML report")
-    from .argtypes import int_at_least
-
-    sp.add_argument("--out", default="report", help="report folder (default report)")
-    sp.add_argument("--dataset", choices=("auto", *REPORT_DATA), default="auto",
-                    help="training data: auto (Fashion-MNIST when the Debian package "
-                    "dataset-fashion-mnist is installed, else the embedded digits)")
-    sp.add_argument("--epochs", type=int_at_least(1), default=None,
-                    help="epochs of each confirmation run (default: 8 on Fashion-MNIST, "
-                    "30 on digits)")
-    sp.add_argument("--seeds", type=_seed_list, default=SWEEP_SEEDS,
-                    help="comma-separated seeds (default 0,1,2)")
-    sp.add_argument("--followups", type=int_at_least(0), default=DIAGNOSE_FOLLOWUPS,
-                    help="contradictions that get follow-up runs (longer, more data; "
-                    f"default {DIAGNOSE_FOLLOWUPS}; 0: none)")
-    sp.add_argument("--workers", type=int_at_least(1), default=None,
-                    help="local processes for the sweep (default: up to 4)")
-    sp.add_argument("--skip-sweep", action="store_true")
-    sp.add_argument("--skip-figures", action="store_true")
-    sp.set_defaults(func=cmd_report)

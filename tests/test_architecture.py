@@ -170,12 +170,12 @@ def test_the_checker_is_a_rule_that_can_fail():
 
 def test_every_file_has_its_place_in_the_map():
     """docs/howto.md's map names every module file (or the folder of a subpackage of its own
-    wing: losses/, properties/, provers/, nn/), so a newcomer finds each one."""
+    wing: losses/, properties/, provers/, nn/, cli/), so a newcomer finds each one."""
     import re
 
     text = (PKG.parent / "docs" / "howto.md").read_text(encoding="utf-8")
     block = re.search(r"## Map of the code.*?```text\n(.*?)```", text, re.S).group(1)
-    folders = {"losses", "properties", "provers", "nn"}
+    folders = {"losses", "properties", "provers", "nn", "cli"}
     missing = []
     for mod, (path, is_pkg) in MODULES.items():
         parts = mod.split(".")
@@ -187,3 +187,53 @@ def test_every_file_has_its_place_in_the_map():
         elif f"{path.name}" not in block:
             missing.append(str(path.relative_to(PKG)))
     assert not missing, f"not in the map of docs/howto.md: {sorted(set(missing))}"
+
+
+def test_the_cli_package_alone_builds_the_commands():
+    """One module per subcommand under cli/, each registering its own parser; no library
+    module adds a parser or imports argparse (figures/build.py, outside the package, registers
+    ``alfs figures`` through cli/figures.py)."""
+    subs = {m.split(".")[1] for m in MODULES if m.startswith("cli.")}
+    assert {"catalog", "check", "ratio", "region", "crossval", "verify", "train", "sweep",
+            "report", "reproduce", "figures"} <= subs
+    for mod, (path, _) in MODULES.items():
+        if mod == "cli" or mod.startswith("cli."):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert ".add_parser(" not in text, f"{mod} adds a CLI parser: move it to cli/"
+        assert "import argparse" not in text or mod in {"argtypes"}, \
+            f"{mod} imports argparse: the commands live in cli/"
+    importers = {src for src, dst, _, _ in EDGES if dst.startswith("cli.")
+                 and not src.startswith("cli")}
+    assert not importers, f"only cli imports its subcommand modules: {sorted(importers)}"
+
+
+NO_TORCH = """
+import sys, importlib.abc
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked in this test")
+        return None
+
+sys.meta_path.insert(0, Block())
+from alfs_theory.cli import main
+assert main(["list"]) == 0
+assert main(["show", "agce"]) == 0
+assert main(["check", "agce", "--only", "ratio,asymmetric", "-K", "10"]) in (0, 1)
+assert main(["ratio", "--expr", "1 - u - 0.05*sin(2*pi*u)"]) == 0
+assert "torch" not in sys.modules
+print("ok")
+"""
+
+
+def test_the_symbolic_core_and_its_commands_run_without_torch():
+    """The spec and checks wings, and the commands built on them, import and run with torch
+    unavailable (building the parser registers the training commands without importing it)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", NO_TORCH], capture_output=True, text=True,
+                         timeout=600, check=False)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]

@@ -348,7 +348,7 @@ def test_default_sampling_is_unchanged(spec, ds):
 
 def test_flavour_listed_everywhere():
     assert "published" in SAMPLING_FLAVOURS
-    from alfs_theory.experiments.train import add_run_arguments
+    from alfs_theory.cli.train import add_run_arguments
 
     sp = argparse.ArgumentParser()
     add_run_arguments(sp)

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from alfs_theory.cli.train import register as register_cli
 from alfs_theory.errors import InputError
 from alfs_theory.experiments.presets import (
     OFFICIAL_PRESETS,
@@ -120,7 +121,6 @@ from alfs_theory.experiments.train import (  # noqa: E402
     _augment,
     _rotate,
     param_sources,
-    register_cli,
     resolve_config,
     run_identity,
     run_training,
@@ -236,7 +236,7 @@ def test_cli_train_preset_exits_2_with_the_message(tmp_path, capsys, monkeypatch
     from alfs_theory import cli
 
     if "train" not in cli.build_parser()._subparsers._group_actions[0].choices:
-        monkeypatch.setattr(cli, "_EXTENSIONS", [*cli._EXTENSIONS, register_cli])
+        monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, register_cli])
     assert cli.main(["train", "--preset", "official", "--loss", "nce+agce", "--dataset",
                      "digits", "--out", str(tmp_path / "r"), "--device", "cpu"]) == 2
     assert "no official preset for data set 'digits'" in capsys.readouterr().err
@@ -244,7 +244,7 @@ def test_cli_train_preset_exits_2_with_the_message(tmp_path, capsys, monkeypatch
 
 def test_sweep_cells_carry_the_preset_and_their_folders_say_so(tmp_path):
     from alfs_theory.experiments.sweep import SweepSpec, make_grid
-    from alfs_theory.experiments.sweep import register_cli as sweep_cli
+    from alfs_theory.cli.sweep import register as sweep_cli
 
     def grid(preset, params=None):
         spec = SweepSpec(losses=[("nce+agce", params or {})], noise=["symmetric"],

@@ -14,13 +14,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from alfs_theory.cli.sweep import register as register_cli
 from alfs_theory.errors import AlfsError, InputError, ParameterError, UnknownLossError
 from alfs_theory.experiments.sweep import (
     SweepError,
     SweepSpec,
     make_grid,
     parse_loss_list,
-    register_cli,
     run_sweep,
 )
 from alfs_theory.experiments.train import CHECKPOINT_FILE, RECORD_FILE, TrainConfig, run_training

@@ -14,6 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from alfs_theory.cli.train import register as register_cli
 from alfs_theory.errors import (
     AlfsError,
     DataError,
@@ -32,7 +33,6 @@ from alfs_theory.experiments.train import (
     _augment,
     _batches,
     read_metrics,
-    register_cli,
     resolve_config,
     run_training,
 )
@@ -305,7 +305,7 @@ def test_cli_bad_usage_exits_2(tmp_path, capsys, monkeypatch):
     from alfs_theory import cli
 
     if "train" not in cli.build_parser()._subparsers._group_actions[0].choices:
-        monkeypatch.setattr(cli, "_EXTENSIONS", [*cli._EXTENSIONS, register_cli])
+        monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, register_cli])
     assert cli.main(["train", "--loss", "agce", "--param", "a=-1", "--out",
                      str(tmp_path / "r"), "--device", "cpu"]) == 2
     assert "0 < a" in capsys.readouterr().err

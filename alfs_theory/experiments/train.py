@@ -39,7 +39,6 @@ Example
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -77,7 +76,6 @@ __all__ = [
     "param_sources",
     "read_metrics",
     "record_is_complete",
-    "register_cli",
     "resolve_config",
     "run_identity",
     "run_training",
@@ -336,7 +334,6 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     """
     from .models import MODELS, default_model_for
     from ..noise import PUBLISHED_COVERS, SAMPLING_FLAVOURS, make_noise
-    from ..registry import get_loss
 
     if not isinstance(config, TrainConfig):
         raise InputError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -728,7 +725,6 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
     # ---- data and noise (validated before compute: missing files, shapes, K)
     from .data import load_dataset
     from .models import count_parameters, make_model
-    from ..nn.functional import get_twin
     from ..noise import apply_noise, empirical_matrix
 
     try:
@@ -987,112 +983,3 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
 def _write_metrics(out: Path, history: list[dict]) -> None:
     atomic_write(out / METRICS_FILE,
                        "".join(json.dumps(h, sort_keys=False) + "\n" for h in history))
-
-
-# ---------------------------------------------------------------------------------- CLI
-def add_run_arguments(sp: argparse.ArgumentParser) -> None:
-    """Arguments shared by ``alfs train`` and ``alfs sweep`` (data, schedule, device)."""
-    sp.add_argument("--dataset", default="digits",
-                    help=f"one of {', '.join(_DATASET_K)} (default digits: embedded, no files)")
-    sp.add_argument("--data-root", metavar="DIR", help="folder holding the data set's files")
-    from ..argtypes import int_at_least, positive_float
-
-    sp.add_argument("--train-subset", type=int_at_least(2), metavar="N",
-                    help="train on a class-stratified subset of N samples (quick CPU runs)")
-    sp.add_argument("--test-subset", type=int_at_least(2), metavar="N",
-                    help="evaluate on a class-stratified subset of N test samples")
-    sp.add_argument("--sampling", default="per-sample",
-                    help="noise sampling flavour: per-sample, exact-per-class, "
-                         "symmetric-exact-cifar, published (default per-sample, the intended "
-                         "noise; 'published' reproduces the official "
-                         "APL/ALFs code's noise, quirks included, for cifar10, cifar100, mnist "
-                         "and fashion-mnist)")
-    sp.add_argument("--model", help="network (default: the official one for the data set)")
-    sp.add_argument("--preset", choices=["official"],
-                    help="loss parameters as the official configs set them for the data set "
-                         "(mnist, fashion-mnist, cifar10, cifar100); --param values win")
-    sp.add_argument("--epochs", type=int_at_least(1), help="default: the data set's preset")
-    sp.add_argument("--lr", type=positive_float, help="default: the data set's preset")
-    sp.add_argument("--weight-decay", type=float, help="default: the data set's preset")
-    sp.add_argument("--batch-size", type=int_at_least(2), help="default 128")
-    sp.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    sp.add_argument("--amp", choices=["bf16", "fp16"], help="autocast precision")
-    sp.add_argument("--deterministic", action="store_true",
-                    help="deterministic cuDNN kernels on CUDA (slower)")
-
-
-def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
-    names = ("dataset", "data_root", "train_subset", "test_subset", "sampling", "model",
-             "preset", "epochs", "lr", "weight_decay", "batch_size", "device", "amp",
-             "deterministic")
-    kw = {k: getattr(args, k, None) if k == "preset" else getattr(args, k) for k in names}
-    kw.update(over)
-    return TrainConfig(**kw)
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from ..argtypes import ensure_writable_dir, parse_domains, parse_params
-
-    if (args.loss is None) == (args.expr is None):
-        raise InputError("give a registered loss with --loss NAME or a formula with --expr "
-                         "(e.g. --expr '1 - u - 0.05*sin(2*pi*u)'), one of the two")
-    if args.expr is not None and not args.expr.strip():
-        raise InputError("--expr is empty: type a loss formula in u, e.g. --expr '1 - u'")
-    ensure_writable_dir(args.out, "run folder")
-    extra = ({} if args.expr is None else
-             {"expr": args.expr, "domains": parse_domains(args.domain)})
-    cfg = config_from_args(args, loss=args.loss or args.name, **extra,
-                           params=parse_params(args.param),
-                           noise=args.noise, seed=args.seed, threads=args.threads,
-                           keep_checkpoint=not args.no_checkpoint)
-    rec = run_training(cfg, args.out, progress=not args.quiet)
-    acc, pred = rec["accuracy"], rec["prediction"]
-    if args.format == "json":
-        print(json.dumps(rec, indent=2))
-    else:
-        nz = rec["noise"]
-        ps = ", ".join(f"{k}={v:g}" for k, v in rec["loss"]["params"].items())
-        print(f"{rec['loss']['name']} ({ps or 'no parameters'})"
-              f" on {rec['dataset']['name']}, noise {nz['spec']} ({nz['sampling']}): "
-              f"nominal rate {nz['nominal_rate']:.4f}, actual {nz['actual_rate']:.4f}")
-        if rec.get("preset"):
-            srcs = rec["loss"].get("param_sources", {})
-            given = [k for k, v in srcs.items() if v == "explicit"]
-            print(f"  preset {rec['preset']['name']}: {rec['preset']['source']}"
-                  + (f"; given explicitly: {', '.join(given)}" if given else ""))
-        print(f"  clean test accuracy: last epoch {_fmt(acc['last'], '.4f')} "
-              f"(epoch {acc['last_epoch']}), best {_fmt(acc['best'], '.4f')} "
-              f"(epoch {acc['best_epoch']})")
-        print(f"  theory: {pred.get('verdict') or '-'} tolerant={pred.get('tolerant')}  "
-              f"{pred.get('detail', '')}")
-        print(f"  record: {Path(args.out) / RECORD_FILE}")
-    return 1 if rec.get("status") == "diverged" else 0
-
-
-def register_cli(sub) -> None:
-    """Add ``alfs train`` to the ``alfs`` sub-command parsers ``sub``."""
-    sp = sub.add_parser("train", help="train on noisy labels with a loss; writes a run record",
-                        description="Train a network on noisy labels and write metrics.jsonl, "
-                        "a resumable checkpoint and record.json to --out.")
-    sp.add_argument("--loss", help="registered loss (alfs list)")
-    sp.add_argument("--expr", help="or a loss typed as a formula in u (the safe grammar of "
-                    "alfs check --expr), e.g. '1 - u - 0.05*sin(2*pi*u)'")
-    sp.add_argument("--name", default="user", help="the name of the --expr loss in the record "
-                    "(default user)")
-    sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
-                    help="domain of a parameter of --expr, e.g. 'a:a > 0'")
-    sp.add_argument("--param", action="append", metavar="NAME=VALUE",
-                    help="loss parameter, repeatable (e.g. --param a=1 --param q=2)")
-    sp.add_argument("--noise", default="clean",
-                    help="clean, symmetric:ETA, pairflip:ETA, asym:ETA or a K x K matrix file")
-    from ..argtypes import int_at_least, seed_int
-
-    sp.add_argument("--seed", type=seed_int, default=0, help="an integer in [0, 2**64 - 1]")
-    sp.add_argument("--out", required=True, metavar="DIR", help="run folder (resumes if present)")
-    add_run_arguments(sp)
-    sp.add_argument("--threads", type=int_at_least(1), help="torch CPU threads")
-    sp.add_argument("--no-checkpoint", action="store_true",
-                    help="delete the checkpoint once the run has finished")
-    sp.add_argument("--quiet", action="store_true", help="no progress output")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
-    sp.set_defaults(func=cmd_train)

@@ -1,0 +1,135 @@
+"""The ``alfs`` command line.
+
+Exit codes: 0 when everything is as asked, 1 when a verdict is refuted or a run fails,
+2 on bad usage (unknown loss, parameter out of domain, unparsable expression, a loss not
+defined on the simplex, ...), 3 when the checker reports an internal error (a prover
+contradicted by the falsifier: the verdict there is UNDECIDED, never PROVED).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..argtypes import (  # noqa: F401 - re-exported: they were defined here first
+    SEED_MAX,
+    ensure_writable_dir,
+    int_at_least,
+    parse_domains,
+    parse_params,
+    positive_float,
+    seed_int,
+    spec_from_args,
+)
+from ..errors import AlfsError
+from . import (
+    catalog,
+    check,
+    crossval,
+    figures,
+    ratio,
+    region,
+    report,
+    reproduce,
+    sweep,
+    train,
+    verify,
+)
+from .common import (  # noqa: F401 - EXIT_OK, EXIT_REFUTED re-exported
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REFUTED,
+    EXIT_USAGE,
+    Parser,
+)
+
+#: the subcommands, in the order ``alfs --help`` and docs/cli.md list them: each module
+#: registers its own parser (``register(sub)``); this package is the only place that
+#: imports them all.
+COMMANDS = [catalog, check, ratio, region, crossval, verify, train, sweep, report, reproduce,
+            figures]
+#: the registration functions build_parser calls (extend it to add a command)
+REGISTRARS = [m.register for m in COMMANDS]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="alfs", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
+    for register in REGISTRARS:
+        register(sub)
+    return p
+
+
+def reference_markdown() -> str:
+    """The CLI reference (docs/cli.md), generated from the parser so the two never drift."""
+    import os
+
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps help by terminal width: fix it
+    parser = build_parser()
+    lines = ["# CLI reference", "",
+             "Generated from the argument parser (`alfs_theory.cli.reference_markdown`); a test",
+             "keeps this file in step with the code.", "",
+             "Exit codes: 0 as asked, 1 when an asked verdict is refuted (or a run fails),",
+             "2 on bad usage.", ""]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sp in sub.choices.items():
+        lines += [f"## alfs {name}", "", "```text", sp.format_help().rstrip(), "```", ""]
+    if old is None:
+        os.environ.pop("COLUMNS", None)
+    else:
+        os.environ["COLUMNS"] = old
+    return "\n".join(lines)
+
+
+_VALUE_OPTIONS = ("--expr",)
+
+
+def glue_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--expr -log(u)`` -> ``--expr=-log(u)``: argparse would read a value starting with '-'
+    as an option; an expression may well start with a minus sign."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a in _VALUE_OPTIONS:
+            nxt = next(it, None)
+            if nxt is not None and nxt.startswith("-") and not nxt.startswith("--"):
+                out.append(f"{a}={nxt}")
+                continue
+            out.append(a)
+            if nxt is not None:
+                out.append(nxt)
+            continue
+        out.append(a)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(glue_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        return int(args.func(args) or 0)
+    except AlfsError as e:
+        print(f"alfs {args.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # a file or folder that cannot be read or written: say which and why
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"alfs {args.cmd}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: one line, the traceback on request
+        import os
+
+        if os.environ.get("ALFS_DEBUG"):
+            raise
+        print(f"alfs {args.cmd}: internal error: {type(e).__name__}: {e}\nThis is a bug in "
+              "alfs-theory; please report it with the command line (ALFS_DEBUG=1 shows the "
+              "traceback).", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

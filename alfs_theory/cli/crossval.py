@@ -1,0 +1,72 @@
+"""``alfs crossval``: a torch loss against its formula, values and gradients."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..argtypes import int_at_least, positive_float, spec_from_args
+from .common import EXIT_OK, EXIT_REFUTED, add_loss_args
+
+
+def cmd_crossval(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+
+    spec = spec_from_args(args)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency of the torch extra
+        raise InputError("alfs crossval needs torch: pip install torch") from None
+    from ..nn.crossval import crossval, load_callable
+
+    params = {n: float(v) for n, v in spec.values}
+    if args.torch:
+        fn, target = load_callable(args.torch, params), args.torch
+    elif getattr(args, "expr", None):
+        from ..nn.compose import spec_torch
+
+        fn, target = spec_torch(spec), "the composite torch form of the formula"
+    else:
+        from ..nn.functional import get_twin
+
+        twin = get_twin(spec.name)
+
+        def fn(z, y):
+            return twin(z, y, **params)
+
+        target = f"alfs_theory.nn.functional.{twin.__name__}"
+    try:
+        classes = [int(k) for k in args.classes.split(",") if k.strip()]
+    except ValueError:
+        raise InputError(f"--classes expects comma-separated integers >= 2, got "
+                         f"{args.classes!r}") from None
+    dtypes = {"float32": (torch.float32,), "float64": (torch.float64,),
+              "both": (torch.float32, torch.float64)}[args.dtype]
+    rep = crossval(fn, spec, classes=classes, dtypes=dtypes, rows=args.rows, seed=args.seed,
+                   rtol=args.rtol, target=target)
+    print(json.dumps(rep.to_dict(), indent=2) if args.format == "json" else rep.to_text())
+    return EXIT_OK if rep.ok else EXIT_REFUTED
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("crossval", help="check a torch loss against its formula (values and "
+                        "logit gradients)",
+                        description="Compare a torch implementation with the formula of a loss "
+                        "on random, near-tie and extreme logits, several K, float32 and "
+                        "float64; print the worst input and every mismatch; exit 1 on a "
+                        "mismatch. Without --torch the built-in twin (NAME) or the composite "
+                        "torch form (--expr) is checked.")
+    add_loss_args(sp)
+    sp.add_argument("--torch", metavar="MODULE:NAME",
+                    help="your torch loss, imported by name (e.g. mypkg.losses:my_loss): a "
+                         "function (logits, labels) -> per-example losses, or an nn.Module "
+                         "class built with the --param values")
+    sp.add_argument("--classes", "-K", default="2,10,100",
+                    help="comma-separated class counts (default 2,10,100)")
+    sp.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
+    sp.add_argument("--rows", type=int_at_least(1), default=8, help="rows per batch (default 8)")
+    sp.add_argument("--seed", type=int_at_least(0), default=0)
+    sp.add_argument("--rtol", type=positive_float, default=None,
+                    help="relative tolerance (default 1e-3 in float32, 1e-6 in float64)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_crossval)

@@ -1,0 +1,45 @@
+"""``alfs ratio``: the asymmetry ratio of a pointwise loss, certified."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..argtypes import int_at_least, positive_float, spec_from_args
+from .common import EXIT_OK, add_loss_args
+
+
+def cmd_ratio(args: argparse.Namespace) -> int:
+    from ..properties.ratio import asymmetry_ratio
+
+    from ..errors import InputError
+    from ..symbols import K
+
+    spec = spec_from_args(args)
+    if not spec.is_pointwise:
+        raise InputError(f"loss {spec.name!r} is a vector loss (it sums over the classes): the "
+                         "asymmetry ratio r(l) is defined for pointwise losses l(u_y); use "
+                         f"`alfs check {args.name or '--expr ...'}` for its other properties")
+    if spec.subs_values(spec.expr).has(K):
+        if args.classes is None:
+            raise InputError(f"loss {spec.name!r} depends on the number of classes K: give it "
+                             "with -K (e.g. -K 10)")
+        spec = spec.at_classes(args.classes)
+    r = asymmetry_ratio(spec, tol=args.tol)
+    if args.format == "json":
+        print(json.dumps(r.to_dict(), indent=2))
+    else:
+        print(f"{spec.name} ({spec.describe_values()}): {r.verdict.value}  {r.summary}")
+        print(f"  evidence: {r.evidence}")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("ratio", help="the asymmetry ratio r(l) of a pointwise loss")
+    add_loss_args(sp)
+    sp.add_argument("--tol", type=positive_float, default=1e-6,
+                    help="width of the certified bounds on r (a number > 0; default 1e-6)")
+    sp.add_argument("--classes", "-K", type=int_at_least(2), default=None,
+                    help="number of classes, for a loss whose formula uses K")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_ratio)

@@ -1,0 +1,27 @@
+"""``alfs verify``: the proofs_check ledger of the paper's claims."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..argtypes import ensure_writable_dir
+from .common import EXIT_OK, EXIT_REFUTED
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from proofs_check.run import DEFAULT_OUT, print_table, run_ledger
+
+    out = args.out or DEFAULT_OUT
+    ensure_writable_dir(out, "ledger output folder")
+    report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out)
+    print_table(report)
+    print(f"\nwrote {out}/report.md and report.json; "
+          f"{sum(r['ok'] for r in report['claims'])}/{report['n']} as expected")
+    return EXIT_OK if report["ok"] else EXIT_REFUTED
+
+
+def register(sub) -> None:
+    sp = sub.add_parser("verify", help="run the proofs_check ledger of the paper's claims")
+    sp.add_argument("--only", help="comma-separated ledger ids")
+    sp.add_argument("--out", help="output folder (default proofs_check/out)")
+    sp.set_defaults(func=cmd_verify)
