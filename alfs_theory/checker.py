@@ -130,7 +130,7 @@ def _guarded(r: CheckResult, spec: LossSpec, n_classes: int,
         return r
     from .falsify import falsify
 
-    from .properties.shape import time_limit
+    from .timing import time_limit
 
     hit = None
     with time_limit(timeout) as lim:
@@ -153,7 +153,7 @@ def _safe(check: str, fn: Callable[[], CheckResult],
           timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Run one check within ``timeout`` seconds; an unexpected failure or the end of the
     budget becomes UNDECIDED with the reason, never PROVED."""
-    from .properties.shape import time_limit
+    from .timing import time_limit
 
     t0 = time.perf_counter()
     out = None
@@ -228,7 +228,7 @@ def check_loss(
     t0 = time.perf_counter()
     from .properties.domain import assert_loss_defined
 
-    from .properties.shape import time_limit
+    from .timing import time_limit
 
     b = None
     with time_limit(timeout) as lim:

@@ -469,7 +469,7 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
     from proofs_check.population import noise_row, numeric_minimiser
 
     from .properties.ratio import asymmetry_ratio
-    from .properties.shape import time_limit
+    from .timing import time_limit
     from .properties.tolerance import symmetric_noise_threshold
 
     if not spec.is_bound:

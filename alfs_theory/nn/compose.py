@@ -295,7 +295,7 @@ def spec_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str | LossSpec, 
 
 def _validated_call(fn: SpecTorch, logits: torch.Tensor, labels: torch.Tensor,
                     validate: bool) -> torch.Tensor:
-    from .functional import explain_nan, in_transform, validate_inputs
+    from .inputs import explain_nan, in_transform, validate_inputs
 
     name = fn.spec.name
     checked = validate and not in_transform(logits, labels)  # values readable: not in a transform
@@ -325,7 +325,7 @@ class ComposedLoss(torch.nn.Module):
     def __init__(self, loss: str | LossSpec, reduction: str = "mean", *, validate: bool = True,
                  **params: Any) -> None:
         super().__init__()
-        from .modules import check_reduction
+        from .inputs import check_reduction
 
         self.fn = spec_torch(loss, **params)
         self.loss_name = self.fn.spec.name
@@ -334,7 +334,7 @@ class ComposedLoss(torch.nn.Module):
         self.validate = bool(validate)
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        from .modules import reduce
+        from .inputs import reduce
 
         out = _validated_call(self.fn, logits, labels, self.validate)  # the tree built once
         return reduce(out, self.reduction)

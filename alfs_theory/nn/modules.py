@@ -24,9 +24,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import ParameterError
 from ..registry import get_loss
 from .functional import get_twin
+from .inputs import check_reduction, reduce  # noqa: F401 - re-exported
 
 __all__ = [
     "LOSS_CLASSES",
@@ -66,27 +66,6 @@ __all__ = [
     "make_loss",
     "reduce",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str) -> str:
-    if reduction not in _REDUCTIONS:
-        raise ParameterError(
-            f"reduction must be one of {', '.join(repr(r) for r in _REDUCTIONS)}; got "
-            f"{reduction!r}"
-        )
-    return reduction
-
-
-def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Reduce per-example losses (N,) by "mean", "sum" or "none"."""
-    if reduction == "mean":
-        return values.mean()
-    if reduction == "sum":
-        return values.sum()
-    return values
-
 
 class SpecLoss(nn.Module):
     """The torch twin of a registered loss as a module.

@@ -54,7 +54,7 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> l
             if isinstance(node, (sp.Min, sp.Max)):
                 args = list(node.args)
                 cands += [x - y for i, x in enumerate(args) for y in args[i + 1:]]
-    from .shape import time_limit
+    from ..timing import time_limit
 
     out: list = []
     with time_limit(seconds):  # a helper for the search, not a proof: stop when time is up

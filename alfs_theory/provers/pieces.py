@@ -270,7 +270,7 @@ def split_pieces(f: sp.Expr, var: sp.Symbol, lo=0, hi=1, *, max_breaks: int = 64
                  seconds: float = 5.0) -> Pieces | None:
     """Split ``f`` (numeric apart from ``var``) on [lo, hi] into smooth pieces (see module
     docstring); None when the breakpoints cannot be found exactly within ``seconds``."""
-    from ..properties.shape import time_limit
+    from ..timing import time_limit
 
     lo, hi = sp.sympify(lo), sp.sympify(hi)
     if f.free_symbols - {var}:
