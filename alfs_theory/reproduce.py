@@ -222,6 +222,36 @@ def _agreement_table(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]
     return md
 
 
+def _alike_rows(rows: Sequence[Mapping], tol: float = 0.005) -> list[list[str]]:
+    """Groups of losses whose mean accuracies (last and best epoch) lie within ``tol`` of each
+    other in every cell (e.g. NCE+AGCE with the official MNIST alpha = 0 is AGCE alone; the
+    fused sums round differently, so the runs drift apart by a little, not by nothing)."""
+    labels = list(dict.fromkeys(r["loss_label"] for r in rows))
+    cell = {(r["loss_label"], r["noise"]): r for r in rows}
+    noises = list(dict.fromkeys(r["noise"] for r in rows))
+    name = {r["loss_label"]: r["loss"] for r in rows}
+
+    def alike(a, b):
+        for nz in noises:
+            x, y = cell.get((a, nz)), cell.get((b, nz))
+            if x is None or y is None:
+                return False
+            for k in ("last_acc_mean", "best_acc_mean"):
+                if x[k] is None or y[k] is None or abs(x[k] - y[k]) > tol:
+                    return False
+        return True
+
+    groups: list[list[str]] = []
+    for lb in labels:
+        for g in groups:
+            if all(alike(lb, other) for other in g):
+                g.append(lb)
+                break
+        else:
+            groups.append([lb])
+    return [[name[lb] for lb in g] for g in groups if len(g) > 1]
+
+
 def _reading(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]:
     """Facts read off the table (computed, not written by hand)."""
     out = []
@@ -234,6 +264,21 @@ def _reading(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]:
         out.append(f"- {_noise_title(nz)}: highest last-epoch accuracy {top['loss'].upper()} "
                    f"{_cell(top['last_acc_mean'], top['last_acc_std'])}, lowest "
                    f"{low['loss'].upper()} {_cell(low['last_acc_mean'], low['last_acc_std'])}.")
+    clean = [r for r in rows if r["noise"] == "clean" and r["last_acc_mean"] is not None]
+    if clean:
+        top = max(r["last_acc_mean"] for r in clean)
+        slow = [r for r in clean if top - r["last_acc_mean"] > 0.05]
+        if slow:
+            out.append("- Clean accuracy more than 5 points below the best loss's (these losses "
+                       "fit even the clean labels more slowly in this budget, so their noisy "
+                       "cells say little about the risk minimiser): "
+                       + ", ".join(f"{r['loss'].upper()} ({100 * (r['last_acc_mean'] - top):+.1f})"
+                                   for r in slow) + ".")
+        same = _alike_rows(rows)
+        if same:
+            out.append("- Within 0.5 points of each other in every cell, last and best epoch "
+                       "(the same loss in effect; see the parameter notes): "
+                       + "; ".join(" ≈ ".join(x.upper() for x in g) for g in same) + ".")
     over = [r for r in rows if r["best_acc_mean"] is not None and r["last_acc_mean"] is not None
             and r["best_acc_mean"] - r["last_acc_mean"] > 0.03]
     if over:
@@ -289,6 +334,8 @@ def write_reproduction(out: str | os.PathLike, rows: Sequence[Mapping], meta: Ma
           f"{meta['preset_epochs']}). Setting `{st['name']}`: {st['why']}.",
           "- Loss parameters: the official ones for this data set (`--preset official`, "
           "docs/presets.md), shown beside each loss.",
+          *[f"  - {loss.upper()}: {note}." for loss, note in
+            (meta.get("preset_notes") or {}).items()],
           f"- Noise: {meta['noise_text']}",
           f"- Seeds: {', '.join(str(s) for s in meta['seeds'])}; mean ± standard deviation over "
           "them.",
@@ -353,8 +400,12 @@ def _plot(path: Path, rows: Sequence[Mapping], noise: Sequence[str], meta: Mappi
     ax.set_xticks(np.arange(len(noise)), [_noise_title(n) for n in noise])
     ax.set_ylabel("clean test accuracy (%), last epoch")
     ax.set_ylim(0, 100)
-    ax.set_title(f"{meta['dataset_title']}: the paper's loss set, {meta['n_seeds']} seeds "
-                 f"(setting {meta['setting']['name']})", fontsize=10)
+    st = meta["setting"]
+    data = ("all training images" if st["train_subset"] is None else
+            f"{st['train_subset']:,} training images")
+    ax.set_title(f"{meta['dataset_title']}: the paper's loss set, official parameters and noise; "
+                 f"{data}, {meta['epochs']} epochs, {meta['n_seeds']} seeds (mean ± std; "
+                 "bars: last epoch, ticks: best epoch)", fontsize=9)
     ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -395,7 +446,14 @@ def run_reproduction(out: str | os.PathLike, spec=None, *, setting: str = "cpu",
                                 "Sneaker→Trouser, Pullover→Sneaker, Sandal↔Shirt, Dress→Bag)"
                                 if cfg.sampling == "published" and cfg.dataset in
                                 ("mnist", "fashion-mnist") else "") + ").")
+    from .experiments.presets import preset_dataset, preset_rows
+
+    pds = preset_dataset(cfg.dataset)
+    names = {str(n) for n, _ in spec.losses}
+    preset_notes = {r["loss"]: r["note"] for r in preset_rows("official")
+                    if r["dataset"] == pds and r["note"] and r["loss"] in names}
     meta = {"command": command or "alfs reproduce", "dataset": cfg.dataset,
+            "preset_notes": preset_notes,
             "dataset_title": _TITLES.get(cfg.dataset, cfg.dataset),
             "n_train_full": n_train, "n_test_full": n_test,
             "model": f"{cfg.model} ({MODELS[cfg.model][2]})" if cfg.model in MODELS

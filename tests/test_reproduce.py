@@ -146,3 +146,17 @@ def test_reproduce_end_to_end(tmp_path, capsys):
     assert "**Partial**: 12 of the grid's 18 runs" in (out / "reproduction.md").read_text()
     assert len(list(out.rglob("record.json"))) == 12
     assert not math.isnan(rows[0]["last_acc_mean"])
+
+
+def test_alike_losses_are_named_together():
+    from alfs_theory.reproduce import _alike_rows
+
+    rows = [_row("agce", nz, s, v, v + 0.02) for nz, v in (("clean", 0.75), ("symmetric:0.8", 0.46))
+            for s in (0, 1)]
+    rows += [_row("nce+agce", nz, s, v + 0.002, v + 0.021)
+             for nz, v in (("clean", 0.75), ("symmetric:0.8", 0.46)) for s in (0, 1)]
+    rows += [_row("ce", nz, s, v, v) for nz, v in (("clean", 0.86), ("symmetric:0.8", 0.32))
+             for s in (0, 1)]
+    agg = reproduction_rows(rows, ("clean", "symmetric:0.8"))
+    assert _alike_rows(agg) == [["agce", "nce+agce"]]
+    assert _alike_rows(agg, tol=0.001) == []

@@ -271,3 +271,21 @@ def test_workers_end_when_the_sweep_is_killed(tmp_path):
                 os.kill(w, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def test_full_noise_strings_read_as_their_kind_and_rate(tmp_path):
+    """--noise clean,symmetric:0.4,asym:0.2 (as alfs reproduce gives it): the folders keep the
+    string, the reports group and grade the cells by kind and rate (not as clean references)."""
+    from alfs_theory.experiments.sweep import noise_string_kind
+
+    assert noise_string_kind("symmetric:0.4") == ("symmetric", 0.4)
+    assert noise_string_kind("sym:0.8") == ("symmetric", 0.8)
+    assert noise_string_kind("asymmetric:0.2") == ("asym", 0.2)
+    assert noise_string_kind("clean") == ("clean", 0.0)
+    assert noise_string_kind("noise/T.npy") == ("noise/T.npy", None)
+    spec = SweepSpec(losses=[("ce", {})], noise=["clean", "symmetric:0.4", "asym:0.2"],
+                     seeds=[0], dataset="digits", epochs=1)
+    cells = make_grid(spec, tmp_path)
+    got = [(c.run_dir.parent.name, c.noise_kind, c.rate) for c in cells]
+    assert got == [("clean", "clean", 0.0), ("symmetric_0.4", "symmetric", 0.4),
+                   ("asym_0.2", "asym", 0.2)]

@@ -52,7 +52,7 @@ from .train import (
 )
 
 __all__ = ["SweepError", "SweepSpec", "collect_results", "csv_text", "make_grid", "mean_std",
-           "parse_loss_list", "pct_text", "run_sweep", "write_reports"]
+           "noise_string_kind", "parse_loss_list", "pct_text", "run_sweep", "write_reports"]
 
 NOISE_KINDS = ("symmetric", "pairflip", "asym", "clean")
 _KIND_ALIASES = {"sym": "symmetric", "pair": "pairflip", "asymmetric": "asym"}
@@ -109,6 +109,22 @@ def _safe(s: str) -> str:
     return keep.strip("._") or "x"
 
 
+def noise_string_kind(noise: str) -> tuple[str, float | None]:
+    """The (kind, rate) a full noise string stands for in the reports: ``"symmetric:0.4"`` ->
+    ("symmetric", 0.4), ``"sym:0.4"`` too, ``"clean"`` -> ("clean", 0.0); a matrix file or
+    anything else -> (the string, None)."""
+    kind, sep, rest = str(noise).strip().partition(":")
+    kind = _KIND_ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    if kind == "clean" and not sep:
+        return "clean", 0.0
+    if sep and kind in NOISE_KINDS and kind != "clean":
+        try:
+            return kind, float(rest)
+        except ValueError:
+            pass
+    return str(noise).strip(), None
+
+
 def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
     """Every run of the grid, validated (bad losses, rates, data sets raise before compute)."""
     if not spec.losses:
@@ -125,14 +141,17 @@ def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
         for kind_raw in spec.noise:
             kind = _KIND_ALIASES.get(str(kind_raw).strip().lower(), str(kind_raw).strip())
             if kind == "clean":
-                variants = [("clean", "clean", 0.0)]
+                variants = [("clean", "clean", 0.0, "clean")]
             elif kind in NOISE_KINDS:
                 if not spec.rates:
                     raise InputError("a sweep over noise kinds needs --rates (e.g. 0.0,0.4)")
-                variants = [(f"{kind}:{_fmt_num(r)}", kind, float(r)) for r in spec.rates]
+                variants = [(f"{kind}:{_fmt_num(r)}", kind, float(r), f"{kind}-{_fmt_num(r)}")
+                            for r in spec.rates]
             else:  # a full noise string or a matrix file: rates do not apply
-                variants = [(kind, kind, None)]
-            for noise, k, rate in variants:
+                k, rate = noise_string_kind(kind)  # "symmetric:0.4" still reads as one
+                variants = [(kind, k, rate,
+                             _safe(Path(kind).stem if os.sep in kind else kind))]
+            for noise, k, rate, tag in variants:
                 for seed in spec.seeds:
                     over = {"loss": name, "params": dict(params), "noise": noise,
                             "seed": int(seed), "dataset": spec.dataset,
@@ -141,12 +160,6 @@ def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
                         over["epochs"] = spec.epochs
                     cfg = dataclasses.replace(spec.base, **over)
                     resolved, _ = resolve_config(cfg)  # raises with a helpful message
-                    if k == "clean":
-                        tag = "clean"
-                    elif rate is not None:
-                        tag = f"{k}-{_fmt_num(rate)}"
-                    else:
-                        tag = _safe(Path(noise).stem if os.sep in noise else noise)
                     run_dir = out / resolved.dataset / _safe(label) / tag / f"seed{seed}"
                     if run_dir in seen:
                         raise InputError(f"the grid repeats a run ({run_dir}); remove the "
