@@ -408,10 +408,9 @@ def _plot(path: Path, rows: Sequence[Mapping], noise: Sequence[str], meta: Mappi
                  "bars: last epoch, ticks: best epoch)", fontsize=9)
     ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, metadata={"Software": None})
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110,
+                                             metadata={"Software": None}))
     plt.close(fig)
-    tmp.replace(path)
     return str(path)
 
 

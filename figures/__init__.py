@@ -107,20 +107,16 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
 
 def save_figure(fig, out_dir: str | os.PathLike, name: str,
                 formats: Sequence[str] = ("png",)) -> list[str]:
-    """Write ``out_dir/name.<fmt>`` for each format, atomically (a temporary name in the
-    same folder, then ``os.replace``), with date-free metadata. Returns the paths."""
+    """Write ``out_dir/name.<fmt>`` for each format, atomically (the project's one writer,
+    :func:`alfs_theory.fileio.atomic_write`), with date-free metadata. Returns the paths."""
+    from alfs_theory.fileio import atomic_write
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in check_formats(formats):
         path = out / f"{name}.{fmt}"
-        tmp = out / f".{name}.{os.getpid()}.tmp.{fmt}"
-        try:
-            fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(path, lambda f, fmt=fmt: fig.savefig(f, format=fmt,
+                                                          metadata=_METADATA[fmt]))
         paths.append(str(path))
     return paths
 

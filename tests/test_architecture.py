@@ -232,3 +232,18 @@ def test_the_symbolic_core_and_its_commands_run_without_torch():
     out = subprocess.run([sys.executable, "-c", NO_TORCH], capture_output=True, text=True,
                          timeout=600, check=False)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_one_atomic_writer():
+    """Every file the project writes goes through fileio.atomic_write: no other module renames
+    a temporary file into place."""
+    roots = [PKG, PKG.parent / "figures", PKG.parent / "proofs_check"]
+    offenders = []
+    for root in roots:
+        for p in root.rglob("*.py"):
+            if p == PKG / "fileio.py":
+                continue
+            text = p.read_text(encoding="utf-8")
+            if "os.replace(" in text or "tmp.replace(" in text or ".rename(" in text:
+                offenders.append(str(p.relative_to(PKG.parent)))
+    assert not offenders, f"write through alfs_theory.fileio.atomic_write: {offenders}"

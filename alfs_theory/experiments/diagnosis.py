@@ -219,10 +219,9 @@ def _plot(path: Path, title: str, curves: Mapping, follow: list[dict]) -> str | 
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, metadata={"Software": None})
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110,
+                                             metadata={"Software": None}))
     plt.close(fig)
-    tmp.replace(path)
     return str(path)
 
 
