@@ -90,7 +90,7 @@ def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> li
     """One row per (loss, noise) from the sweep's per-run rows: accuracy mean ± std over seeds
     at the last and best epoch, the mean best epoch, the drop from the loss's clean cell, the
     checker's prediction and the graded agreement (:func:`alfs_theory.experiments.sweep.grade_agreement`)."""
-    from .experiments.sweep import grade_agreement, mean_std
+    from .experiments.sweep import grade_agreement, mean_std, noise_string_kind
 
     by: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
     order: list[str] = []
@@ -110,11 +110,10 @@ def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> li
             best, best_sd = mean_std([r["best_acc"] for r in rs])
             ep, _ = mean_std([r["best_epoch"] for r in rs])
             mem, _ = mean_std([r["memorised_last"] for r in rs])
-            kind, _, rate = str(nz).partition(":")
+            kind, rate = noise_string_kind(nz)
             tol = {str(r["predicted_tolerant"]) for r in rs}
             row = {"loss": rs[0]["loss"], "loss_label": label, "params": rs[0]["params"],
-                   "noise": nz, "noise_kind": "clean" if nz == "clean" else kind,
-                   "rate": float(rate) if rate else 0.0, "n_seeds": len(rs),
+                   "noise": nz, "noise_kind": kind, "rate": rate, "n_seeds": len(rs),
                    "seeds": [r["seed"] for r in rs],
                    "last_acc_mean": last, "last_acc_std": last_sd,
                    "best_acc_mean": best, "best_acc_std": best_sd, "best_epoch_mean": ep,
@@ -172,17 +171,29 @@ def _cell(m, s) -> str:
     return f"{100 * m:.1f}" + (f" ± {100 * s:.1f}" if s is not None else "")
 
 
-def _table(rows: Sequence[Mapping], noise: Sequence[str], key: str, *, bold: bool,
-           extra=None) -> list[str]:
+def _grid(rows: Sequence[Mapping]) -> tuple[list[str], dict, dict[str, str]]:
+    """The loss labels in table order, the row of each (label, noise) cell, and each label's
+    loss name."""
     labels = list(dict.fromkeys(r["loss_label"] for r in rows))
     cell = {(r["loss_label"], r["noise"]): r for r in rows}
+    name = {r["loss_label"]: r["loss"] for r in rows}
+    return labels, cell, name
+
+
+def _head(first: str, noise: Sequence[str]) -> list[str]:
+    return [f"| {first} | " + " | ".join(_noise_title(n) for n in noise) + " |",
+            "|---|" + "---|" * len(noise)]
+
+
+def _table(rows: Sequence[Mapping], noise: Sequence[str], key: str, *, bold: bool,
+           extra=None) -> list[str]:
+    labels, cell, _ = _grid(rows)
     best = {}
     for nz in noise:
         vals = [cell[(lb, nz)][f"{key}_mean"] for lb in labels
                 if (lb, nz) in cell and cell[(lb, nz)][f"{key}_mean"] is not None]
         best[nz] = max(vals) if vals else None
-    md = ["| loss (official parameters) | " + " | ".join(_noise_title(n) for n in noise) + " |",
-          "|---|" + "---|" * len(noise)]
+    md = _head("loss (official parameters)", noise)
     for lb in labels:
         first = next(r for r in rows if r["loss_label"] == lb)
         name = first["loss"].upper() + (f" ({first['params'].replace(';', ', ')})"
@@ -204,10 +215,8 @@ def _table(rows: Sequence[Mapping], noise: Sequence[str], key: str, *, bold: boo
 
 
 def _agreement_table(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]:
-    labels = list(dict.fromkeys(r["loss_label"] for r in rows))
-    cell = {(r["loss_label"], r["noise"]): r for r in rows}
-    md = ["| loss | " + " | ".join(_noise_title(n) for n in noise) + " |",
-          "|---|" + "---|" * len(noise)]
+    labels, cell, name = _grid(rows)
+    md = _head("loss", noise)
     for lb in labels:
         cells = []
         for nz in noise:
@@ -217,8 +226,7 @@ def _agreement_table(rows: Sequence[Mapping], noise: Sequence[str]) -> list[str]
                 continue
             drop = r["drop_from_clean_last"]
             cells.append(f"{r['agreement']}" + ("" if drop is None else f" ({100 * drop:+.1f})"))
-        md.append(f"| {next(r['loss'] for r in rows if r['loss_label'] == lb).upper()} | "
-                  + " | ".join(cells) + " |")
+        md.append(f"| {name[lb].upper()} | " + " | ".join(cells) + " |")
     return md
 
 
@@ -226,10 +234,8 @@ def _alike_rows(rows: Sequence[Mapping], tol: float = 0.005) -> list[list[str]]:
     """Groups of losses whose mean accuracies (last and best epoch) lie within ``tol`` of each
     other in every cell (e.g. NCE+AGCE with the official MNIST alpha = 0 is AGCE alone; the
     fused sums round differently, so the runs drift apart by a little, not by nothing)."""
-    labels = list(dict.fromkeys(r["loss_label"] for r in rows))
-    cell = {(r["loss_label"], r["noise"]): r for r in rows}
+    labels, cell, name = _grid(rows)
     noises = list(dict.fromkeys(r["noise"] for r in rows))
-    name = {r["loss_label"]: r["loss"] for r in rows}
 
     def alike(a, b):
         for nz in noises:
@@ -379,8 +385,7 @@ def _plot(path: Path, rows: Sequence[Mapping], noise: Sequence[str], meta: Mappi
         import numpy as np
     except ImportError:
         return None
-    labels = list(dict.fromkeys(r["loss_label"] for r in rows))
-    cell = {(r["loss_label"], r["noise"]): r for r in rows}
+    labels, cell, name = _grid(rows)
     fig, ax = plt.subplots(figsize=(11, 4.2))
     width = 0.8 / max(len(labels), 1)
     cmap = plt.get_cmap("tab10" if len(labels) <= 10 else "tab20")
@@ -392,8 +397,7 @@ def _plot(path: Path, rows: Sequence[Mapping], noise: Sequence[str], meta: Mappi
         err = [100 * (r["last_acc_std"] or 0) if r else 0 for r in get]
         best = [100 * r["best_acc_mean"] if r and r["best_acc_mean"] is not None else np.nan
                 for r in get]
-        name = next(r["loss"] for r in rows if r["loss_label"] == lb).upper()
-        ax.bar(xs, last, width, yerr=err, color=cmap(i % cmap.N), label=name,
+        ax.bar(xs, last, width, yerr=err, color=cmap(i % cmap.N), label=name[lb].upper(),
                error_kw={"lw": 0.8, "capsize": 1.5})
         ax.scatter(xs, best, marker="_", color="k", s=40, lw=1.2, zorder=3,
                    label="best epoch" if i == 0 else None)

@@ -16,18 +16,13 @@ pytest.importorskip("torch")
 
 from alfs_theory.cli import main  # noqa: E402
 from alfs_theory.experiments.data import MNIST_FILES  # noqa: E402
+from test_data import _idx_bytes  # noqa: E402 - the IDX writer of the loader tests
 from alfs_theory.reproduce import (  # noqa: E402
     PAPER_LOSSES,
     PAPER_NOISE,
     reproduction_rows,
     reproduction_spec,
 )
-
-
-def _idx(arr: np.ndarray) -> bytes:
-    arr = np.asarray(arr, dtype=np.uint8)
-    return bytes([0, 0, 0x08, arr.ndim]) + np.array(arr.shape, dtype=">u4").tobytes() + \
-        arr.tobytes()
 
 
 def _write_fashion(folder: Path, n_train=120, n_test=40, seed=0) -> None:
@@ -44,7 +39,7 @@ def _write_fashion(folder: Path, n_train=120, n_test=40, seed=0) -> None:
     ytr, yte = np.arange(n_train) % 10, np.arange(n_test) % 10
     for base, a in zip(MNIST_FILES, (images(ytr), ytr, images(yte), yte)):
         with gzip.open(folder / f"{base}.gz", "wb") as f:
-            f.write(_idx(a))
+            f.write(_idx_bytes(a))
 
 
 def test_paper_grid_is_the_issue_s():
