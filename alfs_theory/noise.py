@@ -80,6 +80,7 @@ __all__ = [
     "instance_dependent_noise",
     "is_clean_labels_dominant",
     "make_noise",
+    "noise_kind_rate",
     "pairflip_matrix",
     "published_noise",
     "published_vs_intended",
@@ -799,7 +800,10 @@ def _official_symmetric_matrix(eta: float, K: int) -> np.ndarray:
     return P
 
 
-def _spec_kind_eta(spec) -> tuple[str, float | None]:
+def noise_kind_rate(spec) -> tuple[str, float | None]:
+    """The kind and rate of a noise model string: ``"sym:0.4"`` -> ("symmetric", 0.4),
+    ``"asym:0.2"`` -> ("asym", 0.2), ``"clean"`` -> ("clean", 0.0); anything else (a matrix
+    file) -> ("matrix", None). A rate outside [0, 1] raises InputError."""
     low = str(spec).strip().lower()
     if low == "clean":
         return "clean", 0.0
@@ -868,7 +872,7 @@ def published_noise(true_labels, spec: str, K: int, seed, *,
     Raises :class:`InputError` for any data set or noise outside :data:`PUBLISHED_COVERS`.
     """
     ds = _norm_dataset(dataset)
-    kind, eta = _spec_kind_eta(spec)
+    kind, eta = noise_kind_rate(spec)
     if ds not in _PUBLISHED_K or kind not in ("clean", "symmetric", "asym"):
         raise _refuse_published(dataset, spec)
     K = _classes(K)

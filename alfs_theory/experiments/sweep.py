@@ -41,6 +41,7 @@ from typing import Any
 
 from ..errors import AlfsError, InputError
 from ..fileio import atomic_write, jsonable
+from ..noise import noise_kind_rate
 from .records import RECORD_FILE, load_record, record_is_complete
 from .train import (
     CHECKPOINT_FILE,
@@ -111,18 +112,10 @@ def _safe(s: str) -> str:
 
 def noise_string_kind(noise: str) -> tuple[str, float | None]:
     """The (kind, rate) a full noise string stands for in the reports: ``"symmetric:0.4"`` ->
-    ("symmetric", 0.4), ``"sym:0.4"`` too, ``"clean"`` -> ("clean", 0.0); a matrix file or
-    anything else -> (the string, None)."""
-    kind, sep, rest = str(noise).strip().partition(":")
-    kind = _KIND_ALIASES.get(kind.strip().lower(), kind.strip().lower())
-    if kind == "clean" and not sep:
-        return "clean", 0.0
-    if sep and kind in NOISE_KINDS and kind != "clean":
-        try:
-            return kind, float(rest)
-        except ValueError:
-            pass
-    return str(noise).strip(), None
+    ("symmetric", 0.4), ``"sym:0.4"`` too, ``"clean"`` -> ("clean", 0.0); a matrix file ->
+    (the string, None). The parse is :func:`alfs_theory.noise.noise_kind_rate`'s."""
+    kind, rate = noise_kind_rate(noise)
+    return (str(noise).strip(), None) if kind == "matrix" else (kind, rate)
 
 
 def make_grid(spec: SweepSpec, out_dir: str | os.PathLike) -> list[Cell]:
