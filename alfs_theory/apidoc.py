@@ -10,6 +10,7 @@ import inspect
 
 MODULES = [
     "alfs_theory", "alfs_theory.spec", "alfs_theory.registry", "alfs_theory.checker",
+    "alfs_theory.engine",
     "alfs_theory.properties.shape", "alfs_theory.properties.ratio",
     "alfs_theory.properties.asymmetry", "alfs_theory.properties.symmetric",
     "alfs_theory.properties.tolerance", "alfs_theory.properties.calibration",

@@ -297,7 +297,8 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
     symbolic inequality (see the module docstring), or the reason there is none."""
     import sympy as sp
 
-    from .properties.shape import check_decreasing, check_shape, derivatives, end_value
+    from .engine import curvature, decide
+    from .properties.shape import derivatives, end_value
     from .verdict import Verdict
 
     if not spec.is_pointwise:
@@ -307,7 +308,7 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
     if rho is sp.oo:
         return ClosedForm(sp.true, "clean labels: e_y minimises a decreasing loss's risk "
                           "whenever l(0) > l(1)", rho)
-    dec = check_decreasing(part)
+    dec = decide("decreasing", part, n_classes)
     if dec.verdict is not Verdict.PROVED:
         return ClosedForm(None, "l is not proved decreasing for every value of the varied "
                           "parameters", rho)
@@ -317,7 +318,7 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
     if None in (g0, g1, l0, l1):
         return ClosedForm(None, "the end-point values or slopes depend on the parameters in "
                           "a way sympy cannot resolve", rho)
-    shape = check_shape(part)
+    shape = curvature(part, n_classes)
     domain = sp.And(*[p.domain for p in part.params])
 
     def ratio_cvx():

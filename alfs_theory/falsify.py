@@ -20,7 +20,7 @@ import numpy as np
 from .spec import LossSpec
 from .verdict import simplex_text
 
-__all__ = ["falsify", "simplex_candidates"]
+__all__ = ["falsify", "mp_risk", "simplex_candidates"]
 
 _REL = 1e-9  # a numeric violation must exceed this relative margin before the 50-digit check
 
@@ -34,8 +34,10 @@ def _mp(x) -> mpmath.mpf:
 
 
 def _above(b, a) -> bool:
-    """b > a beyond 50-digit rounding noise."""
-    return bool(b - a > _TINY * (1 + abs(a)))
+    """b > a beyond 50-digit rounding noise, relative to their size (losses scaled by 1e-100
+    differ by 1e-100, far above the noise of 50 digits, and are not ties)."""
+    scale = max(abs(a), abs(b))
+    return bool(b - a > _TINY * scale) if scale > 0 else bool(b > a)
 
 
 def _exact_simplex(u) -> list:
@@ -50,7 +52,8 @@ def _exact_simplex(u) -> list:
         return xs
 
 
-def _mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
+def mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
+    """Σ_k w_k L(u, k) at 50 digits on u made exactly stochastic (NaN where not real)."""
     with mpmath.workdps(50):
         ls = spec.mp_losses(_exact_simplex(u), dps=50)
         tot = mpmath.mpf(0)
@@ -178,11 +181,11 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     if not near:
         return None
     with mpmath.workdps(50):
-        rt = _mp_risk(spec, w, et)
+        rt = mp_risk(spec, w, et)
         for u in near:
             if np.abs(u - et).sum() <= 1e-6:
                 continue
-            ru = _mp_risk(spec, w, u)
+            ru = mp_risk(spec, w, u)
             if mpmath.isnan(ru) or mpmath.isnan(rt):
                 continue
             if not _above(ru, rt):  # lower, or a tie: e_t is then not the unique argmin
@@ -332,8 +335,8 @@ def _calibration_claim(spec: LossSpec, n: int, seed: int = 0) -> str | None:
         if not np.isfinite(r_w) or r_w > r_all + 1e-12 * (1 + abs(r_all)):
             continue
         with mpmath.workdps(50):
-            mw = _mp_risk(spec, p, U[iw])
-            ma = min(_mp_risk(spec, p, best_all), _mp_risk(spec, p, U[ia]))
+            mw = mp_risk(spec, p, U[iw])
+            ma = min(mp_risk(spec, p, best_all), mp_risk(spec, p, U[ia]))
             if mpmath.isnan(mw) or mpmath.isnan(ma) or _above(mw, ma):
                 continue
         return (f"p = {simplex_text(p)}: the wrong-argmax closure point u = "

@@ -144,13 +144,13 @@ def _family_colors(items: Sequence[tuple[str, Mapping]]) -> list[str]:
 @functools.cache
 def _family_ratio(name: str) -> tuple[sp.Expr | None, tuple[str, ...], Callable | None]:
     """(closed form of r for the family, its argument names, numpy function) or Nones."""
-    from .properties.ratio import asymmetry_ratio
+    from .engine import decide
     from .verdict import Verdict
 
     spec = get_loss(name)
     if not spec.is_pointwise:
         return None, (), None
-    res = asymmetry_ratio(spec, bounds=False)
+    res = decide("ratio", spec, 2, bounds=False)
     value = res.value
     if res.verdict is not Verdict.PROVED or not isinstance(value, sp.Basic):
         return None, (), None
@@ -180,7 +180,7 @@ def _call(f: Callable, names: Sequence[str], params: Mapping[str, Any], loss: st
 def ratio_function(name: str) -> Callable[..., np.ndarray]:
     """r(ℓ) of a family as a numpy function of its parameters (keyword arrays broadcast;
     missing parameters take their defaults), lambdified from the checker's closed form
-    ``asymmetry_ratio(get_loss(name), bounds=False).value``.
+    ``engine.decide("ratio", get_loss(name), 2, bounds=False).value``.
 
     Raises SpecError when the checker has no closed form for the family.
     """
@@ -204,10 +204,10 @@ def _ratio_function(key: str) -> Callable[..., np.ndarray]:
 @functools.cache
 def _curvature(name: str) -> tuple[str, tuple[str, ...], Callable | None]:
     """(kind, parameter names, numpy function of the case factor c: convex where c >= 0)."""
-    from .properties.shape import check_shape
+    from .engine import curvature
 
     spec = get_loss(name)
-    shape = check_shape(spec)
+    shape = curvature(spec)
     if shape.kind in ("convex", "concave", "linear"):
         return shape.kind, (), None
     if shape.case_factor is not None:
@@ -263,13 +263,13 @@ def _ratio_value_cached(name: str, items: tuple) -> float | None:
     _, names, f = _family_ratio(name)
     if f is not None:
         return float(_call(f, names, params, name))
-    from .properties.ratio import asymmetry_ratio
+    from .engine import decide
     from .verdict import Verdict
 
     spec = _bound(name, params)
     if not spec.is_pointwise:
         return None
-    res = asymmetry_ratio(spec, bounds=False)
+    res = decide("ratio", spec, 2, bounds=False)
     if res.verdict is Verdict.PROVED and isinstance(res.value, (sp.Basic, float, int)):
         try:
             return float(res.value)
@@ -295,9 +295,9 @@ def _convex_value(name: str, params: Mapping[str, Any]) -> bool | None:
 
 @functools.cache
 def _threshold_cached(name: str, items: tuple, K: int) -> dict:
-    from .properties.tolerance import symmetric_noise_threshold
+    from .engine import decide
 
-    res = symmetric_noise_threshold(_bound(name, dict(items)), K)
+    res = decide("threshold", _bound(name, dict(items)).at_classes(K), K)
     v = res.value or {}
     exact = v.get("exact")
     return {"eta_max": v.get("eta_max"), "exact": None if exact is None else sp.sstr(exact),
@@ -464,16 +464,16 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
       (eta_max when proved, else certified lo/hi), with the cap (K − 1)/K;
     * ``population``: the noisy population minimiser's u_y against η at ``K``.
 
-    Each verdict is the checker's, with its budget ``timeout`` per check.
+    Each verdict is the checker's (the rule engine and its gate), with a budget of
+    ``timeout`` CPU seconds per check.
     """
     from proofs_check.population import noise_row, numeric_minimiser
 
-    from .properties.ratio import asymmetry_ratio
-    from .timing import time_limit
-    from .properties.tolerance import symmetric_noise_threshold
+    from .checker import admit
+    from .engine import decide
 
-    if not spec.is_bound:
-        spec = spec.bind()
+    spec = admit(spec, K, timeout=timeout)  # the spec gate: real and finite, no pole
+    spec = spec if spec.is_bound else spec.bind()
     u = np.linspace(1e-3, 1.0, n)
     if spec.is_pointwise:
         e = spec.pointwise_expr(K)
@@ -488,7 +488,7 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
     bK = spec.at_classes(K)  # K substituted (NMAE, typed losses with K), once for both uses
     ratio = None
     if spec.is_pointwise:
-        r = asymmetry_ratio(bK)
+        r = decide("ratio", bK, K, budget=timeout)
         lo = hi = None
         if r.verdict.value == "PROVED" and r.estimate is not None:  # certified bounds
             lo, hi = (float(x) for x in r.estimate)
@@ -496,12 +496,7 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
                  "exact": None if r.value is None else sp.sstr(r.value)}
     rows = []
     for k in Ks:
-        with time_limit(timeout) as lim:
-            res = symmetric_noise_threshold(spec, int(k))
-        if lim.expired:
-            rows.append({"K": int(k), "verdict": "UNDECIDED", "eta_max": None, "lo": None,
-                         "hi": None, "cap": (k - 1) / k})
-            continue
+        res = decide("threshold", spec.at_classes(int(k)), int(k), budget=timeout)
         val = res.value if isinstance(res.value, dict) else {}
         rows.append({"K": int(k), "verdict": res.verdict.value, "eta_max": val.get("eta_max"),
                      "lo": val.get("lo"), "hi": val.get("hi"), "cap": (k - 1) / k})

@@ -21,21 +21,36 @@ def _symmetric_rate(T: np.ndarray) -> float | None:
     return float(eta) if np.allclose(T, ref, atol=1e-12) else None
 
 
-def predict_noise_tolerance(spec: LossSpec, T_row) -> dict:
+def predict_noise_tolerance(spec: LossSpec, T_row, *, budget: float = 120.0) -> dict:
     """{"tolerant", "verdict", "threshold_symmetric", "detail"} for a bound spec and a
     row-stochastic T (T[i, j] = P(noisy j | clean i)).
 
     ``tolerant`` is True (PROVED: every row keeps the clean minimiser), False (REFUTED) or
     None (UNDECIDED). ``threshold_symmetric`` is the largest tolerated symmetric rate at this K.
+    The checker's rule engine answers within ``budget`` CPU seconds (past it: UNDECIDED,
+    "timed out"), so a prediction never holds up a finished training run.
     """
-    from .properties.tolerance import check_transition_matrix, symmetric_noise_threshold
+    from .timing import time_limit
 
     T = np.asarray(T_row, dtype=float)
     K = len(T)
-    spec = spec if spec.is_bound else spec.bind()
+    spec = (spec if spec.is_bound else spec.bind()).at_classes(K)
+    out = None
+    with time_limit(budget):  # one CPU budget for the prediction (the falsifier included)
+        out = _predict(spec, T, K)
+    if out is None:
+        return {"tolerant": None, "verdict": "UNDECIDED", "threshold_symmetric": None,
+                "detail": f"timed out: the checker did not finish within {budget:g} CPU "
+                          "seconds"}
+    return out
+
+
+def _predict(spec: LossSpec, T, K: int) -> dict:
+    from .engine import decide
+
     threshold = None
     try:
-        th = symmetric_noise_threshold(spec, K)
+        th = decide("threshold", spec, K)
         if th.value and th.value.get("eta_max") is not None:
             threshold = float(th.value["eta_max"])
     except Exception:  # noqa: BLE001 - a threshold is optional context
@@ -48,7 +63,7 @@ def predict_noise_tolerance(spec: LossSpec, T_row) -> dict:
                 "threshold_symmetric": threshold,
                 "detail": f"symmetric eta = {eta:g} vs threshold {threshold:.6g} "
                           f"({'inclusive' if incl else 'exclusive'}): {th.evidence}"}
-    res = check_transition_matrix(spec, T)
+    res = decide("noise", spec, K, T=T)
     tol = {Verdict.PROVED: True, Verdict.REFUTED: False}.get(res.verdict)
     return {"tolerant": tol, "verdict": res.verdict.value, "threshold_symmetric": threshold,
             "detail": f"{res.summary} | {res.evidence}"}

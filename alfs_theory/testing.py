@@ -47,7 +47,11 @@ def assert_torch_matches(fn: Callable, loss, *, params: Mapping[str, float] | No
     input and the first mismatches otherwise."""
     from .nn.crossval import crossval
 
+    from .checker import admit
+
     spec = as_spec(loss, params, domains)
+    for k in kw.get("classes", (2, 10, 100)):  # the spec gate at every K the check uses
+        admit(spec, int(k))
     rep = crossval(fn, spec, target=getattr(fn, "__name__", type(fn).__name__), **kw)
     if not rep.ok:
         raise AlfsAssertionError(rep.to_text())

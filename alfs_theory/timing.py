@@ -1,14 +1,25 @@
-"""Wall-time budgets for the provers and checks: :class:`time_limit`, nestable.
+"""CPU-time budgets for the provers and checks: :class:`time_limit`, nestable.
 
 A base module (standard library only), so that every wing can bound its work without importing
 another wing.
+
+Budgets count the **CPU time of this process** (``time.process_time``, delivered by
+``ITIMER_PROF``), not wall time: the same check on an idle and on a loaded machine spends the
+same budget, so its verdicts do not depend on the load. Work that waits rather than computes
+(a user's function that sleeps) is bounded elsewhere: such code runs in a child process with a
+wall-clock guard (``alfs_theory.nn.sandbox``).
 """
 
 from __future__ import annotations
 
 import time
 
-__all__ = ["time_limit"]
+__all__ = ["clock", "remaining", "time_limit"]
+
+
+def clock() -> float:
+    """The clock every budget reads: CPU seconds of this process (all threads)."""
+    return time.process_time()
 
 
 class _Timeout(BaseException):
@@ -20,62 +31,81 @@ class _Timeout(BaseException):
         self.owner = owner
 
 
-_DEADLINES: list = []  # (absolute deadline, owner) of the active time_limit blocks, nested
+_DEADLINES: list = []  # (absolute CPU deadline, owner) of the active time_limit blocks, nested
+
+
+def _signal():
+    import signal
+
+    return signal.ITIMER_PROF, signal.SIGPROF
 
 
 def _arm() -> None:
     import signal
 
+    which, _ = _signal()
     if not _DEADLINES:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(which, 0)
         return
-    left = min(d for d, _ in _DEADLINES) - time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
+    left = min(d for d, _ in _DEADLINES) - clock()
+    signal.setitimer(which, max(left, 1e-4))
 
 
 def _on_alarm(signum, frame):
-    now = time.monotonic()
+    now = clock()
     due = [(d, o) for d, o in _DEADLINES if d <= now + 1e-4]
     if due:
         raise _Timeout(min(due, key=lambda x: x[0])[1])
     _arm()
 
 
+def remaining() -> float:
+    """CPU seconds left before the innermost active deadline (inf when none is active)."""
+    if not _DEADLINES:
+        return float("inf")
+    return max(0.0, min(d for d, _ in _DEADLINES) - clock())
+
+
 class time_limit:
-    """Bound a block to ``seconds`` of wall time (main thread, POSIX; elsewhere no bound).
+    """Bound a block to ``seconds`` of CPU time (main thread, POSIX; elsewhere no bound).
 
     Blocks nest: an inner limit never cancels an outer one, and each block catches only its
-    own expiry, so a per-check budget holds across the 4-second limits of the provers inside
+    own expiry, so a command's budget holds across the 4-second limits of the provers inside
     it. On expiry the block's target stays unset (``expired`` is True) and the caller treats
-    the rung as undecided."""
+    the rung as undecided. ``spent`` is the CPU time the block used."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.armed = False
         self.expired = False
+        self.spent = 0.0
 
     def __enter__(self):
         import signal
         import threading
 
+        self._t0 = clock()
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            _which, sig = _signal()
             if not _DEADLINES:
-                self.old = signal.signal(signal.SIGALRM, _on_alarm)
-            _DEADLINES.append((time.monotonic() + self.seconds, self))
+                self.old = signal.signal(sig, _on_alarm)
+            _DEADLINES.append((self._t0 + self.seconds, self))
             self.armed = True
             _arm()
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        self.spent = clock() - self._t0
         if self.armed:
             import signal
 
+            which, sig = _signal()
             for i in range(len(_DEADLINES) - 1, -1, -1):
                 if _DEADLINES[i][1] is self:
                     del _DEADLINES[i]
             if not _DEADLINES:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, self.old)
+                signal.setitimer(which, 0)
+                signal.signal(sig, self.old)
             else:
                 _arm()
         mine = exc_type is _Timeout and exc.owner is self

@@ -128,6 +128,9 @@ class CheckResult:
     value: Any = None  # the quantity the check computed, when there is one (e.g. r(l))
     seconds: float = 0.0
     internal_error: str | None = None  # prover and falsifier disagreed (verdict UNDECIDED)
+    #: what the engine's gate did before this became a verdict (None: a rule's finding that
+    #: has not passed the gate; only :mod:`alfs_theory.engine.gate` sets it)
+    gate: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.internal_error is not None and self.verdict is Verdict.PROVED:
@@ -159,7 +162,13 @@ class CheckResult:
             "value": _jsonable(self.value),
             "seconds": round(self.seconds, 4),
             "internal_error": self.internal_error,
+            "gate": self.gate,
         }
+
+    @property
+    def sealed(self) -> bool:
+        """True once the engine's gate has passed this result (a verdict, not a finding)."""
+        return self.gate is not None
 
 
 def internal_error(r: CheckResult, why: str) -> CheckResult:

@@ -15,18 +15,9 @@ import numpy as np
 import sympy as sp
 
 from alfs_theory import get_loss
+from alfs_theory.engine import decide
 from alfs_theory.errors import InputError
-from alfs_theory.properties.asymmetry import check_asymmetric_on_weights
-from alfs_theory.properties.calibration import check_calibration, check_excess_risk_bound
-from alfs_theory.properties.ratio import asymmetry_ratio
-from alfs_theory.properties.shape import check_shape
-from alfs_theory.properties.symmetric import check_symmetric
-from alfs_theory.properties.tolerance import (
-    check_instance_dependent,
-    check_transition_matrix,
-    symmetric_noise_threshold,
-    symmetric_weights,
-)
+from alfs_theory.properties.tolerance import symmetric_weights
 from alfs_theory.spec import LossSpec
 from alfs_theory.symbols import U
 from alfs_theory.verdict import Verdict
@@ -59,20 +50,31 @@ def _b(name: str, **kw) -> LossSpec:
     return get_loss(name).bind(**kw)
 
 
+def _convex(spec) -> bool:
+    """The checker proved l convex (the shape verdict, through the engine's gate)."""
+    r = decide("shape", spec, 2)
+    return r.verdict is Verdict.PROVED and "convex" in r.summary and "concave" not in r.summary
+
+
+def _weights(spec, w, **kw):
+    """Asymmetry on the weights w, decided by the engine (its gate included)."""
+    return decide("weights", spec, len(w), weights=list(w), **kw)
+
+
 def _all(results: list, want: Verdict) -> bool:
     return all(r.verdict is want for r in results)
 
 
 # ---------------------------------------------------------------------------- definitions
 def _symmetric_yes() -> Outcome:
-    rs = [check_symmetric(get_loss("mae")), check_symmetric(get_loss("rce"))]
+    rs = [decide("symmetric", get_loss("mae"), None), decide("symmetric", get_loss("rce"), None)]
     ok = _all(rs, Verdict.PROVED)
     return Outcome(P if ok else UD, "; ".join(f"{n}: {r.verdict} {r.evidence}"
                                                for n, r in zip(("MAE", "RCE"), rs)))
 
 
 def _symmetric_no() -> Outcome:
-    rs = {n: check_symmetric(_b(n), 3) for n in ("ce", "gce", "fl")}
+    rs = {n: decide("symmetric", _b(n), 3) for n in ("ce", "gce", "fl")}
     ok = _all(list(rs.values()), Verdict.REFUTED)
     return Outcome(R if ok else UD, "; ".join(f"{n}: {r.verdict} {r.evidence}"
                                                for n, r in rs.items()))
@@ -89,7 +91,7 @@ def _closed_forms() -> Outcome:
     lines = []
     for name, ref in forms.items():
         spec = get_loss(name)
-        r = asymmetry_ratio(spec, bounds=False)
+        r = decide("ratio", spec, 2, bounds=False)
         if r.verdict is not Verdict.PROVED:
             return Outcome(UD, f"{name}: {r.summary}")
         a_s, q_s = spec.param("a").symbol, spec.param("q").symbol
@@ -101,12 +103,12 @@ def _closed_forms() -> Outcome:
             worst = max(worst, abs(got - ref(a, q)) / ref(a, q))
         lines.append(f"{name}: r = {sp.sstr(r.value)}")
     ael = get_loss("ael")
-    r = asymmetry_ratio(ael, bounds=False)
+    r = decide("ratio", ael, 2, bounds=False)
     for a in (0.3, 1, 2.5, 3, 10):
         got = float(r.value.subs(ael.param("a").symbol, sp.Rational(repr(float(a)))))
         worst = max(worst, abs(got - math.exp(-1 / a)) / math.exp(-1 / a))
     lines.append(f"ael: r = {sp.sstr(r.value)}")
-    mae = asymmetry_ratio(_b("mae"))
+    mae = decide("ratio", _b("mae"), 2)
     lines.append(f"mae: r = {mae.value}")
     ok = worst < 1e-12 and mae.value == 1
     return Outcome(P if ok else R, "; ".join(lines) + f"; max relative gap to the paper's "
@@ -114,8 +116,8 @@ def _closed_forms() -> Outcome:
 
 
 def _ratio_zero() -> Outcome:
-    rs = {"ce": asymmetry_ratio(_b("ce")), "gce(q=0.7)": asymmetry_ratio(_b("gce", q=0.7)),
-          "gce(q=0.3)": asymmetry_ratio(_b("gce", q=0.3))}
+    rs = {"ce": decide("ratio", _b("ce"), 2), "gce(q=0.7)": decide("ratio", _b("gce", q=0.7), 2),
+          "gce(q=0.3)": decide("ratio", _b("gce", q=0.3), 2)}
     ok = all(r.verdict is Verdict.PROVED and float(r.value) == 0 for r in rs.values())
     return Outcome(P if ok else UD, "; ".join(f"{n}: {r.summary}" for n, r in rs.items()))
 
@@ -124,9 +126,9 @@ def _ratio_zero() -> Outcome:
 def _t4_iff() -> Outcome:
     spec = _b("agce", a=1, q=2)
     w = [sp.Rational(2, 5), sp.Rational(7, 20), sp.Rational(1, 4)]
-    r = asymmetry_ratio(spec)
+    r = decide("ratio", spec, 2)
     lhs = float(w[0] / w[1]) * float(r.value)
-    d = check_asymmetric_on_weights(spec, w, ratio=None)
+    d = _weights(spec, w, ratio=None)
     if lhs < 1 and d.verdict is Verdict.PROVED:
         return Outcome(R, f"AGCE(a=1,q=2) on w = (0.4, 0.35, 0.25): (w_m/w_n) r = 8/7 * 1/2 = "
                        f"{lhs:.4f} < 1, yet the definition holds: {d.evidence}. The 'only if' "
@@ -149,7 +151,7 @@ def _t4_sufficient() -> Outcome:
               _b("aul", a=1.5, q=0.9), _b("mae")]
     n_pass = n_checked = 0
     for spec in losses:
-        r = float(asymmetry_ratio(spec, bounds=False).value)
+        r = float(decide("ratio", spec, 2, bounds=False).value)
         for _ in range(25):
             w = _random_weights(rng, int(rng.integers(2, 6)))
             if w is None:
@@ -158,7 +160,7 @@ def _t4_sufficient() -> Outcome:
             if float(s[-1] / s[-2]) * r < 1:
                 continue
             n_checked += 1
-            d = check_asymmetric_on_weights(spec, w, search=False)
+            d = _weights(spec, w, search=False)
             if d.verdict is Verdict.REFUTED:
                 return Outcome(R, f"{spec.name} {spec.describe_values()} w={w}: ratio test "
                                f"passes but {d.evidence}")
@@ -174,8 +176,8 @@ def _t4_necessary_convex() -> Outcome:
     losses = [_b("agce", a=1, q=0.5), _b("ael", a=3), _b("aul", a=3, q=2), _b("ael", a=1)]
     n_ref = n = 0
     for spec in losses:
-        assert check_shape(spec).kind == "convex"
-        r = float(asymmetry_ratio(spec, bounds=False).value)
+        assert _convex(spec)
+        r = float(decide("ratio", spec, 2, bounds=False).value)
         for _ in range(25):
             w = _random_weights(rng, int(rng.integers(2, 6)))
             if w is None:
@@ -184,7 +186,7 @@ def _t4_necessary_convex() -> Outcome:
             if float(s[-1] / s[-2]) * r >= 1:
                 continue
             n += 1
-            d = check_asymmetric_on_weights(spec, w, search=False)
+            d = _weights(spec, w, search=False)
             n_ref += d.verdict is Verdict.REFUTED
     ok = n_ref == n and n > 20
     return Outcome(P if ok else UD, f"{n} random weight vectors failing the ratio test for "
@@ -214,9 +216,9 @@ def _t5_convex() -> Outcome:
     K = 10
     lines, ok = [], True
     for spec in [_b("ael", a=3), _b("agce", a=1, q=0.5), _b("aul", a=3, q=2), _b("ael", a=1)]:
-        r = float(asymmetry_ratio(spec, bounds=False).value)
+        r = float(decide("ratio", spec, 2, bounds=False).value)
         pred = r * (K - 1) / (1 + r * (K - 1))
-        th = symmetric_noise_threshold(spec, K)
+        th = decide("threshold", spec, K)
         got = th.value["eta_max"]
         ok &= th.verdict is Verdict.PROVED and abs(got - pred) < 1e-12
         lines.append(f"{spec.name}({spec.describe_values()}): {got:.6f} vs {pred:.6f}")
@@ -227,7 +229,7 @@ def _t5_concave() -> Outcome:
     K = 10
     lines, ok = [], True
     for spec in [_b("agce", a=1, q=2), _b("aul", a=1.5, q=0.9), _b("mae"), _b("agce", a=3, q=1.5)]:
-        th = symmetric_noise_threshold(spec, K)
+        th = decide("threshold", spec, K)
         ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - 0.9) < 1e-12
         lines.append(f"{spec.name}({spec.describe_values()}): eta < {th.value['eta_max']:.4f}")
     return Outcome(P if ok else R, "; ".join(lines))
@@ -241,14 +243,14 @@ _POP_LOSSES = [("agce", {"a": 1, "q": 2}), ("agce", {"a": 1, "q": 0.5}),
 
 def _predicted_flip(spec, K, kind):
     if kind == "symmetric":
-        th = symmetric_noise_threshold(spec, K)
+        th = decide("threshold", spec, K)
         return th.value.get("eta_max")
     lo, hi = 0.0, 1.0
     for _ in range(30):
         mid = (lo + hi) / 2
         w = [sp.Rational(1) - sp.Rational(repr(mid)), sp.Rational(repr(mid))] + [0] * (K - 2)
         try:
-            d = check_asymmetric_on_weights(spec, w, search=False)
+            d = _weights(spec, w, search=False)
         except InputError:
             hi = mid
             continue
@@ -283,12 +285,12 @@ def _class_conditional() -> Outcome:
         T = rng.dirichlet(np.ones(4), size=4)
         T = T + np.eye(4) * 1.5
         T = T / T.sum(1, keepdims=True)
-        res = check_transition_matrix(spec, T)
+        res = decide("noise", spec, len(T), T=T)
         if res.verdict is not Verdict.PROVED:
             return Outcome(R, f"a clean-labels-dominant T failed: {res.summary}")
         n += 1
     T = np.array([[0.5, 0.5, 0.0], [0.2, 0.6, 0.2], [0.1, 0.1, 0.8]])
-    bad = check_transition_matrix(spec, T)
+    bad = decide("noise", spec, len(T), T=T)
     ok = bad.verdict is Verdict.REFUTED
     return Outcome(P if ok else UD, f"{n} random clean-labels-dominant 4x4 T: every row keeps "
                    f"the clean minimiser (AGCE a=1 q=2); a T with a tied row: {bad.summary}")
@@ -299,14 +301,14 @@ def _instance_dependent() -> Outcome:
     E = rng.dirichlet(np.ones(5), size=40)
     y = E.argmax(1)
     spec = _b("aul", a=1.5, q=0.9)
-    res = check_instance_dependent(spec, E, y)
+    res = decide("instance", spec, E.shape[1], E=E, labels=y)
     E2 = E.copy()
     i = 0
     j = (y[i] + 1) % 5
     E2[i] = 0.0
     E2[i, y[i]] = 0.5 - 1e-9
     E2[i, j] = 0.5 + 1e-9
-    res2 = check_instance_dependent(spec, E2, y)
+    res2 = decide("instance", spec, E2.shape[1], E=E2, labels=y)
     ok = res.verdict is Verdict.PROVED and res2.verdict is Verdict.REFUTED
     return Outcome(P if ok else UD, f"40 samples with clean-dominant rows: {res.summary}; one "
                    f"row failing dominance by 1e-9: {res2.verdict} ({res2.summary})")
@@ -318,19 +320,19 @@ def _t2() -> Outcome:
     for spec in [_b("agce", a=1, q=2), _b("aul", a=1.5, q=0.9), _b("ael", a=3), _b("mae"),
                  _b("anl")]:
         for K in (3, 10):
-            c = check_calibration(spec, K)
+            c = decide("calibrated", spec, K)
             ok &= c.verdict is Verdict.PROVED
             lines.append(f"{spec.name} K={K}: {c.verdict}")
     return Outcome(P if ok else UD, "; ".join(lines))
 
 
 def _nce_calibration() -> Outcome:
-    c = check_calibration(_b("nce"), 3)
+    c = decide("calibrated", _b("nce"), 3)
     return Outcome(c.verdict.value, c.evidence)
 
 
 def _nce_asym() -> Outcome:
-    d = check_asymmetric_on_weights(_b("nce"), [sp.Rational(3, 5), sp.Rational(1, 4),
+    d = _weights(_b("nce"), [sp.Rational(3, 5), sp.Rational(1, 4),
                                                 sp.Rational(3, 20)])
     return Outcome(d.verdict.value, d.evidence)
 
@@ -341,11 +343,11 @@ def _nce_k2() -> Outcome:
     w = [sp.Rational(7, 10), sp.Rational(3, 10)]
     lines, ok = [], True
     for name in ("nce", "nfl", "ngce", "nce+mae", "nce+rce", "nfl+rce"):
-        d = check_asymmetric_on_weights(_b(name), w)
+        d = _weights(_b(name), w)
         ok &= d.verdict is Verdict.PROVED
         lines.append(f"{name}: {d.verdict.value} ({d.certificate.method if d.certificate else '-'})")
     w_hi = [sp.Rational(21, 40), sp.Rational(19, 40)]  # symmetric noise eta = 0.475
-    d = check_asymmetric_on_weights(_b("nce+ael"), w_hi)
+    d = _weights(_b("nce+ael"), w_hi)
     ok &= d.verdict is Verdict.REFUTED
     lines.append(f"nce+ael w=(0.525, 0.475): {d.verdict.value} ({d.summary[:80]})")
     return Outcome(P if ok else UD, "; ".join(lines))
@@ -360,9 +362,9 @@ def _ngce_k3() -> Outcome:
         for n in (3, 5):
             s = float(rng.uniform(0.02, 0.9 / n))
             eq = [1 - (n - 1) * s] + [s] * (n - 1)
-            d_eq = check_asymmetric_on_weights(spec, eq)
+            d_eq = _weights(spec, eq)
             w = _random_weights(rng, n)
-            d_w = check_asymmetric_on_weights(spec, w) if w is not None else None
+            d_w = _weights(spec, w) if w is not None else None
             ok &= d_eq.verdict is Verdict.PROVED and (d_w is None or d_w.verdict is Verdict.REFUTED)
             lines.append(f"q={q} K={n}: equal others {d_eq.verdict.value}, random "
                          f"{None if d_w is None else d_w.verdict.value}")
@@ -381,13 +383,13 @@ def _apl_sums() -> Outcome:
     clean-labels-dominant symmetric noise; a convex X passes its exact threshold on."""
     lines, ok = [], True
     for name in ("nce+agce", "nfl+agce", "nfl+aul", "nce+mae", "nce+rce"):
-        th = symmetric_noise_threshold(_b(name), 10)
+        th = decide("threshold", _b(name), 10)
         ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - 0.9) < 1e-12
         lines.append(f"{name}: eta < {th.value.get('eta_max')}")
     for name, part in (("nce+ael", ("ael", {"a": 2.5})), ("nfl+ael", ("ael", {"a": 3.0})),
                        ("nce+aul", ("aul", {"a": 6.0, "q": 1.5}))):
-        th = symmetric_noise_threshold(_b(name), 10)
-        th_p = symmetric_noise_threshold(_b(part[0], **part[1]), 10)
+        th = decide("threshold", _b(name), 10)
+        th_p = decide("threshold", _b(part[0], **part[1]), 10)
         ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - th_p.value["eta_max"]) < 1e-12
         lines.append(f"{name}: eta <= {th.value.get('eta_max'):.6g} (= {part[0]} alone)")
     return Outcome(P if ok else UD, "; ".join(lines))
@@ -397,7 +399,7 @@ def _t3() -> Outcome:
     lines, ok = [], True
     for spec in [_b("agce", a=1, q=2), _b("aul", a=1.5, q=0.9), _b("mae")]:
         for K in (2, 3, 10):
-            c = check_excess_risk_bound(spec, K)
+            c = decide("excess-risk", spec, K)
             ok &= c.verdict is Verdict.PROVED
             lines.append(f"{spec.name} K={K}: K/Delta = {float(c.value):.4g}" if c.value is not None
                          else f"{spec.name} K={K}: {c.verdict}")
@@ -411,7 +413,7 @@ def _derived_bounds(cases) -> Outcome:
     for label, spec, want in cases:
         got = []
         for K in (2, 3, 10):
-            c = check_excess_risk_bound(spec, K)
+            c = decide("excess-risk", spec, K)
             value = c.value if isinstance(c.value, dict) else {}
             ok &= c.verdict is Verdict.PROVED and all(
                 k in value and sp.simplify(value[k] - v) == 0 for k, v in want(K).items())
@@ -455,11 +457,11 @@ def _amse() -> Outcome:
     K = 10
     lines, ok = [], True
     for a in (2, 5, 10):
-        th = symmetric_noise_threshold(_b("amse", a=a), K)
+        th = decide("threshold", _b("amse", a=a), K)
         pred = (K - 1) * (a - 1) / (a * K)
         ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - pred) < 1e-12
         lines.append(f"a={a}: {th.value['eta_max']:.6f} vs (K-1)(a-1)/(aK) = {pred:.6f}")
-    d = check_asymmetric_on_weights(_b("amse", a=2), [sp.Rational(3, 5), sp.Rational(3, 10),
+    d = _weights(_b("amse", a=2), [sp.Rational(3, 5), sp.Rational(3, 10),
                                                       sp.Rational(1, 10)])
     ok &= d.verdict is Verdict.REFUTED
     lines.append(f"a=2 < 1/(0.6-0.3): {d.verdict}")
@@ -469,7 +471,7 @@ def _amse() -> Outcome:
 def _anl() -> Outcome:
     lines, ok = [], True
     for a, p in ((1.5, 0.9), (2, 0.7), (1.2, 0.3), (3, 1)):
-        th = symmetric_noise_threshold(_b("anl", a=a, p=p), 10)
+        th = decide("threshold", _b("anl", a=a, p=p), 10)
         ok &= th.verdict is Verdict.PROVED and abs(th.value["eta_max"] - 0.9) < 1e-12
         lines.append(f"a={a}, p={p}: eta < {th.value['eta_max']:.4f}")
     return Outcome(P if ok else R, "; ".join(lines))
@@ -479,15 +481,15 @@ def _anl() -> Outcome:
 def _edge_equality() -> Outcome:
     # AUL a=2 q=2: l = ((2-u)^2 - 1)/2, strictly convex, r = 1/2; w_t/w_n = 2 = 1/r exactly
     spec = _b("aul", a=2, q=2)
-    r = asymmetry_ratio(spec)
-    d = check_asymmetric_on_weights(spec, [sp.Rational(2, 3), sp.Rational(1, 3)])
+    r = decide("ratio", spec, 2)
+    d = _weights(spec, [sp.Rational(2, 3), sp.Rational(1, 3)])
     ok = float(r.value) == 0.5 and d.verdict is Verdict.PROVED
     return Outcome(P if ok else UD, f"r = {r.value}; w = (2/3, 1/3): {d.evidence}")
 
 
 def _edge_ties() -> Outcome:
     try:
-        check_asymmetric_on_weights(_b("agce", a=1, q=2), [0.4, 0.4, 0.2])
+        _weights(_b("agce", a=1, q=2), [0.4, 0.4, 0.2])
     except InputError as e:
         spec = _b("agce", a=1, q=2)
         w = np.array([0.4, 0.4, 0.2])
@@ -499,8 +501,8 @@ def _edge_ties() -> Outcome:
 
 
 def _edge_k2() -> Outcome:
-    th = symmetric_noise_threshold(_b("agce", a=1, q=2), 2)
-    th2 = symmetric_noise_threshold(_b("ael", a=3), 2)
+    th = decide("threshold", _b("agce", a=1, q=2), 2)
+    th2 = decide("threshold", _b("ael", a=3), 2)
     r = math.exp(-1 / 3)
     ok = abs(th.value["eta_max"] - 0.5) < 1e-12 and abs(th2.value["eta_max"] - r / (1 + r)) < 1e-12
     return Outcome(P if ok else R, f"K=2: AGCE(1,2) eta < {th.value['eta_max']}; AEL(3) eta <= "
@@ -511,9 +513,9 @@ def _edge_hair() -> Outcome:
     spec = _b("agce", a=1, q=2)
     K = 10
     cap = (K - 1) / K
-    inside = check_asymmetric_on_weights(spec, symmetric_weights(K, sp.Rational(9, 10)
+    inside = _weights(spec, symmetric_weights(K, sp.Rational(9, 10)
                                                                  - sp.Rational(1, 10**9)))
-    outside = check_transition_matrix(spec, np.array(
+    outside = decide("noise", spec, K, T=np.array(
         [[1 - e if i == j else e / (K - 1) for j in range(K)] for i in range(K)
          for e in [cap + 1e-9]]).reshape(K, K))
     ok = inside.verdict is Verdict.PROVED and outside.verdict is Verdict.REFUTED
@@ -524,10 +526,11 @@ def _edge_hair() -> Outcome:
 def _edge_neither() -> Outcome:
     spec = LossSpec(name="cubic", expr=1 - U + sp.Rational(1, 10) * (U - sp.Rational(1, 2)) ** 3)
     spec = spec.bind()
-    sh = check_shape(spec)
-    r = asymmetry_ratio(spec)
-    ok = sh.kind == "neither" and r.verdict is Verdict.PROVED
-    return Outcome(P if ok else UD, f"l = 1 - u + (u - 1/2)^3/10: {sh.result.summary}; "
+    sh = decide("shape", spec, 2)
+    r = decide("ratio", spec, 2)
+    ok = sh.verdict is Verdict.PROVED and "neither" in sh.summary and \
+        r.verdict is Verdict.PROVED
+    return Outcome(P if ok else UD, f"l = 1 - u + (u - 1/2)^3/10: {sh.summary}; "
                    f"{r.summary}")
 
 
@@ -549,7 +552,7 @@ def _param_condition(name: str, cond) -> Outcome:
             continue
         s_ = sorted(w)
         stated = bool(cond(float(s_[-1] / s_[-2]), **kw))
-        d = check_asymmetric_on_weights(spec, w, search=False)
+        d = _weights(spec, w, search=False)
         if d.verdict is Verdict.UNDECIDED:
             continue
         n += 1

@@ -23,7 +23,7 @@ WINGS = {
     "base": {"errors", "fileio", "symbols", "timing"},
     "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise"},
     "checks": {"verdict", "properties", "provers", "checker", "falsify", "conditions",
-               "prediction"},
+               "prediction", "engine"},
     "torch": {"nn"},
     "experiments": {"experiments"},
     "top": {"", "cli", "report", "reproduce", "plotting", "apidoc", "testing", "pytest_plugin",

@@ -74,9 +74,11 @@ def register(sub) -> None:
     sp.add_argument("--torch", metavar="MODULE:NAME",
                     help="check a torch loss that has no formula (numeric verdicts only: "
                          "REFUTED re-verified or UNDECIDED with an estimate, never PROVED)")
-    sp.add_argument("--timeout", type=positive_float, default=60.0,
-                    help="seconds each check (and its falsifier) may take; past it the check "
-                         "answers UNDECIDED, 'timed out' (default 60)")
+    sp.add_argument("--timeout", type=positive_float, default=300.0,
+                    help="CPU seconds the whole command may spend, every check and the "
+                         "falsifier included (CPU time, so verdicts do not depend on the "
+                         "machine's load); a check it does not reach answers UNDECIDED, "
+                         "'timed out' (default 300)")
     sp.add_argument("--format", choices=["text", "md", "json"], default="text")
     sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
                     help="exit 0 even when a verdict is REFUTED")

@@ -40,6 +40,10 @@ def cmd_crossval(args: argparse.Namespace) -> int:
     except ValueError:
         raise InputError(f"--classes expects comma-separated integers >= 2, got "
                          f"{args.classes!r}") from None
+    from ..checker import admit
+
+    for k in classes:  # the spec gate at every K asked: real and finite, no pole inside (0, 1]
+        admit(spec, k)
     dtypes = {"float32": (torch.float32,), "float64": (torch.float64,),
               "both": (torch.float32, torch.float64)}[args.dtype]
     rep = crossval(fn, spec, classes=classes, dtypes=dtypes, rows=args.rows, seed=args.seed,

@@ -6,14 +6,15 @@ import argparse
 import json
 
 from ..argtypes import int_at_least, positive_float, spec_from_args
-from .common import EXIT_OK, add_loss_args
+from .common import EXIT_INTERNAL, EXIT_OK, add_loss_args
 
 
 def cmd_ratio(args: argparse.Namespace) -> int:
-    from ..properties.ratio import asymmetry_ratio
-
+    from ..checker import admit
+    from ..engine import decide, timed_out
     from ..errors import InputError
     from ..symbols import K
+    from ..timing import time_limit
 
     spec = spec_from_args(args)
     if not spec.is_pointwise:
@@ -24,14 +25,20 @@ def cmd_ratio(args: argparse.Namespace) -> int:
         if args.classes is None:
             raise InputError(f"loss {spec.name!r} depends on the number of classes K: give it "
                              "with -K (e.g. -K 10)")
-        spec = spec.at_classes(args.classes)
-    r = asymmetry_ratio(spec, tol=args.tol)
+    n = args.classes or 2  # K = 2 only stands in for K when l does not use it
+    r = None
+    with time_limit(args.timeout):  # one CPU budget for the command (the falsifier included)
+        b = admit(spec, n, timeout=args.timeout)
+        r = decide("ratio", b, n, tol=args.tol)
+    if r is None:  # the budget ran out between the spec gate and the rules
+        r = timed_out("ratio", args.timeout)
     if args.format == "json":
         print(json.dumps(r.to_dict(), indent=2))
     else:
         print(f"{spec.name} ({spec.describe_values()}): {r.verdict.value}  {r.summary}")
         print(f"  evidence: {r.evidence}")
-    return EXIT_OK
+        print(f"  gate: {r.gate}")
+    return EXIT_INTERNAL if r.internal_error else EXIT_OK
 
 
 def register(sub) -> None:
@@ -41,5 +48,8 @@ def register(sub) -> None:
                     help="width of the certified bounds on r (a number > 0; default 1e-6)")
     sp.add_argument("--classes", "-K", type=int_at_least(2), default=None,
                     help="number of classes, for a loss whose formula uses K")
+    sp.add_argument("--timeout", type=positive_float, default=300.0,
+                    help="CPU seconds the command may spend, the falsifier included; past it "
+                         "the answer is UNDECIDED, 'timed out' (default 300)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_ratio)

@@ -283,7 +283,13 @@ def loss_spec(c: TrainConfig):
     if missing:
         raise InputError(f"the formula {c.expr!r} has parameter(s) {missing} without a value: "
                          "give each in params (--param NAME=VALUE)")
-    return spec.bind(**(c.params or {}))
+    spec = spec.bind(**(c.params or {}))
+    from ..checker import admit
+
+    # the spec gate, before any data loads: real and finite on the simplex, no pole inside
+    # (0, 1] (`log(u-2)` is refused here, not trained on NaN)
+    admit(spec, _DATASET_K.get(canonical_dataset(c.dataset), 10), timeout=60.0)
+    return spec
 
 
 def _preset_values(c: TrainConfig) -> dict[str, float]:

@@ -26,7 +26,7 @@ from ..errors import DomainError
 from ..spec import LossSpec
 from ..symbols import U
 
-__all__ = ["assert_loss_defined", "special_points"]
+__all__ = ["assert_loss_defined", "pole_candidates", "special_points"]
 
 
 def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> list:
@@ -153,6 +153,65 @@ def _pointwise(spec: LossSpec) -> None:
         raise DomainError(f"{what}: l(u) = {sp.sstr(ell)} is {why} at u = {sp.sstr(x)}; a "
                           "loss must be real and finite on (0, 1] (+oo allowed only at u = 0, "
                           "as for -log u)")
+    _refuse_poles(ell, f, what)
+
+
+def pole_candidates(expr: sp.Expr, var: sp.Symbol = U) -> list:
+    """Exact points of [0, 1] where ``expr`` may have a pole: the roots of every denominator
+    (and base of a negative power), of cos(a) for tan(a) and of sin(a) for cot(a), and the end
+    u = 1 (where an evaluation at a rounded pi/2 looks finite)."""
+    from ..provers.pieces import roots_in
+
+    cands = [sp.Integer(1)]
+    for node in sp.preorder_traversal(expr):
+        den = None
+        if isinstance(node, sp.Pow) and node.exp.is_number and node.exp.is_negative:
+            den = node.base
+        elif isinstance(node, sp.tan):
+            den = sp.cos(node.args[0])
+        elif isinstance(node, sp.cot):
+            den = sp.sin(node.args[0])
+        if den is None or not den.has(var) or den.free_symbols - {var}:
+            continue
+        try:
+            cands += [r for r in (roots_in(den, var, 0, 1) or []) if 0 < r <= 1]
+        except Exception:  # noqa: BLE001 - a root we cannot isolate is probed by the grid
+            pass
+        for x in (0, 1):  # roots_in looks inside (0, 1): the ends are tried exactly
+            try:
+                if sp.N(den.subs(var, x), 30) == 0 or abs(sp.N(den.subs(var, x), 30)) < 1e-25:
+                    cands.append(sp.Integer(x))
+            except (TypeError, ValueError):
+                pass
+    return sorted(set(cands), key=float)[:200]
+
+
+def _refuse_poles(ell: sp.Expr, f, what: str) -> None:
+    """Refuse a pole inside (0, 1]: |l| growing without bound towards a point (tan(pi*u) at
+    1/2, 1/sin(2*pi*u) at 1/2 and 1, tan(pi*u/2) at 1). At a rounded pole the 50-digit value
+    is merely huge, so each candidate is probed at distances 1e-8, 1e-16, 1e-32 on each side."""
+    for x0 in pole_candidates(ell):
+        if x0 <= 0:
+            continue
+        for side in (-1, 1):
+            if x0 >= 1 and side > 0:
+                continue
+            with mpmath.workdps(90):
+                xm = mpmath.mpf(x0.p) / x0.q if x0.is_Rational else mpmath.mpf(sp.N(x0, 100))
+                vals = [_mp_at(f, xm + side * mpmath.mpf(10) ** (-k)) for k in (8, 16, 32)]
+            mags = []
+            for v in vals:
+                if isinstance(v, Exception) or _bad_value(v) is not None:
+                    mags = None
+                    break
+                mags.append(abs(mpmath.mpf(v.real if isinstance(v, mpmath.mpc) else v)))
+            if mags and mags[2] > 1e12 * (1 + mags[0]) and mags[1] > 1e4 * (1 + mags[0]):
+                where = "from the left" if side < 0 else "from the right"
+                raise DomainError(
+                    f"{what}: l(u) = {sp.sstr(ell)} has a pole at u = {sp.sstr(x0)} (|l| grows "
+                    f"without bound approaching it {where}: {mpmath.nstr(mags[0], 6)} at "
+                    f"distance 1e-8, {mpmath.nstr(mags[2], 6)} at 1e-32); a loss must be real "
+                    "and finite on (0, 1] (+oo allowed only at u = 0, as for -log u)")
 
 
 def _right_limit(ell: sp.Expr):

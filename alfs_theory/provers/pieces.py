@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 __all__ = ["NONSMOOTH", "Pieces", "PiecewiseCurvature", "is_nonsmooth", "pieces_curvature",
-           "pieces_monotone", "split_pieces", "to_piecewise"]
+           "pieces_monotone", "same_value", "split_pieces", "to_piecewise"]
 
 NONSMOOTH = (sp.Piecewise, sp.Abs, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.floor,
              sp.ceiling)
@@ -143,13 +143,16 @@ class Pieces:
         return "; ".join(segs)
 
 
-def _same(a: sp.Expr, b: sp.Expr) -> bool | None:
+def same_value(a: sp.Expr, b: sp.Expr) -> bool | None:
     """a = b for two numbers of the extended reals (None: undecided)."""
     if a == b:
         return True
     if a.is_infinite or b.is_infinite:
         return False
     return _is_zero(a - b)
+
+
+_same = same_value
 
 
 def _is_zero(d: sp.Expr) -> bool | None:

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from collections.abc import Iterable, Mapping
 
 import sympy as sp
 
+from ..timing import clock
 from ..verdict import Certificate, CheckResult, Verdict
 
 __all__ = ["parameter_bounds", "parameter_substitutions", "prove_sign_symbolic",
@@ -473,7 +473,7 @@ def prove_sign_symbolic(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str, str
     CheckResult with Verdict.PROVED and Certificate(method="sympy-assumptions") when shown,
     else Verdict.UNDECIDED. Never REFUTED: sympy failing to show a sign is not a disproof.
     """
-    t0 = time.perf_counter()
+    t0 = clock()
     s = str(sign).lower()
     if s not in ("negative", "positive"):
         raise ValueError(f"sign must be 'negative' or 'positive', got {sign!r}")
@@ -485,7 +485,7 @@ def prove_sign_symbolic(expr: sp.Expr, var: sp.Symbol, lo, hi, *, sign: str, str
         key = None
     if key is not None and key in _CACHE:
         res = _CACHE[key]
-        return dataclasses.replace(res, check=check, seconds=time.perf_counter() - t0)
+        return dataclasses.replace(res, check=check, seconds=clock() - t0)
     res = _prove_sign_symbolic(expr, var, lo, hi, sign, strict, assumptions, check, max_ops,
                                t0, t0 + max_seconds)
     if key is not None:
@@ -506,18 +506,18 @@ def _prove_sign_symbolic(expr, var, lo, hi, sign, strict, assumptions, check, ma
         e0 = expr.xreplace(case) if case else expr
         how = _prove_case(e0, var, lo_s, hi_s, sign, strict, max_ops, deadline)
         if how is None:
-            why = ("time budget spent; " if time.perf_counter() > deadline else "") + (
+            why = ("time budget spent; " if clock() > deadline else "") + (
                 "sympy could not show it") + (
                 f" in the parameter case {_case_text(case)}" if case else "")
             return CheckResult(check, Verdict.UNDECIDED, f"{label}: {why}",
                                estimate="symbolic sign rules inconclusive (not a disproof)",
-                               seconds=time.perf_counter() - t0)
+                               seconds=clock() - t0)
         shown.append((_case_text(case), how))
     detail = "; ".join(f"{how}" + (f" [parameters: {c}]" if c else "") for c, how in shown)
     cert = Certificate("sympy-assumptions", f"{label}: {detail}",
                        {"cases": [{"parameters": c, "rule": h} for c, h in shown]})
     return CheckResult(check, Verdict.PROVED, f"{want} on [{lo}, {hi}] (symbolic)",
-                       certificate=cert, seconds=time.perf_counter() - t0)
+                       certificate=cert, seconds=clock() - t0)
 
 
 def _case_text(case: dict) -> str:
@@ -553,7 +553,7 @@ def _prove_case(e: sp.Expr, var: sp.Symbol, lo, hi, sign: str, strict: bool,
         attempts.append((f"{var} real", sp.Dummy("t", real=True), []))
     for name, form in _forms(e, max_ops):  # the costly rewritings once, before substituting
         for text, sub, ends in attempts:
-            if time.perf_counter() > deadline:
+            if clock() > deadline:
                 return None
             try:
                 es = form.xreplace({var: sub})

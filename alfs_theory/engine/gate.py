@@ -1,0 +1,158 @@
+"""The one gate every finding passes before it becomes a verdict.
+
+* **PROVED** meets the independent falsifier (:func:`alfs_theory.falsify.falsify`, code that
+  shares nothing with the provers); a re-verified hit makes it an *internal error*
+  (UNDECIDED, naming the rule's claim and the point). If the budget runs out before the
+  falsifier finishes, the answer is UNDECIDED "timed out": a PROVED is never reported unchecked.
+  A loss with no formula (a black box) can never be PROVED.
+* **REFUTED** keeps its witness only if it re-verifies: a point of the simplex said to beat e_t
+  on given weights is re-evaluated here at 50 digits with the falsifier's own arithmetic;
+  other witnesses carry the rule's own 50-digit re-evaluation (``digits``), and a black box's
+  its second evaluation as a fresh batch.
+* Every result leaves with ``gate`` set: what the gate did. Reports and the CLI render only
+  sealed results (:func:`require_sealed`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mpmath
+import numpy as np
+
+from ..spec import LossSpec
+from ..verdict import Certificate, CheckResult, Verdict, internal_error
+
+__all__ = ["gate", "require_sealed", "timed_out"]
+
+_ASYMMETRY = ("asymmetric", "asymmetric-on-weights", "weights", "noise")
+
+
+def timed_out(check: str, seconds: float, what: str = "the check") -> CheckResult:
+    """UNDECIDED "timed out": the budget (CPU seconds) ran out before ``what`` finished."""
+    return _seal(CheckResult(check, Verdict.UNDECIDED, f"timed out: {what} did not finish "
+                             f"within the budget of {seconds:g} CPU seconds (raise it with "
+                             "--timeout)", estimate="timed out", seconds=seconds),
+                 "timed out")
+
+
+def _seal(r: CheckResult, how: str) -> CheckResult:
+    return dataclasses.replace(r, gate=how)
+
+
+def gate(finding: CheckResult, spec: LossSpec | None, n_classes: int | None, *,
+         budget: float | None = None) -> CheckResult:
+    """``finding`` as a verdict (see the module docstring). ``spec`` is the bound loss at
+    ``n_classes`` (None for a black box); ``budget`` bounds the falsifier (CPU seconds; None:
+    what is left of the enclosing budget)."""
+    if finding.sealed:
+        return finding
+    if n_classes is None:  # a claim for every K (symmetric by structure): try it at K = 3
+        n_classes = 3
+    if finding.internal_error is not None:
+        return _seal(finding, "internal error")
+    if finding.verdict is Verdict.UNDECIDED:
+        return _bound_checked(finding, spec, n_classes, budget)
+    if finding.verdict is Verdict.PROVED:
+        if spec is None:
+            return _seal(internal_error(finding, "a loss with no formula can never be PROVED"),
+                         "refused: no formula")
+        return _falsified(finding, spec, n_classes, budget)
+    return _reverified(finding, spec, n_classes)
+
+
+def _falsified(r: CheckResult, spec: LossSpec, n: int, budget: float | None) -> CheckResult:
+    from ..falsify import falsify
+    from ..timing import remaining, time_limit
+
+    left = remaining() if budget is None else budget
+    if left <= 0:
+        return timed_out(r.check, 0.0, "the independent falsifier")
+    from ..errors import AlfsError
+
+    hit = None
+    with time_limit(left if left != float("inf") else 3600.0) as lim:
+        try:
+            hit = falsify(r, spec, n)
+        except AlfsError:  # a family whose free parameters have no default: nothing to bind
+            return _seal(r, "falsifier: not applicable (free parameters without values)")
+    if lim.expired:
+        return _seal(dataclasses.replace(
+            r, verdict=Verdict.UNDECIDED, certificate=None,
+            summary=f"timed out: the rule said PROVED ({r.summary}) but the independent "
+                    "falsifier did not finish within the budget; a PROVED is reported only "
+                    "after it ran (raise --timeout)",
+            estimate={"rule": r.summary, "why": "timed out"}), "timed out in the falsifier")
+    if hit is None:
+        return _seal(r, "falsifier: no counterexample")
+    return _seal(internal_error(r, f"the independent falsifier found {hit}"),
+                 "falsifier: contradicted")
+
+
+def _bound_checked(r: CheckResult, spec: LossSpec | None, n: int,
+                   budget: float | None) -> CheckResult:
+    """An UNDECIDED row may state a proved lower bound (the threshold's "tolerant for eta <=
+    lo"): the bound is a claim like any PROVED and meets the falsifier too."""
+    lo = r.value.get("lo") if isinstance(r.value, dict) else None
+    if spec is None or not r.check.startswith("symmetric-noise-threshold") or not lo or lo <= 0:
+        return _seal(r, "undecided: no claim to check")
+    claim = dataclasses.replace(r, verdict=Verdict.PROVED, value={"eta_max": float(lo)},
+                                certificate=Certificate("stated-bound", r.summary))
+    checked = _falsified(claim, spec, n, budget)
+    if checked.internal_error is not None:
+        return _seal(internal_error(r, checked.internal_error.partition("contradicted by: ")[2]),
+                     "falsifier: the stated bound is contradicted")
+    if checked.verdict is not Verdict.PROVED:  # timed out: do not state an unchecked bound
+        return _seal(dataclasses.replace(
+            r, summary="no bound stated: the independent falsifier did not finish checking the "
+                       f"lower bound eta <= {float(lo):.6g} within the budget",
+            value={**r.value, "lo": 0.0}), "timed out in the falsifier")
+    return _seal(r, "falsifier: the stated lower bound survived")
+
+
+def _reverified(r: CheckResult, spec: LossSpec | None, n: int) -> CheckResult:
+    ce = r.counterexample
+    if spec is None:
+        return _seal(r, "witness evaluated twice by the black box (a fresh batch)")
+    if ce.sequence is not None:
+        return _seal(r, "minimising sequence (a limit argument; the rule checked its terms)")
+    name = r.check.split("(")[0]
+    w = r.value.get("weights") if isinstance(r.value, dict) else None
+    u = [ce.point.get(f"u{k}") for k in range(n)] if isinstance(ce.point, dict) else None
+    if name in _ASYMMETRY and w is not None and len(w) == n and u and \
+            all(isinstance(x, (int, float)) for x in u):
+        why = _risk_witness_fails(spec, [float(x) for x in w], [float(x) for x in u])
+        if why:
+            return _seal(internal_error(r, f"its witness does not re-verify: {why}"),
+                         "witness contradicted")
+        return _seal(r, "witness re-verified by the gate at 50 digits")
+    return _seal(r, f"witness re-verified by the rule at {ce.digits} digits")
+
+
+def _risk_witness_fails(spec: LossSpec, w: list, u: list) -> str | None:
+    """None when risk(u) <= risk(e_t) (t = argmax w) at 50 digits, up to the rounding of the
+    printed witness; otherwise why not."""
+    from ..falsify import mp_risk
+
+    t = int(np.argmax(w))
+    et = [0.0] * len(w)
+    et[t] = 1.0
+    if sum(abs(a - b) for a, b in zip(u, et)) <= 1e-9:
+        return None  # a move too small for the printed floats: the rule's 50 digits stand
+    with mpmath.workdps(50):
+        ru, rt = mp_risk(spec, w, u), mp_risk(spec, w, et)
+        if mpmath.isnan(ru) or mpmath.isnan(rt):
+            return None  # a limit at the boundary: the rule's own argument stands
+        if ru - rt > mpmath.mpf("1e-9") * (1 + abs(rt)):
+            return (f"risk {mpmath.nstr(ru, 15)} at u = {u} is above {mpmath.nstr(rt, 15)} "
+                    f"at e_{t}")
+    return None
+
+
+def require_sealed(results) -> None:
+    """Raise if a PROVED or REFUTED result has not passed the gate: a verdict built outside
+    the engine must never be shown (a bug of ours, reported as an internal error)."""
+    for r in results:
+        if r.verdict is not Verdict.UNDECIDED and not r.sealed:
+            raise RuntimeError(f"check {r.check!r}: a {r.verdict.value} was built outside the "
+                               "engine's gate (alfs_theory.engine.gate); refusing to show it")

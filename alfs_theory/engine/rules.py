@@ -1,0 +1,221 @@
+"""The checker's rules, in the order the engine tries them for each question.
+
+Each rule states the facts it needs (:data:`alfs_theory.engine.base.FACTS`) and the
+certificate it gives; the engine checks the facts before the rule may fire. Rules named
+``*-ladder`` still hold a ladder of provers inside one unit (their certificates name the
+prover that fired: vertex-comparison, kkt, pieces, interval-bisection, ...); the ratio
+question is split into its own rules, so that a jump can never reach the slope formulas.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..symbols import U
+from ..verdict import Certificate, CheckResult, Verdict
+from .base import Context, Rule
+
+__all__ = ["RULES", "rules_for"]
+
+RULES: list[Rule] = []
+
+
+def rule(name: str, question: str, requires: tuple[str, ...], certificate: str, source: str):
+    def deco(fn):
+        RULES.append(Rule(name, question, tuple(requires), certificate, source, fn))
+        return fn
+    return deco
+
+
+def rules_for(question: str) -> list[Rule]:
+    return [r for r in RULES if r.question == question]
+
+
+# ------------------------------------------------------------------------------ ratio
+def _jumps_up(ctx: Context) -> list:
+    return [j for j in (ctx.fact("jumps") or []) if any(s.is_positive for s in j.steps())]
+
+
+def _decreasing_point(ctx: Context, lo: sp.Expr, hi: sp.Expr):
+    """A rational t in (lo, hi) inside a piece where l'(t) < 0 (50 digits), with the value."""
+    P = ctx.fact("pieces")
+    branches = P.intervals() if P is not None else [(0, 1, ctx.spec.pointwise_expr())]
+    for a, b, br in branches:
+        a, b = max(sp.sympify(a), lo), min(sp.sympify(b), hi)
+        if not a < b:
+            continue
+        d1 = sp.diff(br, U)
+        for k in (2, 3, 5, 9, 17, 33):
+            for i in range(1, k):
+                t = sp.nsimplify(a + (b - a) * sp.Rational(i, k), rational=True)
+                try:
+                    v = sp.N(d1.subs(U, t), 50)
+                except (TypeError, ValueError):
+                    continue
+                if v.is_real and v.is_number and v < -sp.Float("1e-20"):
+                    return t, v
+    return None
+
+
+@rule("ratio-upward-jump", "ratio", ("pointwise", "bound", "has-upward-jump"),
+      "r(l) = -oo: a minimising sequence (an upward jump in the numerator, a vanishing "
+      "decrease in the denominator)", "definition 3 (theory.md, 'A jump in l')")
+def ratio_upward_jump(ctx: Context) -> CheckResult | None:
+    for j in _jumps_up(ctx):
+        c = j.at
+        if c >= 1:
+            continue  # the jump at u = 1 would need u_j -> 0: no rule yet
+        step = next(s for s in j.steps() if s.is_positive)
+        t = _decreasing_point(ctx, sp.Integer(0), 1 - c)
+        if t is None:
+            continue
+        t, slope = t
+        how = (f"l jumps up at u = {sp.sstr(c)} ({j.text()}): with u_i straddling it "
+               f"(u_i < {sp.sstr(c)} <= u_i + d) the numerator l(u_i) - l(u_i + d) tends to "
+               f"-{sp.sstr(step)} < 0, while at u_j = {sp.sstr(t)} (u_i + u_j <= 1) the "
+               f"denominator l(u_j - d) - l(u_j) = {sp.sstr(sp.N(-slope, 8))}*d + o(d) -> 0+; "
+               "the quotient tends to -oo as d -> 0, so r(l) = -oo and the ratio test "
+               "certifies no weights")
+        return CheckResult("ratio", Verdict.PROVED, "r(l) = -oo (an upward jump: l is not "
+                           "monotone)", certificate=Certificate("jump", how, {
+                               "jump_at": sp.sstr(c), "step": sp.sstr(step),
+                               "u_j": sp.sstr(t)}), value=-sp.oo, estimate=None)
+    return None
+
+
+@rule("ratio-downward-jump", "ratio", ("pointwise", "bound", "decreasing", "not-continuous"),
+      "r(l) = 0: quotients are >= 0 for a non-increasing l, and a jump in the denominator "
+      "drives them to 0", "definition 3 (theory.md, 'A jump in l')")
+def ratio_downward_jump(ctx: Context) -> CheckResult | None:
+    jumps = ctx.fact("jumps") or []
+    inner = [j for j in jumps if j.at < 1]
+    if not inner:
+        return None
+    j = inner[0]
+    c = j.at
+    step = max((-s for s in j.steps()), key=lambda s: float(s))
+    how = (f"l is non-increasing (proved), so every secant quotient with a positive "
+           f"denominator is >= 0 and r(l) >= 0; l jumps down at u = {sp.sstr(c)} "
+           f"({j.text()}): with u_j - d < {sp.sstr(c)} <= u_j the denominator l(u_j - d) - "
+           f"l(u_j) stays >= {sp.sstr(step)}, while a numerator at a point u_i < 1 - "
+           f"{sp.sstr(c)} where l is continuous is O(d) -> 0. So r(l) = 0: slope quotients "
+           "of the pieces do not apply to a discontinuous l")
+    return CheckResult("ratio", Verdict.PROVED, "r(l) = 0 (a downward jump)",
+                       certificate=Certificate("jump", how, {"jump_at": sp.sstr(c),
+                                                             "step": sp.sstr(step)}),
+                       value=sp.Integer(0), estimate=(0.0, 0.0))
+
+
+@rule("ratio-definition-ladder", "ratio", ("pointwise", "continuous"),
+      "closed form from the proved curvature (calculus), checked against sound interval "
+      "bounds; interval bisection of inf l'(s)/l'(t) where no endpoint rule applies",
+      "theory.md, closed-form ratios and the derivative shortcut")
+def ratio_definition(ctx: Context) -> CheckResult | None:
+    from ..properties.ratio import asymmetry_ratio
+
+    return asymmetry_ratio(ctx.spec, tol=ctx.inputs.get("tol", 1e-6),
+                           bounds=ctx.inputs.get("bounds", True))
+
+
+# ------------------------------------------------------------ the other questions (ladders)
+@rule("decreasing-ladder", "decreasing", ("pointwise",),
+      "sign of l' (assumptions, substitutions, interval bisection) or exact pieces",
+      "definition (l non-increasing)")
+def decreasing_ladder(ctx: Context):
+    from ..properties.shape import check_decreasing
+
+    return check_decreasing(ctx.spec)
+
+
+@rule("shape-ladder", "shape", ("pointwise",),
+      "sign of l'' (or of a parameter factor), or exact pieces with the kinks' slopes",
+      "theory.md T4 (convex / concave l)")
+def shape_ladder(ctx: Context):
+    from ..properties.shape import check_shape
+
+    return check_shape(ctx.spec).result
+
+
+@rule("symmetric-ladder", "symmetric", (),
+      "structure (affine or normalised terms) or an exact sum; a 50-digit counterexample",
+      "definition 1 (Ghosh et al.)")
+def symmetric_ladder(ctx: Context):
+    from ..properties.symmetric import check_symmetric
+
+    return check_symmetric(ctx.spec, ctx.n)
+
+
+def _weights_rule(ctx: Context):
+    from ..properties.asymmetry import check_asymmetric_on_weights
+
+    return check_asymmetric_on_weights(ctx.spec, ctx.inputs["weights"],
+                                       ratio=ctx.inputs.get("ratio"),
+                                       search=ctx.inputs.get("search", True))
+
+
+@rule("asymmetry-ladder", "asymmetric", (),
+      "vertex comparison (concave separable risk), KKT margins (convex), complete asymmetry, "
+      "parts of a sum, normalised-sum rules, the ratio test; a 50-digit witness",
+      "definition 2, T4")
+def asymmetry_ladder(ctx: Context):
+    return _weights_rule(ctx)
+
+
+@rule("weights-ladder", "weights", (), "as asymmetry-ladder, on the weights given",
+      "definition 2, T4")
+def weights_ladder(ctx: Context):
+    return _weights_rule(ctx)
+
+
+@rule("region-ladder", "region", (),
+      "the exact set of weights: all (complete asymmetry), a KKT inequality in (w_t, w_n), "
+      "none or equal others (normalised losses)", "definition 2, T4, T5")
+def region_ladder(ctx: Context):
+    from ..properties.region import weight_region
+
+    return weight_region(ctx.spec, ctx.n)
+
+
+@rule("threshold-ladder", "threshold", (),
+      "exact threshold (vertex comparison / KKT / normalised sums), bounds from the ratio "
+      "test and refutations above", "T5")
+def threshold_ladder(ctx: Context):
+    from ..properties.tolerance import symmetric_noise_threshold
+
+    return symmetric_noise_threshold(ctx.spec, ctx.n, ratio=ctx.inputs.get("ratio"),
+                                     search=ctx.inputs.get("search", True))
+
+
+@rule("calibration-ladder", "calibrated", (),
+      "T2 from complete asymmetry, swap and KKT-order arguments; tie, plateau and "
+      "minimising-sequence refutations", "definition 4, T2")
+def calibration_ladder(ctx: Context):
+    from ..properties.calibration import check_calibration
+
+    return check_calibration(ctx.spec, ctx.n)
+
+
+@rule("excess-risk-ladder", "excess-risk", ("pointwise-or-quadratic",),
+      "chord argument (concave l), log-linear, power and projection routes with a sampled "
+      "check of the bound", "T3")
+def excess_risk_ladder(ctx: Context):
+    from ..properties.calibration import check_excess_risk_bound
+
+    return check_excess_risk_bound(ctx.spec, ctx.n)
+
+
+@rule("noise-rows-ladder", "noise", (),
+      "asymmetry decided per distinct row of T (up to permutation)", "T1, T5")
+def noise_rows_ladder(ctx: Context):
+    from ..properties.tolerance import check_transition_matrix
+
+    return check_transition_matrix(ctx.spec, ctx.inputs["T"], ratio=ctx.inputs.get("ratio"))
+
+
+@rule("instance-rows-ladder", "instance", (),
+      "every sample's row eta_{x,.} clean-labels-dominant and the loss asymmetric on it",
+      "T1 (instance-dependent noise)")
+def instance_rows_ladder(ctx: Context):
+    from ..properties.tolerance import check_instance_dependent
+
+    return check_instance_dependent(ctx.spec, ctx.inputs["E"], ctx.inputs["labels"])

@@ -1,0 +1,233 @@
+"""The rule engine and its one gate (issue #23): every verdict, every typed loss and every
+budget pass through one place.
+
+* the rule table in docs/theory.md is generated from the rules (checked current);
+* a scan of the package: nothing but the engine's gate seals a verdict, nothing but the gate
+  calls the falsifier, and no entry point calls a prover (a property function) directly;
+* reports refuse a PROVED that did not pass the gate;
+* jumps: the ratio of a discontinuous l comes from the definition (r = 0 for a downward jump,
+  -oo for an upward one), checked against the brute force of tests/brute.py;
+* the spec gate: poles inside (0, 1] refused, extreme parameters decided, typed losses refused
+  before training;
+* budgets in CPU time: the same verdicts beside busy processes; a spent budget is UNDECIDED
+  "timed out", never an internal error.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alfs_theory.checker import CheckReport, check_loss
+from alfs_theory.engine import decide, rule_table
+from alfs_theory.errors import DomainError
+from alfs_theory.userloss import loss_from_expression
+from alfs_theory.verdict import Certificate, CheckResult, Verdict
+
+from brute import brute_ratio
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "alfs_theory"
+
+#: the provers of each question: only the engine (its rules) and the properties themselves call
+#: them; everything else asks ``engine.decide`` or ``check_loss``
+PROVERS = {"asymmetry_ratio", "check_asymmetric_on_weights", "check_calibration",
+           "check_decreasing", "check_excess_risk_bound", "check_instance_dependent",
+           "check_shape", "check_symmetric", "check_transition_matrix",
+           "symmetric_noise_threshold", "weight_region"}
+
+
+def _user(expr: str, **params):
+    return loss_from_expression(expr, params=params).bind(**params)
+
+
+def _sources():
+    for top in ("alfs_theory", "proofs_check", "figures"):
+        for p in (ROOT / top).rglob("*.py"):
+            yield p, ast.parse(p.read_text(encoding="utf-8"))
+
+
+def _called_name(node: ast.Call) -> str | None:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else (f.attr if isinstance(f, ast.Attribute) else None)
+
+
+def test_rule_table_in_the_docs_is_current():
+    text = (ROOT / "docs" / "theory.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- rule-table -->\n(.*?)\n<!-- /rule-table -->", text, re.S).group(1)
+    assert block == rule_table(), "regenerate the table: alfs_theory.engine.rule_table()"
+    for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-definition-ladder"):
+        assert f"`{name}`" in block
+
+
+def test_nothing_but_the_gate_makes_a_verdict():
+    sealed, provers, falsifier = [], [], []
+    for path, tree in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        in_engine = rel.startswith("alfs_theory/engine/")
+        in_props = rel.startswith("alfs_theory/properties/")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                if any(k.arg == "gate" for k in node.keywords) and not in_engine:
+                    sealed.append(f"{rel}:{node.lineno}")
+                if _called_name(node) in PROVERS and not (in_engine or in_props):
+                    provers.append(f"{rel}:{node.lineno} {_called_name(node)}")
+            if isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.endswith("falsify") and \
+                    any(a.name == "falsify" for a in node.names) and \
+                    rel != "alfs_theory/engine/gate.py":
+                falsifier.append(f"{rel}:{node.lineno}")
+    assert not sealed, f"a verdict sealed outside the engine's gate: {sealed}"
+    assert not provers, f"a prover called outside the engine (use engine.decide): {provers}"
+    assert not falsifier, f"the falsifier called outside the gate: {falsifier}"
+
+
+def test_the_scan_can_fail(tmp_path):
+    """The scanner sees a prover call and a seal (so the test above can fail)."""
+    tree = ast.parse("from x import check_shape\nr = check_shape(s)\n"
+                     "y = replace(r, gate='ok')\n")
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert any(_called_name(c) in PROVERS for c in calls)
+    assert any(any(k.arg == "gate" for k in c.keywords) for c in calls)
+
+
+def test_reports_refuse_a_verdict_that_skipped_the_gate():
+    forged = CheckResult("decreasing", Verdict.PROVED, "forged",
+                         certificate=Certificate("none", "made up"))
+    rep = CheckReport("x", {}, "pointwise", "l", 2, results=[forged])
+    with pytest.raises(RuntimeError, match="outside the engine's gate"):
+        rep.to_text()
+    with pytest.raises(RuntimeError, match="outside the engine's gate"):
+        rep.to_dict()
+
+
+def test_every_result_of_check_loss_is_sealed_and_names_its_rule():
+    rep = check_loss(_user("exp(-u/3)"), n_classes=3, noise="pairflip:0.3",
+                     weights=[0.5, 0.3, 0.2])
+    assert rep.results and all(r.sealed for r in rep.results)
+    assert all(r.gate.startswith("rule ") for r in rep.results if r.verdict is Verdict.PROVED)
+    assert rep.result("ratio").gate == ("rule ratio-definition-ladder; falsifier: no "
+                                        "counterexample")
+
+
+# ---------------------------------------------------------------------------------- jumps
+def _ell_np(spec):
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        return spec.numeric_losses(np.stack([x, 1 - x], axis=-1))[..., 0]
+    return f
+
+
+def test_a_downward_jump_gives_r_zero_not_the_slope_quotient():
+    spec = _user("piecewise(1 - u, u < 0.5, 0.4 - 0.4*u)").at_classes(2)
+    r = decide("ratio", spec, 2)
+    assert r.verdict is Verdict.PROVED and r.value == 0, r.summary
+    assert r.certificate.method == "jump" and "ratio-downward-jump" in r.gate
+    b = brute_ratio(_ell_np(spec))
+    assert -1e-12 <= b < 0.01  # the brute force approaches 0 from above, far below 0.4
+    rep = check_loss(spec, n_classes=3)
+    assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
+    th = rep.result("symmetric-noise-threshold")
+    assert "ratio test" not in th.summary or th.verdict is not Verdict.UNDECIDED or \
+        th.value.get("lo") in (0, 0.0, None), th.summary
+
+
+def test_an_upward_jump_gives_r_minus_infinity():
+    spec = _user("piecewise(1 - u, u < 0.5, 0.8 - 0.4*u)").at_classes(2)
+    r = decide("ratio", spec, 2)
+    assert r.verdict is Verdict.PROVED and r.value == -float("inf") or str(r.value) == "-oo"
+    assert brute_ratio(_ell_np(spec)) < -100  # quotients without a lower bound
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_jump_losses_agree_with_brute_force(seed):
+    """Piecewise-linear losses with jumps (monotone and not): a PROVED ratio is never above
+    the least sampled secant quotient of the definition."""
+    from brute import _pwl
+
+    rng = np.random.default_rng(1000 + seed)
+    expr = _pwl(rng, bool(seed % 2), False)
+    try:
+        spec = _user(expr).at_classes(2)
+    except DomainError:
+        return
+    r = decide("ratio", spec, 2)
+    assert r.internal_error is None, (expr, r.summary)
+    if r.verdict is Verdict.PROVED:
+        lo = float(r.value)
+        b = brute_ratio(_ell_np(spec))
+        assert b >= lo - 1e-6 * max(1.0, abs(lo)) if np.isfinite(lo) else b < 0, (expr, lo, b)
+
+
+def test_alfs_ratio_goes_through_the_engine(capsys):
+    from alfs_theory.cli import main
+
+    assert main(["ratio", "--expr", "piecewise(1 - u, u < 0.5, 0.4 - 0.4*u)"]) == 0
+    out = capsys.readouterr().out
+    assert "r(l) = 0 (a downward jump)" in out and "gate: rule ratio-downward-jump" in out
+
+
+# ---------------------------------------------------------------------------- spec gate
+@pytest.mark.parametrize("expr,at", [("tan(pi*u)", "1/2"), ("tan(pi*u/2)", "1"),
+                                     ("1/sin(2*pi*u)", "1/2")])
+def test_poles_inside_the_unit_interval_are_refused(expr, at):
+    with pytest.raises(DomainError, match=f"pole at u = {re.escape(at)}"):
+        check_loss(_user(expr), n_classes=3, checks=["decreasing"])
+
+
+@pytest.mark.parametrize("a", ["1e-100", "1e300"])
+def test_extreme_but_legal_parameters_are_decided(a):
+    rep = check_loss(_user("a*(1-u)", a=float(a)), n_classes=3)
+    assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
+    assert rep.result("asymmetric-on").verdict is Verdict.PROVED
+
+
+def test_train_refuses_a_loss_off_the_simplex_before_loading_data(tmp_path, monkeypatch,
+                                                                  capsys):
+    import alfs_theory.experiments.data as data
+    from alfs_theory.cli import main
+
+    def no_data(*a, **k):
+        raise AssertionError("data loaded before the spec gate")
+
+    monkeypatch.setattr(data, "load_dataset", no_data)
+    rc = main(["train", "--expr", "log(u-2)", "--epochs", "1", "--threads", "1",
+               "--out", str(tmp_path / "run")])
+    assert rc == 2
+    assert "is not real" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- budgets
+def test_a_spent_budget_is_timed_out_never_an_internal_error():
+    rep = check_loss(_user("1 - u + 0.1*exp(-((u - 0.4)/0.05)**2)"), n_classes=3,
+                     noise="pairflip:0.3", timeout=0.4)
+    assert not rep.internal_errors
+    assert any("timed out" in r.summary for r in rep.results)
+    assert all(r.sealed for r in rep.results)
+
+
+def test_same_verdicts_on_an_idle_and_a_loaded_machine():
+    """The budget counts CPU time: two busy processes beside the check leave its verdicts
+    as they were (a wall-clock budget of the same size ran out under load)."""
+    spec = _user("max(2 - 3*u, 1 - u)")
+
+    def verdicts():
+        rep = check_loss(spec, n_classes=3, noise="pairflip:0.3", timeout=30)
+        return [(r.check, r.verdict.value) for r in rep.results]
+
+    idle = verdicts()
+    burn = "import time\nt = time.time()\nwhile time.time() - t < 120: pass\n"
+    hogs = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(3)]
+    try:
+        loaded = verdicts()
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert loaded == idle
