@@ -86,8 +86,16 @@ def _write_error(path: Path, exc: BaseException, failure: OSError | None) -> Bas
     from .errors import WriteError
 
     err = exc if isinstance(exc, OSError) and exc.errno is not None else (failure or exc)
-    if not isinstance(err, OSError):
-        return exc
+    if not isinstance(err, OSError) or err.errno is None:
+        # a writer that wrote to the descriptor itself (older torch.save) and failed in its own
+        # words ("file write failed"): on a file system with no block left, that was the cause
+        try:
+            full = os.statvfs(path.parent).f_bavail == 0
+        except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+            full = False
+        if not full:
+            return exc
+        err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     if err.errno in DISK_ERRORS:
         reason = DISK_ERRORS[err.errno]
         return WriteError(err.errno, f"cannot write {path}: {reason} (free some space or "
