@@ -353,6 +353,9 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     runner = _run_one if runner is None else runner
     ray = None
     if ray_address is not None:
+        from ..argtypes import check_ray_address
+
+        check_ray_address(ray_address)  # an unreachable cluster: refused in seconds
         try:
             import ray
         except ImportError:
