@@ -29,9 +29,9 @@ MAX_TIMEOUT_S = 1e6
 MAX_NOISE_FILE_BYTES = 10 * 2**20
 
 
-def parse_params(items: Sequence[str] | None) -> dict[str, float]:
+def parse_params(items: Sequence[str] | None, prefix: str = "--param ") -> dict[str, float]:
     """``["a=1", "q=2"]`` -> {"a": 1.0, "q": 2.0}; bad items (and a name given twice, which
-    would silently drop one value) raise a clear error."""
+    would silently drop one value) raise a clear error; ``prefix`` names the option there."""
     from .errors import ParameterError
 
     out: dict[str, float] = {}
@@ -41,7 +41,7 @@ def parse_params(items: Sequence[str] | None) -> dict[str, float]:
         name, _, raw = item.partition("=")
         name = name.strip()
         if name in out:
-            raise ParameterError(f"--param {name} is given twice ({name}={out[name]:g} and "
+            raise ParameterError(f"{prefix}{name} is given twice ({name}={out[name]:g} and "
                                  f"{item!r}): give each parameter once")
         try:
             out[name] = float(raw)

@@ -723,4 +723,4 @@ def parse_loss_list(losses: str, loss_params: Sequence[str] | None = None
             raise InputError(f"--loss-param {item!r} names loss {loss!r}, which is not in "
                              f"--losses ({', '.join(names)})")
         per[loss].append(rest)
-    return [(n, parse_params(per.get(n))) for n in names]
+    return [(n, parse_params(per.get(n), prefix=f"--loss-param {n}:")) for n in names]
