@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from .argtypes import MAX_CLASSES, MAX_TIMEOUT_S  # the caps of -K and --timeout
 from .engine import require_sealed
 from .errors import InputError
 from .spec import LossSpec
@@ -34,7 +35,6 @@ DEFAULT_TIMEOUT = 300.0
 falsifier included (``--timeout``); a check the budget does not reach is UNDECIDED."""
 
 
-MAX_CLASSES = 10000
 CHECK_NAMES = ("decreasing", "shape", "ratio", "symmetric", "asymmetric", "region", "threshold",
                "calibrated", "excess-risk", "noise", "weights")
 
@@ -154,8 +154,9 @@ def check_loss(
     if n_classes > MAX_CLASSES:
         raise InputError(f"--classes must be <= {MAX_CLASSES}, got {n_classes} (the checks "
                          "scale to K = 1000 in seconds; beyond that ask for K = 1000)")
-    if not (isinstance(timeout, (int, float)) and timeout > 0 and timeout < float("inf")):
-        raise InputError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    if not (isinstance(timeout, (int, float)) and 0 < timeout <= MAX_TIMEOUT_S):
+        raise InputError(f"--timeout must be a positive number of seconds <= {MAX_TIMEOUT_S:g}, "
+                         f"got {timeout!r}")
     unknown = sorted(set(checks or ()) - set(CHECK_NAMES))
     if unknown:
         raise InputError(f"unknown check name(s) {unknown}; the checks are "

@@ -164,6 +164,10 @@ def parse_vary(items: Sequence[str]) -> dict[str, tuple[float, float]]:
                              f"{item!r}") from None
         if not (math.isfinite(a) and math.isfinite(b)) or a >= b:
             raise InputError(f"--vary {name}: need finite LOW < HIGH, got {lo}:{hi}")
+        if name.strip() in out:
+            raise InputError(f"--vary {name.strip()} is given twice ({out[name.strip()][0]:g}:"
+                             f"{out[name.strip()][1]:g} and {lo}:{hi}): vary each parameter "
+                             "once, with one range")
         out[name.strip()] = (a, b)
     if not 1 <= len(out) <= 2:
         raise InputError(f"vary one or two parameters (--vary NAME=LOW:HIGH), got {len(out)}")

@@ -40,3 +40,11 @@ class DataError(AlfsError, ValueError):
 class DomainError(AlfsError, ValueError):
     """A loss that is not real and defined where the theory needs it (on [0, 1] for a
     pointwise l, inside the simplex for a vector loss); the message names the point."""
+
+
+class WriteError(AlfsError, OSError):
+    """A result that cannot be written because the file system is full, over quota or
+    read-only; the message names the file (:func:`alfs_theory.fileio.atomic_write`)."""
+
+    def __str__(self) -> str:  # the message alone, not OSError's "[Errno 28] ...: 'file'"
+        return str(self.strerror) if self.strerror else super().__str__()

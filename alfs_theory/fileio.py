@@ -7,6 +7,8 @@ from a write that is still going on."""
 
 from __future__ import annotations
 
+import errno
+import io
 import math
 import os
 import re
@@ -51,6 +53,58 @@ def _create_temp(path: Path) -> tuple[int, str]:
             continue
 
 
+#: the errors of a file system that cannot take the result: errno -> what to say
+DISK_ERRORS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "read-only file system"}
+
+
+class _Recording(io.BufferedWriter):
+    """A file that remembers the first OSError of its writes, so a writer that turns it into
+    another exception (a library's RuntimeError) still reports the disk's error."""
+
+    failure: OSError | None = None
+
+    def _note(self, call, *args):
+        try:
+            return call(*args)
+        except OSError as err:
+            if self.failure is None:
+                self.failure = err
+            raise
+
+    def write(self, b):
+        return self._note(super().write, b)
+
+    def flush(self):
+        return self._note(super().flush)
+
+
+def _write_error(path: Path, exc: BaseException, failure: OSError | None) -> BaseException:
+    """The exception to raise for a failed write of ``path``: a full, over-quota or read-only
+    file system as :class:`~alfs_theory.errors.WriteError` naming ``path``; another OSError
+    named after ``path`` rather than its temp; anything else as it came."""
+    from .errors import WriteError
+
+    err = exc if isinstance(exc, OSError) and exc.errno is not None else (failure or exc)
+    if not isinstance(err, OSError) or err.errno is None:
+        # a writer that wrote to the descriptor itself (older torch.save) and failed in its own
+        # words ("file write failed"): on a file system with no block left, that was the cause
+        try:
+            full = os.statvfs(path.parent).f_bavail == 0
+        except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+            full = False
+        if not full:
+            return exc
+        err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if err.errno in DISK_ERRORS:
+        reason = DISK_ERRORS[err.errno]
+        return WriteError(err.errno, f"cannot write {path}: {reason} (free some space or "
+                          "write elsewhere)", str(path))
+    if err.strerror and (err.filename is None or str(err.filename).endswith(".tmp")):
+        err.filename = str(path)  # (an OSError("text") has no strerror: left as it is)
+    return err
+
+
 def atomic_write(path: str | os.PathLike,
                  data: str | bytes | Callable[[BinaryIO], object]) -> None:
     """Write ``data`` to ``path`` atomically, creating its folder: text (as UTF-8), bytes, or
@@ -59,18 +113,23 @@ def atomic_write(path: str | os.PathLike,
 
     The file gets the mode ``open(path, "w")`` would give it: an existing file keeps its
     mode, a new one gets 0o666 less the umask. On any error (or an interrupt) the temp file
-    is removed and ``path`` is left as it was."""
+    is removed and ``path`` is left as it was.
+
+    A full, over-quota or read-only file system (ENOSPC, EDQUOT, EROFS), wherever the write
+    meets it, raises :class:`~alfs_theory.errors.WriteError` (an OSError) naming ``path``."""
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")  # fail before creating anything
     elif not isinstance(data, (bytes, bytearray, memoryview)) and not callable(data):
         raise TypeError(f"atomic_write takes str, bytes or a writer function, got "
                         f"{type(data).__name__}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _new_file_mode(path)
-    fd, tmp = _create_temp(path)
+    f = None
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as f:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = _new_file_mode(path)
+        fd, tmp = _create_temp(path)
+        with _Recording(io.FileIO(fd, "wb")) as f:
             if callable(data):
                 data(f)
             else:
@@ -80,9 +139,13 @@ def atomic_write(path: str | os.PathLike,
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, Exception):
+            new = _write_error(path, exc, getattr(f, "failure", None))
+            if new is not exc:
+                raise new from None
         raise
 
 

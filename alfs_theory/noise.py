@@ -602,6 +602,37 @@ def _asym(K: int, eta: float, dataset, fine_to_coarse) -> tuple[np.ndarray, str]
     return pairflip_matrix(K, eta), desc
 
 
+def _check_matrix_file(path: str) -> None:
+    """Refuse, before reading, a noise matrix path that is not a readable regular .npy, .csv
+    or .txt file of at most MAX_NOISE_FILE_BYTES, saying what it is instead."""
+    import stat
+
+    from .argtypes import MAX_NOISE_FILE_BYTES
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"noise matrix file {path!r} not found; accepted: {NOISE_FORMS}") from None
+    except OSError as err:
+        raise InputError(f"noise matrix file {path!r} cannot be read: "
+                         f"{err.strerror or err}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"noise matrix file {path!r} is a directory; give a K x K "
+                         ".npy/.csv/.txt file in it")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"noise matrix file {path!r} is not a regular file (a device, pipe or "
+                         "socket); give a K x K .npy/.csv/.txt file")
+    if not path.lower().endswith((".npy", ".csv", ".txt")):
+        raise InputError(f"noise matrix file {path!r} is neither .npy, .csv nor .txt; save the "
+                         f"K x K matrix as one of those; accepted: {NOISE_FORMS}")
+    if st.st_size > MAX_NOISE_FILE_BYTES:
+        raise InputError(f"noise matrix file {path!r} holds {st.st_size / 2**20:.1f} MB, more "
+                         f"than the {MAX_NOISE_FILE_BYTES // 2**20} MB a K x K matrix needs "
+                         "(K <= 1000 in float64); is it the right file?")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"noise matrix file {path!r} cannot be read: permission denied")
+
+
 def make_noise(spec: str, K: int, *, dataset: str | None = None,
                fine_to_coarse=None) -> tuple[np.ndarray, str]:
     """Parse a noise model string into ``(T_row, description)``.
@@ -636,9 +667,8 @@ def make_noise(spec: str, K: int, *, dataset: str | None = None,
         if kind in ("pairflip", "pair"):
             return pairflip_matrix(K, eta), f"pair-flip noise i -> i+1 mod K, eta = {eta:g}"
         return _asym(K, eta, dataset, fine_to_coarse)
-    if low.endswith((".npy", ".csv", ".txt")) or os.path.sep in s:
-        if not os.path.isfile(s):
-            raise InputError(f"noise matrix file {s!r} not found; accepted: {NOISE_FORMS}")
+    if low.endswith((".npy", ".csv", ".txt")) or os.path.sep in s or os.path.exists(s):
+        _check_matrix_file(s)
         try:
             if low.endswith(".npy"):
                 T = np.load(s, allow_pickle=False)

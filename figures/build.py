@@ -143,26 +143,27 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 def register_cli(sub) -> None:
     """Add ``alfs figures`` to the ``alfs`` sub-command parsers ``sub``."""
+    from alfs_theory.argtypes import classes_int, comma_items, folder_arg
+
     sp = sub.add_parser("figures", help="draw the figures (theory, population, training)",
                         description="Draw the figures into --out. Figures from training runs "
                         "are skipped, with the command that makes the runs, when none exist.")
     sp.add_argument("--only", metavar="NAME[,NAME]",
+                    type=comma_items("comma-separated figure names, e.g. ratio,phase"),
                     help=f"comma-separated subset of: {', '.join(FIGURES)} "
                          "(the fig_ prefix is optional)")
-    sp.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+    sp.add_argument("--out", type=folder_arg, default=DEFAULT_OUT, metavar="DIR",
                     help=f"output folder (default {DEFAULT_OUT})")
     sp.add_argument("--format", default="png", metavar="FMT[,FMT]",
                     help="comma-separated formats: png, pdf, svg (default png)")
-    sp.add_argument("--runs", metavar="DIR",
+    sp.add_argument("--runs", type=folder_arg, metavar="DIR",
                     help="folder of run records or a sweep (default runs)")
     sp.add_argument("--quick", action="store_true", help="coarser grids, for a fast preview")
-    from alfs_theory.argtypes import int_at_least
-
     sp.add_argument("--loss", metavar="NAME", help="draw the one-loss figure of this registered "
                     "loss (curve, ratio, thresholds against K, population minimiser)")
     sp.add_argument("--expr", help="or of a loss typed as a formula in u")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION")
-    sp.add_argument("--classes", "-K", type=int_at_least(2), default=10,
+    sp.add_argument("--classes", "-K", type=classes_int, default=10,
                     help="K of the one-loss figure's curve and population panel (default 10)")
     sp.set_defaults(func=cmd_figures)

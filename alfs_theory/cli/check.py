@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..argtypes import int_at_least, parse_params, positive_float, spec_from_args
+from ..argtypes import (
+    classes_int,
+    comma_items,
+    noise_model,
+    parse_params,
+    spec_from_args,
+    timeout_seconds,
+)
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_REFUTED, add_loss_args
 
 
@@ -42,6 +49,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
             raise InputError(f"--weights expects comma-separated numbers (e.g. --weights "
                              f"0.5,0.3,0.2), got {args.weights!r}") from None
+    if args.noise:
+        from ..checker import parse_noise
+
+        parse_noise(args.noise, args.classes)  # a bad noise model is refused before any check
     if args.torch:
         return check_torch(args, weights)
     spec = spec_from_args(args)
@@ -65,16 +76,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     sp = sub.add_parser("check", help="decide the properties of a loss, with evidence")
     add_loss_args(sp)
-    sp.add_argument("--classes", "-K", type=int_at_least(2), default=10)
-    sp.add_argument("--noise", help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
+    sp.add_argument("--classes", "-K", type=classes_int, default=10)
+    sp.add_argument("--noise", type=noise_model,
+                    help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
     sp.add_argument("--weights", help="comma-separated weights w_1..w_K to test asymmetry on")
-    sp.add_argument("--only", help="comma-separated subset of checks: decreasing, shape, ratio, "
+    sp.add_argument("--only", type=comma_items("comma-separated check names, e.g. ratio,noise"),
+                    help="comma-separated subset of checks: decreasing, shape, ratio, "
                     "symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, "
                     "weights")
     sp.add_argument("--torch", metavar="MODULE:NAME",
                     help="check a torch loss that has no formula (numeric verdicts only: "
                          "REFUTED re-verified or UNDECIDED with an estimate, never PROVED)")
-    sp.add_argument("--timeout", type=positive_float, default=300.0,
+    sp.add_argument("--timeout", type=timeout_seconds, default=300.0,
                     help="CPU seconds the whole command may spend, every check and the "
                          "falsifier included (CPU time, so verdicts do not depend on the "
                          "machine's load); a check it does not reach answers UNDECIDED, "

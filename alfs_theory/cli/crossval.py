@@ -5,13 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..argtypes import int_at_least, positive_float, spec_from_args
+from ..argtypes import (
+    MAX_NUMBERS,
+    check_numbers,
+    class_counts,
+    int_at_least,
+    positive_float,
+    spec_from_args,
+)
 from .common import EXIT_OK, EXIT_REFUTED, add_loss_args
 
 
 def cmd_crossval(args: argparse.Namespace) -> int:
     from ..errors import InputError
 
+    check_numbers(args.rows, args.classes)  # before torch is imported
     spec = spec_from_args(args)
     try:
         import torch
@@ -35,18 +43,13 @@ def cmd_crossval(args: argparse.Namespace) -> int:
             return twin(z, y, **params)
 
         target = f"alfs_theory.nn.functional.{twin.__name__}"
-    try:
-        classes = [int(k) for k in args.classes.split(",") if k.strip()]
-    except ValueError:
-        raise InputError(f"--classes expects comma-separated integers >= 2, got "
-                         f"{args.classes!r}") from None
     from ..checker import admit
 
-    for k in classes:  # the spec gate at every K asked: real and finite, no pole inside (0, 1]
+    for k in args.classes:  # the spec gate at every K asked: real and finite, no pole in (0, 1]
         admit(spec, k)
     dtypes = {"float32": (torch.float32,), "float64": (torch.float64,),
               "both": (torch.float32, torch.float64)}[args.dtype]
-    rep = crossval(fn, spec, classes=classes, dtypes=dtypes, rows=args.rows, seed=args.seed,
+    rep = crossval(fn, spec, classes=list(args.classes), dtypes=dtypes, rows=args.rows, seed=args.seed,
                    rtol=args.rtol, target=target)
     print(json.dumps(rep.to_dict(), indent=2) if args.format == "json" else rep.to_text())
     return EXIT_OK if rep.ok else EXIT_REFUTED
@@ -65,10 +68,11 @@ def register(sub) -> None:
                     help="your torch loss, imported by name (e.g. mypkg.losses:my_loss): a "
                          "function (logits, labels) -> per-example losses, or an nn.Module "
                          "class built with the --param values")
-    sp.add_argument("--classes", "-K", default="2,10,100",
-                    help="comma-separated class counts (default 2,10,100)")
+    sp.add_argument("--classes", "-K", type=class_counts, default="2,10,100",
+                    help="comma-separated class counts, each >= 2 (default 2,10,100)")
     sp.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
-    sp.add_argument("--rows", type=int_at_least(1), default=8, help="rows per batch (default 8)")
+    sp.add_argument("--rows", type=int_at_least(1, MAX_NUMBERS // 2), default=8,
+                    help=f"rows per batch, with rows x K <= {MAX_NUMBERS:.0e} (default 8)")
     sp.add_argument("--seed", type=int_at_least(0), default=0)
     sp.add_argument("--rtol", type=positive_float, default=None,
                     help="relative tolerance (default 1e-3 in float32, 1e-6 in float64)")

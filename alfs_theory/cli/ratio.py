@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..argtypes import int_at_least, positive_float, spec_from_args
+from ..argtypes import classes_int, positive_float, spec_from_args, timeout_seconds
 from .common import EXIT_INTERNAL, EXIT_OK, add_loss_args
 
 
@@ -46,9 +46,9 @@ def register(sub) -> None:
     add_loss_args(sp)
     sp.add_argument("--tol", type=positive_float, default=1e-6,
                     help="width of the certified bounds on r (a number > 0; default 1e-6)")
-    sp.add_argument("--classes", "-K", type=int_at_least(2), default=None,
+    sp.add_argument("--classes", "-K", type=classes_int, default=None,
                     help="number of classes, for a loss whose formula uses K")
-    sp.add_argument("--timeout", type=positive_float, default=300.0,
+    sp.add_argument("--timeout", type=timeout_seconds, default=300.0,
                     help="CPU seconds the command may spend, the falsifier included; past it "
                          "the answer is UNDECIDED, 'timed out' (default 300)")
     sp.add_argument("--format", choices=["text", "json"], default="text")

@@ -6,11 +6,14 @@ import argparse
 import json
 
 from ..argtypes import (
+    classes_int,
     ensure_writable_dir,
     int_at_least,
+    noise_model,
     parse_params,
-    positive_float,
+    plot_file,
     spec_from_args,
+    timeout_seconds,
 )
 from .common import EXIT_OK, add_loss_args
 
@@ -34,7 +37,8 @@ def cmd_region(args: argparse.Namespace) -> int:
 
         parse_noise(args.noise, args.classes)  # a bad noise model is refused before the grid
     if args.plot:
-        ensure_writable_dir(__import__("os").path.dirname(args.plot) or ".", "plot folder")
+        ensure_writable_dir(__import__("os").path.dirname(args.plot) or ".", "plot folder",
+                            "--plot")
     reg = parameter_region(spec, vary, n_classes=args.classes, noise=args.noise, n=args.grid,
                            fixed=fixed, timeout=args.timeout, progress=args.format == "text")
     print(json.dumps(reg.to_dict(), indent=2) if args.format == "json" else reg.to_text())
@@ -76,13 +80,15 @@ def register(sub) -> None:
     sp.add_argument("--vary", action="append", required=True, metavar="NAME=LOW:HIGH",
                     help="a parameter and its range, once or twice (log spacing when the "
                          "range is positive and spans more than 20x)")
-    sp.add_argument("--noise", help="symmetric:ETA, pairflip:ETA or a K x K matrix file "
+    sp.add_argument("--noise", type=noise_model,
+                    help="symmetric:ETA, pairflip:ETA or a K x K matrix file "
                     "(default: the asymmetry question)")
-    sp.add_argument("--classes", "-K", type=int_at_least(2), default=10)
+    sp.add_argument("--classes", "-K", type=classes_int, default=10)
     sp.add_argument("--grid", type=int_at_least(2, 40), default=8,
                     help="cells per axis (default 8)")
-    sp.add_argument("--timeout", type=positive_float, default=20.0,
+    sp.add_argument("--timeout", type=timeout_seconds, default=20.0,
                     help="seconds per cell and check (default 20)")
-    sp.add_argument("--plot", metavar="FILE", help="also draw the phase diagram (png, pdf, svg)")
+    sp.add_argument("--plot", type=plot_file, metavar="FILE",
+                    help="also draw the phase diagram (png, pdf, svg)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_region)

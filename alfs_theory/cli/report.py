@@ -21,9 +21,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     sp = sub.add_parser("report", help="the main job: checks, ledger, confirmation sweep, "
                         "figures -> one HTML report")
-    from ..argtypes import int_at_least
+    from ..argtypes import cpu_int, folder_arg, int_at_least
 
-    sp.add_argument("--out", default="report", help="report folder (default report)")
+    sp.add_argument("--out", type=folder_arg, default="report",
+                    help="report folder (default report)")
     sp.add_argument("--dataset", choices=("auto", *REPORT_DATA), default="auto",
                     help="training data: auto (Fashion-MNIST when the Debian package "
                     "dataset-fashion-mnist is installed, else the embedded digits)")
@@ -35,7 +36,7 @@ def register(sub) -> None:
     sp.add_argument("--followups", type=int_at_least(0), default=DIAGNOSE_FOLLOWUPS,
                     help="contradictions that get follow-up runs (longer, more data; "
                     f"default {DIAGNOSE_FOLLOWUPS}; 0: none)")
-    sp.add_argument("--workers", type=int_at_least(1), default=None,
+    sp.add_argument("--workers", type=cpu_int, default=None,
                     help="local processes for the sweep (default: up to 4)")
     sp.add_argument("--skip-sweep", action="store_true")
     sp.add_argument("--skip-figures", action="store_true")

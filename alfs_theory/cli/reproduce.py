@@ -58,17 +58,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    from ..argtypes import int_at_least
+    from ..argtypes import comma_items, cpu_int, folder_arg, int_at_least
 
     sp = sub.add_parser("reproduce", help="the paper's loss set on real data: accuracy "
                         "tables (last and best epoch) and a figure, with command, machine "
                         "and wall time")
-    sp.add_argument("--out", required=True, metavar="DIR",
+    sp.add_argument("--out", type=folder_arg, required=True, metavar="DIR",
                     help="folder for the runs and reproduction.md/.csv/.json/.png (resumable)")
     sp.add_argument("--dataset", default="fashion-mnist",
                     help="data set (default fashion-mnist, read from the Debian package "
                     "dataset-fashion-mnist or --data-root)")
-    sp.add_argument("--data-root", default=None, metavar="DIR",
+    sp.add_argument("--data-root", type=folder_arg, default=None, metavar="DIR",
                     help="folder holding the data set's files")
     sp.add_argument("--setting", choices=tuple(SETTINGS), default="cpu",
                     help="cpu: 4,000 training / 2,000 test images, 8 epochs (about an hour on "
@@ -78,16 +78,18 @@ def register(sub) -> None:
     sp.add_argument("--epochs", type=int_at_least(1), default=None)
     sp.add_argument("--seeds", type=seed_list, default=None,
                     help="comma-separated seeds (default 0,1,2)")
-    sp.add_argument("--losses", default=None,
+    sp.add_argument("--losses", type=comma_items("comma-separated losses, e.g. ce,agce"),
+                    default=None,
                     help=f"comma-separated losses (default the paper's: {','.join(PAPER_LOSSES)})")
-    sp.add_argument("--noise", default=None,
+    sp.add_argument("--noise", type=comma_items("comma-separated noise strings, e.g. "
+                                                  "symmetric:0.4,asym:0.2"), default=None,
                     help=f"comma-separated noise strings (default {','.join(PAPER_NOISE)})")
     sp.add_argument("--sampling", default="published",
                     help="noise sampling (default published: the official code's noise)")
     sp.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    sp.add_argument("--workers", type=int_at_least(1), default=None,
+    sp.add_argument("--workers", type=cpu_int, default=None,
                     help="local processes (default: 1 with CUDA, else up to 4)")
-    sp.add_argument("--threads", type=int_at_least(1), default=None,
+    sp.add_argument("--threads", type=cpu_int, default=None,
                     help="torch CPU threads per run")
     sp.add_argument("--report-only", action="store_true",
                     help="write the report of the runs finished so far; train nothing")

@@ -42,7 +42,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if not sep or not name.strip() or not formula.strip():
             raise InputError(f"--expr expects NAME=FORMULA (e.g. --expr 'mine=1 - u - "
                              f"0.05*sin(2*pi*u)'), got {item!r}")
-        exprs[name.strip().lower()] = formula.strip()
+        key = name.strip().lower()
+        if key in exprs:
+            raise InputError(f"--expr {key} is given twice ({exprs[key]!r} and "
+                             f"{formula.strip()!r}): give each typed loss its own name")
+        exprs[key] = formula.strip()
     names = [n for n in str(args.losses or "").split(",") if n.strip()]
     names += [n for n in exprs if n not in [m.strip().lower() for m in names]]
     spec = SweepSpec(losses=parse_loss_list(",".join(names), args.loss_param), exprs=exprs,
@@ -63,7 +67,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add ``alfs sweep`` to the ``alfs`` sub-command parsers ``sub``."""
-    from ..argtypes import int_at_least
+    from ..argtypes import comma_items, cpu_int, folder_arg, nonempty
     from .train import add_run_arguments
 
     sp = sub.add_parser("sweep", help="grid of training runs: losses x noise x rates x seeds",
@@ -77,16 +81,18 @@ def register(sub) -> None:
     sp.add_argument("--loss-param", action="append", metavar="LOSS:NAME=VALUE",
                     help="a loss parameter, repeatable (e.g. --loss-param agce:a=1)")
     sp.add_argument("--noise", default="symmetric",
+                    type=comma_items("comma-separated noise kinds, e.g. symmetric,pairflip"),
                     help="comma-separated kinds: symmetric, pairflip, asym, clean (or a "
                          "noise string / matrix file, which ignores --rates)")
     sp.add_argument("--rates", default="0.0", help="comma-separated noise rates in [0, 1]")
     sp.add_argument("--seeds", default="0", help="comma-separated seeds")
-    sp.add_argument("--out", required=True, metavar="DIR", help="sweep folder (resumable)")
+    sp.add_argument("--out", type=folder_arg, required=True, metavar="DIR",
+                    help="sweep folder (resumable)")
     add_run_arguments(sp)
-    sp.add_argument("--workers", type=int_at_least(1), help="local processes (default: 1 "
+    sp.add_argument("--workers", type=cpu_int, help="local processes (default: 1 "
                     "with CUDA, else up to 4)")
-    sp.add_argument("--threads", type=int_at_least(1), help="torch CPU threads per run")
-    sp.add_argument("--ray", metavar="ADDRESS",
+    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads per run")
+    sp.add_argument("--ray", type=nonempty("auto, local or HOST:PORT"), metavar="ADDRESS",
                     help="run on a Ray cluster (auto, local or an address); needs "
                          "pip install ray")
     sp.add_argument("--quiet", action="store_true")

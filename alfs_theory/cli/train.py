@@ -3,10 +3,10 @@ with ``alfs sweep``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
 import argparse
 import json
+from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..experiments.data import DATASET_NAMES
@@ -22,8 +22,10 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
     """Arguments shared by ``alfs train`` and ``alfs sweep`` (data, schedule, device)."""
     sp.add_argument("--dataset", default="digits",
                     help=f"one of {', '.join(DATASET_NAMES)} (default digits: embedded, no files)")
-    sp.add_argument("--data-root", metavar="DIR", help="folder holding the data set's files")
-    from ..argtypes import int_at_least, positive_float
+    from ..argtypes import folder_arg, int_at_least, learning_rate, weight_decay
+
+    sp.add_argument("--data-root", type=folder_arg, metavar="DIR",
+                    help="folder holding the data set's files")
 
     sp.add_argument("--train-subset", type=int_at_least(2), metavar="N",
                     help="train on a class-stratified subset of N samples (quick CPU runs)")
@@ -40,8 +42,10 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
                     help="loss parameters as the official configs set them for the data set "
                          "(mnist, fashion-mnist, cifar10, cifar100); --param values win")
     sp.add_argument("--epochs", type=int_at_least(1), help="default: the data set's preset")
-    sp.add_argument("--lr", type=positive_float, help="default: the data set's preset")
-    sp.add_argument("--weight-decay", type=float, help="default: the data set's preset")
+    sp.add_argument("--lr", type=learning_rate, help="learning rate, a number > 0 and <= 1000 "
+                    "(default: the data set's preset)")
+    sp.add_argument("--weight-decay", type=weight_decay, help="a number >= 0 and <= 1000 "
+                    "(default: the data set's preset)")
     sp.add_argument("--batch-size", type=int_at_least(2), help="default 128")
     sp.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     sp.add_argument("--amp", choices=["bf16", "fp16"], help="autocast precision")
@@ -59,17 +63,18 @@ def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ..argtypes import ensure_writable_dir, parse_domains, parse_params
+    from ..argtypes import check_expr_only, ensure_writable_dir, parse_domains, parse_params
 
     if (args.loss is None) == (args.expr is None):
         raise InputError("give a registered loss with --loss NAME or a formula with --expr "
                          "(e.g. --expr '1 - u - 0.05*sin(2*pi*u)'), one of the two")
     if args.expr is not None and not args.expr.strip():
         raise InputError("--expr is empty: type a loss formula in u, e.g. --expr '1 - u'")
+    check_expr_only(args, args.loss)
     ensure_writable_dir(args.out, "run folder")
     extra = ({} if args.expr is None else
              {"expr": args.expr, "domains": parse_domains(args.domain)})
-    cfg = config_from_args(args, loss=args.loss or args.name, **extra,
+    cfg = config_from_args(args, loss=args.loss or args.name or "user", **extra,
                            params=parse_params(args.param),
                            noise=args.noise, seed=args.seed, threads=args.threads,
                            keep_checkpoint=not args.no_checkpoint)
@@ -99,26 +104,28 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add ``alfs train`` to the ``alfs`` sub-command parsers ``sub``."""
+    from ..argtypes import cpu_int, folder_arg, noise_model, nonempty, seed_int
+
     sp = sub.add_parser("train", help="train on noisy labels with a loss; writes a run record",
                         description="Train a network on noisy labels and write metrics.jsonl, "
                         "a resumable checkpoint and record.json to --out.")
     sp.add_argument("--loss", help="registered loss (alfs list)")
     sp.add_argument("--expr", help="or a loss typed as a formula in u (the safe grammar of "
                     "alfs check --expr), e.g. '1 - u - 0.05*sin(2*pi*u)'")
-    sp.add_argument("--name", default="user", help="the name of the --expr loss in the record "
-                    "(default user)")
+    sp.add_argument("--name", type=nonempty("a name, e.g. --name mine"),
+                    help="the name of the --expr loss in the record (default user)")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
                     help="domain of a parameter of --expr, e.g. 'a:a > 0'")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE",
                     help="loss parameter, repeatable (e.g. --param a=1 --param q=2)")
     sp.add_argument("--noise", default="clean",
+                    type=noise_model,
                     help="clean, symmetric:ETA, pairflip:ETA, asym:ETA or a K x K matrix file")
-    from ..argtypes import int_at_least, seed_int
-
     sp.add_argument("--seed", type=seed_int, default=0, help="an integer in [0, 2**64 - 1]")
-    sp.add_argument("--out", required=True, metavar="DIR", help="run folder (resumes if present)")
+    sp.add_argument("--out", type=folder_arg, required=True, metavar="DIR",
+                    help="run folder (resumes if present)")
     add_run_arguments(sp)
-    sp.add_argument("--threads", type=int_at_least(1), help="torch CPU threads")
+    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads (at most 4 per core)")
     sp.add_argument("--no-checkpoint", action="store_true",
                     help="delete the checkpoint once the run has finished")
     sp.add_argument("--quiet", action="store_true", help="no progress output")

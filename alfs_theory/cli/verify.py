@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..argtypes import ensure_writable_dir
+from ..argtypes import comma_items, ensure_writable_dir, folder_arg
 from .common import EXIT_OK, EXIT_REFUTED
 
 
@@ -22,6 +22,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     sp = sub.add_parser("verify", help="run the proofs_check ledger of the paper's claims")
-    sp.add_argument("--only", help="comma-separated ledger ids")
-    sp.add_argument("--out", help="output folder (default proofs_check/out)")
+    sp.add_argument("--only", type=comma_items("comma-separated ledger ids, e.g. T4-iff,C-AGCE"),
+                    help="comma-separated ledger ids")
+    sp.add_argument("--out", type=folder_arg, help="output folder (default proofs_check/out)")
     sp.set_defaults(func=cmd_verify)

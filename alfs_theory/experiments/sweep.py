@@ -353,6 +353,9 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     runner = _run_one if runner is None else runner
     ray = None
     if ray_address is not None:
+        from ..argtypes import check_ray_address
+
+        check_ray_address(ray_address)  # an unreachable cluster: refused in seconds
         try:
             import ray
         except ImportError:
@@ -720,4 +723,4 @@ def parse_loss_list(losses: str, loss_params: Sequence[str] | None = None
             raise InputError(f"--loss-param {item!r} names loss {loss!r}, which is not in "
                              f"--losses ({', '.join(names)})")
         per[loss].append(rest)
-    return [(n, parse_params(per.get(n))) for n in names]
+    return [(n, parse_params(per.get(n), prefix=f"--loss-param {n}:")) for n in names]

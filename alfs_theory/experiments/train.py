@@ -376,8 +376,14 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
                          f"got {c.batch_size!r}")
     if not _is_int(c.eval_batch_size) or c.eval_batch_size < 1:
         raise InputError(f"eval_batch_size must be an integer >= 1, got {c.eval_batch_size!r}")
+    from ..argtypes import MAX_LR
+
     c.lr = _positive("lr", c.lr, what=" (e.g. 0.01)")
     c.weight_decay = _positive("weight_decay", c.weight_decay, allow_zero=True)
+    for name in ("lr", "weight_decay"):  # beyond it SGD overflows in the first step
+        if getattr(c, name) > MAX_LR:
+            raise InputError(f"{name} must be <= {MAX_LR:g}, got {getattr(c, name)!r} (the "
+                             f"presets use 1e-5 to 0.1)")
     c.grad_clip = _positive("grad_clip", c.grad_clip, allow_zero=True,
                             what=" (0 disables clipping)")
     c.momentum = _positive("momentum", c.momentum, allow_zero=True)

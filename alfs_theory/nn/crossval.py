@@ -176,9 +176,16 @@ def crossval(fn: Callable, loss: str | LossSpec, *, classes: Sequence[int] = (2,
     ``params`` bind it). See the module docstring for the inputs and the tolerance."""
     spec = get_loss(loss) if isinstance(loss, str) else loss
     spec = spec.bind(**params) if (params or not spec.is_bound) else spec
+    from ..argtypes import MAX_CLASSES, check_numbers
+
+    if not classes:
+        raise InputError("classes must name at least one class count (e.g. (2, 10, 100))")
     for K in classes:
-        if not isinstance(K, int) or K < 2:
-            raise InputError(f"classes must be integers >= 2, got {K!r}")
+        if not isinstance(K, int) or isinstance(K, bool) or not 2 <= K <= MAX_CLASSES:
+            raise InputError(f"classes must be integers >= 2 and <= {MAX_CLASSES}, got {K!r}")
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+        raise InputError(f"rows must be an integer >= 1, got {rows!r}")
+    check_numbers(rows, classes, "rows")  # rows x K numbers per batch: no gigabyte batches
     tol = {str(dt).replace("torch.", ""): (rtol if rtol is not None else _RTOL[dt])
            for dt in (torch.float32, torch.float64)}
     rep = CrossvalReport(loss=spec.name, target=target or getattr(fn, "__name__", repr(fn)),
