@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-__all__ = ["SEED_MAX", "ensure_writable_dir", "int_at_least", "parse_domains", "parse_params",
-           "positive_float", "seed_int", "spec_from_args"]
+__all__ = ["SEED_MAX", "byte_size", "ensure_writable_dir", "int_at_least", "parse_domains",
+           "parse_params", "positive_float", "seed_int", "spec_from_args"]
 
 
 def parse_params(items: Sequence[str] | None) -> dict[str, float]:
@@ -62,6 +62,27 @@ def positive_float(text: str) -> float:
     if v <= 0:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
     return v
+
+
+_SIZE_UNITS = {"": 1, "K": 2 ** 10, "M": 2 ** 20, "G": 2 ** 30, "T": 2 ** 40}
+
+
+def byte_size(text: str) -> int | None:
+    """argparse type: a memory size such as ``4G``, ``512M``, ``1.5G`` or a number of bytes
+    (K, M, G, T are powers of 1024; a trailing ``B``/``iB`` is allowed); ``0`` or ``none``: no
+    limit (None)."""
+    raw = str(text).strip().upper().replace("IB", "").rstrip("B").strip()
+    if raw in ("0", "NONE", "OFF"):
+        return None
+    unit = raw[-1:] if raw[-1:] in _SIZE_UNITS and raw[-1:] else ""
+    try:
+        v = float(raw[:-1] if unit else raw) * _SIZE_UNITS[unit]
+    except ValueError:
+        v = float("nan")
+    if not v == v or v < 2 ** 20 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a size of at least 1M such as 4G or 512M "
+                                         f"(or 0 for no limit), got {text!r}")
+    return int(v)
 
 
 def int_at_least(lo: int, hi: int | None = None):

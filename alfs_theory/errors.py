@@ -40,3 +40,9 @@ class DataError(AlfsError, ValueError):
 class DomainError(AlfsError, ValueError):
     """A loss that is not real and defined where the theory needs it (on [0, 1] for a
     pointwise l, inside the simplex for a vector loss); the message names the point."""
+
+
+class UserCodeError(InputError):
+    """The user's own torch code (``--torch MODULE:NAME``) failed: it raised, exited, ran out
+    of its CPU time or memory, crashed, or returned something that is not per-example losses.
+    The message names the function and what it did; the command exits 2 (bad input), never 3."""
