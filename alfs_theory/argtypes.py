@@ -8,6 +8,7 @@ the loss-from-arguments builder from here, so no module imports the CLI back.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 
 __all__ = ["SEED_MAX", "byte_size", "ensure_writable_dir", "int_at_least", "parse_domains",
@@ -79,7 +80,7 @@ def byte_size(text: str) -> int | None:
         v = float(raw[:-1] if unit else raw) * _SIZE_UNITS[unit]
     except ValueError:
         v = float("nan")
-    if not v == v or v < 2 ** 20 or v == float("inf"):
+    if math.isnan(v) or v < 2 ** 20 or math.isinf(v):
         raise argparse.ArgumentTypeError(f"expected a size of at least 1M such as 4G or 512M "
                                          f"(or 0 for no limit), got {text!r}")
     return int(v)

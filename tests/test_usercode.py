@@ -14,13 +14,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from alfs_theory.blackbox import blackbox_check  # noqa: E402
-from alfs_theory.cli import main  # noqa: E402
-from alfs_theory.errors import InputError, UserCodeError  # noqa: E402
-from alfs_theory.nn import functional as nnf  # noqa: E402
-from alfs_theory.nn.crossval import crossval  # noqa: E402
-from alfs_theory.nn.sandbox import UserLoss  # noqa: E402
-from alfs_theory.timing import time_limit  # noqa: E402
+from alfs_theory.blackbox import blackbox_check
+from alfs_theory.cli import main
+from alfs_theory.errors import InputError, UserCodeError
+from alfs_theory.nn import functional as nnf
+from alfs_theory.nn.crossval import crossval
+from alfs_theory.nn.sandbox import UserLoss
+from alfs_theory.timing import time_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -176,7 +176,8 @@ def test_a_real_process_never_passes_silently(user_dir):
     for argv in (["check", "--torch", "usercode_bad:calls_exit", "-K", "3"],
                  ["crossval", "mae", "--torch", "usercode_bad:calls_os_exit", "--classes", "2"]):
         run = subprocess.run([sys.executable, "-m", "alfs_theory.cli", *argv, *LIMITS],
-                             cwd=user_dir, env=env, capture_output=True, text=True, timeout=300)
+                             cwd=user_dir, env=env, capture_output=True, text=True, timeout=300,
+                             check=False)
         assert run.returncode == 2, run.stderr
         ref = argv[argv.index("--torch") + 1]
         assert run.stdout == "" and f"the torch loss {ref} " in run.stderr
@@ -238,8 +239,8 @@ def test_the_proxy_restarts_after_an_interrupted_call(user_dir):
         got = fn.values(z, [0, 2])
         assert fn.starts == 2
     assert got.tolist() == pytest.approx([2 / 3, 2 / 3], rel=1e-15)
-    with pytest.raises(UserCodeError, match="raised ValueError"):
-        with UserLoss("usercode_bad:raises", timeout=5) as fn:
-            fn.values(z, [0, 1])
+    with pytest.raises(UserCodeError, match="raised ValueError"), \
+            UserLoss("usercode_bad:raises", timeout=5) as fn:
+        fn.values(z, [0, 1])
     with pytest.raises(InputError, match="expects MODULE:NAME"):
         UserLoss("usercode_bad")

@@ -32,11 +32,11 @@ def check_torch(args: argparse.Namespace, weights) -> int:
     def progress(line: str) -> None:
         print(f"alfs check: {line}", file=sys.stderr, flush=True)
 
+    user = UserLoss(args.torch, params, timeout=args.timeout, memory_limit=args.memory_limit)
     progress(f"running {args.torch} in a child process ({args.timeout:g} s of CPU time per "
              f"call, --timeout; memory limit {memory_text(args.memory_limit)}, "
              "--memory-limit)")
-    with UserLoss(args.torch, params, timeout=args.timeout,
-                  memory_limit=args.memory_limit) as fn:
+    with user as fn:
         rep = blackbox_check(fn, n_classes=args.classes, noise=args.noise, weights=weights,
                              name=args.torch, timeout=args.timeout, progress=progress)
     out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()

@@ -30,11 +30,11 @@ def cmd_crossval(args: argparse.Namespace) -> int:
         def progress(line: str) -> None:
             print(f"alfs crossval: {line}", file=sys.stderr, flush=True)
 
+        fn = run = UserLoss(args.torch, params, timeout=args.timeout,
+                            memory_limit=args.memory_limit)
         progress(f"running {args.torch} in a child process ({args.timeout:g} s of CPU time per "
                  f"call, --timeout; memory limit {memory_text(args.memory_limit)}, "
                  "--memory-limit)")
-        fn = run = UserLoss(args.torch, params, timeout=args.timeout,
-                            memory_limit=args.memory_limit)
         target = args.torch
     elif getattr(args, "expr", None):
         from ..nn.compose import spec_torch

@@ -225,14 +225,17 @@ def _on_xcpu(signum, frame):
 
 
 def _arm_cpu(seconds: float | None) -> None:
-    import resource
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX: the parent's wall-clock guard only
+        return
 
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     if seconds is None:
         resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
         return
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(math.ceil(ru.ru_utime + ru.ru_stime + seconds))
+    soft = math.ceil(ru.ru_utime + ru.ru_stime + seconds)
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
@@ -377,7 +380,11 @@ def serve(rfd: int, wfd: int) -> None:
             if isinstance(exc, InputError) and op == "load":  # not found: our message
                 reply = ("error", "input", str(exc))
             else:
-                reply = ("error", "user", _describe(exc, phase, limits, timeout))
+                try:
+                    reply = ("error", "user", _describe(exc, phase, limits, timeout))
+                except Exception:  # noqa: BLE001 - an exception whose str() fails, say
+                    reply = ("error", "user", (f"raised {type(exc).__name__} (its message "
+                                               f"could not be shown){_where(exc)}"))
         _send(wfd, reply)
 
 
@@ -444,7 +451,11 @@ class UserLoss:
 
     # -- life cycle
     def __enter__(self) -> UserLoss:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -456,7 +467,7 @@ class UserLoss:
             return
         to_child, from_parent = os.pipe()[::-1]  # (write end, read end)
         from_child, to_parent = os.pipe()
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
         env = dict(os.environ, ALFS_SANDBOX_PATH=json.dumps([os.path.abspath(p) if p else p
                                                              for p in sys.path]),
                    OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
