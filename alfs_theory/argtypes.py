@@ -8,10 +8,11 @@ the loss-from-arguments builder from here, so no module imports the CLI back.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 
 __all__ = ["MAX_CLASSES", "MAX_LR", "MAX_NOISE_FILE_BYTES", "MAX_NUMBERS", "MAX_TIMEOUT_S",
-           "SEED_MAX", "class_counts", "classes_int", "check_expr_only", "check_numbers",
+           "SEED_MAX", "byte_size", "class_counts", "classes_int", "check_expr_only", "check_numbers",
            "check_ray_address", "comma_items", "cpu_cap", "cpu_int", "ensure_writable_dir",
            "folder_arg", "float_in", "int_at_least", "learning_rate", "noise_model", "nonempty",
            "parse_domains", "parse_params", "plot_file", "positive_float", "seed_int",
@@ -108,6 +109,27 @@ def float_in(lo: float, hi: float, *, lo_open: bool = True):
 learning_rate = float_in(0.0, MAX_LR)
 weight_decay = float_in(0.0, MAX_LR, lo_open=False)
 timeout_seconds = float_in(0.0, MAX_TIMEOUT_S)
+
+
+_SIZE_UNITS = {"": 1, "K": 2 ** 10, "M": 2 ** 20, "G": 2 ** 30, "T": 2 ** 40}
+
+
+def byte_size(text: str) -> int | None:
+    """argparse type: a memory size such as ``4G``, ``512M``, ``1.5G`` or a number of bytes
+    (K, M, G, T are powers of 1024; a trailing ``B``/``iB`` is allowed); ``0`` or ``none``: no
+    limit (None)."""
+    raw = str(text).strip().upper().replace("IB", "").rstrip("B").strip()
+    if raw in ("0", "NONE", "OFF"):
+        return None
+    unit = raw[-1:] if raw[-1:] in _SIZE_UNITS and raw[-1:] else ""
+    try:
+        v = float(raw[:-1] if unit else raw) * _SIZE_UNITS[unit]
+    except ValueError:
+        v = float("nan")
+    if math.isnan(v) or v < 2 ** 20 or math.isinf(v):
+        raise argparse.ArgumentTypeError(f"expected a size of at least 1M such as 4G or 512M "
+                                         f"(or 0 for no limit), got {text!r}")
+    return int(v)
 
 
 def int_at_least(lo: int, hi: int | None = None):

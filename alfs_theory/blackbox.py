@@ -11,6 +11,12 @@ Checks: ``decreasing`` (in u_y along the paths u = (u_y, rest spread evenly), an
 pairs), ``symmetric`` (Σ_k L(u, k) constant on the simplex), ``noise(...)`` / ``asymmetric``
 (is the clean vertex e_t the minimiser of the noisy risk Σ_k w_k L(u, k)?), and
 ``symmetric-noise-threshold`` (an estimate of the largest η where e_t stays the minimiser).
+
+``fn`` may be a plain callable (run here) or an :class:`alfs_theory.nn.sandbox.UserLoss`, the
+user's code in a child process bounded in CPU time and memory (what ``alfs check --torch``
+passes). A NaN loss value is the loss's error (:class:`~alfs_theory.errors.UserCodeError`,
+naming the row and label); +inf is allowed (a loss may be infinite at u_y = 0). ``timeout``
+bounds each check's wall time: past it the check answers UNDECIDED, "timed out".
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, UserCodeError
 from .verdict import CheckResult, Counterexample, Verdict, simplex_text
 
 __all__ = ["blackbox_check"]
@@ -32,27 +38,29 @@ _REL_TOL = 1e-7  # differences below this (relative to the values' size) are rou
 class _Loss:
     """L(u, k) of a torch callable, for float64 probability vectors (rows of ``u``)."""
 
-    def __init__(self, fn: Callable, K: int) -> None:
-        import torch
+    def __init__(self, fn: Callable, K: int, name: str = "the torch loss") -> None:
+        from .nn.sandbox import as_evaluator
 
-        self.fn, self.K, self.torch = fn, K, torch
+        self.ev, self.K, self.name = as_evaluator(fn), K, name
         self.calls = 0
 
     def __call__(self, u: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        torch = self.torch
         u = np.atleast_2d(np.asarray(u, dtype=np.float64))
         with np.errstate(divide="ignore"):
             z = np.where(u > 0, np.log(np.maximum(u, 1e-300)), -_VERTEX_GAP)
         z = np.maximum(z, np.max(z, axis=1, keepdims=True) - _VERTEX_GAP)
         self.calls += len(u)
-        with torch.no_grad():
-            out = self.fn(torch.tensor(z, dtype=torch.float64),
-                          torch.tensor(np.asarray(labels), dtype=torch.int64))
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(u),):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise InputError(f"the torch loss must return per-example losses of shape (N,) = "
-                             f"({len(u)},); got {shape}")
-        return out.double().cpu().numpy()
+        labels = np.asarray(labels)
+        vals = self.ev.values(z, labels)
+        bad = np.flatnonzero(np.isnan(vals))
+        if bad.size:
+            i = int(bad[0])
+            more = f" and at {bad.size - 1} other row(s) of that batch" if bad.size > 1 else ""
+            raise UserCodeError(f"{self.name} returned NaN at row {i} for label "
+                                f"{int(labels[i])} (u = {simplex_text(u[i])}, given as logits "
+                                f"log(u)){more}: a loss must be a number on the simplex (+inf "
+                                "is allowed)")
+        return vals
 
     def risk(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Σ_k w_k L(u, k) for each row of u."""
@@ -64,7 +72,7 @@ class _Loss:
 
 
 def _tol(*vals) -> float:
-    return _REL_TOL * max(1.0, *[abs(float(v)) for v in vals if np.isfinite(v)])
+    return _REL_TOL * max([1.0, *[abs(float(v)) for v in vals if np.isfinite(v)]])
 
 
 def _vertex(K: int, t: int) -> np.ndarray:
@@ -220,42 +228,73 @@ def _check_threshold(L: _Loss, K: int, rng, samples: int, t0: float) -> CheckRes
 
 def blackbox_check(fn: Callable, *, n_classes: int = 10, noise: str | None = None,
                    weights: Sequence[float] | None = None, name: str = "torch loss",
-                   seed: int = 0, samples: int = 600, threshold: bool = True):
+                   seed: int = 0, samples: int = 600, threshold: bool = True,
+                   timeout: float | None = None,
+                   progress: Callable[[str], None] | None = None):
     """Numeric verdicts for a torch loss without a formula (REFUTED re-verified, or
     UNDECIDED with an estimate; never PROVED). Returns a
-    :class:`~alfs_theory.checker.CheckReport`."""
+    :class:`~alfs_theory.checker.CheckReport`.
+
+    ``fn``: a callable ``(logits, labels) -> (N,) losses`` or a
+    :class:`~alfs_theory.nn.sandbox.UserLoss`. ``timeout``: wall seconds per check (None: no
+    bound); past it the check answers UNDECIDED, "timed out". ``progress``: called with one
+    line as each check starts and ends (elapsed seconds). Raises
+    :class:`~alfs_theory.errors.UserCodeError` when the loss fails or returns NaN."""
     from .checker import CheckReport, checked_weights, parse_noise
+    from .timing import time_limit
 
     K = int(n_classes)
     if K < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
+    T = parse_noise(noise, K)[0] if noise else None  # bad input fails before any work
+    ws = checked_weights(weights, K)[0] if weights is not None else None
     rng = np.random.default_rng(seed)
-    L = _Loss(fn, K)
+    loss_name = f"the torch loss {name}" if name != "torch loss" else "the torch loss"
+    L = _Loss(fn, K, loss_name)
     L(np.full((2, K), 1.0 / K), np.array([0, K - 1]))  # a bad callable fails here, clearly
     t_all = time.perf_counter()
     rep = CheckReport(name, {}, "black box", "no formula: evaluated numerically through "
                       "logits log(u)", K, noise=noise)
-    rep.results.append(_check_decreasing(L, K, rng, time.perf_counter()))
-    rep.results.append(_check_symmetric(L, K, rng, time.perf_counter()))
     eta = round(0.95 * (K - 1) / K, 6)
     w = np.full(K, eta / (K - 1))
     w[0] = 1 - eta
-    rep.results.append(_check_weights(L, w, f"asymmetric(sym eta={eta:.3g})", rng, samples,
-                                      time.perf_counter()))
+    tasks = [("decreasing", lambda t0: _check_decreasing(L, K, rng, t0)),
+             ("symmetric", lambda t0: _check_symmetric(L, K, rng, t0))]
+    tasks.append((f"asymmetric(sym eta={eta:.3g})",
+                  lambda t0, n=f"asymmetric(sym eta={eta:.3g})":
+                  _check_weights(L, w, n, rng, samples, t0)))
     if threshold:
-        rep.results.append(_check_threshold(L, K, rng, samples, time.perf_counter()))
-    if noise:
-        T, _ = parse_noise(noise, K)
+        tasks.append((f"symmetric-noise-threshold(K={K})",
+                      lambda t0: _check_threshold(L, K, rng, samples, t0)))
+    if T is not None:
         rows = [r for r in range(K) if not any(np.array_equal(T[r], T[q]) for q in range(r))]
         for r in rows[:3]:
-            res = _check_weights(L, np.asarray(T[r], dtype=float), f"noise({noise}) row {r}",
-                                 rng, samples, time.perf_counter())
-            rep.results.append(res)
-    if weights is not None:
-        ws, _note = checked_weights(weights, K)
-        rep.results.append(_check_weights(L, np.array([float(x) for x in ws]),
-                                          "asymmetric-on-weights", rng, samples,
-                                          time.perf_counter()))
+            tasks.append((f"noise({noise}) row {r}",
+                          lambda t0, r=r, n=f"noise({noise}) row {r}":
+                          _check_weights(L, np.asarray(T[r], dtype=float), n, rng, samples, t0)))
+    if ws is not None:
+        tasks.append(("asymmetric-on-weights",
+                      lambda t0: _check_weights(L, np.array([float(x) for x in ws]),
+                                                "asymmetric-on-weights", rng, samples, t0)))
+    for i, (check, run) in enumerate(tasks, 1):
+        if progress:
+            progress(f"[{i}/{len(tasks)}] {check} ... ({time.perf_counter() - t_all:.1f} s "
+                     "so far)")
+        t0 = time.perf_counter()
+        res = None
+        if timeout is None:
+            res = run(t0)
+        else:
+            with time_limit(timeout) as lim:
+                res = run(t0)
+            if lim.expired or res is None:
+                res = CheckResult(check, Verdict.UNDECIDED, f"timed out: the check did not "
+                                  f"finish within {timeout:g} s (raise the budget with "
+                                  "--timeout)", estimate="timed out", seconds=timeout)
+        rep.results.append(res)
+        if progress:
+            progress(f"[{i}/{len(tasks)}] {check}: {res.verdict.value} in "
+                     f"{time.perf_counter() - t0:.1f} s")
     from .engine import gate
 
     # no formula: the gate turns any PROVED into an internal error and passes the REFUTED,

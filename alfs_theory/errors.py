@@ -48,3 +48,9 @@ class WriteError(AlfsError, OSError):
 
     def __str__(self) -> str:  # the message alone, not OSError's "[Errno 28] ...: 'file'"
         return str(self.strerror) if self.strerror else super().__str__()
+
+
+class UserCodeError(InputError):
+    """The user's own torch code (``--torch MODULE:NAME``) failed: it raised, exited, ran out
+    of its CPU time or memory, crashed, or returned something that is not per-example losses.
+    The message names the function and what it did; the command exits 2 (bad input), never 3."""

@@ -24,9 +24,9 @@ def as_spec(loss, params: Mapping[str, float] | None = None,
             domains: Mapping[str, str] | None = None):
     """A bound spec from a registry name, a formula in u (parsed safely, never evaluated), or
     a spec; ``params`` bind it."""
+    from .errors import UnknownLossError
     from .registry import get_loss
     from .spec import LossSpec
-    from .errors import UnknownLossError
 
     params = dict(params or {})
     if isinstance(loss, LossSpec):
@@ -45,9 +45,8 @@ def assert_torch_matches(fn: Callable, loss, *, params: Mapping[str, float] | No
     gradients; :func:`alfs_theory.nn.crossval.crossval`, whose keywords ``kw`` takes: classes,
     dtypes, rows, seed, rtol). Returns the report; raises AlfsAssertionError with the worst
     input and the first mismatches otherwise."""
-    from .nn.crossval import crossval
-
     from .checker import admit
+    from .nn.crossval import crossval
 
     spec = as_spec(loss, params, domains)
     for k in kw.get("classes", (2, 10, 100)):  # the spec gate at every K the check uses

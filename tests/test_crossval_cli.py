@@ -95,8 +95,13 @@ def test_crossval_catches_a_detached_term_and_nans(user_module, capsys):
 def test_crossval_scalar_and_bad_outputs(user_module, capsys):
     assert main(["crossval", "ce", "--torch", "userlosses:mean_ce"]) == 0
     assert "compared as the mean over the batch" in capsys.readouterr().out
-    assert main(["crossval", "ce", "--torch", "userlosses:wrong_shape"]) == 1
-    assert "ERROR" in capsys.readouterr().out
+    # a bad result of the user's code is the user's error, named (exit 2), as in check --torch
+    assert main(["crossval", "ce", "--torch", "userlosses:wrong_shape"]) == 2
+    err = capsys.readouterr().err
+    assert "userlosses:wrong_shape returned shape (8, 2)" in err
+    # a plain callable run here (the library's path) still records it as an error of the report
+    rep = crossval(lambda z, y: z, "ce", classes=(2,))
+    assert not rep.ok and "returned shape (8, 2)" in rep.errors[0]
 
 
 @pytest.mark.parametrize("ref, msg", [("userlosses:nope", "has no attribute 'nope'"),

@@ -2,8 +2,9 @@
 
 Exit codes: 0 when everything is as asked, 1 when a verdict is refuted or a run fails,
 2 on bad usage (unknown loss, parameter out of domain, unparsable expression, a loss not
-defined on the simplex, ...), 3 when the checker reports an internal error (a prover
-contradicted by the falsifier: the verdict there is UNDECIDED, never PROVED).
+defined on the simplex, the user's --torch code failing in its child process, ...), 3 when
+the checker reports an internal error (a prover contradicted by the falsifier: the verdict
+there is UNDECIDED, never PROVED) or alfs-theory has a bug.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def reference_markdown() -> str:
              "Generated from the argument parser (`alfs_theory.cli.reference_markdown`); a test",
              "keeps this file in step with the code.", "",
              "Exit codes: 0 as asked, 1 when an asked verdict is refuted (or a run fails),",
-             "2 on bad usage.", ""]
+             "2 on bad usage (including your --torch code failing in its child process),",
+             "3 on an internal error of alfs-theory.", ""]
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, sp in sub.choices.items():
         lines += [f"## alfs {name}", "", "```text", sp.format_help().rstrip(), "```", ""]

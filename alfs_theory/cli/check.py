@@ -13,27 +13,44 @@ from ..argtypes import (
     spec_from_args,
     timeout_seconds,
 )
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_REFUTED, add_loss_args
+from .common import EXIT_INTERNAL, EXIT_OK, EXIT_REFUTED, add_loss_args, add_sandbox_args
+
+
+def asked_refuted(results, given: tuple) -> list:
+    """The refuted verdicts among those asked: the rows named by ``given`` (the --noise /
+    --weights checks) when there are any, else the asymmetry question itself. The formula
+    path and the --torch path answer with the same exit code for the same answer."""
+    asked = [r for r in results if r.check.startswith(given)] or [
+        r for r in results if r.check.startswith("asymmetric")]
+    return [r for r in asked if r.verdict.value == "REFUTED"]
 
 
 def check_torch(args: argparse.Namespace, weights) -> int:
     from ..blackbox import blackbox_check
     from ..errors import InputError
-    from ..nn.crossval import load_callable
+    from ..nn.sandbox import UserLoss, memory_text
 
     if args.name or args.expr is not None:
         raise InputError("--torch checks a loss given only as code (numeric verdicts); to "
                          "compare code with a formula use: alfs crossval NAME|--expr ... "
                          f"--torch {args.torch}")
-    fn = load_callable(args.torch, parse_params(args.param))
-    rep = blackbox_check(fn, n_classes=args.classes, noise=args.noise, weights=weights,
-                         name=args.torch)
+    params = parse_params(args.param)
+
+    def progress(line: str) -> None:
+        print(f"alfs check: {line}", file=sys.stderr, flush=True)
+
+    user = UserLoss(args.torch, params, timeout=args.timeout, memory_limit=args.memory_limit)
+    progress(f"running {args.torch} in a child process ({args.timeout:g} s of CPU time per "
+             f"call, --timeout; memory limit {memory_text(args.memory_limit)}, "
+             "--memory-limit)")
+    with user as fn:
+        rep = blackbox_check(fn, n_classes=args.classes, noise=args.noise, weights=weights,
+                             name=args.torch, timeout=args.timeout, progress=progress)
     out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
     print(out)
     print("black box: no formula, so no verdict can be PROVED; REFUTED points were evaluated "
           "twice; UNDECIDED gives the numeric estimate.", file=sys.stderr)
-    asked = [r for r in rep.results if r.check.startswith(("noise(", "asymmetric-on-weights"))]
-    refuted = [r for r in asked if r.verdict.value == "REFUTED"]
+    refuted = asked_refuted(rep.results, ("noise(", "asymmetric-on-weights"))
     return EXIT_REFUTED if (refuted and args.fail_on_refuted) else EXIT_OK
 
 
@@ -62,9 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
     print(out)
     # what was asked: --noise / --weights when given, else the asymmetry question itself
-    asked = [r for r in rep.results if r.check.startswith(("noise(", "weights"))] or [
-        r for r in rep.results if r.check.startswith("asymmetric")]
-    refuted = [r for r in asked if r.verdict.value == "REFUTED"]
+    refuted = asked_refuted(rep.results, ("noise(", "weights"))
     if rep.internal_errors:
         print(f"alfs check: {len(rep.internal_errors)} internal error(s): a prover was "
               "contradicted; the verdict is UNDECIDED there. Please report it with the command "
@@ -91,7 +106,8 @@ def register(sub) -> None:
                     help="CPU seconds the whole command may spend, every check and the "
                          "falsifier included (CPU time, so verdicts do not depend on the "
                          "machine's load); a check it does not reach answers UNDECIDED, "
-                         "'timed out' (default 300)")
+                         "'timed out' (default 300); with --torch also bounds the CPU seconds of each call of your code")
+    add_sandbox_args(sp, timeout=False)
     sp.add_argument("--format", choices=["text", "md", "json"], default="text")
     sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
                     help="exit 0 even when a verdict is REFUTED")

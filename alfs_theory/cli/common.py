@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..argtypes import seed_int
+from ..argtypes import byte_size, positive_float, seed_int
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 __all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "Parser", "add_loss_args",
-           "seed_list"]
+           "add_sandbox_args", "seed_list"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -30,6 +30,19 @@ def add_loss_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
                     help="domain of a parameter of --expr, e.g. 'a:a > 0' (default: real)")
+
+
+def add_sandbox_args(sp: argparse.ArgumentParser, timeout: bool = True) -> None:
+    """--timeout (when ``timeout``) and --memory-limit: the bounds of the child process that
+    runs the user's --torch code."""
+    if timeout:
+        sp.add_argument("--timeout", type=positive_float, default=60.0,
+                        help="seconds of CPU time each call of your --torch code may take (its "
+                             "import, then each batch; twice that plus 1 s of wall-clock "
+                             "time): past it the command stops with exit 2 (default 60)")
+    sp.add_argument("--memory-limit", type=byte_size, default="4G", metavar="SIZE",
+                    help="memory your --torch code may allocate, e.g. 4G or 512M; 0: no limit "
+                         "(default 4G; the code runs in a child process)")
 
 
 def seed_list(text: str) -> tuple[int, ...]:

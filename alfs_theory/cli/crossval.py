@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 
 from ..argtypes import (
     MAX_NUMBERS,
@@ -13,7 +15,7 @@ from ..argtypes import (
     positive_float,
     spec_from_args,
 )
-from .common import EXIT_OK, EXIT_REFUTED, add_loss_args
+from .common import EXIT_OK, EXIT_REFUTED, add_loss_args, add_sandbox_args
 
 
 def cmd_crossval(args: argparse.Namespace) -> int:
@@ -21,15 +23,31 @@ def cmd_crossval(args: argparse.Namespace) -> int:
 
     check_numbers(args.rows, args.classes)  # before torch is imported
     spec = spec_from_args(args)
+    from ..checker import admit
+
+    for k in args.classes:  # the spec gate at every K asked: real and finite, no pole in (0, 1]
+        admit(spec, k)
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency of the torch extra
         raise InputError("alfs crossval needs torch: pip install torch") from None
-    from ..nn.crossval import crossval, load_callable
+    from ..nn.crossval import crossval
 
     params = {n: float(v) for n, v in spec.values}
+    run = contextlib.nullcontext()
+    progress = None
     if args.torch:
-        fn, target = load_callable(args.torch, params), args.torch
+        from ..nn.sandbox import UserLoss, memory_text
+
+        def progress(line: str) -> None:
+            print(f"alfs crossval: {line}", file=sys.stderr, flush=True)
+
+        fn = run = UserLoss(args.torch, params, timeout=args.timeout,
+                            memory_limit=args.memory_limit)
+        progress(f"running {args.torch} in a child process ({args.timeout:g} s of CPU time per "
+                 f"call, --timeout; memory limit {memory_text(args.memory_limit)}, "
+                 "--memory-limit)")
+        target = args.torch
     elif getattr(args, "expr", None):
         from ..nn.compose import spec_torch
 
@@ -43,14 +61,11 @@ def cmd_crossval(args: argparse.Namespace) -> int:
             return twin(z, y, **params)
 
         target = f"alfs_theory.nn.functional.{twin.__name__}"
-    from ..checker import admit
-
-    for k in args.classes:  # the spec gate at every K asked: real and finite, no pole in (0, 1]
-        admit(spec, k)
     dtypes = {"float32": (torch.float32,), "float64": (torch.float64,),
               "both": (torch.float32, torch.float64)}[args.dtype]
-    rep = crossval(fn, spec, classes=list(args.classes), dtypes=dtypes, rows=args.rows, seed=args.seed,
-                   rtol=args.rtol, target=target)
+    with run:
+        rep = crossval(fn, spec, classes=list(args.classes), dtypes=dtypes, rows=args.rows,
+                       seed=args.seed, rtol=args.rtol, target=target, progress=progress)
     print(json.dumps(rep.to_dict(), indent=2) if args.format == "json" else rep.to_text())
     return EXIT_OK if rep.ok else EXIT_REFUTED
 
@@ -67,7 +82,8 @@ def register(sub) -> None:
     sp.add_argument("--torch", metavar="MODULE:NAME",
                     help="your torch loss, imported by name (e.g. mypkg.losses:my_loss): a "
                          "function (logits, labels) -> per-example losses, or an nn.Module "
-                         "class built with the --param values")
+                         "class built with the --param values; it runs in a child process "
+                         "bounded by --timeout and --memory-limit, and its failures exit 2")
     sp.add_argument("--classes", "-K", type=class_counts, default="2,10,100",
                     help="comma-separated class counts, each >= 2 (default 2,10,100)")
     sp.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
@@ -76,5 +92,6 @@ def register(sub) -> None:
     sp.add_argument("--seed", type=int_at_least(0), default=0)
     sp.add_argument("--rtol", type=positive_float, default=None,
                     help="relative tolerance (default 1e-3 in float32, 1e-6 in float64)")
+    add_sandbox_args(sp)
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_crossval)

@@ -338,8 +338,8 @@ def resolve_config(config: TrainConfig) -> tuple[TrainConfig, Any]:
     Nothing is computed and no data is read: this is the cheap validation done before a run.
     Raises an :class:`~alfs_theory.errors.AlfsError` subclass saying what would pass.
     """
-    from .models import MODELS, default_model_for
     from ..noise import PUBLISHED_COVERS, SAMPLING_FLAVOURS, make_noise
+    from .models import MODELS, default_model_for
 
     if not isinstance(config, TrainConfig):
         raise InputError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -735,9 +735,9 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         raise InputError(f"stop_after must be an integer >= 0 or None, got {stop_after!r}")
 
     # ---- data and noise (validated before compute: missing files, shapes, K)
+    from ..noise import apply_noise, empirical_matrix
     from .data import load_dataset
     from .models import count_parameters, make_model
-    from ..noise import apply_noise, empirical_matrix
 
     try:
         ds = load_dataset(cfg.dataset, cfg.data_root, seed=cfg.split_seed)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .catalog import declare
 from ..spec import LossSpec, make_param
 from ..symbols import K, U, V
+from .catalog import declare
 
 ZHOU21 = "Zhou et al., 'Asymmetric loss functions for learning with noisy labels', ICML 2021"
 ZHOU23 = "Zhou et al., 'Asymmetric loss functions for noise-tolerant learning', T-PAMI 2023"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .catalog import declare
 from ..spec import LossSpec, combine, make_param
 from ..symbols import U, V
+from .catalog import declare
 
 GHOSH17 = (
     "Ghosh, Kumar, Sastry, 'Robust loss functions under label noise for deep neural networks', "

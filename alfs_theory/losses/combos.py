@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .catalog import declare
 from ..spec import combine
 from .asymmetric import AEL, AGCE, AMSE, ANL, AUL
+from .catalog import declare
 from .classic import MAE, RCE
 from .normalized import NCE, NFL
 

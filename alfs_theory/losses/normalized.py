@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .catalog import declare
 from ..spec import LossSpec, make_param
 from ..symbols import K, U, V
+from .catalog import declare
 
 MA20 = "Ma et al., 'Normalized loss functions for deep learning with noisy labels', ICML 2020"
 

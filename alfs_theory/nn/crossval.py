@@ -14,9 +14,14 @@ terms of that component (what floating point can resolve it relative to). The de
 (softmax, then the formula), tight enough that a wrong formula, a wrong parameter, a detached
 term or a NaN fails. A non-finite result where the reference is finite always fails.
 
-:func:`load_callable` loads ``"package.module:attribute"``: the one place alfs-theory runs
-code that is not its own, and only the code the user names. A class is instantiated with the
-loss's parameters as keyword arguments (``nn.Module`` losses); a function is called as is.
+``fn`` may also be an :class:`~alfs_theory.nn.sandbox.UserLoss`: the user's code in a child
+process (what ``alfs crossval --torch`` passes), which computes the values and gradients there
+with the same code (:class:`~alfs_theory.nn.sandbox.LocalLoss`); a failure of that code stops
+the comparison with :class:`~alfs_theory.errors.UserCodeError`, naming what it did. A plain
+callable that raises or returns a bad shape here is recorded in ``errors`` instead.
+
+:func:`load_callable` (defined in :mod:`alfs_theory.nn.sandbox`) loads
+``"package.module:attribute"``: the one place alfs-theory loads code that is not its own.
 
 Example
 -------
@@ -28,8 +33,6 @@ True
 
 from __future__ import annotations
 
-import importlib
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +41,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import InputError
+from ..errors import InputError, UserCodeError
 from ..registry import get_loss
 from ..spec import LossSpec
 from .reference import reference_loss_and_grad
+from .sandbox import as_evaluator, load_callable
 
 __all__ = ["CASES", "CrossvalReport", "Mismatch", "crossval", "load_callable"]
 
@@ -124,37 +128,6 @@ class CrossvalReport:
                 "mismatches": [m.to_dict() for m in self.mismatches], "errors": self.errors}
 
 
-def load_callable(ref: str, params: dict | None = None) -> Callable:
-    """``"package.module:attribute"`` -> a callable ``(logits, labels) -> losses``.
-
-    The module is imported by name (the current folder is searched first, as ``python -m``
-    does); the attribute may be dotted (``module:Class.method``). A class is instantiated
-    with ``params`` as keyword arguments. Raises InputError saying what was not found.
-    """
-    mod_name, sep, attr = str(ref).partition(":")
-    if not sep or not mod_name or not attr:
-        raise InputError(f"--torch expects MODULE:NAME (e.g. mypkg.losses:my_loss), got {ref!r}")
-    if "" not in sys.path and "." not in sys.path:
-        sys.path.insert(0, "")
-    try:
-        obj: Any = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise InputError(f"cannot import module {mod_name!r} for --torch {ref}: {exc}") from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise InputError(f"module {mod_name!r} has no attribute {attr!r} (--torch {ref})")
-        obj = getattr(obj, part)
-    if isinstance(obj, type):
-        try:
-            obj = obj(**(params or {}))
-        except TypeError as exc:
-            raise InputError(f"could not build {ref} with the parameters {params or {}}: "
-                             f"{exc}") from None
-    if not callable(obj):
-        raise InputError(f"{ref} is a {type(obj).__name__}, not a callable loss")
-    return obj
-
-
 def _logits(case: str, n: int, K: int, rng: np.random.Generator) -> np.ndarray:
     if case == "random":
         return rng.normal(0.0, 2.0, (n, K))
@@ -171,9 +144,11 @@ def _logits(case: str, n: int, K: int, rng: np.random.Generator) -> np.ndarray:
 def crossval(fn: Callable, loss: str | LossSpec, *, classes: Sequence[int] = (2, 10, 100),
              dtypes: Sequence[torch.dtype] = (torch.float32, torch.float64), rows: int = 8,
              seed: int = 0, rtol: float | None = None, target: str = "",
+             progress: Callable[[str], None] | None = None,
              **params: Any) -> CrossvalReport:
     """Compare ``fn(logits, labels)`` with the formula of ``loss`` (a registry name or a spec;
-    ``params`` bind it). See the module docstring for the inputs and the tolerance."""
+    ``params`` bind it). See the module docstring for the inputs and the tolerance.
+    ``progress`` is called with one line as each class count K is done."""
     spec = get_loss(loss) if isinstance(loss, str) else loss
     spec = spec.bind(**params) if (params or not spec.is_bound) else spec
     from ..argtypes import MAX_CLASSES, check_numbers
@@ -192,8 +167,11 @@ def crossval(fn: Callable, loss: str | LossSpec, *, classes: Sequence[int] = (2,
                          params={n: float(v) for n, v in spec.values}, rtol=tol)
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
+    ev = as_evaluator(fn)
     worst_err: dict[str, float] = {}
     for K in classes:
+        if progress:
+            progress(f"K = {K} ... ({time.perf_counter() - t0:.1f} s so far)")
         for case in CASES:
             z64 = _logits(case, rows, K, rng)
             y = rng.integers(0, K, rows)
@@ -204,26 +182,16 @@ def crossval(fn: Callable, loss: str | LossSpec, *, classes: Sequence[int] = (2,
                 z_t = torch.tensor(z64, dtype=dt)
                 z_exact = z_t.double().numpy()  # the rounded inputs, exactly: a fair reference
                 v_ref, g_ref, s_ref = reference_loss_and_grad(spec, z_exact, y, return_scale=True)
-                zz = z_t.clone().requires_grad_(True)
                 labels = torch.tensor(y, dtype=torch.int64)
                 try:
-                    out = fn(zz, labels)
-                    if not isinstance(out, torch.Tensor):
-                        raise TypeError(f"returned {type(out).__name__}, not a tensor")
-                    if out.dim() == 0:
-                        rep.scalar_output = True
-                    elif tuple(out.shape) != (rows,):
-                        raise ValueError(f"returned shape {tuple(out.shape)}; expected ({rows},) "
-                                         "per-example losses or a scalar mean")
-                    (grad,) = torch.autograd.grad(out.sum(), zz, allow_unused=True)
-                    if grad is None:
-                        raise ValueError("its output does not depend on the logits (no gradient)")
-                except Exception as exc:  # the user's code: report, never crash
+                    got_v, got_g = ev.values_and_grad(z_t, labels)
+                except UserCodeError:  # the user's code in its process: named, it stops us
+                    raise
+                except Exception as exc:  # a callable run here: report, never crash
                     rep.errors.append(f"{case}, K = {K}, {dname}: {type(exc).__name__}: {exc}")
                     continue
-                got_v = out.detach().double().numpy()
-                got_g = grad.detach().double().numpy()
-                if out.dim() == 0:
+                if got_v.ndim == 0:
+                    rep.scalar_output = True
                     v_ref, g_ref, s_ref = (np.array([v_ref.mean()]), g_ref / rows, s_ref / rows)
                     got_v = got_v.reshape(1)
                 r_tol = tol[dname]

@@ -38,10 +38,10 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputError
+from ..provers.pieces import is_nonsmooth, split_pieces
 from ..spec import LossSpec, to_exact
 from ..symbols import K, U, V
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
-from ..provers.pieces import is_nonsmooth, split_pieces
 from .shape import curvature_of, end_value, sign_on_unit
 
 __all__ = [

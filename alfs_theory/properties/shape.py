@@ -15,10 +15,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..spec import LossSpec
 from ..symbols import NUMERIC_MODULES, U
+from ..timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 
 __all__ = ["Shape", "check_decreasing", "check_shape", "derivatives", "sign_on_unit"]
