@@ -5,21 +5,43 @@ another wing.
 
 Budgets count the **CPU time of this process** (``time.process_time``, delivered by
 ``ITIMER_PROF``), not wall time: the same check on an idle and on a loaded machine spends the
-same budget, so its verdicts do not depend on the load. Work that waits rather than computes
-(a user's function that sleeps) is bounded elsewhere: such code runs in a child process with a
-wall-clock guard (``alfs_theory.nn.sandbox``).
+same budget, so its verdicts do not depend on the load. The user's code runs in a child process
+(``alfs_theory.nn.sandbox``) whose CPU time is charged to the same budgets (:func:`charge`,
+:func:`poll`); code that waits rather than computes (a user's function that sleeps) is stopped
+there by a wall-clock guard.
 """
 
 from __future__ import annotations
 
 import time
 
-__all__ = ["clock", "remaining", "time_limit"]
+__all__ = ["charge", "clock", "poll", "remaining", "time_limit"]
+
+_EXTERNAL = [0.0]  # CPU seconds of child processes that worked for us (the user's --torch code)
 
 
 def clock() -> float:
-    """The clock every budget reads: CPU seconds of this process (all threads)."""
-    return time.process_time()
+    """The clock every budget reads: CPU seconds of this process (all threads), plus those of
+    the child processes charged to it (:func:`charge`)."""
+    return time.process_time() + _EXTERNAL[0]
+
+
+def charge(seconds: float) -> None:
+    """Count ``seconds`` of a child process's CPU time (work done for us, e.g. the user's code
+    in its sandbox) against every active budget."""
+    if seconds > 0:
+        _EXTERNAL[0] += seconds
+        if _DEADLINES:
+            _arm()
+
+
+def poll() -> None:
+    """Expire the innermost budget whose deadline has passed. For code that waits on a child
+    process (no CPU of ours is spent, so no timer signal comes): call it between waits."""
+    now = clock()
+    due = [(d, o) for d, o in _DEADLINES if d <= now]
+    if due:
+        raise _Timeout(min(due, key=lambda x: x[0])[1])
 
 
 class _Timeout(BaseException):

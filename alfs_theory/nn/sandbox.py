@@ -557,6 +557,37 @@ class UserLoss:
         return self._fail(f"exited with status {rc}{while_} instead of returning losses "
                           "(os._exit, or a library that ends the process)")
 
+    def _child_cpu(self) -> float:
+        """CPU seconds the child has used so far (user + system), 0 where /proc is absent."""
+        try:
+            with open(f"/proc/{self._proc.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError, AttributeError):
+            return 0.0
+
+    def _await(self, deadline: float | None):
+        """The child's reply; meanwhile its CPU time is charged to the command's budget
+        (:func:`alfs_theory.timing.charge`), which may expire here (the call is then
+        interrupted and the child restarted on the next call)."""
+        from ..timing import charge, poll
+
+        fd, last = self._fds[1], self._child_cpu()
+        try:
+            while True:
+                wait = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+                if wait <= 0:
+                    raise _WallTimeout
+                ready = select.select([fd], [], [], wait)[0]
+                now = self._child_cpu()
+                charge(now - last)
+                last = now
+                if ready:
+                    return _recv(fd, deadline)
+                poll()
+        finally:
+            charge(self._child_cpu() - last)
+
     def _request(self, msg: tuple):
         if self._proc is None:
             self.start()
@@ -564,7 +595,7 @@ class UserLoss:
         deadline = None if self.wall is None else time.monotonic() + self.wall
         try:
             _send(self._fds[0], msg)
-            reply = _recv(self._fds[1], deadline)
+            reply = self._await(deadline)
         except _WallTimeout:
             self._stop(kill=True)
             while_ = " while being imported" if op == "load" else ""
