@@ -188,7 +188,8 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
             else:
                 a = mid
         hi = b
-    summary = f"tolerant for eta <= {lo:.6g} ({how})"
+    summary = (f"tolerant for eta <= {lo:.6g} ({how})" if lo > 0 else
+               "no tolerated rate proved (the ratio test gives none)")
     if hi is not None:
         summary += f"; refuted at eta = {hi:.6g}"
     est = {"lo": lo, "hi": hi}
