@@ -179,8 +179,8 @@ def check_loss(
     rep = None
     with time_limit(timeout) as budget:  # one budget for the whole call (CPU seconds)
         b = admit(spec, n_classes, timeout=timeout)
-        rep = CheckReport(b.name, dict(b.values), b.kind, b.formula_text(), n_classes,
-                          noise=noise)
+        formula = b.notes if PRUNED_NOTE in (b.notes or "") else b.formula_text()
+        rep = CheckReport(b.name, dict(b.values), b.kind, formula, n_classes, noise=noise)
         ratio = None
 
         def ask(question, **inputs):
@@ -245,7 +245,34 @@ def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -
         raise InputError(f"loss {spec.name!r}: substituting K = {n_classes} and the parameter "
                          f"values and checking its domain took more than {timeout:g} CPU "
                          "seconds (--timeout); the expression is too large to check")
-    return out
+    return _pruned(out)
+
+
+PRUNED_NOTE = "equal on [0, 1] to "
+
+
+def _pruned(b: LossSpec) -> LossSpec:
+    """A pointwise l with min/max arguments that never attain the min (max) on [0, 1] -- proved
+    by certified sign proofs (:func:`~alfs_theory.provers.pieces.prune_minmax`) -- rewritten
+    without them: the same function on [0, 1], so every rule sees its real smoothness
+    (min(exp(-1.5*u), 1 - 0.7*u) is exp(-1.5*u) there). The formula as given is kept in the
+    notes."""
+    from .provers.pieces import prune_minmax
+    from .symbols import U
+    from .timing import time_limit
+
+    if not b.is_pointwise:
+        return b
+    ell = b.pointwise_expr()
+    if not ell.has(sp.Min, sp.Max) or ell.free_symbols - {U}:
+        return b
+    g = ell
+    with time_limit(10.0):  # a helper: without the proofs the loss is checked as typed
+        g = prune_minmax(ell, U, 0, 1)
+    if g == ell:
+        return b
+    note = f"{b.formula_text()}, {PRUNED_NOTE}{sp.sstr(g)} (certified sign proofs)"
+    return dataclasses.replace(b, expr=g, notes=note, _cache={})
 
 
 def checked_weights(weights: Sequence, n_classes: int) -> tuple[list, str]:

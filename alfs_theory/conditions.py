@@ -302,7 +302,7 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
     import sympy as sp
 
     from .engine import curvature, decide
-    from .properties.shape import derivatives, end_value
+    from .properties.shape import derivatives, end_slope, end_value
     from .verdict import Verdict
 
     if not spec.is_pointwise:
@@ -317,7 +317,7 @@ def closed_form_condition(spec: LossSpec, names: Sequence[str], *, n_classes: in
         return ClosedForm(None, "l is not proved decreasing for every value of the varied "
                           "parameters", rho)
     ell, d1, _ = derivatives(part)
-    g0, g1 = end_value(d1, 0), end_value(d1, 1)
+    g0, g1 = end_slope(ell, 0), end_slope(ell, 1)
     l0, l1 = end_value(ell, 0), end_value(ell, 1)
     if None in (g0, g1, l0, l1):
         return ClosedForm(None, "the end-point values or slopes depend on the parameters in "

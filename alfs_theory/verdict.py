@@ -58,8 +58,11 @@ def _jsonable(x: Any) -> Any:
     """Turn sympy/numpy/mpmath values into plain JSON-able Python values."""
     if x is None or isinstance(x, (bool, int, str)):
         return x
-    if isinstance(x, float):
-        return x
+    if isinstance(x, float):  # JSON has no infinities: -oo, oo and nan as text
+        import math
+
+        return x if math.isfinite(x) else ("nan" if math.isnan(x) else
+                                           ("oo" if x > 0 else "-oo"))
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -69,7 +72,7 @@ def _jsonable(x: Any) -> Any:
 
         if isinstance(x, sp.Basic):
             if x.is_Number:
-                return float(x) if not x.is_Integer else int(x)
+                return _jsonable(float(x)) if not x.is_Integer else int(x)
             return str(x)
     except ImportError:  # pragma: no cover
         pass

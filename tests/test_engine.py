@@ -231,3 +231,82 @@ def test_same_verdicts_on_an_idle_and_a_loaded_machine():
             h.kill()
             h.wait()
     assert loaded == idle
+
+
+def test_the_gate_re_verifies_refutations():
+    """A REFUTED whose witness does not hold becomes an internal error, never a verdict."""
+    from alfs_theory.engine import gate
+    from alfs_theory.verdict import Counterexample
+
+    mae = _user("1 - u").at_classes(3)
+    bad_dec = CheckResult("decreasing", Verdict.REFUTED, "forged",
+                          counterexample=Counterexample({"u0": 0.2, "u1": 0.3}, "forged"))
+    out = gate(bad_dec, mae, 3)
+    assert out.verdict is Verdict.UNDECIDED and "does not re-verify" in out.internal_error
+    bad_sym = CheckResult("symmetric", Verdict.REFUTED, "forged", counterexample=Counterexample(
+        {"u_a": [0.2, 0.3, 0.5], "u_b": [0.6, 0.2, 0.2]}, "forged"))
+    assert gate(bad_sym, mae, 3).internal_error is not None  # MAE's sum is 2 everywhere
+    bad_w = CheckResult("asymmetric-on-weights", Verdict.REFUTED, "forged",
+                        counterexample=Counterexample({"u0": 0.5, "u1": 0.3, "u2": 0.2}, "x"),
+                        value={"weights": [0.5, 0.3, 0.2], "t": 0})
+    assert gate(bad_w, mae, 3).internal_error is not None  # e_t is MAE's unique minimiser
+    ok = CheckResult("decreasing", Verdict.REFUTED, "l increases",
+                     counterexample=Counterexample({"u0": 0.2, "u1": 0.3}, "real"))
+    out = gate(ok, _user("u").at_classes(3), 3)
+    assert out.verdict is Verdict.REFUTED and out.gate.endswith("re-verified by the gate at "
+                                                                "50 digits")
+
+
+def test_json_reports_are_strict_json_with_infinite_values():
+    import json
+
+    rep = check_loss(_user("piecewise(1 - u, u < 0.5, 0.8 - 0.4*u)"), n_classes=3,
+                     checks=["ratio", "asymmetric"])
+
+    def no_constants(c):
+        raise ValueError(f"not JSON: {c}")
+
+    d = json.loads(rep.to_json(), parse_constant=no_constants)
+    assert d["checks"][0]["value"] == "-oo"
+
+
+# ------------------------------------------------ min/max whose crossing has no closed form
+def test_a_min_that_never_switches_is_decided_as_its_argument():
+    """min(exp(-1.5*u), 1 - 0.7*u): the two touch only at u = 0 (no closed-form crossing);
+    a certified sign proof drops the line, and every check sees the smooth exp(-1.5*u)."""
+    import math
+
+    rep = check_loss(_user("min(exp(-1.5*u), 1 - 0.7*u)"), n_classes=3)
+    assert "equal on [0, 1] to exp(-3*u/2)" in rep.formula
+    r = rep.result("ratio")
+    assert r.verdict is Verdict.PROVED and abs(float(r.value) - math.exp(-1.5)) < 1e-12
+    assert rep.result("decreasing").verdict is Verdict.PROVED
+    th = rep.result("symmetric-noise-threshold")
+    rr = math.exp(-1.5)
+    assert th.verdict is Verdict.PROVED
+    assert abs(th.value["eta_max"] - 2 * rr / (1 + 2 * rr)) < 1e-9
+    assert not rep.internal_errors
+
+
+def test_pruning_keeps_arguments_that_matter():
+    import sympy as sp
+
+    from alfs_theory.provers.pieces import prune_minmax
+    from alfs_theory.symbols import U
+
+    crossing = sp.Max(2 - 3 * U, 1 - U)  # they cross at 1/2: both stay
+    assert prune_minmax(crossing, U, 0, 1) == crossing
+    touching = sp.Min(sp.exp(-U), 1 - U / 2)  # exp(-u) <= 1 - u/2 on [0, 1]
+    assert prune_minmax(touching, U, 0, 1) == sp.exp(-U)
+
+
+def test_end_slopes_of_a_kink_at_the_end_are_one_sided():
+    """sympy's derivative of min at a tie is the Heaviside average of the slopes; the
+    closed-form ratio must use the slope l has next to the end."""
+    import sympy as sp
+
+    from alfs_theory.properties.shape import end_slope
+    from alfs_theory.symbols import U
+
+    f = sp.Min(1 - 2 * U, 1 - U / 2)  # tie at 0: slope -2 from the right
+    assert end_slope(f, 0) == -2 and end_slope(f, 1) == -2

@@ -126,7 +126,55 @@ def _reverified(r: CheckResult, spec: LossSpec | None, n: int) -> CheckResult:
             return _seal(internal_error(r, f"its witness does not re-verify: {why}"),
                          "witness contradicted")
         return _seal(r, "witness re-verified by the gate at 50 digits")
-    return _seal(r, f"witness re-verified by the rule at {ce.digits} digits")
+    pt = ce.point if isinstance(ce.point, dict) else {}
+    why = None
+    if name == "decreasing" and spec.is_pointwise:
+        why = _increase_fails(spec, pt)
+    elif name == "symmetric" and "u_a" in pt and "u_b" in pt:
+        why = _sums_agree(spec, pt["u_a"], pt["u_b"])
+    else:
+        return _seal(r, f"witness re-verified by the rule at {ce.digits} digits")
+    if why is not None:
+        return _seal(internal_error(r, f"its witness does not re-verify: {why}"),
+                     "witness contradicted")
+    return _seal(r, "witness re-verified by the gate at 50 digits")
+
+
+def _ell(spec: LossSpec, x) -> mpmath.mpf:
+    v = spec.mp_losses([x, 1 - x], dps=60)[0]
+    return v.real if isinstance(v, mpmath.mpc) else v
+
+
+def _increase_fails(spec: LossSpec, pt: dict) -> str | None:
+    """None when l increases at the witness (two points u0 < u1 with l(u1) > l(u0), or a
+    point u where l(u + h) > l(u - h) for a tiny h), at 60 digits."""
+    with mpmath.workdps(60):
+        if "u0" in pt and "u1" in pt:
+            a, b = mpmath.mpf(pt["u0"]), mpmath.mpf(pt["u1"])
+            if a < b and _ell(spec, b) - _ell(spec, a) > 0:
+                return None
+            return f"l({pt['u1']}) is not above l({pt['u0']})"
+        if "u" in pt and isinstance(pt["u"], (int, float)):
+            x, h = mpmath.mpf(pt["u"]), mpmath.mpf("1e-25")
+            lo, hi = max(x - h, mpmath.mpf(0)), min(x + h, mpmath.mpf(1))
+            if _ell(spec, hi) - _ell(spec, lo) > 0:
+                return None
+            return f"l does not increase at u = {pt['u']}"
+    return None  # no point to re-check: the rule's own 50 digits stand
+
+
+def _sums_agree(spec: LossSpec, ua, ub) -> str | None:
+    """None when sum_k L(u, k) differs between the two witnesses at 50 digits."""
+    from ..falsify import mp_risk
+
+    with mpmath.workdps(50):
+        w = [1] * len(ua)
+        a, b = mp_risk(spec, w, ua), mp_risk(spec, w, ub)
+        if mpmath.isnan(a) or mpmath.isnan(b):
+            return None
+        if abs(a - b) > mpmath.mpf("1e-30") * (1 + abs(a) + abs(b)):
+            return None
+    return f"sum_k L(u, k) is the same at u_a and u_b ({mpmath.nstr(a, 15)})"
 
 
 def _risk_witness_fails(spec: LossSpec, w: list, u: list) -> str | None:

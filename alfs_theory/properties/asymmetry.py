@@ -42,7 +42,7 @@ from ..provers.pieces import is_nonsmooth, split_pieces
 from ..spec import LossSpec, to_exact
 from ..symbols import K, U, V
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
-from .shape import curvature_of, end_value, sign_on_unit
+from .shape import curvature_of, end_slope, end_value, sign_on_unit
 
 __all__ = [
     "SeparableForm",
@@ -163,8 +163,8 @@ def _mul(w: sp.Expr, x: sp.Expr) -> sp.Expr:
 
 
 def _phi_prime_ends(form: SeparableForm):
-    dA, dB = sp.diff(form.A, U), sp.diff(form.B, U)
-    return end_value(dA, 0), end_value(dA, 1), end_value(dB, 0), end_value(dB, 1)
+    return (end_slope(form.A, 0), end_slope(form.A, 1), end_slope(form.B, 0),
+            end_slope(form.B, 1))
 
 
 def _ends(form: SeparableForm):

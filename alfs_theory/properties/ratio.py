@@ -22,7 +22,7 @@ from ..errors import SpecError
 from ..spec import LossSpec
 from ..symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
-from .shape import check_decreasing, check_shape, derivatives, end_value
+from .shape import check_decreasing, check_shape, derivatives, end_slope
 
 __all__ = ["asymmetry_ratio", "ratio_closed_form"]
 
@@ -37,8 +37,8 @@ def _safe_ratio(num: sp.Expr, den: sp.Expr) -> sp.Expr:
 def ratio_closed_form(spec: LossSpec) -> tuple[sp.Expr | None, str, CheckResult]:
     """(closed form or None, how it was derived, the shape result)."""
     shape = check_shape(spec)
-    _, d1, _ = derivatives(spec)
-    g0, g1 = end_value(d1, 0), end_value(d1, 1)
+    ell, _, _ = derivatives(spec)
+    g0, g1 = end_slope(ell, 0), end_slope(ell, 1)  # one-sided: a kink at an end counts
     if g0 is None or g1 is None:
         return None, ("the end-point slopes l'(0), l'(1) depend on the parameters in a way "
                       "sympy cannot resolve; bind the parameters"), shape.result

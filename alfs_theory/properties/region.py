@@ -35,7 +35,7 @@ from .asymmetry import (
     unbounded_numerator,
     vanishing_numerator,
 )
-from .shape import end_value
+from .shape import end_slope, end_value
 
 __all__ = ["W_N", "W_T", "weight_region"]
 
@@ -99,8 +99,8 @@ def _region(spec: LossSpec, n: int):
                                 f" {cert.detail}"))
     form = separable_form(spec, n)
     if form is not None and form.shape == "convex":
-        dA0, dA1 = (end_value(sp.diff(form.A, U), x) for x in (0, 1))
-        dB0, dB1 = (end_value(sp.diff(form.B, U), x) for x in (0, 1))
+        dA0, dA1 = (end_slope(form.A, x) for x in (0, 1))
+        dB0, dB1 = (end_slope(form.B, x) for x in (0, 1))
         if None in (dA0, dA1, dB0, dB1):
             return None
         c0, c1 = sp.simplify(dA0 - dB0), sp.simplify(dA1 - dB1)

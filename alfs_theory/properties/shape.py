@@ -362,6 +362,24 @@ def end_value(e: sp.Expr, x0: int) -> sp.Expr | None:
         return None
 
 
+def end_slope(f: sp.Expr, x0: int) -> sp.Expr | None:
+    """The one-sided derivative of f at the end u = x0 ∈ {0, 1} (from the right at 0, from the
+    left at 1). For a non-smooth f the slope of its first (last) exact piece: sympy's
+    derivative of min/max/piecewise at a tie is a Heaviside average of the branches' slopes,
+    not the slope f has next to the end. None when it cannot be found."""
+    from ..provers.pieces import split_pieces
+
+    if not is_nonsmooth(f):
+        return end_value(sp.diff(f, U), x0)
+    if f.free_symbols - {U}:
+        return None
+    P = split_pieces(f, U)
+    if P is None:
+        return None
+    i = 0 if x0 == 0 else len(P.branches) - 1
+    return P.slope(i, sp.Integer(x0), "+" if x0 == 0 else "-")
+
+
 @dataclass(frozen=True)
 class Curvature:
     """The sign of a second derivative on [0, 1]: 'linear', 'convex', 'concave' or 'unknown'

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 __all__ = ["NONSMOOTH", "Pieces", "PiecewiseCurvature", "is_nonsmooth", "pieces_curvature",
-           "pieces_monotone", "same_value", "split_pieces", "to_piecewise"]
+           "pieces_monotone", "prune_minmax", "same_value", "split_pieces",
+           "to_piecewise"]
 
 NONSMOOTH = (sp.Piecewise, sp.Abs, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.floor,
              sp.ceiling)
@@ -295,6 +296,59 @@ _SPLITS: dict = {}
 
 
 def _split(f, var, lo, hi, max_breaks):
+    out = _split_once(f, var, lo, hi, max_breaks)
+    if out is None and f.has(sp.Min, sp.Max):
+        # a crossing with no closed form (min(exp(-1.5*u), 1 - 0.7*u)): drop the arguments
+        # that a certified sign proof shows never attain the min (max) on [lo, hi]
+        g = prune_minmax(f, var, lo, hi)
+        if g != f:
+            out = _split_once(g, var, lo, hi, max_breaks)
+    return out
+
+
+def prune_minmax(f: sp.Expr, var: sp.Symbol, lo, hi, *, max_boxes: int = 2000) -> sp.Expr:
+    """``f`` with every argument b of a Min (Max) dropped where another argument a is proved
+    a <= b (a >= b) on all of [lo, hi] by interval bisection
+    (:func:`~alfs_theory.provers.intervals.prove_sign_on_interval`): there min(a, b) = a as a
+    function, whether or not the two touch. Arguments with a non-smooth node or another free
+    symbol are kept as they are."""
+    from ..verdict import Verdict
+    from .intervals import prove_sign_on_interval
+
+    def dominated(a, b, want) -> bool:
+        d = a - b
+        if d.free_symbols - {var} or is_nonsmooth(d):
+            return False
+        try:
+            r = prove_sign_on_interval(d, var, lo, hi, sign=want, strict=False,
+                                       max_boxes=max_boxes)
+        except Exception:  # noqa: BLE001 - no proof: keep both
+            return False
+        return r.verdict is Verdict.PROVED
+
+    def rw(e):
+        if not isinstance(e, sp.Basic) or not e.args:
+            return e
+        args = [rw(a) for a in e.args]
+        if not isinstance(e, (sp.Min, sp.Max)):
+            return e.func(*args) if args != list(e.args) else e
+        want = "negative" if isinstance(e, sp.Min) else "positive"
+        keep = list(args)
+        changed = True
+        while changed and len(keep) > 1:
+            changed = False
+            for a in keep:
+                b = next((b for b in keep if b is not a and dominated(a, b, want)), None)
+                if b is not None:
+                    keep.remove(b)
+                    changed = True
+                    break
+        return keep[0] if len(keep) == 1 else e.func(*keep)
+
+    return rw(f)
+
+
+def _split_once(f, var, lo, hi, max_breaks):
     g = to_piecewise(f)
     if g.has(sp.floor, sp.ceiling):
         return None
