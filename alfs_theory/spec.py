@@ -475,7 +475,14 @@ class LossSpec:
         n = u.shape[-1]
         f, gs = self._lambdas("numeric")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            sums = [np.sum(np.broadcast_to(g(u, n), u.shape), axis=-1, keepdims=True) for g in gs]
+            sums = []
+            for j, g in enumerate(gs):
+                gv = np.array(np.broadcast_to(g(u, n), u.shape), dtype=float)
+                for x in (0.0, 1.0):  # 0*log 0 at the boundary: the summand's limit there
+                    bad = np.isnan(gv) & (u == x)
+                    if bad.any():
+                        gv[bad] = float(self._summand_limit(j, x, n))
+                sums.append(np.sum(gv, axis=-1, keepdims=True))
             out = f(u, n, *sums)
         return np.broadcast_to(out, u.shape).astype(float)
 
@@ -495,7 +502,8 @@ class LossSpec:
             u = [mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in u]
             n = len(u)
             f, gs = self._lambdas("mpmath")
-            sums = [mpmath.fsum(g(x, n) for x in u) for g in gs]
+            sums = [mpmath.fsum(self._mp_summand(j, g, x, n) for x in u)
+                    for j, g in enumerate(gs)]
             out = []
             for x in u:
                 try:
@@ -503,6 +511,42 @@ class LossSpec:
                 except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
                     out.append(self._mp_limit(x, n))
             return out
+
+    def _mp_summand(self, j: int, g, x, n: int):
+        """The summand g_j(x) at 50 digits; at x = 0 or 1, where it is undefined (0*log 0), its
+        one-sided limit (the continuous extension the theory reads on the boundary)."""
+        import mpmath
+
+        try:
+            v = g(x, n)
+        except (ZeroDivisionError, ValueError):
+            v = mpmath.mpf("nan")
+        if (x == 0 or x == 1) and (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
+            return self._summand_limit(j, int(x), n)
+        return v
+
+    def _summand_limit(self, j: int, x: float, n: int):
+        """lim g_j(v) as v -> x from inside [0, 1] (mpmath number; nan if it does not exist),
+        cached: 0 for v*log(v) at 0."""
+        import mpmath
+
+        key = ("summand-limit", j, int(x), n)
+        if key not in self._cache:
+            g = self.summands()[j][1].subs(K, n)
+            try:
+                lim = sp.limit(g, V, int(x), "+" if x == 0 else "-")
+            except (NotImplementedError, ValueError, TypeError):
+                lim = sp.nan
+            if lim.is_real and lim.is_finite:
+                v = mpmath.mpf(sp.N(lim, 60))
+            elif lim == sp.oo:
+                v = mpmath.inf
+            elif lim == -sp.oo:
+                v = -mpmath.inf
+            else:
+                v = mpmath.mpf("nan")
+            self._cache[key] = v
+        return self._cache[key]
 
     def _mp_limit(self, x, n: int):
         """L at a point where mpmath divides by zero: for a pointwise ℓ at u = 0 or 1 the

@@ -161,7 +161,7 @@ def test_only_a_check_that_needs_an_input_says_so(capsys, only):
     (["train", "--loss", "ce", "--out", "x", "--seed", str(2**64)], "argument --seed"),
     (["train", "--loss", "ce", "--out", "x", "--epochs", "0"], "argument --epochs"),
     (["sweep", "--losses", "ce", "--out", "x", "--workers", "0"], "argument --workers"),
-    (["report", "--workers", "0"], "argument --workers: expected an integer >= 1, got '0'"),
+    (["report", "--workers", "0"], "argument --workers: expected an integer >= 1 and <= "),
 ])
 def test_bad_numbers_are_refused_by_the_parser(capsys, argv, msg):
     pytest.importorskip("torch")

@@ -51,6 +51,7 @@ __all__ = [
     "complete_asymmetry",
     "exact_weights",
     "finite_ends",
+    "lsc_ends",
     "rest_of_sum",
     "risk_search",
     "separable_form",
@@ -184,6 +185,22 @@ def finite_ends(form: SeparableForm) -> bool:
             P = split_pieces(f, U)
             if P is None or P.continuity()[0] is not True:
                 return False
+    return True
+
+
+def lsc_ends(form: SeparableForm) -> bool:
+    """A and B smooth, finite at u = 1 and finite or +oo at u = 0 (the one-sided limit, as
+    -log u): then the separable risk is lower semicontinuous on the closed simplex with values
+    in (-oo, +oo], bounded below, and finite inside it (a minimum over a compact set is
+    attained). Weaker than :func:`finite_ends`, which the vertex and T2 rules need."""
+    if is_nonsmooth(form.A) or is_nonsmooth(form.B):
+        return False
+    for f in (form.A, form.B):
+        v0, v1 = end_value(f, 0), end_value(f, 1)
+        if v0 is None or v1 is None or not v1.is_finite:
+            return False
+        if not (v0.is_finite or v0 == sp.oo):
+            return False
     return True
 
 

@@ -43,7 +43,7 @@ from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     complete_asymmetry,
-    finite_ends,
+    lsc_ends,
     normalised_numerator,
     separable_form,
     sum_with_normalised_complete,
@@ -120,7 +120,9 @@ def _swap_part(p: LossSpec, n: int):
         # precondition: A and B differentiable on (0, 1). The swap settles u_j > u_t only; at
         # a tie u_j = u_t the mass move from j to t changes the risk by one-sided slopes, and
         # at a kink the minimiser can be the tie itself (max(2 - 3u, 1 - u), p = (0.6, 0.4))
-        if not finite_ends(form) or is_nonsmooth(form.A) or is_nonsmooth(form.B):
+        # and the risk lower semicontinuous, bounded below: A, B finite or +oo at 0 (-log u),
+        # finite at 1, so the minimum over the compact wrong-argmax closure is attained
+        if not lsc_ends(form):
             return None
         D1 = sp.diff(form.A - form.B, U)
         strict = sign_on_unit(D1, p, sign="negative", strict=True, check="calibrated",

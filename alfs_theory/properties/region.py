@@ -103,7 +103,15 @@ def _region(spec: LossSpec, n: int):
         dB0, dB1 = (end_slope(form.B, x) for x in (0, 1))
         if None in (dA0, dA1, dB0, dB1):
             return None
+        if dB0 == -sp.oo and dA1.is_finite and dB1.is_finite:
+            return ({"kind": "none", "text": "no weight vector (B'(0) = -oo: every class "
+                     "k != t pulls mass off e_t)"},
+                    Certificate("kkt", "B'(0) = -oo with A'(1), B'(1) finite: the KKT margin "
+                                "D_k = w_k A'(0) + (1 - w_k) B'(0) - phi_t'(1) is -oo for every "
+                                "k != t (1 - w_k > 0), so moving mass off e_t lowers the risk"))
         c0, c1 = sp.simplify(dA0 - dB0), sp.simplify(dA1 - dB1)
+        if c0.has(sp.nan) or c1.has(sp.nan):
+            return None
         op = sp.Ge if form.strict else sp.Gt
         if c0 == -sp.oo:
             return ({"kind": "none", "text": "no weight vector with w_n > 0 (phi'(0) = -oo)"},
