@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 import numpy as np
+from brute import brute_asymmetry, brute_calibration_gap
 
 from alfs_theory.checker import check_loss
 from alfs_theory.userloss import loss_from_expression
 from alfs_theory.verdict import Verdict
-
-from brute import brute_asymmetry, brute_calibration_gap
 
 
 def _user(expr: str):

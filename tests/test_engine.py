@@ -23,14 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from brute import brute_ratio
 
 from alfs_theory.checker import CheckReport, check_loss
 from alfs_theory.engine import decide, rule_table
 from alfs_theory.errors import DomainError
 from alfs_theory.userloss import loss_from_expression
 from alfs_theory.verdict import Certificate, CheckResult, Verdict
-
-from brute import brute_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "alfs_theory"
@@ -310,3 +309,20 @@ def test_end_slopes_of_a_kink_at_the_end_are_one_sided():
 
     f = sp.Min(1 - 2 * U, 1 - U / 2)  # tie at 0: slope -2 from the right
     assert end_slope(f, 0) == -2 and end_slope(f, 1) == -2
+
+
+def test_the_weight_rules_are_the_ladders_steps_in_its_order():
+    """One source of order: the engine's weights rules are properties.asymmetry.WEIGHT_RULES,
+    each registered with its facts, so the engine and the provers that ask many weight vectors
+    (thresholds, noise rows) run the same sequence."""
+    from alfs_theory.engine import rules_for
+    from alfs_theory.engine.rules import WEIGHT_RULE_TABLE
+    from alfs_theory.properties.asymmetry import WEIGHT_RULES
+
+    assert [row[0] for row in WEIGHT_RULE_TABLE] == [f.__name__ for f in WEIGHT_RULES]
+    assert [r.name for r in rules_for("weights")] == [row[1] for row in WEIGHT_RULE_TABLE]
+    assert rules_for("asymmetric") == rules_for("weights")
+    rep = check_loss(_user("exp(-u/3)"), n_classes=3, weights=[0.5, 0.3, 0.2])
+    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-kkt;")
+    rep = check_loss(_user("((1+1)**2 - (1+u)**2)/2"), n_classes=3, weights=[0.4, 0.35, 0.25])
+    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-vertex;")

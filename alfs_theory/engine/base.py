@@ -214,3 +214,19 @@ def _pointwise_or_quadratic(ctx: Context):
     from ..properties.calibration import quadratic_form
 
     return quadratic_form(ctx.spec, ctx.n) is not None
+
+
+@fact("separable-concave", "the risk is sum_k phi_k(u_k) with every phi_k concave (or affine)")
+def _separable_concave(ctx: Context):
+    from ..properties.asymmetry import separable_form
+
+    form = separable_form(ctx.spec, ctx.n)
+    return form is not None and form.shape in ("concave", "linear")
+
+
+@fact("separable-convex", "the risk is sum_k phi_k(u_k) with every phi_k convex")
+def _separable_convex(ctx: Context):
+    from ..properties.asymmetry import separable_form
+
+    form = separable_form(ctx.spec, ctx.n)
+    return form is not None and form.shape == "convex"

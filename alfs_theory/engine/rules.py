@@ -28,7 +28,10 @@ def rule(name: str, question: str, requires: tuple[str, ...], certificate: str, 
 
 
 def rules_for(question: str) -> list[Rule]:
-    return [r for r in RULES if r.question == question]
+    """The rules of a question in their order (``asymmetric`` asks the ``weights`` rules on
+    the weights of symmetric noise just below clean-labels dominance)."""
+    q = "weights" if question == "asymmetric" else question
+    return [r for r in RULES if r.question == q]
 
 
 # ------------------------------------------------------------------------------ ratio
@@ -145,26 +148,57 @@ def symmetric_ladder(ctx: Context):
     return check_symmetric(ctx.spec, ctx.n)
 
 
-def _weights_rule(ctx: Context):
-    from ..properties.asymmetry import check_asymmetric_on_weights
+def _weights_problem(ctx: Context):
+    from ..properties.asymmetry import weights_problem
 
-    return check_asymmetric_on_weights(ctx.spec, ctx.inputs["weights"],
-                                       ratio=ctx.inputs.get("ratio"),
-                                       search=ctx.inputs.get("search", True))
-
-
-@rule("asymmetry-ladder", "asymmetric", (),
-      "vertex comparison (concave separable risk), KKT margins (convex), complete asymmetry, "
-      "parts of a sum, normalised-sum rules, the ratio test; a 50-digit witness",
-      "definition 2, T4")
-def asymmetry_ladder(ctx: Context):
-    return _weights_rule(ctx)
+    key = "weights-problem"
+    if key not in ctx.inputs:
+        ctx.inputs[key] = weights_problem(ctx.spec, ctx.inputs["weights"],
+                                          ratio=ctx.inputs.get("ratio"),
+                                          search=ctx.inputs.get("search", True))
+    return ctx.inputs[key]
 
 
-@rule("weights-ladder", "weights", (), "as asymmetry-ladder, on the weights given",
-      "definition 2, T4")
-def weights_ladder(ctx: Context):
-    return _weights_rule(ctx)
+def _weights_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import asymmetry
+
+        return getattr(asymmetry, step_name)(_weights_problem(ctx))
+    return decide
+
+
+#: the rules of "asymmetric on w" (questions ``asymmetric`` and ``weights``), in the order of
+#: ``properties.asymmetry.WEIGHT_RULES`` (a test keeps the two in step): name, facts,
+#: certificate, source
+WEIGHT_RULE_TABLE = (
+    ("weights_vertex", "weights-vertex", ("separable-concave",),
+     "vertex comparison: a concave separable risk is least at a vertex, e_i scores const + "
+     "w_i*beta (PROVED for beta < 0, REFUTED by a vertex otherwise)", "definition 2, T4"),
+    ("weights_kkt", "weights-kkt", ("separable-convex",),
+     "KKT margins D_k at e_t (PROVED when all >= 0, = 0 only if strictly convex; REFUTED "
+     "along an edge with D_k < 0)", "definition 2, T4 (convex l)"),
+    ("weights_complete", "weights-complete", (),
+     "complete asymmetry (concave separable risk, normalised K = 2, sums of such parts)",
+     "definition 2, T4 (concave l)"),
+    ("weights_parts", "weights-parts", (), "every part of a sum asymmetric on w",
+     "definition 2"),
+    ("weights_ratio_test", "weights-ratio-test", ("pointwise",),
+     "(w_t/w_n) r(l) >= 1 with r(l) a gated ratio verdict (sufficient only)", "T4"),
+    ("weights_normalised_sum", "weights-normalised-sum", ("vector",),
+     "normalised part + asymmetric parts: every minimising sequence converges to e_t; or a "
+     "point below the liminf at e_t", "theory.md, vector losses"),
+    ("weights_bounded_normalised", "weights-bounded-normalised", ("vector",),
+     "normalised with N(0) finite at K >= 3: equal other weights (PROVED), else an edge move",
+     "derived (C-NGCE)"),
+    ("weights_normalised_sequence", "weights-normalised-sequence", ("vector",),
+     "a minimising sequence away from e_t (NCE, NFL at K >= 3)", "theory.md, NCE"),
+    ("weights_search", "weights-search", (),
+     "never PROVED: a searched point below e_t re-verified at 50 digits (REFUTED), else "
+     "UNDECIDED with the best point", "definition 2"),
+)
+
+for _fn, _name, _requires, _cert, _src in WEIGHT_RULE_TABLE:
+    RULES.append(Rule(_name, "weights", _requires, _cert, _src, _weights_step(_fn)))
 
 
 @rule("region-ladder", "region", (),

@@ -47,6 +47,8 @@ from .shape import curvature_of, end_slope, end_value, sign_on_unit
 __all__ = [
     "SeparableForm",
     "Complete",
+    "WEIGHT_RULES",
+    "WeightsProblem",
     "check_asymmetric_on_weights",
     "complete_asymmetry",
     "exact_weights",
@@ -58,6 +60,16 @@ __all__ = [
     "simplex_reduced",
     "sum_with_normalised_complete",
     "sum_with_normalised_on_weights",
+    "weights_bounded_normalised",
+    "weights_complete",
+    "weights_kkt",
+    "weights_normalised_sequence",
+    "weights_normalised_sum",
+    "weights_parts",
+    "weights_problem",
+    "weights_ratio_test",
+    "weights_search",
+    "weights_vertex",
 ]
 
 
@@ -349,137 +361,206 @@ def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_rando
 
 
 # ------------------------------------------------------------------------- the decision
-def check_asymmetric_on_weights(
-    spec: LossSpec,
-    weights: Sequence,
-    *,
-    ratio: CheckResult | None = None,
-    search: bool = True,
-    seed: int = 0,
-) -> CheckResult:
-    """Is argmin_u Σ_k w_k L(u, k) = {e_t}, t = argmax w? Evidence for every verdict."""
-    t0 = time.perf_counter()
+@dataclass
+class WeightsProblem:
+    """One question "is argmin_u sum_k w_k L(u, k) = {e_t}?" as the weight rules see it: the
+    exact weights, the top class, the ratio verdict for the ratio test, and ``done`` building
+    the finding with the weights and the ratio test's note in its summary."""
+
+    spec: LossSpec
+    ws: list
+    t: int
+    n: int
+    ratio: CheckResult | None
+    search: bool
+    seed: int
+    t0: float
+    value: dict
+    note: str = ""
+
+    def done(self, verdict, summary, **kw) -> CheckResult:
+        wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in self.ws) + ")"
+        return CheckResult("asymmetric-on-weights", verdict, f"w = {wtxt}: {summary}{self.note}",
+                           seconds=time.perf_counter() - self.t0, value=self.value, **kw)
+
+    @property
+    def form(self) -> SeparableForm | None:
+        return separable_form(self.spec, self.n)
+
+
+def weights_problem(spec: LossSpec, weights: Sequence, *, ratio: CheckResult | None = None,
+                    search: bool = True, seed: int = 0) -> WeightsProblem:
+    """The problem for :data:`WEIGHT_RULES`, with the ratio test of T4 reported beside the
+    decision (sufficient only; exact for convex l)."""
     ws = exact_weights(weights)
     t = _top(ws)
-    n = len(ws)
-    name = "asymmetric-on-weights"
-    wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in ws) + ")"
-
-    # the ratio test of T4, reported beside the decision (sufficient only; exact for convex l)
-    ratio_note = ""
     value = {"weights": [float(x) for x in ws], "t": t}
+    note = ""
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
         r_lo = ratio_lower(ratio)
         wn = max(x for i, x in enumerate(ws) if i != t)
         if r_lo is not None:
             lhs = float(ws[t] / wn) * r_lo if wn else float("inf")
             value["ratio_test"] = {"lhs": lhs, "passes": lhs >= 1}
-            ratio_note = f" [ratio test (w_t/w_n) r = {lhs:.4g}: {'passes' if lhs >= 1 else 'fails'}]"
+            note = f" [ratio test (w_t/w_n) r = {lhs:.4g}: {'passes' if lhs >= 1 else 'fails'}]"
+    return WeightsProblem(spec, ws, t, len(ws), ratio, search, seed, time.perf_counter(),
+                          value, note)
 
-    def done(verdict, summary, **kw):
-        return CheckResult(name, verdict, f"w = {wtxt}: {summary}{ratio_note}",
-                           seconds=time.perf_counter() - t0, value=value, **kw)
 
-    form = separable_form(spec, n)
-    if form is not None and form.shape in ("concave", "linear"):
-        beta = vertex_beta(form)
-        if beta.is_negative:
+def weights_vertex(P: WeightsProblem) -> CheckResult | None:
+    """Separable concave (or affine) risk: its minimum is at a vertex; vertex e_i scores
+    const + w_i*beta, so beta < 0 proves e_t, beta >= 0 refutes with a vertex."""
+    form = P.form
+    if form is None or form.shape not in ("concave", "linear"):
+        return None
+    ws, t, n = P.ws, P.t, P.n
+    beta = vertex_beta(form)
+    if beta.is_negative:
+        cert = Certificate(
+            "vertex-comparison",
+            f"risk = sum_k phi_k(u_k) with phi concave ({form.evidence}); min at a vertex; "
+            f"vertex e_i scores const + w_i*beta with beta = {sp.sstr(beta)} < 0, least at "
+            "the unique largest weight: completely asymmetric",
+            {"beta": beta},
+        )
+        return P.done(Verdict.PROVED, "argmin = {e_t} (vertex argument)", certificate=cert)
+    # beta >= 0: a vertex with smaller weight scores no worse
+    k = min((i for i in range(n) if i != t), key=lambda i: ws[i])
+    ok, rb, rr = _verified(P.spec, ws, _vertex(n, k), _vertex(n, t), strict=False)
+    if ok:
+        return P.done(Verdict.REFUTED, f"vertex e_{k} scores {mpmath.nstr(rb, 10)} <= "
+                      f"{mpmath.nstr(rr, 10)} at e_t (beta = {sp.sstr(beta)} >= 0)",
+                      counterexample=_ce(_vertex(n, k), rb, rr, f"vertex e_{k}"))
+    return None
+
+
+def weights_kkt(P: WeightsProblem) -> CheckResult | None:
+    """Separable convex risk: e_t is the minimiser iff every KKT margin D_k >= 0 (> 0, or = 0
+    with phi strictly convex); a negative margin is refuted along its edge."""
+    form = P.form
+    if form is None or form.shape != "convex":
+        return None
+    ws, t, n, spec = P.ws, P.t, P.n, P.spec
+    D = kkt_margins(form, ws, t)
+    neg = [k for k in range(n) if k != t and (D[k].is_negative or D[k] == -sp.oo)]
+    if not neg and all(D[k].is_nonnegative for k in range(n) if k != t):
+        zero = [k for k in range(n) if k != t and D[k] == 0]
+        if not zero or form.strict:
             cert = Certificate(
-                "vertex-comparison",
-                f"risk = sum_k phi_k(u_k) with phi concave ({form.evidence}); min at a vertex; "
-                f"vertex e_i scores const + w_i*beta with beta = {sp.sstr(beta)} < 0, least at "
-                "the unique largest weight: completely asymmetric",
-                {"beta": beta},
+                "kkt",
+                f"risk = sum_k phi_k(u_k), phi convex ({form.evidence}); directional "
+                f"derivatives from e_t: min_k D_k = "
+                f"{sp.sstr(min((D[k] for k in range(n) if k != t), key=lambda x: float(x)))}"
+                + (" (= 0 with phi strictly convex: still the unique minimiser)" if zero
+                   else " > 0"),
+                {"D": [None if d is None else d for d in D]},
             )
-            return done(Verdict.PROVED, "argmin = {e_t} (vertex argument)", certificate=cert)
-        # beta >= 0: a vertex with smaller weight scores no worse
-        k = min((i for i in range(n) if i != t), key=lambda i: ws[i])
-        ok, rb, rr = _verified(spec, ws, _vertex(n, k), _vertex(n, t), strict=False)
-        if ok:
-            return done(Verdict.REFUTED, f"vertex e_{k} scores {mpmath.nstr(rb, 10)} <= "
-                        f"{mpmath.nstr(rr, 10)} at e_t (beta = {sp.sstr(beta)} >= 0)",
-                        counterexample=_ce(_vertex(n, k), rb, rr, f"vertex e_{k}"))
-    if form is not None and form.shape == "convex":
-        D = kkt_margins(form, ws, t)
-        neg = [k for k in range(n) if k != t and (D[k].is_negative or D[k] == -sp.oo)]
-        if not neg and all(D[k].is_nonnegative for k in range(n) if k != t):
-            zero = [k for k in range(n) if k != t and D[k] == 0]
-            if not zero or form.strict:
-                cert = Certificate(
-                    "kkt",
-                    f"risk = sum_k phi_k(u_k), phi convex ({form.evidence}); directional "
-                    f"derivatives from e_t: min_k D_k = "
-                    f"{sp.sstr(min((D[k] for k in range(n) if k != t), key=lambda x: float(x)))}"
-                    + (" (= 0 with phi strictly convex: still the unique minimiser)" if zero
-                       else " > 0"),
-                    {"D": [None if d is None else d for d in D]},
-                )
-                return done(Verdict.PROVED, "argmin = {e_t} (KKT at e_t)", certificate=cert)
-            found = _edge_counterexample(spec, ws, t, zero[0], strict=False)
-            if found:
-                u, rb, rr, d = found
-                return done(Verdict.REFUTED, f"D_{zero[0]} = 0 and phi not strictly convex: "
-                            "the risk ties along the edge", counterexample=_ce(u, rb, rr, "tie"))
-        if neg:
-            k = neg[0]
-            found = _edge_counterexample(spec, ws, t, k)
-            if found:
-                u, rb, rr, d = found
-                return done(
-                    Verdict.REFUTED,
-                    f"moving mass d = {d:g} from e_t to e_{k} lowers the risk "
-                    f"(D_{k} = {sp.sstr(D[k])} < 0)",
-                    counterexample=_ce(u, rb, rr, f"edge e_t -> e_{k}"))
-    full = complete_asymmetry(spec, n)
-    if full is not None:
-        return done(Verdict.PROVED, "argmin = {e_t} (completely asymmetric)",
-                    certificate=full.certificate)
-    cert = _parts_on_weights(spec, ws)
+            return P.done(Verdict.PROVED, "argmin = {e_t} (KKT at e_t)", certificate=cert)
+        found = _edge_counterexample(spec, ws, t, zero[0], strict=False)
+        if found:
+            u, rb, rr, d = found
+            return P.done(Verdict.REFUTED, f"D_{zero[0]} = 0 and phi not strictly convex: "
+                          "the risk ties along the edge", counterexample=_ce(u, rb, rr, "tie"))
+    if neg:
+        k = neg[0]
+        found = _edge_counterexample(spec, ws, t, k)
+        if found:
+            u, rb, rr, d = found
+            return P.done(
+                Verdict.REFUTED,
+                f"moving mass d = {d:g} from e_t to e_{k} lowers the risk "
+                f"(D_{k} = {sp.sstr(D[k])} < 0)",
+                counterexample=_ce(u, rb, rr, f"edge e_t -> e_{k}"))
+    return None
+
+
+def weights_complete(P: WeightsProblem) -> CheckResult | None:
+    """A completely asymmetric loss (complete_asymmetry) is asymmetric on every w."""
+    full = complete_asymmetry(P.spec, P.n)
+    if full is None:
+        return None
+    return P.done(Verdict.PROVED, "argmin = {e_t} (completely asymmetric)",
+                  certificate=full.certificate)
+
+
+def weights_parts(P: WeightsProblem) -> CheckResult | None:
+    """A sum of parts each proved asymmetric on w is asymmetric on w."""
+    cert = _parts_on_weights(P.spec, P.ws)
+    if cert is None:
+        return None
+    return P.done(Verdict.PROVED, "argmin = {e_t} (every part of the sum)", certificate=cert)
+
+
+def weights_ratio_test(P: WeightsProblem) -> CheckResult | None:
+    """T4's sufficient condition for a pointwise loss: (w_t/w_n) r(l) >= 1."""
+    spec, ratio, ws, t = P.spec, P.ratio, P.ws, P.t
+    if not (spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED):
+        return None
+    lo = ratio_lower(ratio)
+    if lo is None:
+        return None
+    wn = max(x for i, x in enumerate(ws) if i != t)
+    if wn == 0 or float(ws[t] / wn) * lo >= 1:
+        cert = Certificate(
+            "ratio-test",
+            f"(w_t/w_n) * r = {float(ws[t] / wn) if wn else float('inf'):.6g} * "
+            f"{lo:.6g} >= 1 (T4, sufficient)", {"r_lower": lo})
+        return P.done(Verdict.PROVED, "argmin = {e_t} (ratio test)", certificate=cert)
+    return None
+
+
+def weights_normalised_sum(P: WeightsProblem) -> CheckResult | None:
+    """NCE/NFL + parts: every minimising sequence converges to e_t (proof), or a point below
+    the liminf of the risk at e_t (refutation)."""
+    cert = sum_with_normalised_on_weights(P.spec, P.ws)
     if cert is not None:
-        return done(Verdict.PROVED, "argmin = {e_t} (every part of the sum)", certificate=cert)
-    # ratio test (sufficient) for pointwise losses
-    if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
-        lo = ratio_lower(ratio)
-        if lo is not None:
-            wn = max(x for i, x in enumerate(ws) if i != t)
-            if wn == 0 or float(ws[t] / wn) * lo >= 1:
-                cert = Certificate(
-                    "ratio-test",
-                    f"(w_t/w_n) * r = {float(ws[t] / wn) if wn else float('inf'):.6g} * "
-                    f"{lo:.6g} >= 1 (T4, sufficient)", {"r_lower": lo})
-                return done(Verdict.PROVED, "argmin = {e_t} (ratio test)", certificate=cert)
-    cert = sum_with_normalised_on_weights(spec, ws)
-    if cert is not None:
-        return done(Verdict.PROVED, "every minimising sequence converges to e_t (normalised "
-                    "part + asymmetric parts)", certificate=cert)
-    found = _sum_with_normalised_refute(spec, ws, t)
-    if found is not None:
-        u, rb, rr, how = found
-        ce = Counterexample(
-            point={f"u{k}": mpmath.nstr(x, 8) for k, x in enumerate(u)},
-            detail=(f"{how}: risk {mpmath.nstr(rb, 12)} < {mpmath.nstr(rr, 12)} = the liminf "
-                    "of the risk at e_t (normalised parts at min_k w_k, the rest at e_t)"),
-            values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)})
-        return done(Verdict.REFUTED, "a point below the liminf of the risk at e_t",
-                    counterexample=ce)
-    got = bounded_normalised(spec, ws, t) if n >= 3 else None
-    if got is not None and got[0] == "PROVED":
-        return done(Verdict.PROVED, "argmin = {e_t} (normalised, equal other weights)",
-                    certificate=got[1])
-    if got is not None:
-        u, rb, rr, d, j = got[1]
-        return done(Verdict.REFUTED, f"moving mass d = {d:g} from e_t to e_{j} (a class of "
-                    "above-average weight) lowers the normalised risk",
-                    counterexample=_ce(u, rb, rr, f"edge e_t -> e_{j}"))
-    # normalised losses whose risk is undefined at e_t
-    res = normalised_sequence(spec, ws, t)
-    if res is not None:
-        return done(Verdict.REFUTED, res[0], counterexample=res[1])
-    if not search:
-        return done(Verdict.UNDECIDED, "no exact rule applies and search is off",
-                    estimate="not searched")
+        return P.done(Verdict.PROVED, "every minimising sequence converges to e_t (normalised "
+                      "part + asymmetric parts)", certificate=cert)
+    found = _sum_with_normalised_refute(P.spec, P.ws, P.t)
+    if found is None:
+        return None
+    u, rb, rr, how = found
+    ce = Counterexample(
+        point={f"u{k}": mpmath.nstr(x, 8) for k, x in enumerate(u)},
+        detail=(f"{how}: risk {mpmath.nstr(rb, 12)} < {mpmath.nstr(rr, 12)} = the liminf "
+                "of the risk at e_t (normalised parts at min_k w_k, the rest at e_t)"),
+        values={"risk_at_point": mpmath.nstr(rb, 25), "risk_at_e_t": mpmath.nstr(rr, 25)})
+    return P.done(Verdict.REFUTED, "a point below the liminf of the risk at e_t",
+                  counterexample=ce)
+
+
+def weights_bounded_normalised(P: WeightsProblem) -> CheckResult | None:
+    """A normalised loss with N(0) finite at K >= 3: asymmetric exactly on the w whose other
+    entries are equal; otherwise an edge move lowers the risk."""
+    got = bounded_normalised(P.spec, P.ws, P.t) if P.n >= 3 else None
+    if got is None:
+        return None
+    if got[0] == "PROVED":
+        return P.done(Verdict.PROVED, "argmin = {e_t} (normalised, equal other weights)",
+                      certificate=got[1])
+    u, rb, rr, d, j = got[1]
+    return P.done(Verdict.REFUTED, f"moving mass d = {d:g} from e_t to e_{j} (a class of "
+                  "above-average weight) lowers the normalised risk",
+                  counterexample=_ce(u, rb, rr, f"edge e_t -> e_{j}"))
+
+
+def weights_normalised_sequence(P: WeightsProblem) -> CheckResult | None:
+    """Normalised losses whose risk is undefined at e_t: a minimising sequence elsewhere."""
+    res = normalised_sequence(P.spec, P.ws, P.t)
+    if res is None:
+        return None
+    return P.done(Verdict.REFUTED, res[0], counterexample=res[1])
+
+
+def weights_search(P: WeightsProblem) -> CheckResult:
+    """The last rung: a numeric search for a point below the risk at e_t, re-verified at 50
+    digits (REFUTED), or UNDECIDED with the best point found. It never proves."""
+    spec, ws, t, n = P.spec, P.ws, P.t, P.n
+    if not P.search:
+        return P.done(Verdict.UNDECIDED, "no exact rule applies and search is off",
+                      estimate="not searched")
     wf = np.array([float(x) for x in ws])
-    best_u, best_r = risk_search(spec, wf, t, seed=seed)
+    best_u, best_r = risk_search(spec, wf, t, seed=P.seed)
     with np.errstate(all="ignore"):
         r_t = float(spec.risk(wf, np.eye(n)[t]))
     lim = two_class_vertex_limit(spec, ws, t) if n == 2 and np.isnan(r_t) else None
@@ -492,20 +573,46 @@ def check_asymmetric_on_weights(
             rb = spec.mp_risk(_mp_weights(ws), [mpmath.mpf(float(x)) for x in best_u])
             rr = mpmath.mpf(sp.N(lim, 60))
             if rb < rr:
-                return done(Verdict.REFUTED, "a point with lower risk than the limit at e_t "
-                            f"(search; K = 2, limit {sp.sstr(sp.N(lim, 10))} by sympy)",
-                            counterexample=_ce(best_u, rb, rr, "search vs the limit at e_t"))
+                return P.done(Verdict.REFUTED, "a point with lower risk than the limit at e_t "
+                              f"(search; K = 2, limit {sp.sstr(sp.N(lim, 10))} by sympy)",
+                              counterexample=_ce(best_u, rb, rr, "search vs the limit at e_t"))
     elif beats:
         ok, rb, rr = _verified(spec, ws, [mpmath.mpf(float(x)) for x in best_u], _vertex(n, t))
         if ok:
-            return done(Verdict.REFUTED, "a point with lower risk than e_t (search)",
-                        counterexample=_ce(best_u, rb, rr, "search"))
+            return P.done(Verdict.REFUTED, "a point with lower risk than e_t (search)",
+                          counterexample=_ce(best_u, rb, rr, "search"))
     est = {"risk_at_e_t": r_t, "best_risk_found": best_r,
            "best_point": [round(float(x), 6) for x in best_u],
            "argmax_of_best": int(np.argmax(best_u))}
     why = ("risk at e_t undefined" if not np.isfinite(r_t) else
            "no point beats e_t in the search, but no exact rule proves it")
-    return done(Verdict.UNDECIDED, why, estimate=est)
+    return P.done(Verdict.UNDECIDED, why, estimate=est)
+
+
+WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
+                weights_ratio_test, weights_normalised_sum, weights_bounded_normalised,
+                weights_normalised_sequence, weights_search)
+"""The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
+named rule with its facts (alfs_theory.engine.rules); :func:`check_asymmetric_on_weights` runs
+the same sequence for the provers that ask many weight vectors (thresholds, noise rows)."""
+
+
+def check_asymmetric_on_weights(
+    spec: LossSpec,
+    weights: Sequence,
+    *,
+    ratio: CheckResult | None = None,
+    search: bool = True,
+    seed: int = 0,
+) -> CheckResult:
+    """Is argmin_u Σ_k w_k L(u, k) = {e_t}, t = argmax w? Evidence for every verdict: the
+    first of :data:`WEIGHT_RULES` that decides."""
+    P = weights_problem(spec, weights, ratio=ratio, search=search, seed=seed)
+    for step in WEIGHT_RULES:
+        out = step(P)
+        if out is not None:
+            return out
+    raise AssertionError("weights_search always answers")  # pragma: no cover
 
 
 def ratio_lower(ratio: CheckResult) -> float | None:
