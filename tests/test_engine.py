@@ -326,3 +326,16 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
     assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-kkt;")
     rep = check_loss(_user("((1+1)**2 - (1+u)**2)/2"), n_classes=3, weights=[0.4, 0.35, 0.25])
     assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-vertex;")
+
+
+def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
+    from alfs_theory.engine import rules_for
+    from alfs_theory.engine.rules import CALIBRATION_RULE_TABLE
+    from alfs_theory.properties.calibration import CALIBRATION_RULES
+
+    assert [row[0] for row in CALIBRATION_RULE_TABLE] == [f.__name__ for f in CALIBRATION_RULES]
+    assert [r.name for r in rules_for("calibrated")] == [row[1] for row in
+                                                         CALIBRATION_RULE_TABLE]
+    rep = check_loss(_user("exp(-u/3)"), n_classes=3, checks=["calibrated"])
+    assert rep.result("calibrated").gate.startswith("rule calibration-swap;") or \
+        rep.result("calibrated").gate.startswith("rule calibration-kkt-order;")

@@ -220,13 +220,41 @@ def threshold_ladder(ctx: Context):
                                      search=ctx.inputs.get("search", True))
 
 
-@rule("calibration-ladder", "calibrated", (),
-      "T2 from complete asymmetry, swap and KKT-order arguments; tie, plateau and "
-      "minimising-sequence refutations", "definition 4, T2")
-def calibration_ladder(ctx: Context):
-    from ..properties.calibration import check_calibration
+def _calibration_step(step_name: str):
+    def decide(ctx: Context):
+        import time
 
-    return check_calibration(ctx.spec, ctx.n)
+        from ..properties import calibration
+
+        return getattr(calibration, step_name)(ctx.spec, ctx.n, time.perf_counter())
+    return decide
+
+
+#: the rules of calibration, in the order of ``properties.calibration.CALIBRATION_RULES``
+CALIBRATION_RULE_TABLE = (
+    ("calibration_t2", "calibration-t2", (),
+     "T2: completely asymmetric with a finite continuous risk (the wrong-argmax closure is "
+     "compact and excludes e_t)", "definition 4, T2"),
+    ("calibration_normalised_sum", "calibration-normalised-sum", ("vector",),
+     "NCE/NFL + completely asymmetric parts: a lower bound on the wrong-argmax closure",
+     "T2 (derived for sums)"),
+    ("calibration_swap", "calibration-swap", (),
+     "swap argument: separable (A - B)' < 0 or normalised N' < 0, differentiable, risk lower "
+     "semicontinuous and bounded below", "definition 4"),
+    ("calibration_kkt_order", "calibration-kkt-order", ("pointwise",),
+     "strictly convex decreasing differentiable l: the minimiser keeps the order of p",
+     "definition 4"),
+    ("calibration_normalised_witness", "calibration-normalised-witness", ("vector",),
+     "REFUTED by a wrong-argmax minimising sequence (NCE at K >= 3)", "theory.md, NCE"),
+    ("calibration_face", "calibration-face", ("pointwise",),
+     "REFUTED by a tie or plateau minimiser on a face (exact pieces, vertex enumeration)",
+     "definition 4"),
+    ("calibration_gap", "calibration-gap", (),
+     "never a verdict: the smallest gap a numeric search finds (UNDECIDED)", "definition 4"),
+)
+
+for _fn, _name, _requires, _cert, _src in CALIBRATION_RULE_TABLE:
+    RULES.append(Rule(_name, "calibrated", _requires, _cert, _src, _calibration_step(_fn)))
 
 
 @rule("excess-risk-ladder", "excess-risk", ("pointwise-or-quadratic",),

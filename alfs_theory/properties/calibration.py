@@ -50,65 +50,117 @@ from .asymmetry import (
 )
 from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
-__all__ = ["check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
+__all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibration_kkt_order",
+           "calibration_normalised_sum", "calibration_normalised_witness", "calibration_swap",
+           "calibration_t2", "check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
            "log_linear_form", "power_loss_form", "quadratic_form"]
 
 
-def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
-    t0 = time.perf_counter()
-    name = f"calibrated(K={n_classes})"
-    n = n_classes
+def _res(spec: LossSpec, n: int, t0: float, v, s, **kw) -> CheckResult:
+    return CheckResult(f"calibrated(K={n})", v, s, seconds=time.perf_counter() - t0, **kw)
 
-    def res(v, s, **kw):
-        return CheckResult(name, v, s, seconds=time.perf_counter() - t0, **kw)
 
+def calibration_t2(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """T2: completely asymmetric with a finite continuous risk => calibrated."""
     full = complete_asymmetry(spec, n)
-    if full is not None and full.continuous:
-        cert = Certificate(
-            "T2-compactness",
-            f"completely asymmetric ({full.certificate.method}: {full.certificate.detail}) and "
-            "L finite and continuous on the simplex: the wrong-argmax closure is compact and "
-            "excludes e_t, so its infimum exceeds the risk at e_t",
-            {"asymmetry": full.certificate.to_dict()})
-        return res(Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
-                   certificate=cert)
+    if full is None or not full.continuous:
+        return None
+    cert = Certificate(
+        "T2-compactness",
+        f"completely asymmetric ({full.certificate.method}: {full.certificate.detail}) and "
+        "L finite and continuous on the simplex: the wrong-argmax closure is compact and "
+        "excludes e_t, so its infimum exceeds the risk at e_t",
+        {"asymmetry": full.certificate.to_dict()})
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (asymmetric => calibrated, T2)",
+                certificate=cert)
+
+
+def calibration_normalised_sum(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """NCE/NFL + completely asymmetric parts: the normalised part never goes below min_k p_k
+    and the continuous parts keep a margin on the wrong-argmax closure."""
     cert = sum_with_normalised_complete(spec, n)
-    if cert is not None:
-        cert = Certificate(
-            "T2-lower-bound",
-            f"{cert.detail}. On the closure of the wrong-argmax region (which excludes e_t) "
-            "the continuous parts stay above their minimum by a positive margin, while the "
-            "normalised parts never go below min_k p_k: the infimum there exceeds the overall "
-            "infimum, approached only at e_t", {})
-        return res(Verdict.PROVED, "calibrated (normalised part + completely asymmetric "
-                   "parts)", certificate=cert)
+    if cert is None:
+        return None
+    cert = Certificate(
+        "T2-lower-bound",
+        f"{cert.detail}. On the closure of the wrong-argmax region (which excludes e_t) "
+        "the continuous parts stay above their minimum by a positive margin, while the "
+        "normalised parts never go below min_k p_k: the infimum there exceeds the overall "
+        "infimum, approached only at e_t", {})
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (normalised part + completely "
+                "asymmetric parts)", certificate=cert)
+
+
+def calibration_swap(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """The swap argument (see :func:`_swap_argument`)."""
     cert = _swap_argument(spec, n)
-    if cert is not None:
-        return res(Verdict.PROVED, "calibrated (swap argument)", certificate=cert)
-    if spec.is_pointwise:
-        shape = check_shape(spec)
-        dec = check_decreasing(spec)
-        # precondition: l differentiable (the KKT equation p_k l'(u_k) = lambda); a kink's
-        # subdifferential lets ties u_t = u_j solve it (kinked strictly convex l)
-        if shape.kind == "convex" and shape.strict and dec.verdict is Verdict.PROVED \
-                and not is_nonsmooth(spec.pointwise_expr()):
-            cert = Certificate(
-                "kkt-order",
-                "strictly convex decreasing l: the minimiser of sum_k p_k l(u_k) solves "
-                "p_k l'(u_k) = lambda on its support, so u_k increases with p_k and "
-                "argmax u = argmax p; it is unique (strict convexity)")
-            return res(Verdict.PROVED, "calibrated (order-preserving minimiser)",
-                       certificate=cert)
+    if cert is None:
+        return None
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (swap argument)", certificate=cert)
+
+
+def calibration_kkt_order(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """A strictly convex decreasing differentiable pointwise l: the minimiser keeps the order
+    of p (p_k l'(u_k) = lambda) and is unique."""
+    if not spec.is_pointwise:
+        return None
+    shape = check_shape(spec)
+    dec = check_decreasing(spec)
+    # precondition: l differentiable (the KKT equation p_k l'(u_k) = lambda); a kink's
+    # subdifferential lets ties u_t = u_j solve it (kinked strictly convex l)
+    if not (shape.kind == "convex" and shape.strict and dec.verdict is Verdict.PROVED
+            and not is_nonsmooth(spec.pointwise_expr())):
+        return None
+    cert = Certificate(
+        "kkt-order",
+        "strictly convex decreasing l: the minimiser of sum_k p_k l(u_k) solves "
+        "p_k l'(u_k) = lambda on its support, so u_k increases with p_k and "
+        "argmax u = argmax p; it is unique (strict convexity)")
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (order-preserving minimiser)",
+                certificate=cert)
+
+
+def calibration_normalised_witness(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """A normalised loss at K >= 3: a wrong-argmax sequence reaches the infimum 0."""
     ce = _normalised_witness(spec, n)
-    if ce is not None:
-        return res(Verdict.REFUTED, "not calibrated: a wrong-argmax sequence reaches the "
-                   "infimum 0 of the conditional risk at p = e_t", counterexample=ce)
+    if ce is None:
+        return None
+    return _res(spec, n, t0, Verdict.REFUTED, "not calibrated: a wrong-argmax sequence "
+                "reaches the infimum 0 of the conditional risk at p = e_t", counterexample=ce)
+
+
+def calibration_face(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """Tie and plateau refutations on a face of 2 or 3 classes (exact pieces, vertex
+    enumeration for continuous piecewise-linear l)."""
     got = _face_refutation(spec, n) if spec.is_pointwise else None
-    if got is not None:
-        return res(Verdict.REFUTED, got[0], counterexample=got[1])
+    if got is None:
+        return None
+    return _res(spec, n, t0, Verdict.REFUTED, got[0], counterexample=got[1])
+
+
+def calibration_gap(spec: LossSpec, n: int, t0: float) -> CheckResult:
+    """The last rung: the smallest gap a numeric search finds; never a verdict."""
     gap = _numeric_gap(spec, n)
-    return res(Verdict.UNDECIDED, "no exact rule applies; smallest gap found numerically: "
-               f"{gap['gap']:.4g}", estimate=gap)
+    return _res(spec, n, t0, Verdict.UNDECIDED, "no exact rule applies; smallest gap found "
+                f"numerically: {gap['gap']:.4g}", estimate=gap)
+
+
+CALIBRATION_RULES = (calibration_t2, calibration_normalised_sum, calibration_swap,
+                     calibration_kkt_order, calibration_normalised_witness, calibration_face,
+                     calibration_gap)
+"""The rules of the calibration question, in order (the engine registers each with its
+facts: alfs_theory.engine.rules)."""
+
+
+def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:
+    """Classification calibration at K = n_classes: the first of :data:`CALIBRATION_RULES`
+    that decides."""
+    t0 = time.perf_counter()
+    for step in CALIBRATION_RULES:
+        out = step(spec, n_classes, t0)
+        if out is not None:
+            return out
+    raise AssertionError("calibration_gap always answers")  # pragma: no cover
 
 
 def _swap_part(p: LossSpec, n: int):
