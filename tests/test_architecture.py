@@ -26,7 +26,8 @@ WINGS = {
                "prediction", "engine"},
     "torch": {"nn"},
     "experiments": {"experiments"},
-    "top": {"", "cli", "report", "reproduce", "plotting", "apidoc", "testing", "pytest_plugin",
+    "top": {"", "__main__", "cli", "report", "reproduce", "plotting", "apidoc", "testing",
+            "pytest_plugin",
             "blackbox", *DEPRECATED_ALIASES},
 }
 ALLOWED = {

@@ -93,3 +93,21 @@ def test_ratio_of_an_affine_loss_says_its_value_once(capsys):
     assert main(["ratio", "--expr", "K*(1-u)", "-K", "4"]) == 0
     out = capsys.readouterr().out
     assert "r(l) = 1;" in out and "= 1 = 1" not in out
+
+
+def test_version_module_entry_and_typing_marker():
+    """`alfs --version`, `python -m alfs_theory` and the py.typed marker (issue #25)."""
+    import subprocess
+    import sys
+    from importlib.metadata import version
+    from pathlib import Path
+
+    import alfs_theory
+
+    out = subprocess.run([sys.executable, "-m", "alfs_theory", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == f"alfs-theory {version('alfs-theory')}"
+    out = subprocess.run([sys.executable, "-m", "alfs_theory", "ratio", "mae"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "r(l) = 1" in out.stdout
+    assert (Path(alfs_theory.__file__).parent / "py.typed").is_file()

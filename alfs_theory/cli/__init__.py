@@ -54,8 +54,19 @@ COMMANDS = [catalog, check, ratio, region, crossval, verify, train, sweep, repor
 REGISTRARS = [m.register for m in COMMANDS]
 
 
+def _version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("alfs-theory")
+    except PackageNotFoundError:  # pragma: no cover - a bare checkout on sys.path
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="alfs", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"alfs-theory {_version()}")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     for register in REGISTRARS:
         register(sub)
