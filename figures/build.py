@@ -129,6 +129,9 @@ def cmd_figures(args: argparse.Namespace) -> int:
         files = build_loss_card(spec, args.out, args.format, quick=args.quick, K=args.classes)
         print(f"one-loss figure of {spec.name} ({spec.describe_values()}): {', '.join(files)}")
         return 0
+    if args.runs is not None and not os.path.isdir(args.runs):
+        raise InputError(f"--runs {args.runs}: no such folder; give the folder of run records "
+                         "or a sweep (e.g. runs/sweep, made by alfs sweep --out runs/sweep)")
     ensure_writable_dir(args.out, "figures folder")
     manifest = build(only=args.only, out_dir=args.out, formats=args.format, runs=args.runs,
                      quick=args.quick)

@@ -111,3 +111,12 @@ def test_version_module_entry_and_typing_marker():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "r(l) = 1" in out.stdout
     assert (Path(alfs_theory.__file__).parent / "py.typed").is_file()
+
+
+def test_figures_refuses_a_runs_folder_that_does_not_exist(tmp_path, capsys):
+    from alfs_theory.cli import main
+
+    rc = main(["figures", "--runs", str(tmp_path / "nosuchdir"), "--out", str(tmp_path / "f"),
+               "--only", "training"])
+    assert rc == 2 and "no such folder" in capsys.readouterr().err
+    assert not (tmp_path / "f").exists()
