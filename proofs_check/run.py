@@ -11,7 +11,9 @@ from alfs_theory.fileio import atomic_write
 
 from .ledger import LEDGER, Outcome
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+DEFAULT_OUT = Path("alfs-verify")
+"""Where ``alfs verify`` writes by default: a folder in the current directory (never inside the
+installed package)."""
 CLAIMS_FILE = Path(__file__).resolve().parent / "paper_claims.json"
 
 
@@ -56,15 +58,22 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
     report = {"schema": "alfs-ledger/1", "n": len(rows), "ok": all(r["ok"] for r in rows),
               "seconds": round(time.perf_counter() - t_all, 2), "claims": rows,
               "paper_statements": list(paper.values())}
+    if only:  # a partial run never replaces the full report beside it
+        report["partial"] = {"of": len(LEDGER), "only": list(only)}
+    stem = "report-partial" if only else "report"
+    report["files"] = [f"{stem}.md", f"{stem}.json"]
     out_dir = Path(out_dir)
-    atomic_write(out_dir / "report.json", json.dumps(report, indent=2, default=str))
-    atomic_write(out_dir / "report.md", to_markdown(report))
+    atomic_write(out_dir / f"{stem}.json", json.dumps(report, indent=2, default=str))
+    atomic_write(out_dir / f"{stem}.md", to_markdown(report))
     return report
 
 
 def to_markdown(report: dict) -> str:
+    part = report.get("partial")
     lines = ["# proofs_check: the paper's claims, checked", "",
-             f"{report['n']} claims, {sum(r['ok'] for r in report['claims'])} as expected, "
+             (f"**Partial run**: {report['n']} of the ledger's {part['of']} claims "
+              f"(--only {','.join(part['only'])}). " if part else "")
+             + f"{report['n']} claims, {sum(r['ok'] for r in report['claims'])} as expected, "
              f"{report['seconds']} s.", "",
              "| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
     for r in report["claims"]:

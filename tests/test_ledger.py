@@ -39,3 +39,25 @@ def test_full_ledger_as_expected(tmp_path):
 def test_unknown_id_is_refused(tmp_path):
     with pytest.raises(InputError, match="unknown ledger id"):
         run_ledger(only=["NOPE"], out_dir=tmp_path)
+
+
+def test_a_partial_run_never_replaces_the_full_report(tmp_path, capsys):
+    """`alfs verify --only` writes report-partial.* (saying it is partial) beside the full
+    report, and the default folder is in the current directory, not inside the package."""
+    import os
+
+    from alfs_theory.cli import main
+
+    (tmp_path / "report.md").write_text("the full report")
+    assert main(["verify", "--only", "D1-symmetric", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").read_text() == "the full report"
+    md = (tmp_path / "report-partial.md").read_text()
+    assert "Partial run" in md and "D1-symmetric" in md
+    assert "report-partial.md" in capsys.readouterr().out
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert main(["verify", "--only", "D1-symmetric"]) == 0
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "alfs-verify" / "report-partial.json").is_file()

@@ -15,7 +15,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     ensure_writable_dir(out, "ledger output folder")
     report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out)
     print_table(report)
-    print(f"\nwrote {out}/report.md and report.json; "
+    md, js = report["files"]
+    print(f"\nwrote {out}/{md} and {js}; "
           f"{sum(r['ok'] for r in report['claims'])}/{report['n']} as expected")
     return EXIT_OK if report["ok"] else EXIT_REFUTED
 
@@ -24,5 +25,8 @@ def register(sub) -> None:
     sp = sub.add_parser("verify", help="run the proofs_check ledger of the paper's claims")
     sp.add_argument("--only", type=comma_items("comma-separated ledger ids, e.g. T4-iff,C-AGCE"),
                     help="comma-separated ledger ids")
-    sp.add_argument("--out", type=folder_arg, help="output folder (default proofs_check/out)")
+    sp.add_argument("--out", type=folder_arg,
+                    help="output folder (default alfs-verify in the current folder); a run "
+                         "with --only writes report-partial.md/.json, never replacing the full "
+                         "report.md/.json")
     sp.set_defaults(func=cmd_verify)
