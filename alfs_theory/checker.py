@@ -259,7 +259,7 @@ def _pruned(b: LossSpec) -> LossSpec:
     notes."""
     from .provers.pieces import prune_minmax
     from .symbols import U
-    from .timing import time_limit
+    from .timing import remaining, time_limit
 
     if not b.is_pointwise:
         return b
@@ -267,7 +267,8 @@ def _pruned(b: LossSpec) -> LossSpec:
     if not ell.has(sp.Min, sp.Max) or ell.free_symbols - {U}:
         return b
     g = ell
-    with time_limit(10.0):  # a helper: without the proofs the loss is checked as typed
+    # a helper, never the whole budget: cut short, the loss is checked as typed
+    with time_limit(min(10.0, 0.25 * remaining())):
         g = prune_minmax(ell, U, 0, 1)
     if g == ell:
         return b

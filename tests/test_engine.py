@@ -360,3 +360,23 @@ def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
     rep = check_loss(_user("exp(-u/3)"), n_classes=3, checks=["calibrated"])
     assert rep.result("calibrated").gate.startswith("rule calibration-swap;") or \
         rep.result("calibrated").gate.startswith("rule calibration-kkt-order;")
+
+
+def test_the_min_max_rewrite_never_spends_the_whole_budget(monkeypatch):
+    """The spec gate's min/max rewrite is a helper: however slow its proofs, it gets a
+    quarter of what is left and the loss is then checked as typed, never an error."""
+    import time
+
+    import alfs_theory.provers.pieces as pieces
+
+    def slow(*a, **k):
+        t = time.process_time()
+        while time.process_time() - t < 60:
+            pass
+
+    monkeypatch.setattr(pieces, "prune_minmax", slow)
+    rep = check_loss(_user("max(2 - 3*u, 1 - u)"), n_classes=3, checks=["decreasing"],
+                     timeout=20.0)
+    assert [r.check for r in rep.results] == ["decreasing"]
+    assert rep.result("decreasing").verdict is Verdict.PROVED
+    assert "equal on [0, 1]" not in rep.formula
