@@ -120,3 +120,17 @@ def test_figures_refuses_a_runs_folder_that_does_not_exist(tmp_path, capsys):
                "--only", "training"])
     assert rc == 2 and "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "f").exists()
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(monkeypatch, capsys):
+    """`alfs check ... | head`: a closed pipe ends the command quietly, exit 0 (issue #25);
+    it was "error: Broken pipe", exit 2."""
+    import alfs_theory.cli.ratio as ratio_cli
+    from alfs_theory.cli import main
+
+    def closed_pipe(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(ratio_cli, "cmd_ratio", closed_pipe)
+    assert main(["ratio", "mae"]) == 0
+    assert "Broken pipe" not in capsys.readouterr().err

@@ -126,6 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlfsError as e:
         print(f"alfs {args.cmd}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader stopped reading (alfs check ... | head): not an error
+        import os
+
+        try:  # later flushes at exit would raise again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
     except OSError as e:  # a file or folder that cannot be read or written: say which and why
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         print(f"alfs {args.cmd}: error: {where}{e.strerror or e}", file=sys.stderr)
