@@ -197,8 +197,16 @@ WEIGHT_RULE_TABLE = (
      "UNDECIDED with the best point", "definition 2"),
 )
 
-for _fn, _name, _requires, _cert, _src in WEIGHT_RULE_TABLE:
-    RULES.append(Rule(_name, "weights", _requires, _cert, _src, _weights_step(_fn)))
+
+
+def _register_steps(table, question: str, step) -> None:
+    """Register the rows (step function, rule name, facts, certificate, source) of ``table``
+    as rules of ``question``, in their order; ``step(name)`` makes each rule's decide."""
+    for fn, name, requires, cert, src in table:
+        RULES.append(Rule(name, question, requires, cert, src, step(fn)))
+
+
+_register_steps(WEIGHT_RULE_TABLE, "weights", _weights_step)
 
 
 @rule("region-ladder", "region", (),
@@ -253,8 +261,7 @@ CALIBRATION_RULE_TABLE = (
      "never a verdict: the smallest gap a numeric search finds (UNDECIDED)", "definition 4"),
 )
 
-for _fn, _name, _requires, _cert, _src in CALIBRATION_RULE_TABLE:
-    RULES.append(Rule(_name, "calibrated", _requires, _cert, _src, _calibration_step(_fn)))
+_register_steps(CALIBRATION_RULE_TABLE, "calibrated", _calibration_step)
 
 
 @rule("excess-risk-ladder", "excess-risk", ("pointwise-or-quadratic",),
