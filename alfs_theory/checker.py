@@ -219,9 +219,7 @@ def check_loss(
                 r = dataclasses.replace(r, summary=f"{r.summary} [{weight_note}]")
             rep.results.append(r)
     if budget.expired and rep is None:  # the spec gate itself ran out of the budget
-        raise InputError(f"loss {spec.name!r}: substituting K = {n_classes} and the parameter "
-                         f"values and checking its domain took more than {timeout:g} CPU "
-                         "seconds (--timeout); the expression is too large to check")
+        raise _too_large(spec, n_classes, timeout)
     rep.seconds = clock() - t0
     return rep
 
@@ -242,10 +240,14 @@ def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -
         assert_loss_defined(spec, n_classes)  # a clear error before any check, never a verdict
         out = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
     if lim.expired or out is None:
-        raise InputError(f"loss {spec.name!r}: substituting K = {n_classes} and the parameter "
-                         f"values and checking its domain took more than {timeout:g} CPU "
-                         "seconds (--timeout); the expression is too large to check")
+        raise _too_large(spec, n_classes, timeout)
     return _pruned(out)
+
+
+def _too_large(spec: LossSpec, n_classes: int, timeout: float) -> InputError:
+    return InputError(f"loss {spec.name!r}: substituting K = {n_classes} and the parameter "
+                      f"values and checking its domain took more than {timeout:g} CPU "
+                      "seconds (--timeout); the expression is too large to check")
 
 
 PRUNED_NOTE = "equal on [0, 1] to "

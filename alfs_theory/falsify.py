@@ -20,7 +20,7 @@ import numpy as np
 from .spec import LossSpec
 from .verdict import simplex_text
 
-__all__ = ["falsify", "mp_risk", "simplex_candidates"]
+__all__ = ["falsify", "mp_ell", "mp_risk", "simplex_candidates"]
 
 _REL = 1e-9  # a numeric violation must exceed this relative margin before the 50-digit check
 
@@ -204,8 +204,7 @@ def _decreasing_claim(spec: LossSpec) -> str | None:
         if not np.isfinite(y[i]) or not np.isfinite(y[i + 1]) or y[i + 1] <= y[i]:
             continue
         with mpmath.workdps(50):
-            a = spec.mp_losses([_mp(xs[i]), 1 - _mp(xs[i])])[0]
-            b = spec.mp_losses([_mp(xs[i + 1]), 1 - _mp(xs[i + 1])])[0]
+            a, b = mp_ell(spec, xs[i]), mp_ell(spec, xs[i + 1])
             if _above(b, a):
                 return f"l({xs[i]:.10g}) = {mpmath.nstr(a, 12)} < l({xs[i + 1]:.10g}) = " \
                        f"{mpmath.nstr(b, 12)}"
@@ -217,9 +216,10 @@ def _ell(spec: LossSpec, xs: np.ndarray) -> np.ndarray:
         return spec.numeric_losses(np.stack([xs, 1 - xs], axis=1))[:, 0]
 
 
-def _mp_ell(spec: LossSpec, x) -> mpmath.mpf:
-    with mpmath.workdps(50):
-        return spec.mp_losses([_mp(x), 1 - _mp(x)])[0]
+def mp_ell(spec: LossSpec, x, dps: int = 50) -> mpmath.mpf:
+    """l(x) of a pointwise loss at ``dps`` digits (x a float, taken exactly, or an mpf)."""
+    with mpmath.workdps(dps):
+        return spec.mp_losses([_mp(x), 1 - _mp(x)], dps=dps)[0]
 
 
 def _shape_claim(spec: LossSpec, kind: str) -> str | None:
@@ -248,7 +248,7 @@ def _shape_claim(spec: LossSpec, kind: str) -> str | None:
         return None
     xa, xm, xb, bad = worst
     with mpmath.workdps(50):
-        la, lm, lb = (_mp_ell(spec, x) for x in (xa, xm, xb))
+        la, lm, lb = (mp_ell(spec, x) for x in (xa, xm, xb))
         gap = (la + lb) / 2 - lm
         if (bad == "concave" and _above(gap, 0)) or (bad == "convex" and _above(0, gap)):
             return (f"l({xm:g}) = {mpmath.nstr(lm, 12)} vs the chord "
@@ -278,8 +278,8 @@ def _ratio_claim(spec: LossSpec, lo: float) -> str | None:
             break
         with mpmath.workdps(50):
             a, b, c = _mp(ui[i]), _mp(uj[i]), _mp(d[i])
-            nn = _mp_ell(spec, a) - _mp_ell(spec, a + c)
-            dd = _mp_ell(spec, b - c) - _mp_ell(spec, b)
+            nn = mp_ell(spec, a) - mp_ell(spec, a + c)
+            dd = mp_ell(spec, b - c) - mp_ell(spec, b)
             if dd > 0 and _above(_mp(lo), nn / dd):
                 return (f"at u_i = {ui[i]:.8g}, u_j = {uj[i]:.8g}, d = {d[i]:.3g} the ratio is "
                         f"{mpmath.nstr(nn / dd, 12)} < the claimed lower bound {lo:.10g}")

@@ -528,24 +528,10 @@ class LossSpec:
     def _summand_limit(self, j: int, x: float, n: int):
         """lim g_j(v) as v -> x from inside [0, 1] (mpmath number; nan if it does not exist),
         cached: 0 for v*log(v) at 0."""
-        import mpmath
 
         key = ("summand-limit", j, int(x), n)
         if key not in self._cache:
-            g = self.summands()[j][1].subs(K, n)
-            try:
-                lim = sp.limit(g, V, int(x), "+" if x == 0 else "-")
-            except (NotImplementedError, ValueError, TypeError):
-                lim = sp.nan
-            if lim.is_real and lim.is_finite:
-                v = mpmath.mpf(sp.N(lim, 60))
-            elif lim == sp.oo:
-                v = mpmath.inf
-            elif lim == -sp.oo:
-                v = -mpmath.inf
-            else:
-                v = mpmath.mpf("nan")
-            self._cache[key] = v
+            self._cache[key] = _mp_end_limit(self.summands()[j][1].subs(K, n), V, int(x))
         return self._cache[key]
 
     def _mp_limit(self, x, n: int):
@@ -557,20 +543,7 @@ class LossSpec:
             return mpmath.mpf("nan")
         key = ("mp-limit", int(x), n)
         if key not in self._cache:
-            e = self.subs_values(self.expr).subs(K, n)
-            try:
-                lim = sp.limit(e, U, int(x), "+" if x == 0 else "-")
-            except (NotImplementedError, ValueError, TypeError):
-                lim = sp.nan
-            if lim == sp.oo:
-                v = mpmath.inf
-            elif lim == -sp.oo:
-                v = -mpmath.inf
-            elif lim.is_real and lim.is_finite:
-                v = mpmath.mpf(sp.N(lim, 60))
-            else:
-                v = mpmath.mpf("nan")
-            self._cache[key] = v
+            self._cache[key] = _mp_end_limit(self.subs_values(self.expr).subs(K, n), U, int(x))
         return self._cache[key]
 
     def mp_risk(self, w: Iterable, u: Iterable, dps: int = 50):
@@ -582,6 +555,24 @@ class LossSpec:
 
     def describe_values(self) -> str:
         return ", ".join(f"{n}={_show(v)}" for n, v in self.values) or "no parameters"
+
+
+def _mp_end_limit(e: sp.Expr, var: sp.Symbol, x: int):
+    """lim e as ``var`` -> x from inside [0, 1] (x = 0 or 1) as an mpmath number: ±inf kept,
+    nan where sympy finds no real limit."""
+    import mpmath
+
+    try:
+        lim = sp.limit(e, var, x, "+" if x == 0 else "-")
+    except (NotImplementedError, ValueError, TypeError):
+        lim = sp.nan
+    if lim == sp.oo:
+        return mpmath.inf
+    if lim == -sp.oo:
+        return -mpmath.inf
+    if lim.is_real and lim.is_finite:
+        return mpmath.mpf(sp.N(lim, 60))
+    return mpmath.mpf("nan")
 
 
 def _show(v: Any) -> str:

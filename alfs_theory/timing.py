@@ -38,8 +38,13 @@ def charge(seconds: float) -> None:
 def poll() -> None:
     """Expire the innermost budget whose deadline has passed. For code that waits on a child
     process (no CPU of ours is spent, so no timer signal comes): call it between waits."""
+    _raise_due()
+
+
+def _raise_due(slack: float = 0.0) -> None:
+    """Raise the expiry of the earliest deadline passed (within ``slack`` seconds), if any."""
     now = clock()
-    due = [(d, o) for d, o in _DEADLINES if d <= now]
+    due = [(d, o) for d, o in _DEADLINES if d <= now + slack]
     if due:
         raise _Timeout(min(due, key=lambda x: x[0])[1])
 
@@ -74,10 +79,7 @@ def _arm() -> None:
 
 
 def _on_alarm(signum, frame):
-    now = clock()
-    due = [(d, o) for d, o in _DEADLINES if d <= now + 1e-4]
-    if due:
-        raise _Timeout(min(due, key=lambda x: x[0])[1])
+    _raise_due(1e-4)
     _arm()
 
 
@@ -94,30 +96,27 @@ class time_limit:
     Blocks nest: an inner limit never cancels an outer one, and each block catches only its
     own expiry, so a command's budget holds across the 4-second limits of the provers inside
     it. On expiry the block's target stays unset (``expired`` is True) and the caller treats
-    the rung as undecided. ``spent`` is the CPU time the block used."""
+    the rung as undecided."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.armed = False
         self.expired = False
-        self.spent = 0.0
 
     def __enter__(self):
         import signal
         import threading
 
-        self._t0 = clock()
         if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             _which, sig = _signal()
             if not _DEADLINES:
                 self.old = signal.signal(sig, _on_alarm)
-            _DEADLINES.append((self._t0 + self.seconds, self))
+            _DEADLINES.append((clock() + self.seconds, self))
             self.armed = True
             _arm()
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.spent = clock() - self._t0
         if self.armed:
             import signal
 

@@ -50,7 +50,7 @@ def _left(budget: float | None) -> float:
         left = min(left, budget)
     if left == float("inf"):
         left = DEFAULT_BUDGET
-    return left - _MARGIN if left < float("inf") else left
+    return left - _MARGIN
 
 
 def decide(question: str, spec: LossSpec, n_classes: int | None, *,

@@ -18,39 +18,11 @@ from typing import Any
 
 import sympy as sp
 
+from ..provers.pieces import Jump
 from ..spec import LossSpec
 from ..symbols import U
 
 __all__ = ["FACTS", "Context", "Fact", "Jump", "Rule"]
-
-
-@dataclass(frozen=True)
-class Jump:
-    """A discontinuity of a pointwise ℓ at ``at``: the left limit, the value, the right limit
-    (None where the side lies outside [0, 1])."""
-
-    at: sp.Expr
-    left: sp.Expr | None
-    value: sp.Expr
-    right: sp.Expr | None
-
-    def steps(self) -> list[sp.Expr]:
-        """The signed steps met going right through ``at`` (value − left, right − value)."""
-        out = []
-        if self.left is not None:
-            out.append(self.value - self.left)
-        if self.right is not None:
-            out.append(self.right - self.value)
-        return out
-
-    def text(self) -> str:
-        parts = []
-        if self.left is not None:
-            parts.append(f"l({sp.sstr(self.at)}-) = {sp.sstr(self.left)}")
-        parts.append(f"l({sp.sstr(self.at)}) = {sp.sstr(self.value)}")
-        if self.right is not None:
-            parts.append(f"l({sp.sstr(self.at)}+) = {sp.sstr(self.right)}")
-        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -153,35 +125,11 @@ def _jumps(ctx: Context):
         # at 0 in the extended sense (l(0) is its value or its right limit, +oo allowed)
         return []
     P = ctx.fact("pieces")
-    if P is None:
-        return None
-    return _pieces_jumps(P)
+    return None if P is None else P.jumps()
 
 
 _JUMPING = (sp.Piecewise, sp.sign, sp.Heaviside, sp.floor, sp.ceiling)
 """The nodes that can make a formula jump (min, max and abs of continuous functions cannot)."""
-
-
-def _pieces_jumps(P) -> list | None:
-    from ..provers.pieces import same_value
-
-    out = []
-    pts = P.points
-    n = len(P.branches)
-    for j, x in enumerate(pts):
-        left = P.limit(j - 1, x, "-") if j > 0 else None
-        right = P.limit(j, x, "+") if j < n else None
-        val = P.end_values[0] if j == 0 else (P.end_values[1] if j == n else P.values[j - 1])
-        if val is None or (j > 0 and left is None) or (j < n and right is None):
-            return None
-        if j == 0 and val == sp.oo and right == sp.oo:
-            continue  # +oo at 0 as for -log u: the extended value, no jump
-        same = [same_value(val, s) for s in (left, right) if s is not None]
-        if any(s is None for s in same):
-            return None
-        if not all(same):
-            out.append(Jump(x, left, val, right))
-    return out
 
 
 @fact("continuous", "l is continuous on [0, 1] (+oo at 0 read as the extended value)")

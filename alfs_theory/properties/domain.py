@@ -179,7 +179,7 @@ def pole_candidates(expr: sp.Expr, var: sp.Symbol = U) -> list:
             pass
         for x in (0, 1):  # roots_in looks inside (0, 1): the ends are tried exactly
             try:
-                if sp.N(den.subs(var, x), 30) == 0 or abs(sp.N(den.subs(var, x), 30)) < 1e-25:
+                if abs(sp.N(den.subs(var, x), 30)) < 1e-25:
                     cands.append(sp.Integer(x))
             except (TypeError, ValueError):
                 pass

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["NONSMOOTH", "Pieces", "PiecewiseCurvature", "is_nonsmooth", "pieces_curvature",
+__all__ = ["NONSMOOTH", "Jump", "Pieces", "PiecewiseCurvature", "is_nonsmooth", "pieces_curvature",
            "pieces_monotone", "prune_minmax", "same_value", "split_pieces",
            "to_piecewise"]
 
@@ -72,6 +72,35 @@ def to_piecewise(expr: sp.Expr) -> sp.Expr:
             break
         out = new
     return out
+
+
+@dataclass(frozen=True)
+class Jump:
+    """A discontinuity of f at ``at``: the left limit, the value, the right limit (None where
+    the side lies outside the interval)."""
+
+    at: sp.Expr
+    left: sp.Expr | None
+    value: sp.Expr
+    right: sp.Expr | None
+
+    def steps(self) -> list[sp.Expr]:
+        """The signed steps met going right through ``at`` (value − left, right − value)."""
+        out = []
+        if self.left is not None:
+            out.append(self.value - self.left)
+        if self.right is not None:
+            out.append(self.right - self.value)
+        return out
+
+    def text(self) -> str:
+        parts = []
+        if self.left is not None:
+            parts.append(f"l({sp.sstr(self.at)}-) = {sp.sstr(self.left)}")
+        parts.append(f"l({sp.sstr(self.at)}) = {sp.sstr(self.value)}")
+        if self.right is not None:
+            parts.append(f"l({sp.sstr(self.at)}+) = {sp.sstr(self.right)}")
+        return ", ".join(parts)
 
 
 class _Undecidable(Exception):
@@ -117,18 +146,26 @@ class Pieces:
     def slope(self, i: int, x: sp.Expr, side: str) -> sp.Expr:
         return _limit(sp.diff(self.branches[i], self.var), self.var, x, side)
 
+    def _sides(self):
+        """(x, f(x), [(side, one-sided limit), ...]) at lo, each breakpoint and hi, in order;
+        a side outside [lo, hi] is left out, a limit not found is None."""
+        n = len(self.branches)
+        for j, x in enumerate(self.points):
+            val = self.end_values[0] if j == 0 else (self.end_values[1] if j == n
+                                                     else self.values[j - 1])
+            sides = []
+            if j > 0:
+                sides.append(("-", self.limit(j - 1, x, "-")))
+            if j < n:
+                sides.append(("+", self.limit(j, x, "+")))
+            yield x, val, sides
+
     def continuity(self) -> tuple[bool | None, str]:
         """(True, '') when every one-sided limit equals the value (+oo = +oo allowed at an
         end, as for -log u at 0); (False, where) at the first jump or isolated value;
         (None, why) when a value or limit cannot be decided."""
-        checks = [(self.lo, self.end_values[0], [self.limit(0, self.lo, "+")])]
-        for j, b in enumerate(self.breaks):
-            checks.append((b, self.values[j], [self.limit(j, b, "-"),
-                                               self.limit(j + 1, b, "+")]))
-        checks.append((self.hi, self.end_values[1], [self.limit(len(self.branches) - 1,
-                                                                self.hi, "-")]))
-        for x, val, lims in checks:
-            for lim in lims:
+        for x, val, sides in self._sides():
+            for _, lim in sides:
                 if val is None or lim is None:
                     return None, f"value or limit at {sp.sstr(x)} undefined or not found"
                 z = _same(val, lim)
@@ -138,6 +175,21 @@ class Pieces:
                     return False, (f"f jumps at {sp.sstr(x)}: value {sp.sstr(val)}, one-sided "
                                    f"limit {sp.sstr(lim)}")
         return True, ""
+
+    def jumps(self) -> list[Jump] | None:
+        """Every point of [lo, hi] where f is not continuous, with its one-sided limits and
+        value; None when a value or limit cannot be decided."""
+        out = []
+        for x, val, sides in self._sides():
+            if val is None or any(lim is None for _, lim in sides):
+                return None
+            same = [_same(val, lim) for _, lim in sides]
+            if any(z is None for z in same):
+                return None
+            if not all(same):
+                lims = dict(sides)
+                out.append(Jump(x, lims.get("-"), val, lims.get("+")))
+        return out
 
     def describe(self) -> str:
         segs = [f"[{sp.sstr(a)}, {sp.sstr(b)}]: {sp.sstr(e)}" for a, b, e in self.intervals()]
