@@ -9,15 +9,15 @@ import importlib
 import inspect
 
 MODULES = [
-    "alfs_theory", "alfs_theory.spec", "alfs_theory.registry", "alfs_theory.checker",
-    "alfs_theory.engine",
-    "alfs_theory.properties.shape", "alfs_theory.properties.ratio",
-    "alfs_theory.properties.asymmetry", "alfs_theory.properties.symmetric",
-    "alfs_theory.properties.tolerance", "alfs_theory.properties.calibration",
-    "alfs_theory.properties.region",
-    "alfs_theory.provers", "alfs_theory.parse", "alfs_theory.userloss", "alfs_theory.noise",
-    "alfs_theory.prediction", "alfs_theory.verdict", "alfs_theory.testing",
-    "alfs_theory.experiments.records", "alfs_theory.blackbox", "alfs_theory.conditions",
+    "alfs_theory", "alfs_theory.spec", "alfs_theory.registry", "alfs_theory.checks.checker",
+    "alfs_theory.checks.engine",
+    "alfs_theory.checks.properties.shape", "alfs_theory.checks.properties.ratio",
+    "alfs_theory.checks.properties.asymmetry", "alfs_theory.checks.properties.symmetric",
+    "alfs_theory.checks.properties.tolerance", "alfs_theory.checks.properties.calibration",
+    "alfs_theory.checks.properties.region",
+    "alfs_theory.checks.provers", "alfs_theory.parse", "alfs_theory.userloss", "alfs_theory.noise",
+    "alfs_theory.checks.prediction", "alfs_theory.checks.verdict", "alfs_theory.testing",
+    "alfs_theory.experiments.records", "alfs_theory.checks.blackbox", "alfs_theory.checks.conditions",
     "alfs_theory.experiments.diagnosis", "alfs_theory.experiments.presets", "alfs_theory.reproduce",
 ]
 

@@ -144,8 +144,8 @@ def _family_colors(items: Sequence[tuple[str, Mapping]]) -> list[str]:
 @functools.cache
 def _family_ratio(name: str) -> tuple[sp.Expr | None, tuple[str, ...], Callable | None]:
     """(closed form of r for the family, its argument names, numpy function) or Nones."""
-    from .engine import decide
-    from .verdict import Verdict
+    from .checks.engine import decide
+    from .checks.verdict import Verdict
 
     spec = get_loss(name)
     if not spec.is_pointwise:
@@ -204,7 +204,7 @@ def _ratio_function(key: str) -> Callable[..., np.ndarray]:
 @functools.cache
 def _curvature(name: str) -> tuple[str, tuple[str, ...], Callable | None]:
     """(kind, parameter names, numpy function of the case factor c: convex where c >= 0)."""
-    from .engine import curvature
+    from .checks.engine import curvature
 
     spec = get_loss(name)
     shape = curvature(spec)
@@ -219,7 +219,7 @@ def _curvature(name: str) -> tuple[str, tuple[str, ...], Callable | None]:
 
 def convex_mask(name: str, **params: Any) -> np.ndarray | None:
     """True where ℓ is convex (or affine), False where concave, from the checker's curvature
-    proof (:func:`alfs_theory.properties.shape.check_shape`); None when it proves neither."""
+    proof (:func:`alfs_theory.checks.properties.shape.check_shape`); None when it proves neither."""
     key = get_loss(name).name
     kind, names, f = _curvature(key)
     shape = np.broadcast_shapes(*(np.shape(v) for v in params.values())) if params else ()
@@ -263,8 +263,8 @@ def _ratio_value_cached(name: str, items: tuple) -> float | None:
     _, names, f = _family_ratio(name)
     if f is not None:
         return float(_call(f, names, params, name))
-    from .engine import decide
-    from .verdict import Verdict
+    from .checks.engine import decide
+    from .checks.verdict import Verdict
 
     spec = _bound(name, params)
     if not spec.is_pointwise:
@@ -295,7 +295,7 @@ def _convex_value(name: str, params: Mapping[str, Any]) -> bool | None:
 
 @functools.cache
 def _threshold_cached(name: str, items: tuple, K: int) -> dict:
-    from .engine import decide
+    from .checks.engine import decide
 
     res = decide("threshold", _bound(name, dict(items)).at_classes(K), K)
     v = res.value or {}
@@ -469,8 +469,8 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
     """
     from proofs_check.population import noise_row, numeric_minimiser
 
-    from .checker import admit
-    from .engine import decide
+    from .checks.checker import admit
+    from .checks.engine import decide
 
     spec = admit(spec, K, timeout=timeout)  # the spec gate: real and finite, no pole
     spec = spec if spec.is_bound else spec.bind()
@@ -1066,10 +1066,10 @@ _VERDICT_COLORS = {"PROVED": "#38a169", "REFUTED": "#e53e3e", "UNDECIDED": "#a0a
 
 
 def plot_region(ax, region: dict, predicate=None) -> None:
-    """The certified parameter grid of :func:`alfs_theory.conditions.parameter_region`
+    """The certified parameter grid of :func:`alfs_theory.checks.conditions.parameter_region`
     (``to_dict()``): one marker per cell, green PROVED, red REFUTED, grey UNDECIDED; with
     ``predicate`` (the derived closed form as a numpy function of the varied parameters,
-    :meth:`alfs_theory.conditions.ClosedForm.predicate`) the region it describes is shaded
+    :meth:`alfs_theory.checks.conditions.ClosedForm.predicate`) the region it describes is shaded
     and its boundary drawn."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch

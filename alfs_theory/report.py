@@ -64,7 +64,7 @@ def _say(msg: str) -> None:
 
 def verdict_table(n_classes: int = 10, names: list[str] | None = None) -> list[dict]:
     """One row per registered loss (or per name in ``names``) at its default parameters."""
-    from .checker import check_loss
+    from .checks.checker import check_loss
     from .registry import get_loss, list_losses
 
     rows = []

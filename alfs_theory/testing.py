@@ -45,7 +45,7 @@ def assert_torch_matches(fn: Callable, loss, *, params: Mapping[str, float] | No
     gradients; :func:`alfs_theory.nn.crossval.crossval`, whose keywords ``kw`` takes: classes,
     dtypes, rows, seed, rtol). Returns the report; raises AlfsAssertionError with the worst
     input and the first mismatches otherwise."""
-    from .checker import admit
+    from .checks.checker import admit
     from .nn.crossval import crossval
 
     spec = as_spec(loss, params, domains)
@@ -65,7 +65,7 @@ def assert_verdicts(loss, expected: Mapping[str, str], *,
     ``symmetric``, ``asymmetric``, ``threshold``, ``calibrated``, ``noise``, ``weights``, ...; the
     part of the result's name before "(") to PROVED, REFUTED or UNDECIDED. Every mismatch is
     listed with the check's summary and evidence. Returns the report."""
-    from .checker import CHECK_NAMES, check_loss
+    from .checks.checker import CHECK_NAMES, check_loss
 
     spec = as_spec(loss, params, domains)
     wanted = {k: str(v).upper() for k, v in expected.items()}

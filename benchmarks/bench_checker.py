@@ -14,7 +14,7 @@ import time
 
 
 def run(losses: list[str], ks: list[int], eta: float = 0.5) -> list[dict]:
-    from alfs_theory.checker import check_loss
+    from alfs_theory.checks.checker import check_loss
     from alfs_theory.registry import get_loss
 
     rows = []

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import alfs_theory as at
 from alfs_theory.experiments.models import CNN
-from alfs_theory.nn.functional import get_twin
 from alfs_theory.experiments.stacked import StackedCNN, clip_grad_norm_per_model, stacked_loss
+from alfs_theory.nn.functional import get_twin
 
 BATCH = 128
 GRID_SETTINGS = 9  # symmetric 0, .2, .4, .6, .8 and asymmetric .1, .2, .3, .4

@@ -76,8 +76,8 @@ N_FULL = 60000
 def load_images(root=None, seed: int = 0):
     """(uint8 N×28×28 images, int64 labels, source, note): Fashion-MNIST's training set, or
     random images of the same size when the files are missing (``note`` says so)."""
-    from alfs_theory.experiments.data import DEFAULT_FASHION_MNIST_ROOT, load_fashion_mnist
     from alfs_theory.errors import DataError
+    from alfs_theory.experiments.data import DEFAULT_FASHION_MNIST_ROOT, load_fashion_mnist
 
     root = DEFAULT_FASHION_MNIST_ROOT if root is None else root
     try:

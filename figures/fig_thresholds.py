@@ -1,7 +1,7 @@
 """Every registered loss's symmetric-noise tolerance at K = 10, as the checker decides it.
 
 Not in the paper: one bar per loss (default parameters) from
-``alfs_theory.properties.tolerance.symmetric_noise_threshold``. A solid bar is an exact,
+``alfs_theory.checks.properties.tolerance.symmetric_noise_threshold``. A solid bar is an exact,
 proved threshold (closed form, KKT margin, vertex argument, or a sum rule); a light bar with a
 hatched tail is a proved lower bound with a refuted rate above it; "none" marks losses whose
 minimiser leaves e_y for every η > 0 (CE: ℓ(0) = ∞; NCE/NFL alone at K ≥ 3: the infimum is

@@ -15,12 +15,12 @@ import numpy as np
 import sympy as sp
 
 from alfs_theory import get_loss
-from alfs_theory.engine import decide
+from alfs_theory.checks.engine import decide
+from alfs_theory.checks.properties.tolerance import symmetric_weights
+from alfs_theory.checks.verdict import Verdict
 from alfs_theory.errors import InputError
-from alfs_theory.properties.tolerance import symmetric_weights
 from alfs_theory.spec import LossSpec
 from alfs_theory.symbols import U
-from alfs_theory.verdict import Verdict
 
 from .population import measured_flip_rate
 

@@ -1,7 +1,7 @@
 """A brute-force reference for the checker, written independently of the provers.
 
-Nothing here imports :mod:`alfs_theory.properties`, :mod:`alfs_theory.provers` or
-:mod:`alfs_theory.falsify`: the loss is evaluated only through ``LossSpec.numeric_losses``
+Nothing here imports :mod:`alfs_theory.checks.properties`, :mod:`alfs_theory.checks.provers` or
+:mod:`alfs_theory.checks.falsify`: the loss is evaluated only through ``LossSpec.numeric_losses``
 (numpy) and ``LossSpec.mp_losses`` (mpmath). Dense simplex grids at K = 2, 3, 4, edge probes
 down to 1e-14, random points, a Nelder-Mead refinement, and a 50-digit re-check of every
 candidate; normalised losses are read as liminf (the boundary of the simplex is probed

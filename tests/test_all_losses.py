@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from alfs_theory import get_loss, list_losses
-from alfs_theory.checker import check_loss
-from alfs_theory.verdict import Verdict
+from alfs_theory.checks.checker import check_loss
+from alfs_theory.checks.verdict import Verdict
 
 # what shared/theory.md and the checker's own derivations say, per loss (K = 10, defaults)
 EXPECTED = {

@@ -14,8 +14,8 @@ from alfs_theory.cli import main
 #: the functions that do a command's work: none may be reached by a refused command line
 WORK = [
     ("alfs_theory.nn.crossval", "crossval"),
-    ("alfs_theory.checker", "check_loss"),
-    ("alfs_theory.conditions", "parameter_region"),
+    ("alfs_theory.checks.checker", "check_loss"),
+    ("alfs_theory.checks.conditions", "parameter_region"),
     ("alfs_theory.cli.train", "run_training"),
     ("alfs_theory.experiments.data", "load_dataset"),
     ("alfs_theory.experiments.sweep", "make_grid"),
@@ -254,7 +254,7 @@ def test_a_full_disk_during_training_exits_2_naming_the_checkpoint(tmp_path, cap
 
 def test_the_library_refuses_the_same_values():
     """The checks behind the arguments hold for library callers too."""
-    from alfs_theory.conditions import parse_vary
+    from alfs_theory.checks.conditions import parse_vary
     from alfs_theory.errors import AlfsError, InputError
     from alfs_theory.experiments.train import TrainConfig, resolve_config
     from alfs_theory.noise import make_noise
@@ -267,7 +267,7 @@ def test_the_library_refuses_the_same_values():
         parse_vary(["a=0:1", "a=2:3"])
     with pytest.raises(InputError, match="not a regular file"):
         make_noise("/dev/null", 3)
-    from alfs_theory.checker import check_loss
+    from alfs_theory.checks.checker import check_loss
     from alfs_theory.registry import get_loss
 
     with pytest.raises(InputError, match="timeout"):

@@ -9,16 +9,16 @@ import pytest
 import sympy as sp
 
 from alfs_theory import get_loss
-from alfs_theory.checker import assert_loss_checks, check_loss
+from alfs_theory.checks.checker import assert_loss_checks, check_loss
+from alfs_theory.checks.properties.asymmetry import check_asymmetric_on_weights
+from alfs_theory.checks.properties.calibration import check_calibration, check_excess_risk_bound
+from alfs_theory.checks.properties.ratio import asymmetry_ratio
+from alfs_theory.checks.properties.shape import check_decreasing, check_shape
+from alfs_theory.checks.properties.symmetric import check_symmetric
+from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
+from alfs_theory.checks.verdict import Verdict
 from alfs_theory.errors import ExpressionError, InputError
-from alfs_theory.properties.asymmetry import check_asymmetric_on_weights
-from alfs_theory.properties.calibration import check_calibration, check_excess_risk_bound
-from alfs_theory.properties.ratio import asymmetry_ratio
-from alfs_theory.properties.shape import check_decreasing, check_shape
-from alfs_theory.properties.symmetric import check_symmetric
-from alfs_theory.properties.tolerance import symmetric_noise_threshold
 from alfs_theory.userloss import loss_from_expression
-from alfs_theory.verdict import Verdict
 
 P, R, UD = Verdict.PROVED, Verdict.REFUTED, Verdict.UNDECIDED
 
@@ -167,7 +167,7 @@ def test_excess_risk_bound_mae_constant():
 
 
 def test_excess_risk_bound_of_log_losses_by_pinsker(monkeypatch):
-    from alfs_theory.properties import calibration
+    from alfs_theory.checks.properties import calibration
 
     ce = check_excess_risk_bound(get_loss("ce").bind(), 3)
     assert ce.verdict is P and ce.certificate.method == "pinsker"
@@ -186,7 +186,7 @@ def test_excess_risk_bound_of_log_losses_by_pinsker(monkeypatch):
 
 
 def test_excess_risk_bound_of_power_losses_by_hoelder(monkeypatch):
-    from alfs_theory.properties import calibration
+    from alfs_theory.checks.properties import calibration
 
     # GCE q <= 1/2: R01 - R01* <= sqrt(4 (1 - q) (R_L - R_L*))
     g = check_excess_risk_bound(get_loss("gce").bind(q=sp.Rational(1, 4)), 10)
@@ -215,7 +215,7 @@ def test_excess_risk_bound_of_power_losses_by_hoelder(monkeypatch):
 
 
 def test_excess_risk_bound_of_quadratic_losses_by_projection(monkeypatch):
-    from alfs_theory.properties import calibration
+    from alfs_theory.checks.properties import calibration
 
     # MSE: C_L = ||u - p||^2 + const, R01 - R01* <= sqrt(2 (R_L - R_L*)), tight at K = 2
     m = check_excess_risk_bound(get_loss("mse").bind(), 2)
@@ -242,7 +242,7 @@ def test_excess_risk_bound_of_quadratic_losses_by_projection(monkeypatch):
 
 
 def test_excess_risk_bound_of_sce_by_two_class_pinsker(monkeypatch):
-    from alfs_theory.properties import calibration
+    from alfs_theory.checks.properties import calibration
 
     # SCE = alpha CE + beta RCE, RCE = -log(clamp)(1 - u): l = -alpha log u - b u + const
     spec = get_loss("sce").bind(alpha=sp.Rational(1, 10), beta=1)
@@ -278,7 +278,7 @@ def test_excess_risk_bound_of_sce_by_two_class_pinsker(monkeypatch):
 
 
 def test_simplex_projection_is_the_projection():
-    from alfs_theory.properties.calibration import _simplex_projection
+    from alfs_theory.checks.properties.calibration import _simplex_projection
 
     rng = np.random.default_rng(0)
     V = rng.normal(size=(200, 5)) * 3
@@ -398,7 +398,7 @@ def test_sum_of_parts_needs_every_part():
 
 
 def test_normalised_numerator_recognises_affine_denominators():
-    from alfs_theory.properties.asymmetry import normalised_numerator
+    from alfs_theory.checks.properties.asymmetry import normalised_numerator
     from alfs_theory.symbols import U as u
 
     N = normalised_numerator(get_loss("ngce").bind(q=0.5), 2)  # (1 - u^q)/(K - sum u^q)
@@ -464,7 +464,7 @@ def test_normalised_plus_convex_sum_inherits_the_exact_threshold(name, part):
     assert th.verdict is P and th.certificate.method == "normalised-plus-kkt"
     assert th.value["eta_max"] == pytest.approx(th_part.value["eta_max"], abs=1e-12)
     eta = th.value["eta_max"]
-    from alfs_theory.properties.tolerance import symmetric_weights
+    from alfs_theory.checks.properties.tolerance import symmetric_weights
 
     below = check_asymmetric_on_weights(spec, symmetric_weights(10, eta - 1e-3))
     above = check_asymmetric_on_weights(spec, symmetric_weights(10, eta + 1e-3))
@@ -494,7 +494,7 @@ def _in_region(value, w):
     if kind == "equal-others":
         others = sorted(w)[:-1]
         return all(abs(x - others[0]) < 1e-15 for x in others)
-    from alfs_theory.properties.region import W_N, W_T
+    from alfs_theory.checks.properties.region import W_N, W_T
 
     return bool(value["condition"].subs({W_T: sp.Rational(wt), W_N: sp.Rational(wn)}))
 
@@ -508,7 +508,7 @@ def test_weight_region_agrees_with_every_single_decision(name, params):
     # the region is derived once; each weight vector is decided separately by the definition
     import numpy as np
 
-    from alfs_theory.properties.region import weight_region
+    from alfs_theory.checks.properties.region import weight_region
 
     K = 4
     spec = get_loss(name).bind(**params).at_classes(K)
@@ -565,7 +565,7 @@ def test_two_class_nce_plus_convex_part_threshold_is_the_parts():
 
 @pytest.mark.parametrize("eta", ["0.3", "0.4", "0.4013", "0.402", "0.45", "0.49"])
 def test_two_class_region_and_single_decisions_agree_for_nce_plus_ael(eta):
-    from alfs_theory.properties.region import weight_region
+    from alfs_theory.checks.properties.region import weight_region
 
     spec = get_loss("nce+ael").bind().at_classes(2)
     region = weight_region(spec, 2)

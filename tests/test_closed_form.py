@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from alfs_theory.conditions import closed_form_condition, dominance_ratio, parameter_region
+from alfs_theory.checks.conditions import closed_form_condition, dominance_ratio, parameter_region
 from alfs_theory.registry import get_loss
 
 K = 10
@@ -151,7 +151,7 @@ def test_no_closed_form_is_said_plainly():
 
 def test_a_disagreement_with_the_grid_is_reported_not_hidden():
     """Feed the comparison a wrong closed form: every decided cell must be counted against it."""
-    from alfs_theory.conditions import ClosedForm, _compare
+    from alfs_theory.checks.conditions import ClosedForm, _compare
 
     spec = get_loss("ael")
     reg = parameter_region(spec, {"a": (0.3, 6.0)}, n_classes=K, noise="symmetric:0.8", n=5,

@@ -158,7 +158,7 @@ def test_pytest_plugin_in_an_example_project(tmp_path):
 
 def test_blackbox_check_never_proves(user_module, capsys):
     """`alfs check --torch`: a loss with no formula gets REFUTED (re-verified) or UNDECIDED."""
-    from alfs_theory.blackbox import blackbox_check
+    from alfs_theory.checks.blackbox import blackbox_check
 
     assert main(["check", "--torch", "userlosses:mean_ce", "-K", "4"]) == 2  # a scalar loss
     assert "per-example losses of shape (N,)" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from alfs_theory.errors import DataError, InputError
 from alfs_theory.experiments.data import (
     CIFAR10_CLASS_NAMES,
     DATASET_NAMES,
@@ -26,7 +27,6 @@ from alfs_theory.experiments.data import (
     load_mnist,
     read_idx,
 )
-from alfs_theory.errors import DataError, InputError
 from alfs_theory.noise import CIFAR100_FINE_TO_COARSE, cifar100_superclass_matrix
 
 # ------------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from brute import brute_asymmetry, brute_calibration_gap
 
-from alfs_theory.checker import check_loss
+from alfs_theory.checks.checker import check_loss
+from alfs_theory.checks.verdict import Verdict
 from alfs_theory.userloss import loss_from_expression
-from alfs_theory.verdict import Verdict
 
 
 def _user(expr: str):

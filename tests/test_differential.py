@@ -16,13 +16,18 @@ import os
 import mpmath
 import numpy as np
 import pytest
+from brute import (
+    brute_asymmetry,
+    brute_calibration_gap,
+    brute_decreasing,
+    brute_ratio,
+    random_loss,
+    random_special_loss,
+)
 
-from alfs_theory.checker import check_loss
+from alfs_theory.checks.checker import check_loss
 from alfs_theory.errors import DomainError
 from alfs_theory.userloss import loss_from_expression
-
-from brute import (brute_asymmetry, brute_calibration_gap, brute_decreasing, brute_ratio,
-                   random_loss, random_special_loss)
 
 N_CASES = int(os.environ.get("ALFS_DIFF_CASES", "120"))
 N_SPECIAL = max(8, N_CASES // 5)

@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 from brute import brute_ratio
 
-from alfs_theory.checker import CheckReport, check_loss
-from alfs_theory.engine import decide, rule_table
+from alfs_theory.checks.checker import CheckReport, check_loss
+from alfs_theory.checks.engine import decide, rule_table
+from alfs_theory.checks.verdict import Certificate, CheckResult, Verdict
 from alfs_theory.errors import DomainError
 from alfs_theory.userloss import loss_from_expression
-from alfs_theory.verdict import Certificate, CheckResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "alfs_theory"
@@ -60,7 +60,7 @@ def _called_name(node: ast.Call) -> str | None:
 def test_rule_table_in_the_docs_is_current():
     text = (ROOT / "docs" / "theory.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- rule-table -->\n(.*?)\n<!-- /rule-table -->", text, re.S).group(1)
-    assert block == rule_table(), "regenerate the table: alfs_theory.engine.rule_table()"
+    assert block == rule_table(), "regenerate the table: alfs_theory.checks.engine.rule_table()"
     for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-definition-ladder"):
         assert f"`{name}`" in block
 
@@ -69,8 +69,8 @@ def test_nothing_but_the_gate_makes_a_verdict():
     sealed, provers, falsifier = [], [], []
     for path, tree in _sources():
         rel = path.relative_to(ROOT).as_posix()
-        in_engine = rel.startswith("alfs_theory/engine/")
-        in_props = rel.startswith("alfs_theory/properties/")
+        in_engine = rel.startswith("alfs_theory/checks/engine/")
+        in_props = rel.startswith("alfs_theory/checks/properties/")
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 if any(k.arg == "gate" for k in node.keywords) and not in_engine:
@@ -80,7 +80,7 @@ def test_nothing_but_the_gate_makes_a_verdict():
             if isinstance(node, ast.ImportFrom) and node.module and \
                     node.module.endswith("falsify") and \
                     any(a.name == "falsify" for a in node.names) and \
-                    rel != "alfs_theory/engine/gate.py":
+                    rel != "alfs_theory/checks/engine/gate.py":
                 falsifier.append(f"{rel}:{node.lineno}")
     assert not sealed, f"a verdict sealed outside the engine's gate: {sealed}"
     assert not provers, f"a prover called outside the engine (use engine.decide): {provers}"
@@ -255,8 +255,8 @@ def test_same_verdicts_on_an_idle_and_a_loaded_machine():
 
 def test_the_gate_re_verifies_refutations():
     """A REFUTED whose witness does not hold becomes an internal error, never a verdict."""
-    from alfs_theory.engine import gate
-    from alfs_theory.verdict import Counterexample
+    from alfs_theory.checks.engine import gate
+    from alfs_theory.checks.verdict import Counterexample
 
     mae = _user("1 - u").at_classes(3)
     bad_dec = CheckResult("decreasing", Verdict.REFUTED, "forged",
@@ -311,7 +311,7 @@ def test_a_min_that_never_switches_is_decided_as_its_argument():
 def test_pruning_keeps_arguments_that_matter():
     import sympy as sp
 
-    from alfs_theory.provers.pieces import prune_minmax
+    from alfs_theory.checks.provers.pieces import prune_minmax
     from alfs_theory.symbols import U
 
     crossing = sp.Max(2 - 3 * U, 1 - U)  # they cross at 1/2: both stay
@@ -325,7 +325,7 @@ def test_end_slopes_of_a_kink_at_the_end_are_one_sided():
     closed-form ratio must use the slope l has next to the end."""
     import sympy as sp
 
-    from alfs_theory.properties.shape import end_slope
+    from alfs_theory.checks.properties.shape import end_slope
     from alfs_theory.symbols import U
 
     f = sp.Min(1 - 2 * U, 1 - U / 2)  # tie at 0: slope -2 from the right
@@ -336,9 +336,9 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
     """One source of order: the engine's weights rules are properties.asymmetry.WEIGHT_RULES,
     each registered with its facts, so the engine and the provers that ask many weight vectors
     (thresholds, noise rows) run the same sequence."""
-    from alfs_theory.engine import rules_for
-    from alfs_theory.engine.rules import WEIGHT_RULE_TABLE
-    from alfs_theory.properties.asymmetry import WEIGHT_RULES
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import WEIGHT_RULE_TABLE
+    from alfs_theory.checks.properties.asymmetry import WEIGHT_RULES
 
     assert [row[0] for row in WEIGHT_RULE_TABLE] == [f.__name__ for f in WEIGHT_RULES]
     assert [r.name for r in rules_for("weights")] == [row[1] for row in WEIGHT_RULE_TABLE]
@@ -350,9 +350,9 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
 
 
 def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
-    from alfs_theory.engine import rules_for
-    from alfs_theory.engine.rules import CALIBRATION_RULE_TABLE
-    from alfs_theory.properties.calibration import CALIBRATION_RULES
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import CALIBRATION_RULE_TABLE
+    from alfs_theory.checks.properties.calibration import CALIBRATION_RULES
 
     assert [row[0] for row in CALIBRATION_RULE_TABLE] == [f.__name__ for f in CALIBRATION_RULES]
     assert [r.name for r in rules_for("calibrated")] == [row[1] for row in
@@ -367,7 +367,7 @@ def test_the_min_max_rewrite_never_spends_the_whole_budget(monkeypatch):
     quarter of what is left and the loss is then checked as typed, never an error."""
     import time
 
-    import alfs_theory.provers.pieces as pieces
+    import alfs_theory.checks.provers.pieces as pieces
 
     def slow(*a, **k):
         t = time.process_time()

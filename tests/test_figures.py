@@ -7,11 +7,10 @@ r = ((a−1)/a)^|q−1|, AEL r = exp(−1/a); under symmetric noise a convex los
 
 from __future__ import annotations
 
-import math
-import os
-
 import argparse
 import json
+import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,14 +21,14 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from alfs_theory.errors import InputError
+from alfs_theory.experiments.sweep import Cell, collect_results, write_reports
+from alfs_theory.experiments.train import TrainConfig
 from alfs_theory.plotting import (
     data_population,
     eta_max_from_ratio,
     predicted_eta_max,
     read_sweep_rows,
 )
-from alfs_theory.experiments.sweep import Cell, collect_results, write_reports
-from alfs_theory.experiments.train import TrainConfig
 from figures import (
     FIGURES,
     SWEEP_COMMAND,
@@ -110,7 +109,7 @@ def sweep_dir(tmp_path_factory) -> Path:
 
 # ---------------------------------------------------------------------------------- data
 def test_core_imports_without_matplotlib():
-    code = ("import sys, alfs_theory, alfs_theory.plotting, alfs_theory.properties.ratio; "
+    code = ("import sys, alfs_theory, alfs_theory.plotting, alfs_theory.checks.properties.ratio; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
@@ -160,7 +159,7 @@ def test_phase_boundary_and_heat_map():
                                          ("agce", {"a": 1, "q": 2}),
                                          ("aul", {"a": 2, "q": 1.5})])
 def test_eta_max_spot_checks_against_the_checker(name, params):
-    from alfs_theory.properties.tolerance import symmetric_noise_threshold
+    from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
     from alfs_theory.registry import get_loss
 
     got = float(predicted_eta_max(name, K, **params))

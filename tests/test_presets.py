@@ -243,8 +243,8 @@ def test_cli_train_preset_exits_2_with_the_message(tmp_path, capsys, monkeypatch
 
 
 def test_sweep_cells_carry_the_preset_and_their_folders_say_so(tmp_path):
-    from alfs_theory.experiments.sweep import SweepSpec, make_grid
     from alfs_theory.cli.sweep import register as sweep_cli
+    from alfs_theory.experiments.sweep import SweepSpec, make_grid
 
     def grid(preset, params=None):
         spec = SweepSpec(losses=[("nce+agce", params or {})], noise=["symmetric"],

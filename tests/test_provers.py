@@ -16,7 +16,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alfs_theory.provers import (
+from alfs_theory.checks.provers import (
     IntervalDomainError,
     IntervalError,
     certified_infimum,
@@ -27,8 +27,8 @@ from alfs_theory.provers import (
     ratio_infimum_bounds,
     to_interval_function,
 )
+from alfs_theory.checks.verdict import Verdict
 from alfs_theory.symbols import U as u
-from alfs_theory.verdict import Verdict
 
 R = sp.Rational
 

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from alfs_theory.checks.conditions import parameter_region, parse_vary
 from alfs_theory.cli import main
-from alfs_theory.conditions import parameter_region, parse_vary
 from alfs_theory.errors import InputError
 from alfs_theory.registry import get_loss
 

@@ -7,7 +7,6 @@ import gzip
 import json
 import pickle
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,7 +77,12 @@ def test_cifar_labels_that_are_not_integers(tmp_path, labels, what):
                                      '{"complete": true, "config": 3}'])
 def test_corrupt_record_is_rerun_not_a_crash(tmp_path, capsys, content):
     pytest.importorskip("torch")
-    from alfs_theory.experiments.records import RecordError, load_record, record_is_complete, record_problem
+    from alfs_theory.experiments.records import (
+        RecordError,
+        load_record,
+        record_is_complete,
+        record_problem,
+    )
 
     run = tmp_path / "run"
     run.mkdir()
@@ -135,7 +139,7 @@ def test_bad_weights_are_refused(capsys, weights, msg):
 
 def test_weights_not_summing_to_one_are_normalised_and_said(capsys):
     from alfs_theory import get_loss
-    from alfs_theory.checker import check_loss
+    from alfs_theory.checks.checker import check_loss
 
     rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=3, weights=[2, 1, 1],
                      checks=["weights"])

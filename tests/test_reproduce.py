@@ -14,9 +14,10 @@ import pytest
 
 pytest.importorskip("torch")
 
+from test_data import _idx_bytes  # noqa: E402 - the IDX writer of the loader tests
+
 from alfs_theory.cli import main  # noqa: E402
 from alfs_theory.experiments.data import MNIST_FILES  # noqa: E402
-from test_data import _idx_bytes  # noqa: E402 - the IDX writer of the loader tests
 from alfs_theory.reproduce import (  # noqa: E402
     PAPER_LOSSES,
     PAPER_NOISE,

@@ -9,11 +9,11 @@ import fractions
 import pytest
 import sympy as sp
 
-from alfs_theory.checker import check_loss
+from alfs_theory.checks.checker import check_loss
+from alfs_theory.checks.verdict import Certificate, CheckResult, Verdict, simplex_text
 from alfs_theory.cli import main
 from alfs_theory.errors import DomainError, InputError, SpecError
 from alfs_theory.userloss import loss_from_expression
-from alfs_theory.verdict import Certificate, CheckResult, Verdict, simplex_text
 
 PLATEAU = "piecewise(1 - u, u < 0.3, 0.7, u < 0.6, 1.3 - u)"
 KINK = "max(2 - 3*u, 1 - u)"
@@ -92,7 +92,7 @@ def test_plus_infinity_at_zero_is_the_documented_convention():
 
 
 def test_a_contradicted_prover_becomes_an_internal_error():
-    from alfs_theory.engine import gate
+    from alfs_theory.checks.engine import gate
 
     spec = _user(PLATEAU).at_classes(3)
     fake = CheckResult("asymmetric-on-weights", Verdict.PROVED, "argmin = {e_t}",
@@ -107,7 +107,7 @@ def test_a_contradicted_prover_becomes_an_internal_error():
 
 
 def test_falsifier_leaves_true_claims_alone():
-    from alfs_theory.engine import gate
+    from alfs_theory.checks.engine import gate
 
     spec = _user("((1+1)**2 - (1+u)**2)/2").at_classes(3)  # AGCE a=1 q=2: completely asym.
     ok = CheckResult("asymmetric-on-weights", Verdict.PROVED, "argmin = {e_t}",
@@ -121,7 +121,7 @@ def test_falsifier_leaves_true_claims_alone():
 def test_every_check_is_bounded_by_its_budget(monkeypatch):
     import time
 
-    import alfs_theory.properties.calibration as cal
+    import alfs_theory.checks.properties.calibration as cal
 
     def slow(*a, **k):  # the budget counts CPU time: burn it (a sleep would not count)
         t = time.process_time()
@@ -146,7 +146,7 @@ def test_every_check_is_bounded_by_its_budget(monkeypatch):
 def test_nested_time_limits_keep_the_outer_budget():
     import time
 
-    from alfs_theory.properties.shape import time_limit
+    from alfs_theory.checks.properties.shape import time_limit
 
     def burn(seconds):  # budgets count CPU time: a sleep would not spend them
         t = time.process_time()
@@ -174,7 +174,7 @@ def test_expressions_that_explode_are_refused_at_once(text, params, err):
 
 
 def test_symmetric_noise_rows_are_decided_once(monkeypatch):
-    import alfs_theory.properties.tolerance as tol
+    import alfs_theory.checks.properties.tolerance as tol
 
     calls = []
     real = tol.check_asymmetric_on_weights
@@ -192,7 +192,7 @@ def test_symmetric_noise_rows_are_decided_once(monkeypatch):
 def test_undecided_noise_rows_say_proved_refuted_undecided():
     import numpy as np
 
-    from alfs_theory.properties.tolerance import check_transition_matrix
+    from alfs_theory.checks.properties.tolerance import check_transition_matrix
 
     T = np.array([[0.5, 0.5, 0.0], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])  # row 0 not dominant
     r = check_transition_matrix(_user("1 - u").at_classes(3), T)
@@ -227,12 +227,11 @@ def test_special_functions_evaluate_on_arrays_and_ratios_match_brute_force(make)
     infimum of the secant ratio."""
     import numpy as np
     import sympy as sp
+    from brute import brute_ratio
 
-    from alfs_theory.checker import check_loss
+    from alfs_theory.checks.checker import check_loss
     from alfs_theory.spec import LossSpec
     from alfs_theory.symbols import U
-
-    from brute import brute_ratio
 
     spec = LossSpec(name="special", expr=make(sp, U))
     vals = spec.numeric_losses(np.array([[0.2, 0.8], [0.6, 0.4]]))

@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 
 from alfs_theory.errors import InputError
 from alfs_theory.experiments.models import CNN
-from alfs_theory.nn.functional import get_twin
 from alfs_theory.experiments.stacked import StackedCNN, clip_grad_norm_per_model, stacked_loss
+from alfs_theory.nn.functional import get_twin
 
 
 def _models(M, kind="mnist", K=10):

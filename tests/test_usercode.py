@@ -14,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from alfs_theory.blackbox import blackbox_check
+from alfs_theory.checks.blackbox import blackbox_check
 from alfs_theory.cli import main
 from alfs_theory.errors import InputError, UserCodeError
 from alfs_theory.nn import functional as nnf

@@ -10,7 +10,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from alfs_theory.cli import main
-from alfs_theory.errors import InputError
 from alfs_theory.experiments.train import TrainConfig, resolve_config, run_training
 
 
@@ -96,7 +95,7 @@ def test_loss_card_data_for_a_typed_loss():
     spec = loss_from_expression("(1 - u)**2 + 0.1*(1 - u)").bind()
     d = data_loss_card(spec, K=5, Ks=(2, 5), etas=[0.0, 0.1, 0.6], n=50)
     # the KKT rule gives eta_max = (K-1)/K * 0.1/(2 + 0.1)... checked against the checker itself
-    from alfs_theory.properties.tolerance import symmetric_noise_threshold
+    from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
 
     for row in d["thresholds"]:
         th = symmetric_noise_threshold(spec, row["K"]).value["eta_max"]

@@ -26,7 +26,7 @@ def asked_refuted(results, given: tuple) -> list:
 
 
 def check_torch(args: argparse.Namespace, weights) -> int:
-    from ..blackbox import blackbox_check
+    from ..checks.blackbox import blackbox_check
     from ..errors import InputError
     from ..nn.sandbox import UserLoss, memory_text
 
@@ -55,7 +55,7 @@ def check_torch(args: argparse.Namespace, weights) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..checker import check_loss
+    from ..checks.checker import check_loss
 
     weights = None
     if args.weights:
@@ -67,7 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise InputError(f"--weights expects comma-separated numbers (e.g. --weights "
                              f"0.5,0.3,0.2), got {args.weights!r}") from None
     if args.noise:
-        from ..checker import parse_noise
+        from ..checks.checker import parse_noise
 
         parse_noise(args.noise, args.classes)  # a bad noise model is refused before any check
     if args.torch:

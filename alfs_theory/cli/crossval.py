@@ -23,7 +23,7 @@ def cmd_crossval(args: argparse.Namespace) -> int:
 
     check_numbers(args.rows, args.classes)  # before torch is imported
     spec = spec_from_args(args)
-    from ..checker import admit
+    from ..checks.checker import admit
 
     for k in args.classes:  # the spec gate at every K asked: real and finite, no pole in (0, 1]
         admit(spec, k)

@@ -10,8 +10,8 @@ from .common import EXIT_INTERNAL, EXIT_OK, add_loss_args
 
 
 def cmd_ratio(args: argparse.Namespace) -> int:
-    from ..checker import admit
-    from ..engine import decide, timed_out
+    from ..checks.checker import admit
+    from ..checks.engine import decide, timed_out
     from ..errors import InputError
     from ..symbols import K
     from ..timing import time_limit

@@ -19,7 +19,7 @@ from .common import EXIT_OK, add_loss_args
 
 
 def cmd_region(args: argparse.Namespace) -> int:
-    from ..conditions import parameter_region, parse_vary
+    from ..checks.conditions import parameter_region, parse_vary
     from ..errors import InputError
 
     vary = parse_vary(args.vary)
@@ -33,7 +33,7 @@ def cmd_region(args: argparse.Namespace) -> int:
                                               in vary.items())]
     spec = spec_from_args(args)
     if args.noise:
-        from ..checker import parse_noise
+        from ..checks.checker import parse_noise
 
         parse_noise(args.noise, args.classes)  # a bad noise model is refused before the grid
     if args.plot:

@@ -284,7 +284,7 @@ def loss_spec(c: TrainConfig):
         raise InputError(f"the formula {c.expr!r} has parameter(s) {missing} without a value: "
                          "give each in params (--param NAME=VALUE)")
     spec = spec.bind(**(c.params or {}))
-    from ..checker import admit
+    from ..checks.checker import admit
 
     # the spec gate, before any data loads: real and finite on the simplex, no pole inside
     # (0, 1] (`log(u-2)` is refused here, not trained on NaN)
@@ -551,7 +551,7 @@ def _prediction(spec: Any, T: np.ndarray) -> dict:
     if key in _PREDICTIONS:
         return dict(_PREDICTIONS[key])
     try:
-        from ..prediction import predict_noise_tolerance
+        from ..checks.prediction import predict_noise_tolerance
     except ImportError as exc:
         return {"available": False, "tolerant": None, "verdict": None,
                 "threshold_symmetric": None, "detail": f"prediction unavailable ({exc})"}

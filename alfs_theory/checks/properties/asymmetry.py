@@ -37,10 +37,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InputError
+from ...errors import InputError
+from ...spec import LossSpec, to_exact
+from ...symbols import K, U, V
 from ..provers.pieces import is_nonsmooth, split_pieces
-from ..spec import LossSpec, to_exact
-from ..symbols import K, U, V
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
 from .shape import curvature_of, end_slope, end_value, sign_on_unit
 
@@ -593,7 +593,7 @@ WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
                 weights_ratio_test, weights_normalised_sum, weights_bounded_normalised,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
-named rule with its facts (alfs_theory.engine.rules); :func:`check_asymmetric_on_weights` runs
+named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs
 the same sequence for the provers that ask many weight vectors (thresholds, noise rows)."""
 
 

@@ -24,8 +24,8 @@ import time
 
 import sympy as sp
 
-from ..spec import LossSpec
-from ..symbols import U
+from ...spec import LossSpec
+from ...symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
 from .asymmetry import (
     bounded_normalised,

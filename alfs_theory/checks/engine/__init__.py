@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..errors import InputError
-from ..spec import LossSpec
-from ..timing import clock, remaining, time_limit
+from ...errors import InputError
+from ...spec import LossSpec
+from ...timing import clock, remaining, time_limit
 from ..verdict import CheckResult, Verdict
 from .base import FACTS, Context, Rule
 from .gate import gate, require_sealed, timed_out
@@ -111,7 +111,7 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
 
 
 def curvature(spec: LossSpec, n_classes: int = 2):
-    """The curvature of a pointwise l as a :class:`~alfs_theory.properties.shape.Shape` (kind,
+    """The curvature of a pointwise l as a :class:`~alfs_theory.checks.properties.shape.Shape` (kind,
     strict, case factor of a family) for derivations that need more than a verdict (the
     closed-form parameter conditions, the figures' convex masks). Its verdict passes the gate
     like any other: when the gate withholds it, ``kind`` is "unknown"."""

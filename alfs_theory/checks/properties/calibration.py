@@ -37,9 +37,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ...spec import LossSpec
+from ...symbols import U
 from ..provers.pieces import is_nonsmooth
-from ..spec import LossSpec
-from ..symbols import U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     complete_asymmetry,
@@ -149,7 +149,7 @@ CALIBRATION_RULES = (calibration_t2, calibration_normalised_sum, calibration_swa
                      calibration_kkt_order, calibration_normalised_witness, calibration_face,
                      calibration_gap)
 """The rules of the calibration question, in order (the engine registers each with its
-facts: alfs_theory.engine.rules)."""
+facts: alfs_theory.checks.engine.rules)."""
 
 
 def check_calibration(spec: LossSpec, n_classes: int) -> CheckResult:

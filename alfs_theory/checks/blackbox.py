@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .errors import InputError, UserCodeError
+from ..errors import InputError, UserCodeError
 from .verdict import CheckResult, Counterexample, Verdict, simplex_text
 
 __all__ = ["blackbox_check"]
@@ -39,7 +39,7 @@ class _Loss:
     """L(u, k) of a torch callable, for float64 probability vectors (rows of ``u``)."""
 
     def __init__(self, fn: Callable, K: int, name: str = "the torch loss") -> None:
-        from .nn.sandbox import as_evaluator
+        from ..nn.sandbox import as_evaluator
 
         self.ev, self.K, self.name = as_evaluator(fn), K, name
         self.calls = 0
@@ -233,15 +233,15 @@ def blackbox_check(fn: Callable, *, n_classes: int = 10, noise: str | None = Non
                    progress: Callable[[str], None] | None = None):
     """Numeric verdicts for a torch loss without a formula (REFUTED re-verified, or
     UNDECIDED with an estimate; never PROVED). Returns a
-    :class:`~alfs_theory.checker.CheckReport`.
+    :class:`~alfs_theory.checks.checker.CheckReport`.
 
     ``fn``: a callable ``(logits, labels) -> (N,) losses`` or a
     :class:`~alfs_theory.nn.sandbox.UserLoss`. ``timeout``: wall seconds per check (None: no
     bound); past it the check answers UNDECIDED, "timed out". ``progress``: called with one
     line as each check starts and ends (elapsed seconds). Raises
     :class:`~alfs_theory.errors.UserCodeError` when the loss fails or returns NaN."""
+    from ..timing import time_limit
     from .checker import CheckReport, checked_weights, parse_noise
-    from .timing import time_limit
 
     K = int(n_classes)
     if K < 2:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 
 import sympy as sp
 
-from ..timing import clock
+from ...timing import clock
 from ..verdict import Certificate, CheckResult, Verdict
 
 __all__ = ["parameter_bounds", "parameter_substitutions", "prove_sign_symbolic",

@@ -25,8 +25,8 @@ import numpy as np
 import sympy as sp
 from mpmath import iv
 
-from ..symbols import NUMERIC_MODULES
-from ..timing import clock
+from ...symbols import NUMERIC_MODULES
+from ...timing import clock
 from ..verdict import Verdict
 from .intervals import (
     Encloser,

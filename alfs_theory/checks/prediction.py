@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .spec import LossSpec
+from ..spec import LossSpec
 from .verdict import Verdict
 
 __all__ = ["predict_noise_tolerance"]
@@ -30,7 +30,7 @@ def predict_noise_tolerance(spec: LossSpec, T_row, *, budget: float = 120.0) -> 
     The checker's rule engine answers within ``budget`` CPU seconds (past it: UNDECIDED,
     "timed out"), so a prediction never holds up a finished training run.
     """
-    from .timing import time_limit
+    from ..timing import time_limit
 
     T = np.asarray(T_row, dtype=float)
     K = len(T)

@@ -15,10 +15,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ...spec import LossSpec
+from ...symbols import NUMERIC_MODULES, U
+from ...timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
-from ..spec import LossSpec
-from ..symbols import NUMERIC_MODULES, U
-from ..timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 
 __all__ = ["Shape", "check_decreasing", "check_shape", "derivatives", "sign_on_unit"]
@@ -315,7 +315,7 @@ def increase_witness(ell: sp.Expr, n: int = 4001) -> Counterexample | None:
 def curvature_of(f: sp.Expr, spec: LossSpec, *, name: str, check: str) -> "Curvature":
     """Curvature of a function ``f`` of u on [0, 1]: from ``f''`` for a smooth f; for a
     non-smooth f from its exact pieces *and* the slope jumps and continuity at each breakpoint
-    (:func:`~alfs_theory.provers.pieces.pieces_curvature`), never from ``f''`` alone, which is
+    (:func:`~alfs_theory.checks.provers.pieces.pieces_curvature`), never from ``f''`` alone, which is
     blind to kinks."""
     if not is_nonsmooth(f):
         return classify_curvature(sp.simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",

@@ -38,8 +38,8 @@ import numpy as np
 import sympy as sp
 from mpmath import iv, libmp
 
-from ..errors import AlfsError
-from ..symbols import NUMERIC_MODULES
+from ...errors import AlfsError
+from ...symbols import NUMERIC_MODULES
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 
 __all__ = [

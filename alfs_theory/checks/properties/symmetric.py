@@ -8,9 +8,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ...spec import LossSpec
+from ...symbols import K, U
 from ..provers.pieces import is_nonsmooth
-from ..spec import LossSpec
-from ..symbols import K, U
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .shape import curvature_of
 
@@ -107,7 +107,7 @@ def is_affine(f: sp.Expr, spec: LossSpec) -> bool:
 def _structural(spec: LossSpec, n: int | None = None) -> str | None:
     """Σ_y L(u, y) is constant for every K when L is a weighted sum of affine pointwise terms
     (Σ_k (c0 + c1 u_k) = K c0 + c1) and normalised terms N(u_y)/Σ_k N(u_k) (sum 1)."""
-    from ..symbols import V
+    from ...symbols import V
 
     expr = spec.subs_values(spec.expr)
     sums = dict(spec.summands())

@@ -1,13 +1,13 @@
 """``check_loss``: every property of shared/theory.md for one loss, each with evidence.
 
 Modelled on scikit-learn's estimator checks: small named checks, each returning a
-:class:`~alfs_theory.verdict.CheckResult`; a report renders them as text, markdown or JSON
+:class:`~alfs_theory.checks.verdict.CheckResult`; a report renders them as text, markdown or JSON
 (stable schema, ``schema`` = "alfs-check/1").
 
 Example
 -------
 >>> from alfs_theory import get_loss
->>> from alfs_theory.checker import check_loss
+>>> from alfs_theory.checks.checker import check_loss
 >>> rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=10, noise="symmetric:0.6")
 >>> rep.result("ratio").verdict.value
 'PROVED'
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from .argtypes import MAX_CLASSES, MAX_TIMEOUT_S  # the caps of -K and --timeout
+from ..argtypes import MAX_CLASSES, MAX_TIMEOUT_S  # the caps of -K and --timeout
+from ..errors import InputError
+from ..spec import LossSpec
 from .engine import require_sealed
-from .errors import InputError
-from .spec import LossSpec
 from .verdict import CheckResult, Verdict
 
 SCHEMA = "alfs-check/1"
@@ -48,7 +48,7 @@ def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
     Accepted: ``symmetric:ETA``, ``pairflip:ETA``, ``clean``, or a path to a .npy/.csv/.txt
     K x K matrix (row i = P(noisy | clean i)).
     """
-    from . import noise as noise_mod
+    from .. import noise as noise_mod
 
     return noise_mod.make_noise(noise, n_classes)
 
@@ -142,12 +142,12 @@ def check_loss(
     unknown name is an InputError). ``timeout`` is the budget of the whole call in CPU seconds
     (default :data:`DEFAULT_TIMEOUT`), the falsifier included: a check the budget does not
     reach answers UNDECIDED, "timed out". Every question is answered by the rule engine
-    (:func:`alfs_theory.engine.decide`) and every verdict leaves through its gate.
+    (:func:`alfs_theory.checks.engine.decide`) and every verdict leaves through its gate.
     """
+    from ..timing import clock, time_limit
     from .engine import decide
     from .properties.calibration import quadratic_form
     from .properties.tolerance import symmetric_weights
-    from .timing import clock, time_limit
 
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
@@ -227,13 +227,13 @@ def check_loss(
 def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -> LossSpec:
     """The spec gate: ``spec`` bound (defaults for unbound parameters) at K = ``n_classes``,
     once it is known to be real and finite on the simplex with no pole inside (0, 1]
-    (:func:`~alfs_theory.properties.domain.assert_loss_defined`); raises
+    (:func:`~alfs_theory.checks.properties.domain.assert_loss_defined`); raises
     :class:`~alfs_theory.errors.DomainError` naming the point otherwise, and
     :class:`~alfs_theory.errors.InputError` when the domain check cannot finish within
     ``timeout`` CPU seconds. Every consumer of a loss (check, ratio, region, crossval, train,
     sweep, figures, the Python API) comes through here."""
+    from ..timing import time_limit
     from .properties.domain import assert_loss_defined
-    from .timing import time_limit
 
     out = None
     with time_limit(timeout) as lim:
@@ -255,13 +255,13 @@ PRUNED_NOTE = "equal on [0, 1] to "
 
 def _pruned(b: LossSpec) -> LossSpec:
     """A pointwise l with min/max arguments that never attain the min (max) on [0, 1] -- proved
-    by certified sign proofs (:func:`~alfs_theory.provers.pieces.prune_minmax`) -- rewritten
+    by certified sign proofs (:func:`~alfs_theory.checks.provers.pieces.prune_minmax`) -- rewritten
     without them: the same function on [0, 1], so every rule sees its real smoothness
     (min(exp(-1.5*u), 1 - 0.7*u) is exp(-1.5*u) there). The formula as given is kept in the
     notes."""
+    from ..symbols import U
+    from ..timing import remaining, time_limit
     from .provers.pieces import prune_minmax
-    from .symbols import U
-    from .timing import remaining, time_limit
 
     if not b.is_pointwise:
         return b
@@ -287,7 +287,7 @@ def checked_weights(weights: Sequence, n_classes: int) -> tuple[list, str]:
     """
     import math
 
-    from .spec import to_exact
+    from ..spec import to_exact
 
     ws = list(weights)
     if len(ws) != n_classes:

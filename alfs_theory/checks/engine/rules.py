@@ -1,6 +1,6 @@
 """The checker's rules, in the order the engine tries them for each question.
 
-Each rule states the facts it needs (:data:`alfs_theory.engine.base.FACTS`) and the
+Each rule states the facts it needs (:data:`alfs_theory.checks.engine.base.FACTS`) and the
 certificate it gives; the engine checks the facts before the rule may fire. Rules named
 ``*-ladder`` still hold a ladder of provers inside one unit (their certificates name the
 prover that fired: vertex-comparison, kkt, pieces, interval-bisection, ...); the ratio
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..symbols import U
+from ...symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
 from .base import Context, Rule
 

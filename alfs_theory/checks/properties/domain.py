@@ -22,9 +22,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import DomainError
-from ..spec import LossSpec
-from ..symbols import U
+from ...errors import DomainError
+from ...spec import LossSpec
+from ...symbols import U
 
 __all__ = ["assert_loss_defined", "pole_candidates", "special_points"]
 
@@ -54,7 +54,7 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> l
             if isinstance(node, (sp.Min, sp.Max)):
                 args = list(node.args)
                 cands += [x - y for i, x in enumerate(args) for y in args[i + 1:]]
-    from ..timing import time_limit
+    from ...timing import time_limit
 
     out: list = []
     with time_limit(seconds):  # a helper for the search, not a proof: stop when time is up
@@ -103,7 +103,7 @@ def _assert_tractable(e: sp.Expr, what: str) -> None:
     """Refuse, with a clear message, expressions the symbolic provers cannot hold: an integer
     power beyond 1000 of an expression in u (expanded, it has a million terms) and values
     beyond 1e300 at u = 1/2 or u = 1 (exp(exp(exp(exp(exp(u)))))), before any work."""
-    from ..spec import guard_substitution
+    from ...spec import guard_substitution
 
     for node in sp.preorder_traversal(e):
         if isinstance(node, sp.Pow) and node.base.free_symbols and node.exp.is_Integer and \

@@ -4,10 +4,10 @@ A **fact** is a property of one bound loss at one K, computed once and cached on
 (pointwise or vector form, bound parameters, continuity and jumps, monotonicity, ...). A
 **rule** is a small named unit: the question it answers (``ratio``, ``decreasing``, ...), the
 facts it requires, the certificate it gives and its source; its ``decide`` returns a
-*finding* (a :class:`~alfs_theory.verdict.CheckResult`, PROVED with a certificate or REFUTED
+*finding* (a :class:`~alfs_theory.checks.verdict.CheckResult`, PROVED with a certificate or REFUTED
 with a witness, or an UNDECIDED with an estimate) or None when it does not apply. Only the
-engine (:func:`alfs_theory.engine.decide`) runs rules, after checking their facts, and only
-its gate (:mod:`alfs_theory.engine.gate`) turns a finding into a verdict.
+engine (:func:`alfs_theory.checks.engine.decide`) runs rules, after checking their facts, and only
+its gate (:mod:`alfs_theory.checks.engine.gate`) turns a finding into a verdict.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 import sympy as sp
 
+from ...spec import LossSpec
+from ...symbols import U
 from ..provers.pieces import Jump
-from ..spec import LossSpec
-from ..symbols import U
 
 __all__ = ["FACTS", "Context", "Fact", "Jump", "Rule"]
 

@@ -1,6 +1,6 @@
 """The one gate every finding passes before it becomes a verdict.
 
-* **PROVED** meets the independent falsifier (:func:`alfs_theory.falsify.falsify`, code that
+* **PROVED** meets the independent falsifier (:func:`alfs_theory.checks.falsify.falsify`, code that
   shares nothing with the provers); a re-verified hit makes it an *internal error*
   (UNDECIDED, naming the rule's claim and the point). If the budget runs out before the
   falsifier finishes, the answer is UNDECIDED "timed out": a PROVED is never reported unchecked.
@@ -20,7 +20,7 @@ import dataclasses
 import mpmath
 import numpy as np
 
-from ..spec import LossSpec
+from ...spec import LossSpec
 from ..verdict import Certificate, CheckResult, Verdict, internal_error
 
 __all__ = ["gate", "require_sealed", "timed_out"]
@@ -62,13 +62,13 @@ def gate(finding: CheckResult, spec: LossSpec | None, n_classes: int | None, *,
 
 
 def _falsified(r: CheckResult, spec: LossSpec, n: int, budget: float | None) -> CheckResult:
+    from ...timing import remaining, time_limit
     from ..falsify import falsify
-    from ..timing import remaining, time_limit
 
     left = remaining() if budget is None else budget
     if left <= 0:
         return timed_out(r.check, 0.0, "the independent falsifier")
-    from ..errors import AlfsError
+    from ...errors import AlfsError
 
     hit = None
     with time_limit(left if left != float("inf") else 3600.0) as lim:
@@ -201,4 +201,4 @@ def require_sealed(results) -> None:
     for r in results:
         if r.verdict is not Verdict.UNDECIDED and not r.sealed:
             raise RuntimeError(f"check {r.check!r}: a {r.verdict.value} was built outside the "
-                               "engine's gate (alfs_theory.engine.gate); refusing to show it")
+                               "engine's gate (alfs_theory.checks.engine.gate); refusing to show it")

@@ -326,7 +326,7 @@ def split_pieces(f: sp.Expr, var: sp.Symbol, lo=0, hi=1, *, max_breaks: int = 64
                  seconds: float = 5.0) -> Pieces | None:
     """Split ``f`` (numeric apart from ``var``) on [lo, hi] into smooth pieces (see module
     docstring); None when the breakpoints cannot be found exactly within ``seconds``."""
-    from ..timing import time_limit
+    from ...timing import time_limit
 
     lo, hi = sp.sympify(lo), sp.sympify(hi)
     if f.free_symbols - {var}:
@@ -361,7 +361,7 @@ def _split(f, var, lo, hi, max_breaks):
 def prune_minmax(f: sp.Expr, var: sp.Symbol, lo, hi, *, max_boxes: int = 2000) -> sp.Expr:
     """``f`` with every argument b of a Min (Max) dropped where another argument a is proved
     a <= b (a >= b) on all of [lo, hi] by interval bisection
-    (:func:`~alfs_theory.provers.intervals.prove_sign_on_interval`): there min(a, b) = a as a
+    (:func:`~alfs_theory.checks.provers.intervals.prove_sign_on_interval`): there min(a, b) = a as a
     function, whether or not the two touch. Arguments with a non-smooth node or another free
     symbol are kept as they are."""
     from ..verdict import Verdict

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
-from ..errors import InputError
-from ..spec import LossSpec
-from ..symbols import U
-from ..timing import clock
+from ...errors import InputError
+from ...spec import LossSpec
+from ...symbols import U
+from ...timing import clock
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     bounded_normalised,

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError
-from .spec import LossSpec
+from ..errors import InputError
+from ..spec import LossSpec
 
 __all__ = ["ClosedForm", "ParameterRegion", "closed_form_condition", "dominance_ratio",
            "parameter_region", "parse_vary"]
@@ -73,7 +73,7 @@ class ClosedForm:
         None when there is no closed form. Built by sympy's printer from the derived tree."""
         import sympy as sp
 
-        from .symbols import NUMERIC_MODULES
+        from ..symbols import NUMERIC_MODULES
 
         if self.condition is None:
             return None
@@ -276,7 +276,7 @@ def _partial(spec: LossSpec, names: Sequence[str], fixed: Mapping[str, float],
 
     import sympy as sp
 
-    from .spec import to_exact
+    from ..spec import to_exact
 
     env = {}
     bound = spec.value_dict
@@ -287,7 +287,7 @@ def _partial(spec: LossSpec, names: Sequence[str], fixed: Mapping[str, float],
         if v is None:
             raise InputError(f"parameter {p.name!r} needs a value (--param {p.name}=...)")
         env[p.symbol] = to_exact(v)
-    from .symbols import K as KSYM
+    from ..symbols import K as KSYM
 
     env[KSYM] = sp.Integer(int(n_classes))
     keep = tuple(p for p in spec.params if p.name in names)

@@ -1,7 +1,7 @@
 """The falsifier in front of every PROVED: an independent numeric search for a counterexample.
 
 A prover can be wrong (a rule fired outside its assumptions, a bug). Before
-:func:`~alfs_theory.checker.check_loss` reports a PROVED, this module tries to break the
+:func:`~alfs_theory.checks.checker.check_loss` reports a PROVED, this module tries to break the
 claim with code that shares nothing with the provers: it evaluates the loss only through
 :meth:`LossSpec.numeric_losses` (numpy) and :meth:`LossSpec.mp_losses` (mpmath, 50 digits),
 on grids, edges, vertices, random points and ties of the simplex, and reads the claim from
@@ -17,7 +17,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from .spec import LossSpec
+from ..spec import LossSpec
 from .verdict import simplex_text
 
 __all__ = ["falsify", "mp_ell", "mp_risk", "simplex_candidates"]

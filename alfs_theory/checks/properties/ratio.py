@@ -18,9 +18,9 @@ import time
 
 import sympy as sp
 
-from ..errors import SpecError
-from ..spec import LossSpec
-from ..symbols import U
+from ...errors import SpecError
+from ...spec import LossSpec
+from ...symbols import U
 from ..verdict import Certificate, CheckResult, Verdict
 from .shape import check_decreasing, check_shape, derivatives, end_slope
 

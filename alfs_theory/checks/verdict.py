@@ -132,7 +132,7 @@ class CheckResult:
     seconds: float = 0.0
     internal_error: str | None = None  # prover and falsifier disagreed (verdict UNDECIDED)
     #: what the engine's gate did before this became a verdict (None: a rule's finding that
-    #: has not passed the gate; only :mod:`alfs_theory.engine.gate` sets it)
+    #: has not passed the gate; only :mod:`alfs_theory.checks.engine.gate` sets it)
     gate: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
