@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
-from ..experiments.sweep import SweepSpec, parse_loss_list, run_sweep
 
 
 def _floats(text: str, what: str) -> list[float]:
@@ -31,6 +30,7 @@ def _ints(text: str, what: str) -> list[int]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..argtypes import ensure_writable_dir
+    from ..experiments.sweep import SweepSpec, parse_loss_list, run_sweep
     from .train import config_from_args
 
     ensure_writable_dir(args.out, "sweep folder")

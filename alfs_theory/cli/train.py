@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..experiments.data import DATASET_NAMES
-from ..experiments.records import RECORD_FILE
-from ..experiments.train import TrainConfig, run_training
+from ..experiments import DATASET_NAMES
+
+if TYPE_CHECKING:  # imported when a run is made: alfs --help needs no numpy or torch
+    from ..experiments.train import TrainConfig
 
 
 def _fmt(x: Any, spec: str) -> str:
@@ -54,6 +55,8 @@ def add_run_arguments(sp: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
+    from ..experiments.train import TrainConfig
+
     names = ("dataset", "data_root", "train_subset", "test_subset", "sampling", "model",
              "preset", "epochs", "lr", "weight_decay", "batch_size", "device", "amp",
              "deterministic")
@@ -64,6 +67,8 @@ def config_from_args(args: argparse.Namespace, **over: Any) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ..argtypes import check_expr_only, ensure_writable_dir, parse_domains, parse_params
+    from ..experiments.records import RECORD_FILE
+    from ..experiments.train import run_training
 
     if (args.loss is None) == (args.expr is None):
         raise InputError("give a registered loss with --loss NAME or a formula with --expr "

@@ -21,4 +21,8 @@ of these modules (the same module objects), kept for existing code.
 
 MODULES = ("data", "models", "stacked", "train", "sweep", "records", "diagnosis", "presets")
 
-__all__ = ["MODULES"]
+#: the data sets :func:`~alfs_theory.experiments.data.load_dataset` knows (defined here, without
+#: numpy, so that ``alfs --help`` can name them; ``experiments.data`` re-exports it)
+DATASET_NAMES = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar100")
+
+__all__ = ["DATASET_NAMES", "MODULES"]

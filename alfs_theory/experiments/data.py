@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError, InputError
+from . import DATASET_NAMES  # noqa: F401 - re-exported: its home was here
 
 __all__ = [
     "CIFAR10_CLASS_NAMES",
@@ -50,7 +51,6 @@ __all__ = [
     "read_idx",
 ]
 
-DATASET_NAMES = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar100")
 DEFAULT_FASHION_MNIST_ROOT = "/usr/share/datasets/fashion-mnist"
 
 #: (train images, train labels, test images, test labels): the standard IDX base names.
