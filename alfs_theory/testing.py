@@ -24,6 +24,7 @@ def as_spec(loss, params: Mapping[str, float] | None = None,
             domains: Mapping[str, str] | None = None):
     """A bound spec from a registry name, a formula in u (parsed safely, never evaluated), or
     a spec; ``params`` bind it."""
+    __tracebackhide__ = True  # a failure shows the user's test line, not these frames
     from .errors import UnknownLossError
     from .registry import get_loss
     from .spec import LossSpec
@@ -45,6 +46,7 @@ def assert_torch_matches(fn: Callable, loss, *, params: Mapping[str, float] | No
     gradients; :func:`alfs_theory.nn.crossval.crossval`, whose keywords ``kw`` takes: classes,
     dtypes, rows, seed, rtol). Returns the report; raises AlfsAssertionError with the worst
     input and the first mismatches otherwise."""
+    __tracebackhide__ = True
     from .checks.checker import admit
     from .nn.crossval import crossval
 
@@ -65,6 +67,7 @@ def assert_verdicts(loss, expected: Mapping[str, str], *,
     ``symmetric``, ``asymmetric``, ``threshold``, ``calibrated``, ``noise``, ``weights``, ...; the
     part of the result's name before "(") to PROVED, REFUTED or UNDECIDED. Every mismatch is
     listed with the check's summary and evidence. Returns the report."""
+    __tracebackhide__ = True
     from .checks.checker import CHECK_NAMES, check_loss
 
     spec = as_spec(loss, params, domains)

@@ -154,6 +154,9 @@ def test_pytest_plugin_in_an_example_project(tmp_path):
                          cwd=proj, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1
     assert "AlfsAssertionError" in run.stdout and "worst value" in run.stdout
+    # the helpers hide their own frames (__tracebackhide__): the failure ends at the user's test
+    assert "alfs_theory/testing.py" not in run.stdout
+    assert "alfs_theory/pytest_plugin.py" not in run.stdout
 
 
 def test_blackbox_check_never_proves(user_module, capsys):
