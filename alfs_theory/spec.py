@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import ParameterError, SpecError
-from .symbols import NUMERIC_MODULES, K, U, V
+from .symbols import K, U, V, numeric_modules
 
 __all__ = ["LossSpec", "Param", "combine", "make_param", "to_exact"]
 
@@ -463,9 +463,10 @@ class LossSpec:
                     f"get_loss({self.name!r}).bind(...); parameters: {list(self.param_names)}"
                 )
             sum_syms = [s for s, _ in self.sums]
-            mods = NUMERIC_MODULES if module == "numeric" else module
-            f = sp.lambdify([U, K, *sum_syms], self.subs_values(self.expr), mods)
-            gs = [sp.lambdify([V, K], g, mods) for _, g in self.summands()]
+            body, summands = self.subs_values(self.expr), [g for _, g in self.summands()]
+            mods = numeric_modules(body, *summands) if module == "numeric" else module
+            f = sp.lambdify([U, K, *sum_syms], body, mods)
+            gs = [sp.lambdify([V, K], g, mods) for g in summands]
             self._cache[key] = (f, gs)
         return self._cache[key]
 

@@ -73,11 +73,12 @@ class ClosedForm:
         None when there is no closed form. Built by sympy's printer from the derived tree."""
         import sympy as sp
 
-        from ..symbols import NUMERIC_MODULES
+        from ..symbols import numeric_modules
 
         if self.condition is None:
             return None
-        return sp.lambdify(list(params), self.condition, modules=NUMERIC_MODULES)
+        return sp.lambdify(list(params), self.condition,
+                           modules=numeric_modules(self.condition))
 
     def to_text(self) -> str:
         import sympy as sp

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import NUMERIC_MODULES, U
+from ...symbols import U, numeric_modules
 from ...timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
@@ -104,7 +104,7 @@ def sign_on_unit(
             return _retitle(res, check, f"{what}: REFUTED", t0)
         return _retitle(res, check, f"{what}: {res.verdict.value}", t0)
     # a family: look for a counterexample at sample parameters; never PROVED from sampling
-    f = sp.lambdify([U, *free], expr, NUMERIC_MODULES)
+    f = sp.lambdify([U, *free], expr, numeric_modules(expr))
     grid = np.linspace(0.0, 1.0, 401)
     for pt in _param_samples(spec, free):
         with np.errstate(all="ignore"):
@@ -289,7 +289,7 @@ def _decreasing_pieces(ell: sp.Expr, spec: LossSpec) -> CheckResult:
 
 def increase_witness(ell: sp.Expr, n: int = 4001) -> Counterexample | None:
     """Two points u0 < u1 of [0, 1] with ℓ(u1) > ℓ(u0), re-verified at 50 digits."""
-    f = sp.lambdify(U, ell, NUMERIC_MODULES)
+    f = sp.lambdify(U, ell, numeric_modules(ell))
     xs = np.linspace(0.0, 1.0, n)
     with np.errstate(all="ignore"):
         ys = np.broadcast_to(np.asarray(f(xs), dtype=complex), xs.shape)

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 from mpmath import iv
 
-from ...symbols import NUMERIC_MODULES
+from ...symbols import numeric_modules
 from ...timing import clock
 from ..verdict import Verdict
 from .intervals import (
@@ -221,7 +221,7 @@ def certified_infimum(expr: sp.Expr, vars_and_boxes, *, constraint=None, tol: fl
             else:
                 axes.append([a if mpmath.isfinite(a) else b])
         try:
-            f_np = sp.lambdify(variables, expr, NUMERIC_MODULES)
+            f_np = sp.lambdify(variables, expr, numeric_modules(expr))
             mesh = np.meshgrid(*[np.array([float(x) for x in ax]) for ax in axes],
                                indexing="ij")
             with np.errstate(all="ignore"):
@@ -584,7 +584,7 @@ def _ratio_hi(ps, pt, nonneg: bool):
 def _float_search(g_expr, var, n: int):
     """A float estimate of the minimising (s, t): grid with prefix maxima, then polishing."""
     try:
-        f = sp.lambdify(var, g_expr, NUMERIC_MODULES)
+        f = sp.lambdify(var, g_expr, numeric_modules(g_expr))
         xs = np.linspace(0.0, 1.0, n)
         with np.errstate(all="ignore"):
             g = np.asarray(f(xs), dtype=float) * np.ones_like(xs)

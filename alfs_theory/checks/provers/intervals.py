@@ -39,7 +39,7 @@ import sympy as sp
 from mpmath import iv, libmp
 
 from ...errors import AlfsError
-from ...symbols import NUMERIC_MODULES
+from ...symbols import numeric_modules
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 
 __all__ = [
@@ -1132,7 +1132,7 @@ def _scan(expr, var, lo_q, hi_q, sign, strict, n: int):
     if n <= 0:
         return []
     try:
-        f = sp.lambdify(var, expr, NUMERIC_MODULES)
+        f = sp.lambdify(var, expr, numeric_modules(expr))
         xs = np.linspace(float(lo_q), float(hi_q), n)
         with np.errstate(all="ignore"):
             vals = np.asarray(f(xs), dtype=float) * np.ones_like(xs)
