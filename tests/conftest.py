@@ -1,8 +1,20 @@
-"""Shared fixtures."""
+"""Shared fixtures, and one CPU thread per test process.
+
+torch's default (a thread per core) oversubscribes a shared 2-core machine: on the small
+networks and batches of these tests each extra thread costs CPU and gains no time (a digits
+epoch took 16x the CPU). The environment variables are set before torch is imported, so this
+process and every subprocess a test starts (the CLI, sweep workers, the user's code) use one
+thread; a test that wants more asks torch itself.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
 
 
 @pytest.fixture(params=["log_softmax", "softmax"])

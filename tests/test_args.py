@@ -16,7 +16,7 @@ WORK = [
     ("alfs_theory.nn.crossval", "crossval"),
     ("alfs_theory.checks.checker", "check_loss"),
     ("alfs_theory.checks.conditions", "parameter_region"),
-    ("alfs_theory.cli.train", "run_training"),
+    ("alfs_theory.experiments.train", "run_training"),  # imported by alfs train when it runs
     ("alfs_theory.experiments.data", "load_dataset"),
     ("alfs_theory.experiments.sweep", "make_grid"),
     ("alfs_theory.cli.report", "run_report"),

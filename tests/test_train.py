@@ -240,7 +240,8 @@ def test_finished_run_is_not_redone(tmp_path):
 
 def test_record_says_what_was_run(tmp_path):
     rec = run_training(_cfg(loss="agce", params={"a": 1, "q": 2}, noise="symmetric:0.4",
-                            epochs=2, keep_checkpoint=False), tmp_path / "r", progress=False)
+                            epochs=2, keep_checkpoint=False, threads=None), tmp_path / "r",
+                       progress=False)
     on_disk = json.loads((tmp_path / "r" / RECORD_FILE).read_text())
     assert on_disk == rec and rec["complete"] and rec["status"] == "finished"
     assert not (tmp_path / "r" / CHECKPOINT_FILE).exists()
@@ -263,6 +264,20 @@ def test_record_says_what_was_run(tmp_path):
     assert [set(m) for m in ms] == [{"epoch", "train_loss", "test_acc", "noisy_train_acc",
                                      "clean_train_acc", "memorised", "lr", "seconds"}] * 2
     assert ms[0]["lr"] == PRESETS["digits"]["lr"] > ms[1]["lr"]
+    # torch's CPU threads: 1 per run unless asked (issue #26), and the record says which
+    env = rec["environment"]
+    assert env["threads"] == 1 and env["threads_rule"].startswith("default: 1 per process")
+
+
+def test_threads_asked_are_used_and_recorded(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        rec = run_training(_cfg(epochs=1, threads=2), tmp_path / "r", progress=False)
+    finally:
+        torch.set_num_threads(before)
+    assert (rec["environment"]["threads"], rec["environment"]["threads_rule"]) == (2, "asked")
 
 
 def test_exact_sampling_and_bf16(tmp_path):

@@ -11,6 +11,7 @@ from ..argtypes import (
     MAX_NUMBERS,
     check_numbers,
     class_counts,
+    cpu_int,
     int_at_least,
     positive_float,
     spec_from_args,
@@ -32,6 +33,9 @@ def cmd_crossval(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - torch is a dependency of the torch extra
         raise InputError("alfs crossval needs torch: pip install torch") from None
     from ..nn.crossval import crossval
+    from ..nn.threads import set_threads
+
+    set_threads(args.threads)
 
     params = {n: float(v) for n, v in spec.values}
     run = contextlib.nullcontext()
@@ -93,5 +97,7 @@ def register(sub) -> None:
     sp.add_argument("--rtol", type=positive_float, default=None,
                     help="relative tolerance (default 1e-3 in float32, 1e-6 in float64)")
     add_sandbox_args(sp)
+    sp.add_argument("--threads", type=cpu_int, default=None,
+                    help="torch CPU threads of this process (default 1: the batches are small)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_crossval)

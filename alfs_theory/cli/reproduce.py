@@ -90,7 +90,7 @@ def register(sub) -> None:
     sp.add_argument("--workers", type=cpu_int, default=None,
                     help="local processes (default: 1 with CUDA, else up to 4)")
     sp.add_argument("--threads", type=cpu_int, default=None,
-                    help="torch CPU threads per run")
+                    help="torch CPU threads per run (default 1)")
     sp.add_argument("--report-only", action="store_true",
                     help="write the report of the runs finished so far; train nothing")
     sp.add_argument("--quiet", action="store_true")

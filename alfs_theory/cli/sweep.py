@@ -91,7 +91,8 @@ def register(sub) -> None:
     add_run_arguments(sp)
     sp.add_argument("--workers", type=cpu_int, help="local processes (default: 1 "
                     "with CUDA, else up to 4)")
-    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads per run")
+    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads per run (default 1: "
+                    "the workers run in parallel)")
     sp.add_argument("--ray", type=nonempty("auto, local or HOST:PORT"), metavar="ADDRESS",
                     help="run on a Ray cluster (auto, local or an address); needs "
                          "pip install ray")

@@ -130,7 +130,8 @@ def register(sub) -> None:
     sp.add_argument("--out", type=folder_arg, required=True, metavar="DIR",
                     help="run folder (resumes if present)")
     add_run_arguments(sp)
-    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads (at most 4 per core)")
+    sp.add_argument("--threads", type=cpu_int, help="torch CPU threads (default 1: the "
+                    "networks are small and the cores shared; at most 4 per core)")
     sp.add_argument("--no-checkpoint", action="store_true",
                     help="delete the checkpoint once the run has finished")
     sp.add_argument("--quiet", action="store_true", help="no progress output")

@@ -333,7 +333,8 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     workers : local processes (default: 1 when CUDA is present, else up to 4 CPUs); 1 runs
         in this process.
     threads : torch CPU threads per run (default: ``spec.base.threads``, else
-        CPUs // workers, at least 1).
+        :data:`~alfs_theory.nn.threads.DEFAULT_THREADS`, 1: the parallelism comes from the
+        workers; more threads per small run cost CPU and gain no time).
     ray_address : run the cells as Ray tasks on this cluster (``auto``, ``local`` or an
         address); needs ``pip install ray``, alfs-theory installed on every node, and
         ``out_dir`` on a file system all nodes share (each task writes its run folder).
@@ -368,7 +369,9 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise InputError(f"workers must be an integer >= 1, got {workers!r}")
     if threads is None:
-        threads = spec.base.threads or max(1, (os.cpu_count() or 1) // workers)
+        from ..nn.threads import DEFAULT_THREADS
+
+        threads = spec.base.threads or DEFAULT_THREADS
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads must be an integer >= 1, got {threads!r}")
     states = {c.run_dir: _state(c) for c in cells}

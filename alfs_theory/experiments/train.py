@@ -181,7 +181,8 @@ class TrainConfig:
     eval_train : also evaluate on the training set each epoch (noisy-label accuracy and
         memorisation of flipped samples).
     eval_batch_size, threads, keep_checkpoint, predict : bookkeeping that does not change
-        the result (a run may resume with other values): evaluation batch, torch CPU threads,
+        the result (a run may resume with other values): evaluation batch, torch CPU threads
+        (None: :data:`~alfs_theory.nn.threads.DEFAULT_THREADS`, 1; the record keeps the number),
         keep ``checkpoint.pt`` after the run, ask the checker for its prediction.
     """
 
@@ -735,6 +736,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
         raise InputError(f"stop_after must be an integer >= 0 or None, got {stop_after!r}")
 
     # ---- data and noise (validated before compute: missing files, shapes, K)
+    from ..nn.threads import set_threads
     from ..noise import apply_noise, empirical_matrix
     from .data import load_dataset
     from .models import count_parameters, make_model
@@ -780,9 +782,8 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
                                 "(data files changed?); delete the checkpoint to start over")
 
     # ---- device, tensors, model, optimiser
-    if cfg.threads is not None:
-        torch.set_num_threads(cfg.threads)
     device = torch.device(cfg.device)
+    threads = set_threads(cfg.threads)  # 1 per run unless asked: small models, shared cores
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = not cfg.deterministic
         torch.backends.cudnn.deterministic = cfg.deterministic
@@ -981,7 +982,7 @@ def run_training(config: TrainConfig, out_dir: str | os.PathLike, progress: bool
                         "numpy": np.__version__, "device": str(device),
                         "device_name": (torch.cuda.get_device_name(device)
                                         if device.type == "cuda" else platform.processor()),
-                        "threads": torch.get_num_threads()},
+                        **threads},
         "timing": {"train_seconds": sum(h["seconds"] for h in history),
                    "resumed_from_epoch": start if ckpt is not None else None},
     }
