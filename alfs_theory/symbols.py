@@ -43,3 +43,34 @@ def numeric_modules(*exprs) -> list:
         if a != b or "scipy" in a:
             return NUMERIC_MODULES
     return [numpy]
+
+
+def _is_monomial(expr: sp.Basic) -> bool:
+    """c * x**n * log(y) * ... : a rational c times symbols to integer powers and logs of
+    symbols, each base once -- a form sympy's simplify returns unchanged."""
+    seen = set()
+    for f in sp.Mul.make_args(expr):
+        if f.is_Rational:
+            continue
+        base = f.base if f.is_Pow and f.exp.is_Integer else f
+        if not (base.is_Symbol or (isinstance(base, sp.log) and base.args[0].is_Symbol)):
+            return False
+        if base in seen:
+            return False
+        seen.add(base)
+    return True
+
+
+def simplify(expr):
+    """``sympy.simplify(expr)``, except that a monomial (see :func:`_is_monomial`) is returned
+    as it is, which is what simplify returns for it.
+
+    The checks simplify many such small expressions (l'(u) = -1/u and l''(u) = u**-2 for CE);
+    the first call of sympy's simplify on anything but an atom imports sympy.physics.units
+    (0.1 s of CPU), a cost a cold ``alfs check ce`` need not pay. Atoms go to sympy, which
+    returns them before that import.
+    """
+    if isinstance(expr, sp.Basic) and expr.args and _is_monomial(expr):
+        return expr
+    return sp.simplify(expr)
+

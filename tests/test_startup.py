@@ -59,3 +59,43 @@ def test_public_names_are_lazy_and_still_importable():
 
     for name in alfs_theory.__all__:
         assert getattr(alfs_theory, name) is not None
+
+
+def test_a_cold_check_of_an_elementary_loss_imports_no_scipy_or_units():
+    """scipy.special only for special functions, sympy.physics.units (imported by sympy's
+    simplify) not for the monomials the checks of CE simplify."""
+    code = ("import sys\nfrom alfs_theory.cli import main\n"
+            "assert main(['check', 'ce']) in (0, 1)\n"
+            "bad = [m for m in ('scipy', 'sympy.physics.units', 'numpy.f2py', 'torch') "
+            "if m in sys.modules]\nassert not bad, bad\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_numeric_modules_keep_scipy_where_it_prints_other_code():
+    import numpy as np
+    import sympy as sp
+
+    from alfs_theory.symbols import NUMERIC_MODULES, U, numeric_modules
+
+    assert numeric_modules(-sp.log(U), 1 - U**2, sp.Piecewise((U, U < 0.5), (1 - U, True)),
+                           sp.Max(U, 1 - U) + sp.sin(2 * sp.pi * U)) == [np]
+    for special in (sp.erf(U), sp.gamma(U + 1), sp.GoldenRatio * U, sp.zeta(U + 2)):
+        assert numeric_modules(1 - U, special) == NUMERIC_MODULES
+    # the same numbers either way, on arrays
+    e = sp.exp(-U / 3) * sp.log(1 + U) + sp.Abs(U - sp.Rational(1, 3)) + sp.pi * U
+    x = np.linspace(0, 1, 7)
+    assert np.array_equal(sp.lambdify(U, e, numeric_modules(e))(x),
+                          sp.lambdify(U, e, NUMERIC_MODULES)(x))
+
+
+def test_simplify_returns_sympys_result():
+    import sympy as sp
+
+    from alfs_theory.symbols import K, U, simplify
+
+    a = sp.Symbol("a", positive=True)
+    for e in (-1 / U, U**-2, -sp.log(U), 3 * U**2 * sp.log(a) / K, sp.Integer(0), -sp.oo,
+              (1 - U) ** 2 / (1 - U), sp.sin(U) ** 2 + sp.cos(U) ** 2, sp.log(U**2), U * U):
+        assert simplify(e) == sp.simplify(e), e

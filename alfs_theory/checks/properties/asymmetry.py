@@ -39,7 +39,7 @@ import sympy as sp
 
 from ...errors import InputError
 from ...spec import LossSpec, to_exact
-from ...symbols import K, U, V
+from ...symbols import K, U, V, simplify
 from ..provers.pieces import is_nonsmooth, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
 from .shape import curvature_of, end_slope, end_value, sign_on_unit
@@ -163,9 +163,9 @@ def separable_form(spec: LossSpec, n_classes: int) -> SeparableForm | None:
         strict = False
     # a strictly convex A with linear/convex B gives strictly convex φ_k whenever w_k > 0
     if shape == "convex" and shapes[0] == "convex" and not strict and not is_nonsmooth(A):
-        strict = sign_on_unit(sp.simplify(sp.diff(A, U, 2)), spec, sign="positive", strict=True,
+        strict = sign_on_unit(simplify(sp.diff(A, U, 2)), spec, sign="positive", strict=True,
                               check="separable", what="A'' > 0").verdict is Verdict.PROVED
-    form = SeparableForm(sp.simplify(A), sp.simplify(B), shape, strict, "; ".join(notes))
+    form = SeparableForm(simplify(A), simplify(B), shape, strict, "; ".join(notes))
     spec._cache[key] = form
     return form
 
@@ -225,7 +225,7 @@ def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:
 
     def margin(wk):
         if wk not in memo:
-            memo[wk] = sp.simplify(_mul(wk, A0) + _mul(W - wk, B0) - rhs)
+            memo[wk] = simplify(_mul(wk, A0) + _mul(W - wk, B0) - rhs)
         return memo[wk]
 
     return [None if k == t else margin(ws[k]) for k in range(len(ws))]
@@ -234,7 +234,7 @@ def kkt_margins(form: SeparableForm, ws: list, t: int) -> list:
 def vertex_beta(form: SeparableForm) -> sp.Expr:
     """β = (A(1) − A(0)) − (B(1) − B(0)); vertex e_i scores const + w_i β (concave case)."""
     A0, A1, B0, B1 = _ends(form)
-    return sp.simplify((A1 - A0) - (B1 - B0))
+    return simplify((A1 - A0) - (B1 - B0))
 
 
 # ------------------------------------------------------------------------- counterexamples
@@ -650,12 +650,12 @@ def normalised_numerator(spec: LossSpec, n: int) -> sp.Expr | None:
         return None
     N = (c0 / n + c1 * g).subs(V, U)
     try:
-        if sp.simplify(expr - N / den) != 0:
+        if simplify(expr - N / den) != 0:
             return None
     except (TypeError, ValueError, NotImplementedError):
         return None
     for cand in (N, -N):  # N/D = (−N)/(−D): the sign convention of sp.together is arbitrary
-        cand = sp.simplify(cand)
+        cand = simplify(cand)
         nonneg = sign_on_unit(cand, spec, sign="positive", strict=False, check="nonneg",
                               what="N >= 0")
         if nonneg.verdict is Verdict.PROVED:
@@ -692,7 +692,7 @@ def vanishing_numerator(spec: LossSpec, n: int) -> tuple[sp.Expr, str] | None:
         return None
     if end_value(N, 1) != 0:
         return None
-    half = sp.simplify(N.subs(U, sp.Rational(1, 2)))
+    half = simplify(N.subs(U, sp.Rational(1, 2)))
     if not half.is_positive:
         return None
     dec = sign_on_unit(sp.diff(N, U), spec, sign="negative", strict=False, check="normalised",

@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import U
+from ...symbols import U, simplify
 from ..provers.pieces import is_nonsmooth
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
@@ -412,10 +412,10 @@ def excess_risk_constant(spec: LossSpec, n_classes: int) -> sp.Expr | None:
     if shape.kind not in ("concave", "linear"):
         return None
     ell = spec.pointwise_expr(n_classes)
-    delta = sp.simplify(ell.subs(U, 0) - ell.subs(U, 1))
+    delta = simplify(ell.subs(U, 0) - ell.subs(U, 1))
     if not delta.is_positive:
         return None
-    return sp.simplify(n_classes / delta)
+    return simplify(n_classes / delta)
 
 
 def log_loss_scale(spec: LossSpec, n_classes: int) -> sp.Expr | None:
@@ -423,10 +423,10 @@ def log_loss_scale(spec: LossSpec, n_classes: int) -> sp.Expr | None:
     if not spec.is_pointwise:
         return None
     ell = spec.pointwise_expr(n_classes)
-    t = sp.simplify(U * sp.diff(ell, U))
+    t = simplify(U * sp.diff(ell, U))
     if U in t.free_symbols or not (-t).is_positive:
         return None
-    return sp.simplify(-t)
+    return simplify(-t)
 
 
 def log_linear_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | None:
@@ -436,11 +436,11 @@ def log_linear_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] |
     if not spec.is_pointwise:
         return None
     ell = spec.pointwise_expr(n_classes)
-    t = sp.expand_log(sp.simplify(U * sp.diff(ell, U)), force=True)
-    b = sp.simplify(-sp.diff(t, U))
+    t = sp.expand_log(simplify(U * sp.diff(ell, U)), force=True)
+    b = simplify(-sp.diff(t, U))
     if U in b.free_symbols or not b.is_positive:
         return None
-    alpha = sp.simplify(sp.expand_log(-(t + b * U), force=True))
+    alpha = simplify(sp.expand_log(-(t + b * U), force=True))
     if U in alpha.free_symbols or not alpha.is_positive:
         return None
     return alpha, b
@@ -453,13 +453,13 @@ def power_loss_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] |
     if not spec.is_pointwise:
         return None
     ell = spec.pointwise_expr(n_classes)
-    t = sp.simplify(U * sp.diff(ell, U))
+    t = simplify(U * sp.diff(ell, U))
     if t == 0:
         return None
-    q = sp.simplify(U * sp.diff(t, U) / t)
+    q = simplify(U * sp.diff(t, U) / t)
     if U in q.free_symbols or not (q.is_positive and (1 - q).is_positive):
         return None
-    c = sp.simplify(-t / U**q)
+    c = simplify(-t / U**q)
     if U in c.free_symbols or not c.is_positive:
         return None
     return c, q
@@ -474,11 +474,11 @@ def quadratic_form(spec: LossSpec, n_classes: int) -> tuple[sp.Expr, sp.Expr] | 
     form = separable_form(spec, n_classes)
     if form is None:
         return None
-    c = sp.simplify(sp.diff(form.B, U, 2) / 2)
-    slope = sp.simplify(sp.diff(form.A - form.B, U))
+    c = simplify(sp.diff(form.B, U, 2) / 2)
+    slope = simplify(sp.diff(form.A - form.B, U))
     if U in c.free_symbols or U in slope.free_symbols or not c.is_positive:
         return None
-    a = sp.simplify(-slope / (2 * c))
+    a = simplify(-slope / (2 * c))
     return (c, a) if a.is_positive else None
 
 
@@ -573,7 +573,7 @@ def _log_bound(spec: LossSpec, n: int, alpha: sp.Expr, b: sp.Expr, name: str, sa
     def minimiser(P):
         return P if bf == 0 else _log_linear_minimiser(P, af, bf)  # Gibbs at b = 0
 
-    coef = sp.simplify(2 / alpha)
+    coef = simplify(2 / alpha)
     if bf == 0:
         method, proof = "pinsker", (
             f"u l'(u) = {sp.sstr(-alpha)} (proved), so l = {sp.sstr(-alpha * sp.log(U))} + const "
@@ -614,7 +614,7 @@ def _power_bound(spec: LossSpec, n: int, c: sp.Expr, q: sp.Expr, name: str, samp
         step = ("r >= 2: D = f(s+eps/2) + f(s-eps/2) - 2f(s), s = (a+b)/2, grows with s "
                 "(f' = r x^(r-1) convex) and is least at b = 0: D >= eps^r (1 - 2^(1-r)), so "
                 "C_L - C_L* >= c eps^r (1 - 2^(1-r))(1-q)/q")
-    A, e = sp.nsimplify(sp.simplify(A)), sp.nsimplify(e)
+    A, e = sp.nsimplify(simplify(A)), sp.nsimplify(e)
     Af, ef, rf = float(A), float(e), float(r)
 
     def minimiser(P):  # u_k ∝ p_k^r, from logs (p_k^r underflows for large r)
@@ -643,7 +643,7 @@ def _projection_bound(spec: LossSpec, n: int, c: sp.Expr, a: sp.Expr, name: str,
                       seed: int, t0: float) -> CheckResult:
     """C_L = c‖u − a p‖² + const: R01 − R01* ≤ sqrt(2 (R_L − R_L*)/(c m²)) (docs/theory.md)."""
     m = a if a <= 1 else sp.Rational(1, n - 1)
-    A = sp.nsimplify(sp.simplify(2 / (c * m**2)))
+    A = sp.nsimplify(simplify(2 / (c * m**2)))
     Af, af = float(A), float(a)
     why = ("a <= 1: a p needs no clipping, u* = a p + (1 - a)/K, so u*_m - u*_j = a eps"
            if a <= 1 else

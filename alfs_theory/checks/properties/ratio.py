@@ -20,7 +20,7 @@ import sympy as sp
 
 from ...errors import SpecError
 from ...spec import LossSpec
-from ...symbols import U
+from ...symbols import U, simplify
 from ..verdict import Certificate, CheckResult, Verdict
 from .shape import check_decreasing, check_shape, derivatives, end_slope
 
@@ -31,7 +31,7 @@ def _safe_ratio(num: sp.Expr, den: sp.Expr) -> sp.Expr:
     """num/den with the conventions r = 0 when the denominator slope is infinite."""
     if den.has(sp.oo, -sp.oo, sp.zoo) and not num.has(sp.oo, -sp.oo, sp.zoo):
         return sp.Integer(0)
-    return sp.simplify(sp.powsimp(num / den, force=True))
+    return simplify(sp.powsimp(num / den, force=True))
 
 
 def ratio_closed_form(spec: LossSpec) -> tuple[sp.Expr | None, str, CheckResult]:

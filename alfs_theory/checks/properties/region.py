@@ -25,7 +25,7 @@ import time
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import U
+from ...symbols import U, simplify
 from ..verdict import Certificate, CheckResult, Verdict
 from .asymmetry import (
     bounded_normalised,
@@ -109,7 +109,7 @@ def _region(spec: LossSpec, n: int):
                     Certificate("kkt", "B'(0) = -oo with A'(1), B'(1) finite: the KKT margin "
                                 "D_k = w_k A'(0) + (1 - w_k) B'(0) - phi_t'(1) is -oo for every "
                                 "k != t (1 - w_k > 0), so moving mass off e_t lowers the risk"))
-        c0, c1 = sp.simplify(dA0 - dB0), sp.simplify(dA1 - dB1)
+        c0, c1 = simplify(dA0 - dB0), simplify(dA1 - dB1)
         if c0.has(sp.nan) or c1.has(sp.nan):
             return None
         op = sp.Ge if form.strict else sp.Gt
@@ -123,11 +123,11 @@ def _region(spec: LossSpec, n: int):
         cond = op(D, 0)
         ratio = None
         ge = ">=" if form.strict else ">"
-        if sp.simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
-            ratio = sp.nsimplify(sp.simplify(c0 / c1))
+        if simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
+            ratio = sp.nsimplify(simplify(c0 / c1))
             text = f"w_t/w_n {ge} {sp.sstr(ratio)}"
-        elif sp.simplify(c0 - c1) == 0 and c0.is_negative:
-            gap = sp.nsimplify(sp.simplify((dB1 - dB0) / (-c0)))
+        elif simplify(c0 - c1) == 0 and c0.is_negative:
+            gap = sp.nsimplify(simplify((dB1 - dB0) / (-c0)))
             text = f"w_t - w_n {ge} {sp.sstr(gap)}"
         else:
             text = f"{sp.sstr(D)} {'>=' if form.strict else '>'} 0 (with sum w = 1)"

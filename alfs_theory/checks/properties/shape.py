@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import U, numeric_modules
+from ...symbols import U, numeric_modules, simplify
 from ...timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
@@ -82,7 +82,7 @@ def sign_on_unit(
     from ..provers import prove_sign_on_interval, prove_sign_symbolic
 
     t0 = time.perf_counter()
-    expr = sp.simplify(expr) if expr.count_ops() < 60 else expr
+    expr = simplify(expr) if expr.count_ops() < 60 else expr
     free = _free_params(spec, expr)
     # the symbolic rung is for parametric families and small expressions; on a large,
     # fully numeric expression sympy's simplification can take minutes while interval
@@ -318,7 +318,7 @@ def curvature_of(f: sp.Expr, spec: LossSpec, *, name: str, check: str) -> "Curva
     (:func:`~alfs_theory.checks.provers.pieces.pieces_curvature`), never from ``f''`` alone, which is
     blind to kinks."""
     if not is_nonsmooth(f):
-        return classify_curvature(sp.simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",
+        return classify_curvature(simplify(sp.diff(f, U, 2)), spec, name=f"{name}''",
                                   check=check)
     if _free_params(spec, f):
         return Curvature("unknown", False)
@@ -353,7 +353,7 @@ def end_value(e: sp.Expr, x0: int) -> sp.Expr | None:
     try:
         v = e.subs(U, x0)
         if v.is_finite and v.free_symbols <= e.free_symbols and not v.has(sp.nan, sp.zoo):
-            return sp.simplify(v)
+            return simplify(v)
     except (TypeError, ValueError):
         pass
     try:
@@ -426,7 +426,7 @@ def check_shape(spec: LossSpec) -> Shape:
         out = _shape_pieces(ell, spec, t0)
         spec._cache["shape"] = out
         return out
-    d2s = sp.simplify(d2)
+    d2s = simplify(d2)
     c = classify_curvature(d2s, spec, name="l''", check="shape")
     if c.kind == "linear":
         cert = Certificate("sympy", "l''(u) simplifies to 0: l is affine")

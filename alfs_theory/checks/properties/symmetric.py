@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import K, U
+from ...symbols import K, U, simplify
 from ..provers.pieces import is_nonsmooth
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .shape import curvature_of
@@ -38,7 +38,7 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
     if spec.is_pointwise and n_classes is None:
         ell = spec.pointwise_expr()
         if is_affine(ell, spec):
-            C = sp.simplify(K * ell.subs(U, 0) + ell.subs(U, 1) - ell.subs(U, 0))
+            C = simplify(K * ell.subs(U, 0) + ell.subs(U, 1) - ell.subs(U, 0))
             cert = Certificate("sympy", f"l is affine, so sum_k l(u_k) = K l(0) + l'*1 = "
                                f"{sp.sstr(C)} for every K", {"C": C})
             return CheckResult(name, Verdict.PROVED, f"symmetric for every K: sum = {sp.sstr(C)}",
@@ -69,12 +69,12 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
         # partial derivatives of a non-smooth sum miss its jumps: no derivative route there
         derivs_zero = not is_nonsmooth(total)
         for x in us[:-1]:
-            d = sp.simplify(sp.diff(total, x))
+            d = simplify(sp.diff(total, x))
             if d != 0:
                 derivs_zero = False
                 break
         if derivs_zero:
-            C = sp.simplify(total.subs({x: sp.Rational(1, n) for x in us[:-1]}))
+            C = simplify(total.subs({x: sp.Rational(1, n) for x in us[:-1]}))
             proved_for.append(n)
             consts[n] = C
             continue
@@ -100,7 +100,7 @@ def is_affine(f: sp.Expr, spec: LossSpec) -> bool:
     """f = c0 + c1·u on [0, 1]: f'' simplifies to 0 for a smooth f; a non-smooth f must be
     proved affine from its exact pieces (one slope, continuous), never from f'' = 0."""
     if not is_nonsmooth(f):
-        return sp.simplify(sp.diff(f, U, 2)) == 0
+        return simplify(sp.diff(f, U, 2)) == 0
     return curvature_of(f, spec, name="l", check="symmetric").kind == "linear"
 
 
@@ -123,7 +123,7 @@ def _structural(spec: LossSpec, n: int | None = None) -> str | None:
             return None
         (S,) = syms
         N = sums[S].subs(V, U)
-        c = sp.simplify(term * S / N)
+        c = simplify(term * S / N)
         if not c.free_symbols & ({U} | set(sums)):
             parts.append("normalised")
             continue
@@ -134,11 +134,11 @@ def _structural(spec: LossSpec, n: int | None = None) -> str | None:
         if alpha == 0 and n is not None and not den.has(K):  # K already fixed to n
             alpha = sp.expand(den - beta * S) / n
             den = alpha * K + beta * S
-        if sp.simplify(den - alpha * K - beta * S) != 0 or (alpha.free_symbols | beta.free_symbols) \
+        if simplify(den - alpha * K - beta * S) != 0 or (alpha.free_symbols | beta.free_symbols) \
                 & ({U, K} | set(sums)):
             return None
         h = alpha + beta * N
-        c = sp.simplify(num / h)
+        c = simplify(num / h)
         if c.free_symbols & ({U, K} | set(sums)):
             return None
         parts.append("normalised")

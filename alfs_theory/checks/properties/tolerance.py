@@ -17,7 +17,7 @@ import sympy as sp
 
 from ...errors import InputError
 from ...spec import LossSpec
-from ...symbols import U
+from ...symbols import U, simplify
 from ...timing import clock
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
@@ -120,7 +120,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
     if form is not None and form.shape == "convex":
         ws = symmetric_weights(n, ETA)
         D = kkt_margins(form, ws, 0)[1]
-        D = sp.simplify(D)
+        D = simplify(D)
         if D.has(sp.oo, -sp.oo, sp.zoo):
             cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
                                "never optimal once eta > 0")
