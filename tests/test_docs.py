@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from profiles import LONG
 
 from alfs_theory.cli import main, reference_markdown
 
@@ -19,6 +20,19 @@ COVERED_ELSEWHERE = {"verify": "tests/test_ledger.py", "report": "tests/test_rep
 # these options appended (argparse keeps the last value), one small cell of its grid
 REDUCED = {"reproduce": ["--losses", "ce", "--noise", "clean,symmetric:0.4", "--seeds", "0",
                          "--epochs", "1", "--train-subset", "200", "--test-subset", "100"]}
+# the other long commands train too: the main job 36 Fashion-MNIST runs of 8 epochs (15 minutes
+# on 2 cores), the how-to's sweep 18 digits runs of 30 epochs; alfs verify runs the whole
+# ledger (110 s of CPU), which tests/test_ledger.py runs and checks claim by claim. The default
+# test profile runs each as written with a smaller size appended (fewer epochs and seeds, two
+# ledger claims: the same code path, every argument of the documented line still parsed and
+# used); ALFS_TEST_PROFILE=long runs them exactly as written (tests/profiles.py)
+if not LONG:
+    REDUCED.update({
+        "report": ["--epochs", "1", "--seeds", "0", "--followups", "1"],
+        "train": ["--epochs", "1"],
+        "sweep": ["--epochs", "1", "--seeds", "0"],
+        "verify": ["--only", "T4-iff,T5-concave"],
+    })
 
 
 def test_cli_reference_is_current():
