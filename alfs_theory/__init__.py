@@ -3,15 +3,12 @@
 The symbolic core (this package without ``alfs_theory.nn``) imports without torch.
 """
 
-from . import moved as _moved
 from .checks.verdict import CheckResult, Verdict
 from .errors import AlfsError, ParameterError, SpecError, UnknownLossError
 from .registry import get_loss, list_losses, register
 from .spec import LossSpec, Param, combine, make_param
 
 __version__ = "0.1.0"
-
-_moved.install()  # the old names of the checks wing (alfs_theory.checker, ...)
 
 __all__ = [
     "AlfsError",
