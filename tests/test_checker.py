@@ -12,7 +12,6 @@ from alfs_theory import get_loss
 from alfs_theory.checks.checker import assert_loss_checks, check_loss
 from alfs_theory.checks.properties.asymmetry import check_asymmetric_on_weights
 from alfs_theory.checks.properties.calibration import check_calibration, check_excess_risk_bound
-from alfs_theory.checks.properties.ratio import asymmetry_ratio
 from alfs_theory.checks.properties.shape import check_decreasing, check_shape
 from alfs_theory.checks.properties.symmetric import check_symmetric
 from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
@@ -23,6 +22,13 @@ from alfs_theory.userloss import loss_from_expression
 P, R, UD = Verdict.PROVED, Verdict.REFUTED, Verdict.UNDECIDED
 
 
+def _ratio(spec, **inputs):
+    """The ratio question through the engine (its rules and the gate)."""
+    from alfs_theory.checks.engine import decide
+
+    return decide("ratio", spec, 2, **inputs)
+
+
 def _num(expr, **vals):
     return float(expr.subs({sp.Symbol(k, positive=True): v for k, v in vals.items()}))
 
@@ -30,7 +36,7 @@ def _num(expr, **vals):
 # ----------------------------------------------------------------- closed-form ratios
 @pytest.mark.parametrize("a,q", [(1, 2), (1, 0.5), (2, 3), (0.5, 1.5), (3, 0.2)])
 def test_agce_ratio_family_closed_form(a, q):
-    r = asymmetry_ratio(get_loss("agce"), bounds=False)
+    r = _ratio(get_loss("agce"), bounds=False)
     assert r.verdict is P and r.certificate.method == "calculus"
     expected = (a / (a + 1)) ** abs(q - 1)
     got = float(r.value.subs({get_loss("agce").param("a").symbol: sp.Rational(str(a)),
@@ -41,7 +47,7 @@ def test_agce_ratio_family_closed_form(a, q):
 @pytest.mark.parametrize("a,q", [(1.5, 0.9), (3, 2), (6, 1.5), (1.2, 0.3)])
 def test_aul_ratio_family_closed_form(a, q):
     spec = get_loss("aul")
-    r = asymmetry_ratio(spec, bounds=False)
+    r = _ratio(spec, bounds=False)
     assert r.verdict is P
     got = float(r.value.subs({spec.param("a").symbol: sp.Rational(str(a)),
                               spec.param("q").symbol: sp.Rational(str(q))}))
@@ -50,22 +56,22 @@ def test_aul_ratio_family_closed_form(a, q):
 
 def test_ael_and_mae_ratios():
     spec = get_loss("ael")
-    r = asymmetry_ratio(spec, bounds=False)
+    r = _ratio(spec, bounds=False)
     assert r.verdict is P
     for a in (0.5, 3, 10):
         assert float(r.value.subs(spec.param("a").symbol, a)) == pytest.approx(math.exp(-1 / a))
-    assert asymmetry_ratio(get_loss("mae").bind()).value == 1
+    assert _ratio(get_loss("mae").bind()).value == 1
 
 
 @pytest.mark.parametrize("name", ["ce", "gce"])
 def test_ce_gce_ratio_zero(name):
-    r = asymmetry_ratio(get_loss(name).bind())
+    r = _ratio(get_loss(name).bind())
     assert r.verdict is P and float(r.value) == 0.0
 
 
 @pytest.mark.parametrize("a,q,exp", [(1, 2, 0.5), (1.0, 0.5, 0.5**0.5), (2, 3, (2 / 3) ** 2)])
 def test_bound_ratio_has_tight_certified_bounds(a, q, exp):
-    r = asymmetry_ratio(get_loss("agce").bind(a=a, q=q))
+    r = _ratio(get_loss("agce").bind(a=a, q=q))
     lo, hi = r.estimate
     assert r.verdict is P and lo - 1e-12 <= exp <= hi + 1e-12 and hi - lo <= 1e-6
 
@@ -296,7 +302,7 @@ def test_increasing_loss_is_caught():
     spec = loss_from_expression("u").bind()
     res = check_decreasing(spec)
     assert res.verdict is R
-    assert asymmetry_ratio(spec).verdict is UD
+    assert _ratio(spec).verdict is UD
 
 
 def test_narrow_bump_is_caught():
@@ -311,7 +317,7 @@ def test_half_convex_half_concave():
     spec = loss_from_expression("1 - u + 0.1*(u - 0.5)^3").bind()
     sh = check_shape(spec)
     assert sh.kind == "neither" and sh.result.verdict is P
-    r = asymmetry_ratio(spec)
+    r = _ratio(spec)
     assert r.verdict is P and r.certificate.method == "interval-bisection"
     lo, hi = r.estimate
     assert hi - lo <= 1e-6

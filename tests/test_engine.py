@@ -36,7 +36,7 @@ PKG = ROOT / "alfs_theory"
 
 #: the provers of each question: only the engine (its rules) and the properties themselves call
 #: them; everything else asks ``engine.decide`` or ``check_loss``
-PROVERS = {"asymmetry_ratio", "check_asymmetric_on_weights", "check_calibration",
+PROVERS = {"closed_form_finding", "bisection_finding", "check_asymmetric_on_weights", "check_calibration",
            "check_decreasing", "check_excess_risk_bound", "check_instance_dependent",
            "check_shape", "check_symmetric", "check_transition_matrix",
            "symmetric_noise_threshold", "weight_region"}
@@ -61,7 +61,8 @@ def test_rule_table_in_the_docs_is_current():
     text = (ROOT / "docs" / "theory.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- rule-table -->\n(.*?)\n<!-- /rule-table -->", text, re.S).group(1)
     assert block == rule_table(), "regenerate the table: alfs_theory.checks.engine.rule_table()"
-    for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-definition-ladder"):
+    for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-closed-form",
+                 "ratio-interval-bisection"):
         assert f"`{name}`" in block
 
 
@@ -111,7 +112,7 @@ def test_every_result_of_check_loss_is_sealed_and_names_its_rule():
                      weights=[0.5, 0.3, 0.2])
     assert rep.results and all(r.sealed for r in rep.results)
     assert all(r.gate.startswith("rule ") for r in rep.results if r.verdict is Verdict.PROVED)
-    assert rep.result("ratio").gate == ("rule ratio-definition-ladder; falsifier: no "
+    assert rep.result("ratio").gate == ("rule ratio-closed-form; falsifier: no "
                                         "counterexample")
 
 

@@ -109,15 +109,33 @@ def ratio_downward_jump(ctx: Context) -> CheckResult | None:
                        value=sp.Integer(0), estimate=(0.0, 0.0))
 
 
-@rule("ratio-definition-ladder", "ratio", ("pointwise", "continuous"),
-      "closed form from the proved curvature (calculus), checked against sound interval "
-      "bounds; interval bisection of inf l'(s)/l'(t) where no endpoint rule applies",
-      "theory.md, closed-form ratios and the derivative shortcut")
-def ratio_definition(ctx: Context) -> CheckResult | None:
-    from ..properties.ratio import asymmetry_ratio
+@rule("ratio-closed-form", "ratio", ("pointwise", "continuous", "decreasing"),
+      "closed form from the proved curvature (affine 1, concave l'(0)/l'(1), convex "
+      "l'(1)/l'(0), a Piecewise in a family's curvature factor), checked against sound "
+      "interval bounds when l is bound", "theory.md, closed-form ratios")
+def ratio_closed_form(ctx: Context) -> CheckResult | None:
+    from ..properties.ratio import closed_form_finding
 
-    return asymmetry_ratio(ctx.spec, tol=ctx.inputs.get("tol", 1e-6),
-                           bounds=ctx.inputs.get("bounds", True))
+    return closed_form_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6),
+                               bounds=ctx.inputs.get("bounds", True))
+
+
+@rule("ratio-interval-bisection", "ratio", ("pointwise", "bound", "continuous", "decreasing"),
+      "sound interval bounds lo <= inf l'(s)/l'(t) <= hi, hi - lo <= tol (no closed form)",
+      "theory.md, the derivative shortcut")
+def ratio_interval_bisection(ctx: Context) -> CheckResult | None:
+    from ..properties.ratio import bisection_finding
+
+    return bisection_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6))
+
+
+@rule("ratio-undetermined", "ratio", ("pointwise",),
+      "never a verdict: why r(l) is open (not decreasing, no closed form, bounds not "
+      "converged), with the bounds found", "definition 3")
+def ratio_undetermined(ctx: Context) -> CheckResult:
+    from ..properties.ratio import undetermined_finding
+
+    return undetermined_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6))
 
 
 # ------------------------------------------------------------ the other questions (ladders)
