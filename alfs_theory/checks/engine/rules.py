@@ -139,22 +139,41 @@ def ratio_undetermined(ctx: Context) -> CheckResult:
 
 
 # ------------------------------------------------------------ the other questions (ladders)
-@rule("decreasing-ladder", "decreasing", ("pointwise",),
-      "sign of l' (assumptions, substitutions, interval bisection) or exact pieces",
-      "definition (l non-increasing)")
-def decreasing_ladder(ctx: Context):
-    from ..properties.shape import check_decreasing
+@rule("decreasing-sign", "decreasing", ("pointwise", "smooth-formula"),
+      "sign of l' on [0, 1] (assumptions, substitutions, interval bisection); REFUTED by two "
+      "points with l(u1) > l(u0) at 50 digits", "definition (l non-increasing)")
+def decreasing_sign(ctx: Context):
+    from ..properties.shape import decreasing_sign
 
-    return check_decreasing(ctx.spec)
+    return decreasing_sign(ctx.spec)
 
 
-@rule("shape-ladder", "shape", ("pointwise",),
-      "sign of l'' (or of a parameter factor), or exact pieces with the kinks' slopes",
-      "theory.md T4 (convex / concave l)")
-def shape_ladder(ctx: Context):
-    from ..properties.shape import check_shape
+@rule("decreasing-pieces", "decreasing", ("pointwise", "not-smooth-formula"),
+      "exact pieces: every branch's slope and every step at a breakpoint goes down (UNDECIDED "
+      "for a family: the breakpoints move with the parameters)", "definition (l non-increasing)")
+def decreasing_pieces(ctx: Context):
+    from ..properties.shape import decreasing_pieces
 
-    return check_shape(ctx.spec).result
+    return decreasing_pieces(ctx.spec)
+
+
+@rule("shape-sign", "shape", ("pointwise", "smooth-formula"),
+      "sign of l'' on [0, 1] (or of a parameter factor of it: a family's case split); "
+      "'neither' from two points where l'' has opposite signs", "theory.md T4 (convex / "
+      "concave l)")
+def shape_sign(ctx: Context):
+    from ..properties.shape import shape_sign
+
+    return shape_sign(ctx.spec).result
+
+
+@rule("shape-pieces", "shape", ("pointwise", "not-smooth-formula"),
+      "exact pieces: every branch's curvature and the slope jump at each kink (a jump makes l "
+      "neither convex nor concave)", "theory.md T4 (convex / concave l)")
+def shape_pieces(ctx: Context):
+    from ..properties.shape import shape_pieces
+
+    return shape_pieces(ctx.spec).result
 
 
 @rule("symmetric-ladder", "symmetric", (),
