@@ -13,7 +13,6 @@ from alfs_theory.checks.checker import assert_loss_checks, check_loss
 from alfs_theory.checks.properties.asymmetry import check_asymmetric_on_weights
 from alfs_theory.checks.properties.calibration import check_calibration, check_excess_risk_bound
 from alfs_theory.checks.properties.shape import check_decreasing, check_shape
-from alfs_theory.checks.properties.symmetric import check_symmetric
 from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
 from alfs_theory.checks.verdict import Verdict
 from alfs_theory.errors import ExpressionError, InputError
@@ -27,6 +26,13 @@ def _ratio(spec, **inputs):
     from alfs_theory.checks.engine import decide
 
     return decide("ratio", spec, 2, **inputs)
+
+
+def _symmetric(spec, n_classes=None):
+    """The symmetric question through the engine (its rules and the gate)."""
+    from alfs_theory.checks.engine import decide
+
+    return decide("symmetric", spec, n_classes)
 
 
 def _num(expr, **vals):
@@ -85,12 +91,12 @@ def test_shapes():
 
 
 def test_symmetric_verdicts():
-    assert check_symmetric(get_loss("mae")).verdict is P
-    assert check_symmetric(get_loss("rce")).verdict is P
-    assert check_symmetric(get_loss("nce").bind(), 3).verdict is P
-    ce = check_symmetric(get_loss("ce").bind(), 3)
+    assert _symmetric(get_loss("mae")).verdict is P
+    assert _symmetric(get_loss("rce")).verdict is P
+    assert _symmetric(get_loss("nce").bind(), 3).verdict is P
+    ce = _symmetric(get_loss("ce").bind(), 3)
     assert ce.verdict is R and "u_b" in ce.counterexample.point
-    assert check_symmetric(get_loss("gce").bind(), 3).verdict is R
+    assert _symmetric(get_loss("gce").bind(), 3).verdict is R
 
 
 # ----------------------------------------------------------------- asymmetry on weights
@@ -426,7 +432,7 @@ def test_ngce_at_three_classes_is_asymmetric_exactly_on_equal_other_weights():
     assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
     th = symmetric_noise_threshold(spec, 10)
     assert th.verdict is P and th.value["eta_max"] == pytest.approx(0.9)
-    assert check_symmetric(spec, 10).verdict is P
+    assert _symmetric(spec, 10).verdict is P
 
 
 def test_ngce_q1_reduces_to_a_separable_mae_on_the_simplex():

@@ -38,7 +38,7 @@ PKG = ROOT / "alfs_theory"
 #: them; everything else asks ``engine.decide`` or ``check_loss``
 PROVERS = {"closed_form_finding", "bisection_finding", "check_asymmetric_on_weights", "check_calibration",
            "check_decreasing", "check_excess_risk_bound", "check_instance_dependent",
-           "check_shape", "check_symmetric", "check_transition_matrix",
+           "check_shape", "check_transition_matrix",
            "symmetric_noise_threshold", "weight_region"}
 
 

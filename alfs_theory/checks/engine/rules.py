@@ -176,13 +176,39 @@ def shape_pieces(ctx: Context):
     return shape_pieces(ctx.spec).result
 
 
-@rule("symmetric-ladder", "symmetric", (),
-      "structure (affine or normalised terms) or an exact sum; a 50-digit counterexample",
+@rule("symmetric-affine", "symmetric", ("pointwise",),
+      "l affine: sum_k l(u_k) = K l(0) + l(1) - l(0) for every K (asked for every K)",
       "definition 1 (Ghosh et al.)")
-def symmetric_ladder(ctx: Context):
-    from ..properties.symmetric import check_symmetric
+def symmetric_affine(ctx: Context):
+    from ..properties.symmetric import symmetric_affine
 
-    return check_symmetric(ctx.spec, ctx.n)
+    return symmetric_affine(ctx.spec, ctx.n)
+
+
+@rule("symmetric-structure", "symmetric", (),
+      "structure: every term affine in u_y (sums to K*c0 + c1) or normalised (sums to 1)",
+      "definition 1 (Ghosh et al.)")
+def symmetric_structure(ctx: Context):
+    from ..properties.symmetric import symmetric_structure
+
+    return symmetric_structure(ctx.spec, ctx.n)
+
+
+@rule("symmetric-witness", "symmetric", (),
+      "REFUTED: two simplex points whose sums differ at 50 digits", "definition 1")
+def symmetric_witness(ctx: Context):
+    from ..properties.symmetric import symmetric_witness
+
+    return symmetric_witness(ctx.spec, ctx.n)
+
+
+@rule("symmetric-exact-sum", "symmetric", (),
+      "every partial derivative of the symbolic sum (u_K eliminated) is 0, at K <= 5; else a "
+      "witness at that K or UNDECIDED", "definition 1")
+def symmetric_exact_sum(ctx: Context):
+    from ..properties.symmetric import symmetric_exact_sum
+
+    return symmetric_exact_sum(ctx.spec, ctx.n)
 
 
 def _weights_problem(ctx: Context):
