@@ -350,6 +350,21 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
     assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-vertex;")
 
 
+def test_the_threshold_rules_are_the_provers_sequence():
+    """The threshold's rules and the sequence its provers run for a part's threshold (sums)
+    are one list; each rule names itself in the gate."""
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import THRESHOLD_RULE_TABLE
+    from alfs_theory.checks.properties.tolerance import THRESHOLD_RULES
+
+    assert [row[0] for row in THRESHOLD_RULE_TABLE] == [f.__name__ for f in THRESHOLD_RULES]
+    assert [r.name for r in rules_for("threshold")] == [row[1] for row in THRESHOLD_RULE_TABLE]
+    assert decide("threshold", _user("exp(-u/3)"), 3).gate.startswith("rule threshold-kkt;")
+    assert decide("threshold", _user("1 - u"), 3).gate.startswith("rule threshold-complete;")
+    assert decide("threshold", _user("-log(u)"), 3).gate.startswith(
+        "rule threshold-infinite-loss;")
+
+
 def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
     from alfs_theory.checks.engine import rules_for
     from alfs_theory.checks.engine.rules import CALIBRATION_RULE_TABLE

@@ -281,14 +281,40 @@ def region_ladder(ctx: Context):
     return weight_region(ctx.spec, ctx.n)
 
 
-@rule("threshold-ladder", "threshold", (),
-      "exact threshold (vertex comparison / KKT / normalised sums), bounds from the ratio "
-      "test and refutations above", "T5")
-def threshold_ladder(ctx: Context):
-    from ..properties.tolerance import symmetric_noise_threshold
+def _threshold_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import tolerance
 
-    return symmetric_noise_threshold(ctx.spec, ctx.n, ratio=ctx.inputs.get("ratio"),
-                                     search=ctx.inputs.get("search", True))
+        return getattr(tolerance, step_name)(ctx.spec, ctx.n, ctx.inputs.get("ratio"),
+                                             ctx.inputs.get("search", True))
+    return decide
+
+
+#: the rules of the symmetric-noise threshold, in the order of
+#: ``properties.tolerance.THRESHOLD_RULES`` (a test keeps the two in step)
+THRESHOLD_RULE_TABLE = (
+    ("threshold_infinite_loss", "threshold-infinite-loss", ("pointwise",),
+     "l(0+) = oo: every eta > 0 makes the risk at e_y infinite (eta_max = 0)", "T5"),
+    ("threshold_bounded_normalised", "threshold-bounded-normalised", (),
+     "normalised with N(0) finite at K >= 3: symmetric noise has equal other weights, so "
+     "every eta < (K-1)/K", "derived (C-NGCE)"),
+    ("threshold_normalised_sequence", "threshold-normalised-sequence", (),
+     "N(u_y)/sum N(u_k) at K >= 3: a wrong-argmax minimising sequence (eta_max = 0)",
+     "theory.md, NCE"),
+    ("threshold_complete", "threshold-complete", (),
+     "complete asymmetry (or a normalised sum with completely asymmetric parts): every "
+     "eta < (K-1)/K", "T5 (concave l)"),
+    ("threshold_kkt", "threshold-kkt", ("separable-convex",),
+     "the KKT margin D(eta) at e_y solved exactly (inclusive when strictly convex)",
+     "T5 (convex l)"),
+    ("threshold_normalised_plus_kkt", "threshold-normalised-plus-kkt", (),
+     "normalised parts with N(0+) = oo add nothing: the rest's KKT threshold", "derived"),
+    ("threshold_bounds", "threshold-bounds", (),
+     "never PROVED: a lower bound from the ratio test or the parts of a sum, an upper one "
+     "from refutations narrowed by bisection (UNDECIDED)", "T4, T5"),
+)
+
+_register_steps(THRESHOLD_RULE_TABLE, "threshold", _threshold_step)
 
 
 def _calibration_step(step_name: str):

@@ -9,6 +9,7 @@ a counterexample search an upper one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 
@@ -36,6 +37,7 @@ from .asymmetry import (
 )
 
 __all__ = [
+    "THRESHOLD_RULES",
     "check_instance_dependent",
     "check_transition_matrix",
     "symmetric_noise_threshold",
@@ -70,97 +72,148 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
 
 def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResult:
     t0 = time.perf_counter()
-    n = n_classes
-    cap = sp.Rational(n - 1, n)
-    name = f"symmetric-noise-threshold(K={n})"
-    form = separable_form(spec, n)
-
-    def res(verdict, summary, value, **kw):
-        return CheckResult(name, verdict, summary, value=value,
-                           seconds=time.perf_counter() - t0, **kw)
-
-    if spec.is_pointwise:
-        ell = spec.pointwise_expr(n)
-        try:
-            l0 = sp.limit(ell, U, 0, "+")
-        except (NotImplementedError, ValueError):
-            l0 = None
-        if l0 == sp.oo:
-            cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
-                               "has positive weight, so the risk at e_y is infinite while any "
-                               "interior point has a finite risk")
-            return res(Verdict.PROVED, "tolerant only at eta = 0",
-                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
-                       certificate=cert)
-    got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
-    if got is not None and got[0] == "PROVED":
-        cert = Certificate("normalised-equal-weights",
-                           "symmetric noise gives every other class the same weight, so the "
-                           f"rule holds for every eta < (K-1)/K: {got[1].detail}")
-        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                   {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
-    if n >= 3 and normalised_numerator(spec, n) is not None:
-        out = normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+    for step in THRESHOLD_RULES:
+        out = step(spec, n_classes, ratio, search)
         if out is not None:
-            cert = Certificate(
-                "normalised-sequence",
-                "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
-                "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
-                f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
-            return res(Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
-                       "clean) risk is approached away from e_y",
-                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False},
-                       certificate=cert)
-    full = complete_asymmetry(spec, n)  # e_y wins whenever w_y is the unique largest weight
+            return dataclasses.replace(out, seconds=time.perf_counter() - t0)
+    raise AssertionError("threshold_bounds always answers")  # pragma: no cover
+
+
+def _name(n: int) -> str:
+    return f"symmetric-noise-threshold(K={n})"
+
+
+def _res(n: int, verdict, summary, value, **kw) -> CheckResult:
+    return CheckResult(_name(n), verdict, summary, value=value, **kw)
+
+
+def threshold_infinite_loss(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """l(0+) = oo: for any eta > 0 the risk at e_y is infinite (eta_max = 0)."""
+    if not spec.is_pointwise:
+        return None
+    ell = spec.pointwise_expr(n)
+    try:
+        l0 = sp.limit(ell, U, 0, "+")
+    except (NotImplementedError, ValueError):
+        return None
+    if l0 != sp.oo:
+        return None
+    cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
+                       "has positive weight, so the risk at e_y is infinite while any "
+                       "interior point has a finite risk")
+    return _res(n, Verdict.PROVED, "tolerant only at eta = 0",
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+
+
+def threshold_bounded_normalised(spec: LossSpec, n: int, ratio,
+                                 search: bool) -> CheckResult | None:
+    """Normalised with N(0) finite at K >= 3: symmetric noise gives every other class the same
+    weight, which the rule proves, for every eta < (K-1)/K."""
+    if n < 3:
+        return None
+    cap = sp.Rational(n - 1, n)
+    got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0)
+    if got is None or got[0] != "PROVED":
+        return None
+    cert = Certificate("normalised-equal-weights",
+                       "symmetric noise gives every other class the same weight, so the "
+                       f"rule holds for every eta < (K-1)/K: {got[1].detail}")
+    return _res(n, Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
+
+
+def threshold_normalised_sequence(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: a wrong-argmax minimising sequence for every
+    weight vector (eta_max = 0, not attained)."""
+    if n < 3 or normalised_numerator(spec, n) is None:
+        return None
+    cap = sp.Rational(n - 1, n)
+    out = normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+    if out is None:
+        return None
+    cert = Certificate(
+        "normalised-sequence",
+        "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
+        "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
+        f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
+    return _res(n, Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
+                "clean) risk is approached away from e_y",
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+
+
+def threshold_complete(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """Complete asymmetry (or a normalised sum with completely asymmetric parts): e_y wins
+    whenever w_y is the unique largest weight, so every eta < (K-1)/K."""
+    cap = sp.Rational(n - 1, n)
+    full = complete_asymmetry(spec, n)
     cert = full.certificate if full is not None else sum_with_normalised_complete(spec, n)
-    if cert is not None:
-        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                   {"eta_max": float(cap), "exact": cap, "inclusive": False},
-                   certificate=cert)
-    if form is not None and form.shape == "convex":
-        ws = symmetric_weights(n, ETA)
-        D = kkt_margins(form, ws, 0)[1]
-        D = sp.simplify(D)
-        if D.has(sp.oo, -sp.oo, sp.zoo):
-            cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
-                               "never optimal once eta > 0")
-            return res(Verdict.PROVED, "tolerant only at eta = 0", {"eta_max": 0.0,
-                       "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
-        sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
-        d0 = D.subs(ETA, 0)
-        if d0.is_nonnegative:
-            if not sols:
-                eta_max, incl = cap, False
-            else:
-                s = min(sols, key=lambda x: float(x))
-                eta_max = sp.Min(s, cap)
-                incl = bool(s < cap) and form.strict
-            cert = Certificate(
-                "kkt",
-                f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
-                f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
-                {"D": D})
-            return res(Verdict.PROVED,
-                       f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
-                       {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
-                        "inclusive": incl}, certificate=cert)
+    if cert is None:
+        return None
+    return _res(n, Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
+
+
+def threshold_kkt(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """Convex separable risk: the KKT margin D(eta) at e_y is solved for its root."""
+    form = separable_form(spec, n)
+    if form is None or form.shape != "convex":
+        return None
+    cap = sp.Rational(n - 1, n)
+    ws = symmetric_weights(n, ETA)
+    D = sp.simplify(kkt_margins(form, ws, 0)[1])
+    if D.has(sp.oo, -sp.oo, sp.zoo):
+        cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
+                           "never optimal once eta > 0")
+        return _res(n, Verdict.PROVED, "tolerant only at eta = 0", {
+            "eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+    sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
+    if not D.subs(ETA, 0).is_nonnegative:
+        return None
+    if not sols:
+        eta_max, incl = cap, False
+    else:
+        s = min(sols, key=lambda x: float(x))
+        eta_max = sp.Min(s, cap)
+        incl = bool(s < cap) and form.strict
+    cert = Certificate(
+        "kkt",
+        f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
+        f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
+        {"D": D})
+    return _res(n, Verdict.PROVED, f"tolerant iff eta {'<=' if incl else '<'} "
+                f"{float(eta_max):.6g}", {"eta_max": float(eta_max),
+                                           "exact": sp.nsimplify(eta_max), "inclusive": incl},
+                certificate=cert)
+
+
+def threshold_normalised_plus_kkt(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """Normalised parts with N(0+) = oo plus a rest decided by KKT: the sum tolerates exactly
+    what the rest tolerates."""
     got = rest_of_sum(spec, n)
-    if got is not None:
-        rest_th = symmetric_noise_threshold(got[1], n, search=False)
-        cert = rest_th.certificate
-        if rest_th.verdict is Verdict.PROVED and cert is not None and cert.method == "kkt":
-            v = rest_th.value
-            names = ", ".join(p.name for _, p in got[0])
-            why = ("they sit at their bound min_k w_k at e_t (liminf) and on every edge "
-                   "e_t -> e_k with the other classes at 0 (K >= 3)" if n >= 3 else
-                   "at K = 2 they are least at e_t and rise only by o(d) along the edge "
-                   "(N(1-d)/d bounded, N(0+) = oo), adding nothing to the first-order margin")
-            cert = Certificate(
-                "normalised-plus-kkt",
-                f"{names}: normalised with N(0+) = oo; under symmetric noise {why}. So the sum "
-                f"tolerates exactly what the rest ({got[1].name}) tolerates: {cert.detail}")
-            return res(Verdict.PROVED, rest_th.summary, dict(v), certificate=cert)
-    # bounds: ratio test or the parts of a sum below, counterexample search above
+    if got is None:
+        return None
+    rest_th = symmetric_noise_threshold(got[1], n, search=False)
+    cert = rest_th.certificate
+    if rest_th.verdict is not Verdict.PROVED or cert is None or cert.method != "kkt":
+        return None
+    names = ", ".join(p.name for _, p in got[0])
+    why = ("they sit at their bound min_k w_k at e_t (liminf) and on every edge "
+           "e_t -> e_k with the other classes at 0 (K >= 3)" if n >= 3 else
+           "at K = 2 they are least at e_t and rise only by o(d) along the edge "
+           "(N(1-d)/d bounded, N(0+) = oo), adding nothing to the first-order margin")
+    cert = Certificate(
+        "normalised-plus-kkt",
+        f"{names}: normalised with N(0+) = oo; under symmetric noise {why}. So the sum "
+        f"tolerates exactly what the rest ({got[1].name}) tolerates: {cert.detail}")
+    return _res(n, Verdict.PROVED, rest_th.summary, dict(rest_th.value), certificate=cert)
+
+
+def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult:
+    """Never PROVED: a lower bound from the parts of a sum or the ratio test (T5), an upper one
+    from refutations on a grid of eta narrowed by bisection (CPU-bounded)."""
+    cap = sp.Rational(n - 1, n)
     lo = 0.0
     how = "ratio test"
     part_lo = _parts_threshold(spec, n, cap)
@@ -195,7 +248,16 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
     est = {"lo": lo, "hi": hi}
     if ce is not None:
         est["refuted_at_hi"] = ce.to_dict()
-    return res(Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi}, estimate=est)
+    return _res(n, Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi},
+                estimate=est)
+
+
+THRESHOLD_RULES = (threshold_infinite_loss, threshold_bounded_normalised,
+                   threshold_normalised_sequence, threshold_complete, threshold_kkt,
+                   threshold_normalised_plus_kkt, threshold_bounds)
+"""The rules of the symmetric-noise threshold in the order they are tried: the engine
+registers each as a named rule (alfs_theory.checks.engine.rules); :func:`symmetric_noise_threshold`
+runs the same sequence for the provers that ask a part's threshold (sums)."""
 
 
 def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
