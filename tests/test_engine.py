@@ -365,6 +365,19 @@ def test_the_threshold_rules_are_the_provers_sequence():
         "rule threshold-infinite-loss;")
 
 
+def test_the_excess_risk_rules_are_the_provers_sequence():
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import EXCESS_RISK_RULE_TABLE
+    from alfs_theory.checks.properties.calibration import EXCESS_RISK_RULES
+
+    assert [row[0] for row in EXCESS_RISK_RULE_TABLE] == [f.__name__ for f in EXCESS_RISK_RULES]
+    assert [r.name for r in rules_for("excess-risk")] == [row[1] for row in
+                                                          EXCESS_RISK_RULE_TABLE]
+    assert decide("excess-risk", _user("-2*log(u)"), 3).gate.startswith(
+        "rule excess-risk-pinsker;")
+    assert decide("excess-risk", _user("1 - u**2"), 3).gate.startswith("rule excess-risk-chord;")
+
+
 def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
     from alfs_theory.checks.engine import rules_for
     from alfs_theory.checks.engine.rules import CALIBRATION_RULE_TABLE

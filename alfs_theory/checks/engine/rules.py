@@ -353,27 +353,49 @@ CALIBRATION_RULE_TABLE = (
 _register_steps(CALIBRATION_RULE_TABLE, "calibrated", _calibration_step)
 
 
-@rule("excess-risk-ladder", "excess-risk", ("pointwise-or-quadratic",),
-      "chord argument (concave l), log-linear, power and projection routes with a sampled "
-      "check of the bound", "T3")
-def excess_risk_ladder(ctx: Context):
-    from ..properties.calibration import check_excess_risk_bound
+def _excess_risk_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import calibration
 
-    return check_excess_risk_bound(ctx.spec, ctx.n)
+        return getattr(calibration, step_name)(ctx.spec, ctx.n)
+    return decide
 
 
-@rule("noise-rows-ladder", "noise", (),
+#: the routes to an excess-risk bound, in the order of
+#: ``properties.calibration.EXCESS_RISK_RULES`` (a test keeps the two in step); every bound is
+#: also checked on sampled pairs (p, u) before it is stated
+EXCESS_RISK_RULE_TABLE = (
+    ("excess_risk_chord", "excess-risk-chord", ("pointwise",),
+     "concave decreasing l: (K/Delta)(R_L - R_L*), l above its chord", "T3"),
+    ("excess_risk_pinsker", "excess-risk-pinsker", ("pointwise",),
+     "l = -c log u + d: sqrt(2 (R_L - R_L*)/c), Pinsker", "derived (CE)"),
+    ("excess_risk_log_linear", "excess-risk-log-linear", ("pointwise",),
+     "l = -alpha log u - b u + d, b > 0: sqrt(2 (R_L - R_L*)/alpha), two-class Pinsker",
+     "derived (SCE)"),
+    ("excess_risk_power", "excess-risk-power", ("pointwise",),
+     "l = c(1 - u^q)/q + d, 0 < q < 1: (A (R_L - R_L*))^e, Hoelder", "derived (GCE)"),
+    ("excess_risk_projection", "excess-risk-projection", ("pointwise-or-quadratic",),
+     "C_L = c ||u - a p||^2 + const: sqrt(A (R_L - R_L*)), projection onto the simplex",
+     "derived (MSE, AMSE)"),
+    ("excess_risk_none", "excess-risk-none", ("pointwise-or-quadratic",),
+     "never a verdict: no derived bound applies (UNDECIDED)", "T3"),
+)
+
+_register_steps(EXCESS_RISK_RULE_TABLE, "excess-risk", _excess_risk_step)
+
+
+@rule("noise-rows", "noise", (),
       "asymmetry decided per distinct row of T (up to permutation)", "T1, T5")
-def noise_rows_ladder(ctx: Context):
+def noise_rows(ctx: Context):
     from ..properties.tolerance import check_transition_matrix
 
     return check_transition_matrix(ctx.spec, ctx.inputs["T"], ratio=ctx.inputs.get("ratio"))
 
 
-@rule("instance-rows-ladder", "instance", (),
+@rule("instance-rows", "instance", (),
       "every sample's row eta_{x,.} clean-labels-dominant and the loss asymmetric on it",
       "T1 (instance-dependent noise)")
-def instance_rows_ladder(ctx: Context):
+def instance_rows(ctx: Context):
     from ..properties.tolerance import check_instance_dependent
 
     return check_instance_dependent(ctx.spec, ctx.inputs["E"], ctx.inputs["labels"])
