@@ -67,6 +67,7 @@ __all__ = [
     "weights_normalised_sum",
     "weights_parts",
     "weights_problem",
+    "weights_envelope",
     "weights_ratio_test",
     "weights_search",
     "weights_vertex",
@@ -509,6 +510,31 @@ def weights_ratio_test(P: WeightsProblem) -> CheckResult | None:
     return None
 
 
+def weights_envelope(P: WeightsProblem) -> CheckResult | None:
+    """A pointwise, proved non-increasing, smooth l of any curvature: R(u) - R(e_t) bounded
+    below on a grid of s = 1 - u_t by enclosures of l and l' (the other classes' best split of
+    s is a knapsack over the concave hull of g = l(0) - l(x)'s bound), and near e_t by the KKT
+    margin made uniform (:func:`~alfs_theory.checks.provers.envelope.envelope_asymmetry`).
+    Proves only; a bound that fails says nothing."""
+    spec = P.spec
+    if not spec.is_pointwise:
+        return None
+    from .shape import check_decreasing
+
+    ell = spec.pointwise_expr(P.n)
+    if ell.free_symbols - {U} or is_nonsmooth(ell) or ell.has(sp.floor, sp.ceiling) or \
+            check_decreasing(spec).verdict is not Verdict.PROVED:
+        return None
+    from ..provers.envelope import envelope_asymmetry
+
+    proof = envelope_asymmetry(spec, ell, P.ws, P.t)
+    if proof is None:
+        return None
+    cert = Certificate("envelope", proof.text(), {"grid": proof.n_grid, "s0": proof.s0,
+                                                  "min_gap": proof.min_gap})
+    return P.done(Verdict.PROVED, "argmin = {e_t} (monotone envelope)", certificate=cert)
+
+
 def weights_normalised_sum(P: WeightsProblem) -> CheckResult | None:
     """NCE/NFL + parts: every minimising sequence converges to e_t (proof), or a point below
     the liminf of the risk at e_t (refutation)."""
@@ -590,7 +616,7 @@ def weights_search(P: WeightsProblem) -> CheckResult:
 
 
 WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
-                weights_ratio_test, weights_normalised_sum, weights_bounded_normalised,
+                weights_ratio_test, weights_envelope, weights_normalised_sum, weights_bounded_normalised,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
 named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs

@@ -223,24 +223,37 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
         r = ratio_lower(ratio)
         if r is not None and 0 < r < float("inf"):  # r <= 0 (jumps: r = 0 or -oo) gives none
             lo = min(r * (n - 1) / (1 + r * (n - 1)), float(cap))
+    # the noisy risk gap is linear in eta, (1 - eta) A(u) - eta B(u) / (K - 1) with A, B >= 0,
+    # so a proof at eta holds below it and a refutation above it: bisect on both
     hi = None
     ce = None
+
+    def probe(eta: float) -> CheckResult:
+        return check_asymmetric_on_weights(spec, symmetric_weights(n, eta))
+
+    def proved_at(eta: float, out: CheckResult) -> str:
+        method = out.certificate.method if out.certificate is not None else "proof"
+        return f"{method} at eta = {eta:.6g}"
+
     for eta in np.linspace(lo, float(cap), 9)[1:-1] if search else ():
-        out = check_asymmetric_on_weights(spec, symmetric_weights(n, float(eta)))
+        out = probe(float(eta))
         if out.verdict is Verdict.REFUTED:
             hi, ce = float(eta), out.counterexample
             break
-    if hi is not None:  # narrow the bracket from above: refutations are sound, bisect on them
-        a, b = lo, hi
+        if out.verdict is Verdict.PROVED and eta > lo:
+            lo, how = float(eta), proved_at(float(eta), out)
+    if search:
+        a, b = lo, (hi if hi is not None else float(cap))
         t_bis = clock()  # CPU seconds: the bracket must not depend on the machine's load
         while b - a > 1e-3 * max(b, 1e-3) and clock() - t_bis < 3.0:
             mid = (a + b) / 2
-            out = check_asymmetric_on_weights(spec, symmetric_weights(n, mid))
+            out = probe(mid)
             if out.verdict is Verdict.REFUTED:
-                b, ce = mid, out.counterexample
+                b, hi, ce = mid, mid, out.counterexample
             else:
                 a = mid
-        hi = b
+                if out.verdict is Verdict.PROVED:
+                    lo, how = mid, proved_at(mid, out)
     summary = (f"tolerant for eta <= {lo:.6g} ({how})" if lo > 0 else
                "no tolerated rate proved (the ratio test gives none)")
     if hi is not None:
