@@ -43,10 +43,12 @@ def to_exact(value: float | str | sp.Basic) -> sp.Expr:
         raise ParameterError(f"a parameter value must be a number, got the boolean {value!r}")
     if isinstance(value, int):
         return sp.Integer(value)
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu":
+        return sp.Integer(int(value))  # numpy integers
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ParameterError(f"a parameter value must be finite, got {value!r}")
-        text = repr(value)
+        text = repr(float(value))  # a numpy float64 is a float whose repr names numpy
         # short decimals stay exact (1.5 -> 3/2, 0.1 -> 1/10); long ones become 17-digit floats,
         # since exact powers of rationals with huge denominators make sympy crawl
         return sp.Rational(text) if len(text.lstrip("-")) <= 10 else sp.Float(text, 17)

@@ -140,3 +140,60 @@ def test_the_battery_proves_something():
         n += 1
         proved += envelope_asymmetry(spec, ell, w, 0) is not None
     assert proved >= n // 2
+
+
+def _random_pwl(rng):
+    """A continuous non-increasing piecewise-linear l as a typed formula with exact rational
+    coefficients, with its numpy form: 2 to 4 pieces, slopes in [-1.5, -0.1], often neither
+    convex nor concave."""
+    from fractions import Fraction as Fr
+
+    n = int(rng.integers(2, 5))
+    cuts = [Fr(int(c), 10) for c in np.sort(rng.choice(np.arange(1, 10), size=n - 1,
+                                                         replace=False))]
+    slopes = [-Fr(int(rng.integers(10, 151)), 100) for _ in range(n)]
+    pts = [Fr(0), *cuts, Fr(1)]
+    vals = [Fr(3, 2)]
+    for i in range(n):
+        vals.append(vals[-1] + slopes[i] * (pts[i + 1] - pts[i]))
+    args = []
+    for i in range(n):
+        c = vals[i] - slopes[i] * pts[i]
+        br = f"{c} + ({slopes[i]})*u"
+        args.append(br if i == n - 1 else f"{br}, u < {pts[i + 1]}")
+    expr = "piecewise(" + ", ".join(args) + ")"
+    xs, ys = [float(p) for p in pts], [float(v) for v in vals]
+    return expr, (lambda x: np.interp(x, xs, ys))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_continuous_piecewise_linear_losses_at_k4_are_decided_soundly(seed):
+    """Continuous PWL losses at K >= 4 (issue #24): the envelope works on exact pieces (each
+    piece's slopes bound l's at the kinks). Through the engine and its gate; every PROVED meets
+    the brute force."""
+    rng = np.random.default_rng(1000 + seed)
+    expr, f = _random_pwl(rng)
+    spec = loss_from_expression(expr).bind()
+    for K in (4, 6):
+        wt = float(rng.uniform(0.35, 0.7))
+        rest = rng.dirichlet(np.ones(K - 1)) * (1 - wt)
+        if rest.max() >= wt:
+            continue
+        w = [round(wt, 4), *[round(x, 4) for x in rest[:-1]]]
+        w.append(round(1 - sum(w), 4))
+        res = decide("weights", spec, K, weights=w)
+        gap = _brute_gap(f, w, seed=seed)
+        assert res.verdict is not Verdict.UNDECIDED, (expr, w, res.summary)
+        if res.verdict is Verdict.PROVED:
+            assert gap > -1e-9, (expr, w, res.summary, gap)
+        elif res.verdict is Verdict.REFUTED:
+            assert gap < 1e-9, (expr, w, res.summary, gap)
+
+
+def test_the_pwl_example_of_the_issue_is_decided_at_k4():
+    spec = loss_from_expression(
+        "piecewise(1 - 0.5*u, u < 0.3, 1.15 - u, u < 0.6, 0.85 - 0.5*u)").bind()
+    res = decide("weights", spec, 4, weights=[0.4, 0.25, 0.2, 0.15])
+    assert res.verdict is Verdict.PROVED and "weights-envelope" in res.gate, res.summary
+    f = (lambda x: np.interp(x, [0, 0.3, 0.6, 1], [1, 0.85, 0.55, 0.35]))
+    assert _brute_gap(f, [0.4, 0.25, 0.2, 0.15]) > 0

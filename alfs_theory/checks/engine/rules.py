@@ -247,8 +247,8 @@ WEIGHT_RULE_TABLE = (
      "definition 2"),
     ("weights_ratio_test", "weights-ratio-test", ("pointwise",),
      "(w_t/w_n) r(l) >= 1 with r(l) a gated ratio verdict (sufficient only)", "T4"),
-    ("weights_envelope", "weights-envelope", ("pointwise", "bound", "smooth-formula",
-                                              "continuous", "decreasing"),
+    ("weights_envelope", "weights-envelope", ("pointwise", "bound", "continuous",
+                                              "decreasing"),
      "R(u) - R(e_t) > 0 on a grid of s = 1 - u_t from enclosures of l and l' (the other "
      "classes' best split of s: a knapsack over the concave hull of g's bound) and the KKT "
      "margin made uniform near e_t (any curvature)", "definition 2"),

@@ -40,7 +40,7 @@ import sympy as sp
 from ...errors import InputError
 from ...spec import LossSpec, to_exact
 from ...symbols import K, U, V
-from ..provers.pieces import is_nonsmooth, split_pieces
+from ..provers.pieces import NONSMOOTH, is_nonsmooth, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
 from .shape import curvature_of, end_slope, end_value, sign_on_unit
 
@@ -511,7 +511,8 @@ def weights_ratio_test(P: WeightsProblem) -> CheckResult | None:
 
 
 def weights_envelope(P: WeightsProblem) -> CheckResult | None:
-    """A pointwise, proved non-increasing, smooth l of any curvature: R(u) - R(e_t) bounded
+    """A pointwise, proved non-increasing, continuous l of any curvature (smooth, or in exact
+    smooth pieces): R(u) - R(e_t) bounded
     below on a grid of s = 1 - u_t by enclosures of l and l' (the other classes' best split of
     s is a knapsack over the concave hull of g = l(0) - l(x)'s bound), and near e_t by the KKT
     margin made uniform (:func:`~alfs_theory.checks.provers.envelope.envelope_asymmetry`).
@@ -522,12 +523,19 @@ def weights_envelope(P: WeightsProblem) -> CheckResult | None:
     from .shape import check_decreasing
 
     ell = spec.pointwise_expr(P.n)
-    if ell.free_symbols - {U} or is_nonsmooth(ell) or ell.has(sp.floor, sp.ceiling) or \
-            check_decreasing(spec).verdict is not Verdict.PROVED:
+    if ell.free_symbols - {U} or check_decreasing(spec).verdict is not Verdict.PROVED:
         return None
+    pieces: list | sp.Expr = ell
+    if is_nonsmooth(ell):  # continuous pieces: each branch's slopes bound l's at the kinks
+        split = split_pieces(ell, U)
+        if split is None or split.jumps():
+            return None
+        pieces = split.intervals()
+        if any(br.has(*NONSMOOTH) for _, _, br in pieces):
+            return None
     from ..provers.envelope import envelope_asymmetry
 
-    proof = envelope_asymmetry(spec, ell, P.ws, P.t)
+    proof = envelope_asymmetry(spec, pieces, P.ws, P.t)
     if proof is None:
         return None
     cert = Certificate("envelope", proof.text(), {"grid": proof.n_grid, "s0": proof.s0,

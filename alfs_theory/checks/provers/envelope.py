@@ -62,42 +62,55 @@ class EnvelopeProof:
 
 
 class _Grid:
-    """Enclosures of l at the points x_j = j/N and of -l' on each cell [x_j, x_{j+1}], for one l;
-    from them, g's majorant: g(x) <= min(g(x_j) + (x - x_j) D_j, g(x_{j+1})) on the cell."""
+    """Enclosures of l at the points x_j = j/N and of -l' on each cell [x_j, x_{j+1}], for one l
+    given as continuous pieces [(a, b, branch)] covering [0, 1]; from them, g's majorant:
+    g(x) <= min(g(x_j) + (x - x_j) D_j, g(x_{j+1})) on the cell."""
 
-    def __init__(self, ell: sp.Expr, N: int) -> None:
+    def __init__(self, pieces: list, N: int) -> None:
         self.N = N
-        f = to_interval_function(ell, [U])
+        self.pieces = [(sp.Rational(a), sp.Rational(b), to_interval_function(br, [U]),
+                        to_interval_function(-sp.diff(br, U), [U])) for a, b, br in pieces]
         lo, hi = np.empty(N + 1), np.empty(N + 1)
         for j in range(N + 1):
-            r = f((sp.Rational(j, N), sp.Rational(j, N)))
+            x = sp.Rational(j, N)
+            f = next(f for a, b, f, _ in self.pieces if a <= x <= b)
+            r = f((x, x))
             lo[j], hi[j] = float_down(iv_lo(r)), float_up(iv_hi(r))
         self.lo, self.hi = lo, hi
-        self.dneg = to_interval_function(-sp.diff(ell, U), [U])
         dlo, dhi = np.empty(N), np.empty(N)
         for j in range(N):
-            r = self.dneg((sp.Rational(j, N), sp.Rational(j + 1, N)))
-            dlo[j], dhi[j] = float_down(iv_lo(r)), float_up(iv_hi(r))
+            dlo[j], dhi[j] = self.dneg_bounds(sp.Rational(j, N), sp.Rational(j + 1, N))
         self.dlo, self.dhi = dlo, dhi  # inf and sup of -l' on each cell
         ghi = np.maximum(0.0, hi[0] - lo)  # g(x_j) from above
         ghi[0] = 0.0  # g(0) = 0 exactly
         self.ghi = ghi
 
     def dneg_bounds(self, a: sp.Rational, b: sp.Rational) -> tuple[float, float]:
-        r = self.dneg((a, b))
-        return float_down(iv_lo(r)), float_up(iv_hi(r))
+        """inf and sup of -l' over [a, b] (at a kink: the one-sided slopes of both pieces, which
+        bound every difference quotient of the continuous l there)."""
+        lo, hi = float("inf"), float("-inf")
+        for pa, pb, _, d in self.pieces:
+            c, e = max(a, pa), min(b, pb)
+            if c > e or (c == e and a < b):
+                continue  # no overlap (a shared end point is the neighbour's too)
+            r = d((c, e))
+            lo, hi = min(lo, float_down(iv_lo(r))), max(hi, float_up(iv_hi(r)))
+        return lo, hi
 
 
-def _grid(spec, ell: sp.Expr, N: int) -> _Grid | None:
-    key = ("envelope-grid", sp.srepr(ell), N)
+def _grid(spec, pieces: list, N: int) -> _Grid | None:
+    """The grid of one l (cached on the spec: a threshold asks many weight vectors)."""
+    key = ("envelope-grid", tuple((sp.srepr(sp.sympify(a)), sp.srepr(sp.sympify(b)),
+                                   sp.srepr(br)) for a, b, br in pieces), N)
     cache = spec._cache
     if key not in cache:
         try:
-            g = _Grid(ell, N)
-        except (IntervalError, ZeroDivisionError, OverflowError, ValueError, TypeError):
+            g = _Grid(pieces, N)
+        except (IntervalError, ZeroDivisionError, OverflowError, ValueError, TypeError,
+                StopIteration):
             g = None
-        cache[key] = g if g is not None and np.all(np.isfinite(g.lo)) and \
-            np.all(np.isfinite(g.hi)) else None
+        ok = g is not None and all(np.all(np.isfinite(x)) for x in (g.lo, g.hi, g.dlo, g.dhi))
+        cache[key] = g if ok else None
     return cache[key]
 
 
@@ -155,12 +168,14 @@ def _knapsack(hx: np.ndarray, hy: np.ndarray, groups: list[tuple[float, int]]):
     return C, V
 
 
-def envelope_asymmetry(spec, ell: sp.Expr, ws, t: int) -> EnvelopeProof | None:
+def envelope_asymmetry(spec, ell, ws, t: int) -> EnvelopeProof | None:
     """A proof that argmin sum_k w_k l(u_k) = {e_t}, or None (no conclusion).
 
-    ``ell`` is l(u) with every parameter and K bound; it must be non-increasing on [0, 1],
-    finite there and differentiable on (0, 1) with finite one-sided slopes at the ends (the
-    caller establishes this; a failed enclosure here just gives None)."""
+    ``ell`` is l(u) with every parameter and K bound, or its continuous pieces
+    [(a, b, branch)] covering [0, 1] in order; l must be non-increasing and continuous on
+    [0, 1], each branch differentiable on its piece with finite one-sided slopes (the caller
+    establishes this; a failed enclosure here just gives None)."""
+    pieces = [(0, 1, ell)] if isinstance(ell, sp.Basic) else list(ell)
     w = [float(x) for x in ws]
     wt = w[t]
     others = [x for i, x in enumerate(w) if i != t]
@@ -173,16 +188,12 @@ def envelope_asymmetry(spec, ell: sp.Expr, ws, t: int) -> EnvelopeProof | None:
             counts[x] = counts.get(x, 0) + 1
     groups = sorted(counts.items(), key=lambda kv: -kv[0])
     for N in _GRIDS:
-        G = _grid(spec, ell, N)
+        G = _grid(spec, pieces, N)
         if G is None:
             return None
         scale = max(1.0, float(np.max(np.abs(G.hi))), float(np.max(np.abs(G.lo))))
         margin = _MARGIN * scale
         l1_hi = G.hi[N]
-        if not np.all(np.isfinite(G.dhi)):
-            return None
-        if not np.all(np.isfinite(G.dlo)):
-            return None
         d = 1.0 / N
         # away from e_t: cell i is s in [a, b] = [x_{i-1}, x_i]. Below: w_t h(s) >= w_t (h(a) +
         # (s - a) m_i) with m_i = inf(-l') on [1 - b, 1 - a]; above: Phi(s) <= Phi(a) + (s - a)
