@@ -21,7 +21,7 @@ WINGS = {
     "checks": {"checks"},
     "torch": {"nn"},
     "experiments": {"experiments"},
-    "top": {"", "__main__", "cli", "report", "reproduce", "plotting", "apidoc", "testing",
+    "top": {"", "__main__", "cli", "report", "reproduce", "study", "plotting", "apidoc", "testing",
             "pytest_plugin"},
 }
 ALLOWED = {
