@@ -549,7 +549,11 @@ def write_study(out: str | os.PathLike, rows: Sequence[Mapping], manifest: Mappi
           f"{m['python']}; runs on {'; '.join(m['runs_on'])}.",
           f"- Wall time: {_dur(m['span_seconds'])} from the first run's start to the "
           f"last one's end; {_dur(m['train_seconds_total'])} of training in all, "
-          f"{n_runs} runs.", ""]
+          f"{n_runs} runs"
+          + (f"; the command that wrote this report ran {_dur(manifest['invocation_seconds'])}"
+             + (" (the checker's grid, data loading, training and report)"
+                if manifest.get("invocation_trained") else " (report only, no training)")
+             if "invocation_seconds" in manifest else "") + ".", ""]
     if n_runs < n_cells:
         md += [f"**Partial**: {n_runs} of the study's {n_cells} runs have finished; rerun the "
                "command to train the rest.", ""]
@@ -665,9 +669,9 @@ def _plot(path: Path, analysis: Mapping, manifest: Mapping) -> str | None:
         ax.set_ylabel("accuracy drop from clean (points)")
         ax.set_title(nz, fontsize=9)
         ax.legend(fontsize=6)
-    fig.suptitle(f"{manifest['dataset_title']}, setting {manifest['setting']['name']}: drop "
-                 "vs r, mean and [min, max] over seeds; filled: predicted tolerant",
-                 fontsize=9)
+    fig.suptitle(f"{manifest['dataset_title']}, setting {manifest['setting']['name']}\n"
+                 "drop vs r, mean and [min, max] over seeds; filled: predicted tolerant",
+                 fontsize=8)
     fig.tight_layout()
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100,
                                              metadata={"Software": None}))
@@ -687,6 +691,7 @@ def run_study(out: str | os.PathLike, *, setting: str = "cpu", dataset: str = "a
     from .experiments.sweep import make_grid, run_sweep
     from .experiments.train import resolve_config
 
+    t_start = time.perf_counter()
     out = Path(out)
     spec, grid, why = study_spec(setting, dataset=dataset, data_root=data_root, seeds=seeds,
                             device=device)
@@ -719,6 +724,8 @@ def run_study(out: str | os.PathLike, *, setting: str = "cpu", dataset: str = "a
     if not rows:
         raise InputError(f"no run of the study finished in {out}; see {out / 'failed.json'}")
     analysis = analyse(rows)
+    manifest = {**manifest, "invocation_seconds": time.perf_counter() - t_start,
+                "invocation_trained": bool(train)}
     paths = write_study(out, rows, manifest, analysis)
     return {"rows": rows, "analysis": analysis, "paths": paths, "manifest": manifest,
             "failed": summary["failed"], "seconds": time.perf_counter() - t0}

@@ -90,6 +90,11 @@ def reference_markdown() -> str:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, sp in sub.choices.items():
         lines += [f"## alfs {name}", "", "```text", sp.format_help().rstrip(), "```", ""]
+        nested = [a for a in sp._actions if isinstance(a, argparse._SubParsersAction)]
+        for a in nested:  # a command with its own subcommands (alfs study ratio)
+            for sname, ssp in a.choices.items():
+                lines += [f"## alfs {name} {sname}", "", "```text",
+                          ssp.format_help().rstrip(), "```", ""]
     if old is None:
         os.environ.pop("COLUMNS", None)
     else:
