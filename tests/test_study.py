@@ -229,15 +229,40 @@ def test_ledger_without_records_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_tiny_study_end_to_end_resumes_and_reports(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+    import time
+
     from alfs_theory.cli import main
+    from alfs_theory.experiments.records import record_is_complete
     from proofs_check.run import run_ledger
 
     out = tmp_path / "study"
     argv = ["study", "ratio", "--setting", "tiny", "--dataset", "digits", "--out", str(out),
             "--workers", "1", "--threads", "1", "--quiet"]
+    # killed (SIGKILL) once five runs have finished, then resumed: the finished runs stay
+    proc = subprocess.Popen([sys.executable, "-m", "alfs_theory.cli", *argv],
+                            env={**os.environ, "OMP_NUM_THREADS": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while proc.poll() is None and time.monotonic() < deadline:
+            if sum(record_is_complete(p.parent) for p in out.rglob("record.json")) >= 5:
+                break
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("record.json")
+              if record_is_complete(p.parent)}
+    assert 5 <= len(before) < 16
     assert main(argv) == 0
     said = capsys.readouterr().out
     assert "16/16 runs finished" in said and "8x8 digits" in said
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
     recs = sorted(out.rglob("record.json"))
     assert len(recs) == 16
     for ext in ("md", "csv", "json", "png"):
