@@ -420,7 +420,19 @@ def analyse(rows: Sequence[Mapping]) -> dict:
                         why="" if ok else f"{len(pts)} ratio(s) and {len(seeds)} seed(s) "
                         "with both runs: needs 3 and 2")
             cells.append(cell)
-    return {"cells": cells, "claim_verdict": claim_verdict(cells),
+    refs = []  # the end points and baselines beside the families (not in any verdict)
+    for lb, r in info.items():
+        if r["role"] == "family":
+            continue
+        for nz in noises:
+            ds = [d["drop"] for d in drops.get((lb, nz), {}).values()]
+            if ds:
+                refs.append({"label": lb, "loss": r["loss"], "role": r["role"],
+                             "ratio": r["ratio"], "noise": nz, "n_seeds": len(ds),
+                             "drop_mean": float(np.mean(ds)), "drop_min": float(min(ds)),
+                             "drop_max": float(max(ds)),
+                             "threshold_symmetric": r["threshold_symmetric"]})
+    return {"cells": cells, "claim_verdict": claim_verdict(cells), "references": refs,
             "outperform": outperform_rows(rows)}
 
 
@@ -597,6 +609,15 @@ def write_study(out: str | os.PathLike, rows: Sequence[Mapping], manifest: Mappi
                       f"{100 * p['drop_max']:.1f}] | "
                       f"{_f(float(np.mean(fit)) if fit else None, '.3f')} | "
                       f"{_f(p['threshold_symmetric'], '.3f')} | {p['predicted_tolerant']} |")
+    refs = analysis.get("references") or []
+    if refs:
+        md += ["", "End points and baselines (in no verdict; the figure's grey marks):", "",
+               "| loss | role | r | noise | drop | seeds | eta* |", "|---|---|---|---|---|---|---|"]
+        for x in refs:
+            md.append(f"| {x['label']} | {x['role']} | {_f(x['ratio'], '.3f', 'none')} | "
+                      f"{x['noise']} | {100 * x['drop_mean']:.1f} [{100 * x['drop_min']:.1f}, "
+                      f"{100 * x['drop_max']:.1f}] | {x['n_seeds']} | "
+                      f"{_f(x['threshold_symmetric'], '.3f')} |")
     md += ["", "## Do asymmetric losses outperform the baselines?", ""]
     if analysis["outperform"]:
         md += ["| noise | best asymmetric | acc | best baseline | acc | diff (pts) | t (df) | p "
@@ -660,6 +681,14 @@ def _plot(path: Path, analysis: Mapping, manifest: Mapping) -> str | None:
                 tol = p["predicted_tolerant"] in (True, "True")
                 ax.scatter([x], [y], s=28, color=col, facecolors=col if tol else "white",
                            zorder=3)
+        for x in (x for x in analysis.get("references") or [] if x["noise"] == nz
+                  and x["ratio"] is not None):
+            ax.errorbar([x["ratio"]], [100 * x["drop_mean"]],
+                        yerr=[[100 * (x["drop_mean"] - x["drop_min"])],
+                              [100 * (x["drop_max"] - x["drop_mean"])]],
+                        color="0.5", marker="s", ms=4, capsize=2, lw=0.8)
+            ax.annotate(x["loss"].upper(), (x["ratio"], 100 * x["drop_mean"]), fontsize=6,
+                        color="0.4", textcoords="offset points", xytext=(4, 2))
         rstar = _threshold_r(nz)
         if rstar is not None and 0 < rstar < 1:
             ax.axvline(rstar, color="k", ls="--", lw=0.8,

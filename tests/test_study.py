@@ -151,6 +151,9 @@ def test_analyse_supports_and_contradicts():
     # the clean fit falls with r exactly as r rises: the partial correlation is undefined
     assert cell["partial_rho"] is None and cell["partial_verdict"] == "INCONCLUSIVE"
     assert an["claim_verdict"]["verdict"] == "SUPPORTED"
+    (ce,) = an["references"]  # CE beside the family, in no verdict
+    assert ce["loss"] == "ce" and ce["ratio"] == 0.0 and ce["n_seeds"] == 3
+    assert ce["drop_mean"] == pytest.approx(0.45)
     bad = analyse(_rows(-1))
     assert bad["cells"][0]["verdict"] == "CONTRADICTED"
     assert bad["claim_verdict"]["verdict"] == "CONTRADICTED"
