@@ -289,6 +289,16 @@ def study_spec(setting: str = "cpu", *, dataset: str = "auto", data_root: str | 
     if dataset not in ("auto", "fashion-mnist", "digits"):
         raise InputError(f"dataset must be auto, fashion-mnist or digits; got {dataset!r}")
     s = SETTINGS[setting]
+    if seeds is not None:
+        seeds = [int(x) for x in seeds]
+        if len(set(seeds)) != len(seeds):
+            raise InputError(f"--seeds repeats a seed ({', '.join(map(str, seeds))}); give "
+                             "distinct seeds, e.g. 0,1,2")
+        need = 2 if setting == "tiny" else 3
+        if len(seeds) < need:
+            raise InputError(f"--seeds: the {setting} setting needs at least {need} seeds (the "
+                             f"bootstrap is over seeds), e.g. {','.join(map(str, range(need)))}; "
+                             f"got {','.join(map(str, seeds)) or 'none'}")
     ds = report_dataset("auto") if dataset == "auto" and data_root is None else (
         "fashion-mnist" if dataset == "auto" else dataset)
     why = ({"fashion-mnist": "Fashion-MNIST is installed, so --dataset auto took it",
@@ -744,6 +754,20 @@ def run_study(out: str | os.PathLike, *, setting: str = "cpu", dataset: str = "a
                             "train_subset": cfg.train_subset, "test_subset": cfg.test_subset},
                 "epochs": cfg.epochs, "noise": list(spec.noise), "seeds": list(spec.seeds),
                 "grid": grid, "runs": runs}
+    old = out / "study.json"
+    if old.is_file():  # a folder holds one study: never mix the records of two settings
+        try:
+            prev = json.loads(old.read_text(encoding="utf-8"))
+        except ValueError:
+            prev = {}
+        same = ("dataset", "epochs")
+        diff = [k for k in same if prev.get(k) != manifest[k]]
+        if (prev.get("setting") or {}) != manifest["setting"]:
+            diff.append("setting")
+        if diff:
+            raise InputError(f"{out} holds a study with another {', '.join(diff)} ("
+                             f"{', '.join(f'{k}: {prev.get(k)!r}' for k in diff)}); use "
+                             "another --out (finished runs are never overwritten)")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "study.json", json.dumps(manifest, indent=2, default=str) + "\n")
     t0 = time.perf_counter()

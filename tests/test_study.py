@@ -179,6 +179,20 @@ def test_bad_arguments_are_named():
         study_spec("fast")
     with pytest.raises(InputError, match="dataset must be auto, fashion-mnist or digits"):
         study_spec("tiny", dataset="mnist")
+    with pytest.raises(InputError, match="--seeds: the cpu setting needs at least 3 seeds"):
+        study_spec("cpu", seeds=[0, 1])
+    with pytest.raises(InputError, match="--seeds repeats a seed"):
+        study_spec("tiny", seeds=[0, 0])
+
+
+def test_a_folder_holds_one_study(tmp_path):
+    """Records of another setting are never mixed into a study: refused before any run."""
+    from alfs_theory.study import run_study
+
+    (tmp_path / "study.json").write_text(json.dumps(
+        {"dataset": "digits", "epochs": 30, "setting": {"name": "cpu"}, "runs": []}))
+    with pytest.raises(InputError, match="holds a study with another epochs, setting"):
+        run_study(tmp_path, setting="tiny", dataset="digits", progress=False)
 
 
 def test_cli_refuses_a_bad_setting(capsys):
