@@ -131,6 +131,13 @@ run of the study: the numbers below are read by it, not the other way round.
   rho): **supported** when the whole 95% interval is below 0, **contradicted** when it is
   above 0, **inconclusive** otherwise or with fewer than 3 ratios or 2 seeds. An empirical
   verdict is never PROVED: it is about these networks, this budget and these seeds.
+- **Over all cells** (the ledger's row EMP-ratio-tolerance): contradicted when any cell
+  contradicts the claim, supported when every cell supports it, inconclusive otherwise. Nine
+  cells at 95% each: with no effect anywhere, about one study in three would show some cell
+  outside 0 by chance, so a single cell against the rest is weak evidence either way.
+- **End points and baselines** (MAE at r = 1, CE and GCE at r = 0, SCE, NCE+RCE) are shown
+  beside the families and enter no correlation: across families r is not the only thing
+  that changes.
 - **Theory beside each point**: the checker's largest tolerated symmetric noise rate
   (`check_loss(...).result("symmetric-noise-threshold")`, K = 10) and its prediction for the
   run's noise (from the run's record). For convex l (every family point here) the threshold
@@ -141,7 +148,10 @@ run of the study: the numbers below are read by it, not the other way round.
   configuration with the highest mean accuracy against the best baseline (CE, GCE, SCE,
   NCE+RCE) by a paired t-test over seeds (`scipy.stats.ttest_rel`, two-sided). The best
   configuration is chosen on the same test accuracies, which this p-value does not correct
-  for; with 3 seeds the t-test has 2 degrees of freedom (p < 0.05 needs t > 4.30).
+  for; with 3 seeds the t-test has 2 degrees of freedom (p < 0.05 needs t > 4.30). The
+  ledger's row EMP-outperform: supported when some noise has the asymmetric configuration
+  significantly ahead (p < 0.05), contradicted when the best baseline is significantly ahead
+  at every noise, inconclusive otherwise.
 """.format(n=BOOTSTRAP_N, seed=BOOTSTRAP_SEED)
 
 
