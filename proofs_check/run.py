@@ -87,10 +87,11 @@ def to_markdown(report: dict) -> str:
              (f"**Partial run**: {report['n']} of the ledger's {part['of']} claims "
               f"(--only {','.join(part['only'])}). " if part else "")
              + f"{report['n']} claims, {sum(r['ok'] for r in report['claims'])} as expected, "
-             f"{report['seconds']} s.", "",
-             "| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
+             f"{report['seconds']} s.", ""]
     theory = [r for r in report["claims"] if r.get("section", "theory") != "empirical"]
     empirical = [r for r in report["claims"] if r.get("section") == "empirical"]
+    if theory:
+        lines += ["| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
     for r in theory:
         mark = "" if r["ok"] else " ⚠"
         lines.append(f"| {r['id']} | {r['claim']} | {r['method']} | {r['expected']} | "
