@@ -82,13 +82,13 @@ OTHER_PARAMS: dict[str, list[dict]] = {
     "poly1": [{"eps": -1.0}, {"eps": 0.5}],
     "ls": [{"s": 0.0}, {"s": 0.9}],
     "js": [{"pi1": 0.05}, {"pi1": 0.95}],
-    "bootstrap-soft": [{"beta": 0.0}, {"beta": 1.0}, {"beta": 0.5}],
+    "softbootstrap": [{"beta": 0.0}, {"beta": 1.0}, {"beta": 0.5}],
     "nnce": [{"min_prob": 1e-12}, {"min_prob": 5e-5}],
     "ce+sr": [{"p": 1.0, "lam": 0.5}, {"p": 0.5, "lam": 0.0}],
     # not c = 0: it makes an exact tie of the logits a zero of the loss, which the reference's
     # form (log of a sum, minus log K) reaches only to ~1e-46 while the twin gives 0 exactly
     # (tests/test_field_losses.py checks c = 0 away from ties)
-    "ldr-kl": [{"lam": 0.1, "c": 0.5}, {"lam": 10.0, "c": 1.0}],
+    "ldrkl": [{"lam": 0.1, "c": 0.5}, {"lam": 10.0, "c": 1.0}],
 }
 
 
@@ -276,8 +276,8 @@ def test_param_sets_are_in_domain_and_differ_from_defaults():
 
 # ----------------------------------------------------------------------------- fixed points
 @pytest.mark.parametrize("name", ["fl", "nfl", "anl", "mse", "ngce", "aul", "nce+agce", "tce",
-                                  "js", "ls", "bootstrap-soft", "nnce", "anl-ye-ce", "ce+sr",
-                                  "ldr-kl"])
+                                  "js", "ls", "softbootstrap", "nnce", "nce+nnce", "ce+sr",
+                                  "ldrkl"])
 def test_extreme_fixed_points(name):
     """Dominant label, dominant other class, exact tie, at the largest logits."""
     z = np.array([

@@ -128,14 +128,14 @@ _beta_b = make_param("beta", lower=0, lower_strict=False, upper=1, default=0.95,
                      description="weight of the given label in the target beta e_y + "
                                  "(1 - beta) u")
 BOOT = declare(LossSpec(
-    name="bootstrap-soft", expr=-_beta_b.symbol * sp.log(U) - (1 - _beta_b.symbol) * _S_ent,
+    name="softbootstrap", expr=-_beta_b.symbol * sp.log(U) - (1 - _beta_b.symbol) * _S_ent,
     params=(_beta_b,), sums=((_S_ent, V * sp.log(V)),),
     title="Soft bootstrapping", references=(REED15,),
     notes="-sum_k (beta [k=y] + (1 - beta) u_k) log u_k = -beta log u_y - (1 - beta) sum_k "
           "u_k log u_k (0 log 0 = 0), beta = 0.95 as in the paper. The prediction in the "
           "target keeps its gradient here (the stated formula); codes that detach it train "
           "with a different gradient.",
-), aliases=("sbs", "bootstrap"))
+), aliases=("bootstrap-soft", "soft-bootstrap", "sbs"))
 
 # ----------------------------------------------------------------------------- NNCE, ANL-CE
 _S_nn = sp.Symbol("S_nn", real=True)
@@ -162,7 +162,7 @@ NNCE = declare(LossSpec(
 ), aliases=("normalized-negative-ce",))
 
 ANL_YE_CE = declare(combine(
-    "anl-ye-ce", [("alpha", NCE), ("beta", NNCE)],
+    "nce+nnce", [("alpha", NCE), ("beta", NNCE)],
     weight_defaults={"alpha": 5.0, "beta": 5.0},
     title="Active negative loss ANL-CE of Ye et al. 2023 (alpha NCE + beta NNCE)",
     references=(YE23, ANL_CODE),
@@ -170,7 +170,7 @@ ANL_YE_CE = declare(combine(
           "NOT the registry's 'anl', which is Zhou et al.'s asymmetric norm loss (T-PAMI 2023). "
           "The paper adds delta times the L1 norm of the network's weights (delta = 5e-5 on "
           "CIFAR-10), a regulariser of the parameters, not a function of u: left out.",
-), aliases=("anl-ce-ye",))
+), aliases=("anl-ye-ce", "anl_ye_ce"))
 
 # ----------------------------------------------------------------------------- CE + SR
 _S_pn = sp.Symbol("S_pn", real=True)
@@ -199,7 +199,7 @@ _c_ldr = make_param("c", lower=0, lower_strict=False, default=2.0,
                     description="margin c >= 0 added for the classes k != y")
 _l, _c = _lam_ldr.symbol, _c_ldr.symbol
 LDR_KL = declare(LossSpec(
-    name="ldr-kl",
+    name="ldrkl",
     expr=_l * sp.log((1 + sp.exp(_c / _l) * (_S_ldr - U ** (1 / _l)) * U ** (-1 / _l)) / K),
     params=(_lam_ldr, _c_ldr), sums=((_S_ldr, V ** (1 / _l)),),
     title="LDR-KL loss (label-distributionally robust, KL to uniform)", references=(ZHU23,),
@@ -211,4 +211,4 @@ LDR_KL = declare(LossSpec(
           "stays outside. Defaults c = 2, lam = 1 are those of the LDRLoss_V1 class in public "
           "experiment code of the paper (the repository could not be pinned down in the "
           "stored corpus); the paper tunes lam.",
-), aliases=("ldr_kl", "ldrkl"))
+), aliases=("ldr-kl", "ldr_kl"))

@@ -79,9 +79,9 @@ __all__ = [
     "amse_loss",
     "anl_loss",
     "anl_rce_loss",
-    "anl_ye_ce_loss",
+    "nce_nnce_loss",
     "aul_loss",
-    "bootstrap_soft_loss",
+    "softbootstrap_loss",
     "ce_loss",
     "ce_sr_loss",
     "explain_nan",
@@ -90,7 +90,7 @@ __all__ = [
     "get_twin",
     "in_transform",
     "js_loss",
-    "ldr_kl_loss",
+    "ldrkl_loss",
     "ls_loss",
     "mae_loss",
     "mse_loss",
@@ -647,7 +647,7 @@ def _ce_sr(r: _Rows, grad: bool, p: float, lam: float):
     return v, None, H
 
 
-def _ldr_kl(r: _Rows, grad: bool, lam: float, c: float):
+def _ldrkl(r: _Rows, grad: bool, lam: float, c: float):
     """λ log((1/K) Σ_k exp(t_k)) with t_y = 0, t_k = (log u_k − log u_y + c)/λ = (z_k − z_y +
     c)/λ: a log-sum-exp; ∂L/∂z_k = q_k off the label, −Σ_{k≠y} q_k at it (q = softmax(t))."""
     t = (r.lpo - r.lpy).add_(c).div_(lam).scatter_(1, r.y1, r.zero)
@@ -662,10 +662,10 @@ def _ldr_kl(r: _Rows, grad: bool, lam: float, c: float):
 
 # Speed hints for _Rows (a term missing from them still gets r.lpo / r.lpy, one pass dearer):
 # the terms that read log u_k over all classes (r.lpo), for which log_softmax is kept,
-_USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl, _ls, _boot, _nnce, _ce_sr, _ldr_kl})
+_USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl, _ls, _boot, _nnce, _ce_sr, _ldrkl})
 # and those that read log u_y (r.lpy); the others get u_y from u and no log at all
 _USES_LOG_Y = frozenset({_ce, _fl, _gce, _nfl, _nce, _ngce, _poly1, _js, _ls, _boot,
-                         _nnce, _ce_sr, _ldr_kl})
+                         _nnce, _ce_sr, _ldrkl})
 
 
 # ----------------------------------------------------------------------------- functionals
@@ -753,7 +753,9 @@ def ael_loss(logits, labels, *, a: float = 3.0, validate: bool = True):
 
 
 def anl_loss(logits, labels, *, a: float = 1.5, p: float = 0.9, validate: bool = True):
-    """Asymmetric norm loss (1/p)[Σ_k |a[k=y] − u_k|^p − (a−1)^p] (Zhou et al. 2023), unclamped."""
+    """Asymmetric norm loss (1/p)[Σ_k |a[k=y] − u_k|^p − (a−1)^p] (Zhou et al. 2023), unclamped.
+
+    Not Ye et al.'s active negative loss (NeurIPS 2023): that one is :func:`nce_nnce_loss`."""
     return _run("anl", logits, labels, validate, {"a": a, "p": p},
                 ((1.0, _anl, (float(a), float(p))),))
 
@@ -891,10 +893,10 @@ def js_loss(logits, labels, *, pi1: float = 0.7, validate: bool = True):
     return _run("js", logits, labels, validate, {"pi1": pi1}, ((1.0, _js, (float(pi1),)),))
 
 
-def bootstrap_soft_loss(logits, labels, *, beta: float = 0.95, validate: bool = True):
+def softbootstrap_loss(logits, labels, *, beta: float = 0.95, validate: bool = True):
     """Soft bootstrapping −β log u_y − (1 − β) Σ_k u_k log u_k (Reed et al. 2015), the
     prediction in the target not detached."""
-    return _run("bootstrap-soft", logits, labels, validate, {"beta": beta},
+    return _run("softbootstrap", logits, labels, validate, {"beta": beta},
                 ((1.0, _boot, (float(beta),)),))
 
 
@@ -905,11 +907,11 @@ def nnce_loss(logits, labels, *, min_prob: float = 1e-7, validate: bool = True):
                 ((1.0, _nnce, (float(min_prob),)),))
 
 
-def anl_ye_ce_loss(logits, labels, *, alpha: float = 5.0, beta: float = 5.0,
+def nce_nnce_loss(logits, labels, *, alpha: float = 5.0, beta: float = 5.0,
                    min_prob: float = 1e-7, validate: bool = True):
     """ANL-CE of Ye et al. 2023, α·NCE + β·NNCE (the weight-norm term of the paper acts on
     the network's parameters and is not part of it). Not the registry's ``anl``."""
-    return _combo("anl-ye-ce", _nce, _nnce, logits, labels, validate, alpha, beta,
+    return _combo("nce+nnce", _nce, _nnce, logits, labels, validate, alpha, beta,
                   {"min_prob": min_prob}, (), ("min_prob",))
 
 
@@ -920,11 +922,11 @@ def ce_sr_loss(logits, labels, *, p: float = 0.1, lam: float = 1.2, validate: bo
                 ((1.0, _ce_sr, (float(p), float(lam))),))
 
 
-def ldr_kl_loss(logits, labels, *, lam: float = 1.0, c: float = 2.0, validate: bool = True):
+def ldrkl_loss(logits, labels, *, lam: float = 1.0, c: float = 2.0, validate: bool = True):
     """LDR-KL of Zhu et al. 2023, λ log((1/K) Σ_k exp((z_k − z_y + c[k≠y])/λ)) (the scores'
     softplus normalisation of the authors' code is the caller's)."""
-    return _run("ldr-kl", logits, labels, validate, {"lam": lam, "c": c},
-                ((1.0, _ldr_kl, (float(lam), float(c))),))
+    return _run("ldrkl", logits, labels, validate, {"lam": lam, "c": c},
+                ((1.0, _ldrkl, (float(lam), float(c))),))
 
 
 # ----------------------------------------------------------------------------- registry
@@ -939,8 +941,8 @@ TWINS: dict[str, Callable[..., torch.Tensor]] = {
     "nfl+ael": nfl_ael_loss, "anl+rce": anl_rce_loss, "nce+anl": nce_anl_loss,
     "nce+amse": nce_amse_loss, "nfl+amse": nfl_amse_loss,
     "tce": tce_loss, "poly1": poly1_loss, "ls": ls_loss, "js": js_loss,
-    "bootstrap-soft": bootstrap_soft_loss, "nnce": nnce_loss, "anl-ye-ce": anl_ye_ce_loss,
-    "ce+sr": ce_sr_loss, "ldr-kl": ldr_kl_loss,
+    "softbootstrap": softbootstrap_loss, "nnce": nnce_loss, "nce+nnce": nce_nnce_loss,
+    "ce+sr": ce_sr_loss, "ldrkl": ldrkl_loss,
 }
 """Registry name -> torch functional (``'+'`` in a name becomes ``'_'`` in the function)."""
 
