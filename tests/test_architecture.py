@@ -26,7 +26,7 @@ WINGS = {
     "torch": {"nn"},
     "experiments": {"experiments"},
     "top": {"", "__main__", "cli", "report", "reproduce", "plotting", "apidoc", "testing",
-            "pytest_plugin", *DEPRECATED_ALIASES},
+            "pytest_plugin", "zoo", *DEPRECATED_ALIASES},
 }
 ALLOWED = {
     "base": {"base"},
