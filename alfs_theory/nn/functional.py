@@ -599,7 +599,9 @@ def _boot(r: _Rows, grad: bool, beta: float):
     wm = po.scatter(1, m, 0.0).sum(1, keepdim=True) + u
     lpo = lpo.scatter(1, m, torch.where(um > 0.5, torch.log1p(-wm), lpo.gather(1, m)))
     E = (po * lpo).sum(1, keepdim=True) + u * lpy
-    v = -beta * lpy - (1.0 - beta) * E
+    v = -(1.0 - beta) * E
+    if beta:  # −β log u_y unclamped: +oo at a masked label, as the formula says
+        v = v - beta * r.lpy
     if not grad:
         return v, None, None
     b = 1.0 - beta
@@ -651,8 +653,13 @@ def _ldrkl(r: _Rows, grad: bool, lam: float, c: float):
     """λ log((1/K) Σ_k exp(t_k)) with t_y = 0, t_k = (log u_k − log u_y + c)/λ = (z_k − z_y +
     c)/λ: a log-sum-exp; ∂L/∂z_k = q_k off the label, −Σ_{k≠y} q_k at it (q = softmax(t))."""
     t = (r.lpo - r.lpy).add_(c).div_(lam).scatter_(1, r.y1, r.zero)
+    masked = torch.isneginf(r.lpy)  # a masked label (u_y = 0): L = +oo, and q, shift-
+    if bool(masked.any()):          # invariant, is the softmax of (log u_k + c)/λ, 0 at y
+        s = (r.lpo + c).div_(lam).scatter_(1, r.y1, torch.full_like(r.zero, -math.inf))
+        t = torch.where(masked, s, t)
     lse = torch.logsumexp(t, 1, keepdim=True)
     v = lam * (lse - math.log(r.K))
+    v = torch.where(masked, math.inf, v)
     if not grad:
         return v, None, None
     H = (t - lse).exp_().scatter_(1, r.y1, r.zero)
