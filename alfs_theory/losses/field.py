@@ -205,8 +205,8 @@ LDR_KL = declare(LossSpec(
     title="LDR-KL loss (label-distributionally robust, KL to uniform)", references=(ZHU23,),
     notes="lam log((1/K) sum_k exp((c [k!=y] + z_k - z_y) / lam)) for scores z; with "
           "u = softmax(z), z_k - z_y = log(u_k / u_y), so L = lam log((1/K)(1 + e^(c/lam) "
-          "sum_{k!=y} (u_k/u_y)^(1/lam))). It is negative near e_y (lam log(1/K) at u = e_y "
-          "with c = 0); constants change no verdict. The authors' code first maps the scores "
+          "sum_{k!=y} (u_k/u_y)^(1/lam))). It is negative near e_y (lam log(1/K) at u = e_y); "
+          "constants change no verdict. The authors' code first maps the scores "
           "through softplus and divides by their mean: that transform acts on the logits and "
           "stays outside. Defaults c = 2, lam = 1 are those of the LDRLoss_V1 class in public "
           "experiment code of the paper (the repository could not be pinned down in the "
