@@ -80,8 +80,9 @@ def _short(text: str) -> str:
 
 def verdict_cells(results: Iterable) -> list[str]:
     """The table cells of :data:`COLUMNS` from ``check_loss``'s results: the verdict as the
-    checker gave it (with its summary for shape, ratio and threshold); '-' where the checker
-    ran no such check (shape and ratio exist for pointwise losses only)."""
+    checker gave it (with the first clause of its summary for shape, ratio and threshold);
+    '-' where the checker ran no such check (shape and ratio exist for pointwise losses
+    only)."""
     results = list(results)
     cells = []
     for col, picks in COLUMNS:
@@ -90,8 +91,10 @@ def verdict_cells(results: Iterable) -> list[str]:
             cells.append("-")
             continue
         cell = hit.verdict.value
-        if col in _WITH_SUMMARY:
-            cell += f": {_short(hit.summary)}"
+        if col in _WITH_SUMMARY:  # the summary's first clause: what was found; the rest
+            # (interval bounds, a refuting rate bracketed by a CPU-budgeted bisection, whose
+            # end depends on the machine) is in `alfs check`
+            cell += f": {_short(hit.summary.split('; ')[0])}"
         cells.append(_cell(cell))
     return cells
 
@@ -138,7 +141,10 @@ def render(names: Iterable[str] | None = None,
         "*threshold* (the symmetric noise rates "
         "tolerated); *calibrated*; *excess-risk* (a bound of the excess 0-1 risk). '-' means "
         "the checker runs no such check for that kind of loss. UNDECIDED is the checker's "
-        "honest answer where no rule decides; it is shown as such.",
+        "honest answer where no rule decides; it is shown as such. Shape, ratio and threshold "
+        "cells quote the first clause of the checker's summary; the rest (interval bounds, "
+        "the rate at which a search refuted tolerance, which a CPU-time budget makes depend on "
+        "the machine) is in `alfs check`.",
         "",
         "Parameters that act outside L(u, y) (logit temperatures, epoch schedules, weight "
         "norms) are not part of a spec: each loss's notes (`alfs show NAME`) say what was "
