@@ -43,8 +43,9 @@ NOT_REGISTERED: tuple[tuple[str, str, str], ...] = (
      "loss depends on several forward passes, not on one u; the two-distribution JS is "
      "registered as 'js'"),
     ("Robust log loss (RLL)", "Kumar & Sastry; used by Patel & Sastry 2021",
-     "its published definition could not be found in the stored copies of the papers we can "
-     "search, so it is not registered from memory"),
+     "its published definition could not be read in the stored copies of the papers and code "
+     "we can search (the experiment code that trains with it imports utils.RobustLogLoss, "
+     "whose source is not stored), so it is not registered from memory"),
     ("Hard bootstrapping", "Reed et al., ICLR 2015 workshop",
      "-beta log u_y - (1 - beta) log max_k u_k needs the largest probability over the classes, "
      "which the spec grammar's class sums (sum_k g(u_k)) cannot express"),
