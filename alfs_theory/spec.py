@@ -485,8 +485,13 @@ class LossSpec:
                     if bad.any():
                         gv[bad] = float(self._summand_limit(j, x, n))
                 sums.append(np.sum(gv, axis=-1, keepdims=True))
-            out = f(u, n, *sums)
-        return np.broadcast_to(out, u.shape).astype(float)
+            out = np.array(np.broadcast_to(f(u, n, *sums), u.shape), dtype=float)
+        if not self.sums:  # a pointwise l undefined at u = 0 or 1 (0*log 0): its limit there
+            for x in (0.0, 1.0):
+                bad = np.isnan(out) & (u == x)
+                if bad.any():
+                    out[bad] = float(self._mp_limit(x, n))
+        return out
 
     def risk(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Σ_k w_k L(u, k): the (noisy) conditional risk for label weights w. A class of zero
@@ -509,9 +514,13 @@ class LossSpec:
             out = []
             for x in u:
                 try:
-                    out.append(f(x, n, *sums))
+                    v = f(x, n, *sums)
                 except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
-                    out.append(self._mp_limit(x, n))
+                    v = self._mp_limit(x, n)
+                if not self.sums and (x == 0 or x == 1) and \
+                        (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
+                    v = self._mp_limit(x, n)  # 0*log 0 at u = 0: the limit, as for summands
+                out.append(v)
             return out
 
     def _mp_summand(self, j: int, g, x, n: int):

@@ -22,7 +22,7 @@ WINGS = {
     "torch": {"nn"},
     "experiments": {"experiments"},
     "top": {"", "__main__", "cli", "report", "reproduce", "study", "plotting", "apidoc", "testing",
-            "pytest_plugin"},
+            "pytest_plugin", "zoo"},
 }
 ALLOWED = {
     "base": {"base"},

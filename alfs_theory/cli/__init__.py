@@ -37,6 +37,7 @@ from . import (
     sweep,
     train,
     verify,
+    zoo,
 )
 from .common import (  # noqa: F401 - EXIT_OK, EXIT_REFUTED re-exported
     EXIT_INTERNAL,
@@ -50,7 +51,7 @@ from .common import (  # noqa: F401 - EXIT_OK, EXIT_REFUTED re-exported
 #: registers its own parser (``register(sub)``); this package is the only place that
 #: imports them all.
 COMMANDS = [catalog, check, ratio, region, crossval, verify, train, sweep, report, reproduce,
-            study, figures]
+            study, figures, zoo]
 #: the registration functions build_parser calls (extend it to add a command)
 REGISTRARS = [m.register for m in COMMANDS]
 

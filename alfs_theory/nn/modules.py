@@ -35,10 +35,16 @@ __all__ = [
     "AMSELoss",
     "ANLLoss",
     "ANLRCELoss",
+    "NCENNCELoss",
     "AULLoss",
+    "SOFTBOOTSTRAPLoss",
     "CELoss",
+    "CESRLoss",
     "FLLoss",
     "GCELoss",
+    "JSLoss",
+    "LDRKLLoss",
+    "LSLoss",
     "MAELoss",
     "MSELoss",
     "NCEAELLoss",
@@ -58,10 +64,13 @@ __all__ = [
     "NFLRCELoss",
     "NGCELoss",
     "NMAELoss",
+    "NNCELoss",
     "NRCELoss",
+    "POLY1Loss",
     "RCELoss",
     "SCELoss",
     "SpecLoss",
+    "TCELoss",
     "class_name",
     "make_loss",
     "reduce",
@@ -148,6 +157,15 @@ class ANLRCELoss(_NamedLoss): loss_name = "anl+rce"
 class NCEANLLoss(_NamedLoss): loss_name = "nce+anl"
 class NCEAMSELoss(_NamedLoss): loss_name = "nce+amse"
 class NFLAMSELoss(_NamedLoss): loss_name = "nfl+amse"
+class TCELoss(_NamedLoss): loss_name = "tce"
+class POLY1Loss(_NamedLoss): loss_name = "poly1"
+class LSLoss(_NamedLoss): loss_name = "ls"
+class JSLoss(_NamedLoss): loss_name = "js"
+class SOFTBOOTSTRAPLoss(_NamedLoss): loss_name = "softbootstrap"
+class NNCELoss(_NamedLoss): loss_name = "nnce"
+class NCENNCELoss(_NamedLoss): loss_name = "nce+nnce"
+class CESRLoss(_NamedLoss): loss_name = "ce+sr"
+class LDRKLLoss(_NamedLoss): loss_name = "ldrkl"
 
 
 def _document(cls: type[_NamedLoss]) -> None:
