@@ -409,3 +409,16 @@ def test_the_min_max_rewrite_never_spends_the_whole_budget(monkeypatch):
     assert [r.check for r in rep.results] == ["decreasing"]
     assert rep.result("decreasing").verdict is Verdict.PROVED
     assert "equal on [0, 1]" not in rep.formula
+
+
+def test_a_rules_facts_are_established_in_order_and_no_further():
+    """A later fact may presume an earlier one ("decreasing" is a question about a pointwise
+    l): a vector loss asked on weights must reach the vector rules, not crash in a pointwise
+    fact of a pointwise rule (softbootstrap gave 'check could not run: SpecError')."""
+    from alfs_theory.registry import get_loss
+
+    spec = get_loss("softbootstrap").bind()
+    w = [0.145] + [0.095] * 9
+    res = decide("weights", spec, 10, weights=w)
+    assert "could not run" not in res.summary, res.summary
+    assert res.verdict is Verdict.REFUTED

@@ -300,6 +300,9 @@ def _threshold_step(step_name: str):
 THRESHOLD_RULE_TABLE = (
     ("threshold_infinite_loss", "threshold-infinite-loss", ("pointwise",),
      "l(0+) = oo: every eta > 0 makes the risk at e_y infinite (eta_max = 0)", "T5"),
+    ("threshold_infinite_at_vertex", "threshold-infinite-at-vertex", ("vector",),
+     "L(e_y, k) = +oo for k != y: every eta > 0 makes the risk at e_y infinite (eta = 0 "
+     "decided on the clean weights)", "T5"),
     ("threshold_bounded_normalised", "threshold-bounded-normalised", (),
      "normalised with N(0) finite at K >= 3: symmetric noise has equal other weights, so "
      "every eta < (K-1)/K", "derived (C-NGCE)"),

@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 ETA = sp.Symbol("eta", nonnegative=True)
+_BISECTIONS = 10  # halvings of the threshold's bracket: width (hi - lo) / 1024 at most
 
 
 def symmetric_weights(n: int, eta) -> list:
@@ -103,6 +104,56 @@ def threshold_infinite_loss(spec: LossSpec, n: int, ratio, search: bool) -> Chec
                        "interior point has a finite risk")
     return _res(n, Verdict.PROVED, "tolerant only at eta = 0",
                 {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+
+
+def threshold_infinite_at_vertex(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """A vector loss with L(e_y, k) = +oo for the other labels k (a log u_k term, as in soft
+    bootstrapping or label smoothing): every eta > 0 makes the risk at e_y infinite while the
+    risk is finite inside the simplex (the spec gate), so no eta > 0 is tolerated; eta = 0 is
+    decided on the clean weights (if L(e_y, y) = +oo too, as in label smoothing, it is not)."""
+    if spec.is_pointwise:
+        return None
+    import mpmath
+
+    e = [mpmath.mpf(1)] + [mpmath.mpf(0)] * (n - 1)
+    try:
+        at_vertex = spec.mp_losses(e)
+    except (ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+        return None
+    others = at_vertex[1:]
+    if not others or not all(mpmath.isinf(x) and x > 0 for x in others):
+        return None
+    # the limit, seen along u = (1 - (n-1) eps, eps, ...): the other labels' losses grow
+    grows = []
+    for k in (10, 20, 40):
+        eps = mpmath.mpf(10) ** -k
+        u = [1 - (n - 1) * eps] + [eps] * (n - 1)
+        grows.append(min(spec.mp_losses(u)[1:]))
+    d1, d2 = grows[1] - grows[0], grows[2] - grows[1]
+    if not (d1 > 0 and d2 >= d1):  # a log-like divergence; a finite limit's steps shrink
+        return None
+    clean = check_asymmetric_on_weights(spec, [1] + [0] * (n - 1), search=search)
+    why = ("L(e_y, k) = +oo for every k != y (the spec's vertex limit; along u = (1 - (K-1) eps, "
+           f"eps, ...) the other labels' loss is {mpmath.nstr(grows[0], 6)}, "
+           f"{mpmath.nstr(grows[1], 6)}, {mpmath.nstr(grows[2], 6)} at eps = 1e-10, 1e-20, "
+           "1e-40): for eta > 0 the noisy risk at e_y is infinite, inside the simplex finite")
+    if clean.verdict is Verdict.PROVED:
+        return _res(n, Verdict.PROVED, "tolerant only at eta = 0",
+                    {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
+                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is the "
+                                            f"minimiser ({clean.summary})"))
+    if clean.verdict is Verdict.REFUTED:
+        return _res(n, Verdict.PROVED, "tolerant for no eta (not even the clean labels: "
+                    f"{clean.summary})", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                          "inclusive": False},
+                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is not "
+                                            f"the minimiser: {clean.counterexample.detail}"))
+    # every eta > 0 is refuted; eta = 0 itself stays open
+    return _res(n, Verdict.UNDECIDED, "no eta > 0 is tolerated (L(e_y, k) = +oo for k != y); "
+                f"eta = 0 (clean labels) undecided: {clean.summary}",
+                {"eta_max": None, "lo": 0.0, "hi": 0.0},
+                estimate={"lo": 0.0, "hi": 0.0, "why": why})
 
 
 def threshold_bounded_normalised(spec: LossSpec, n: int, ratio,
@@ -244,8 +295,12 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
             lo, how = float(eta), proved_at(float(eta), out)
     if search:
         a, b = lo, (hi if hi is not None else float(cap))
-        t_bis = clock()  # CPU seconds: the bracket must not depend on the machine's load
-        while b - a > 1e-3 * max(b, 1e-3) and clock() - t_bis < 3.0:
+        # a fixed number of halvings (the bracket must not depend on the machine: a CPU cap
+        # alone made it stop at different widths), with a CPU cap only as a safety net
+        t_bis = clock()
+        for _ in range(_BISECTIONS):
+            if b - a <= 1e-3 * max(b, 1e-3) or clock() - t_bis > 6.0:
+                break
             mid = (a + b) / 2
             out = probe(mid)
             if out.verdict is Verdict.REFUTED:
@@ -265,7 +320,8 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
                 estimate=est)
 
 
-THRESHOLD_RULES = (threshold_infinite_loss, threshold_bounded_normalised,
+THRESHOLD_RULES = (threshold_infinite_loss, threshold_infinite_at_vertex,
+                   threshold_bounded_normalised,
                    threshold_normalised_sequence, threshold_complete, threshold_kkt,
                    threshold_normalised_plus_kkt, threshold_bounds)
 """The rules of the symmetric-noise threshold in the order they are tried: the engine
