@@ -20,7 +20,7 @@ DEPRECATED_ALIASES = {"data", "models", "stacked", "train", "sweep", "records", 
                       "presets"}
 # first component of the module path below alfs_theory -> wing
 WINGS = {
-    "base": {"errors", "fileio", "symbols", "timing", "moved"},
+    "base": {"errors", "fileio", "symbols", "timing", "moved", "schemas"},
     "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise"},
     "checks": {"checks"},
     "torch": {"nn"},

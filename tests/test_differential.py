@@ -77,7 +77,7 @@ def _compare(seed, fam, expr):
     bad = []
     for r in rep.results:
         assert r.internal_error is None or r.verdict.value == "UNDECIDED"
-        name, v = r.check.split("(")[0], r.verdict.value
+        name, v = r.check, r.verdict.value
         if v == "UNDECIDED":
             continue
         if name == "decreasing" and v == "PROVED" and not brute_decreasing(_ell_np(b)):
@@ -96,7 +96,7 @@ def _compare(seed, fam, expr):
             br = brute_ratio(_ell_np(b))
             if br < lo - 1e-6 * max(1.0, abs(lo)):
                 bad.append(f"ratio PROVED >= {lo:.10g} but a secant ratio is {br:.10g}")
-        if name == "weights":
+        if name == "asymmetric-on":
             w = _weights(n)
             got = brute_asymmetry(b, w, seed)
             scale = 1 + abs(got.risk_t)
@@ -106,7 +106,7 @@ def _compare(seed, fam, expr):
             if v == "REFUTED" and b.is_pointwise and got.best_other > got.risk_t + 1e-7 * scale:
                 bad.append(f"asymmetric on w = {w} REFUTED but brute force finds nothing below "
                            f"{got.best_other:.12g} vs {got.risk_t:.12g} at e_t")
-        if name == "symmetric-noise-threshold" and v == "PROVED":
+        if name == "threshold" and v == "PROVED":
             eta_max = r.value.get("eta_max") if isinstance(r.value, dict) else None
             if eta_max:
                 eta = 0.97 * eta_max

@@ -2,15 +2,18 @@
 
 Modelled on scikit-learn's estimator checks: small named checks, each returning a
 :class:`~alfs_theory.checks.verdict.CheckResult`; a report renders them as text, markdown or JSON
-(stable schema, ``schema`` = "alfs-check/1").
+(stable schema, ``schema`` = "alfs-check/2": each result's ``check`` is a name of
+:data:`CHECK_NAMES` and the values it was asked at are its ``args``).
 
 Example
 -------
 >>> from alfs_theory import get_loss
 >>> from alfs_theory.checks.checker import check_loss
 >>> rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=10, noise="symmetric:0.6")
->>> rep.result("ratio").verdict.value
+>>> rep["ratio"].verdict.value
 'PROVED'
+>>> rep["threshold"].args
+{'K': 10}
 """
 
 from __future__ import annotations
@@ -25,21 +28,36 @@ import sympy as sp
 
 from ..argtypes import MAX_CLASSES, MAX_TIMEOUT_S  # the caps of -K and --timeout
 from ..errors import InputError
+from ..schemas import CHECK_NAMES, CHECK_SCHEMA_ID, CHECKS, OLD_NAMES
 from ..spec import LossSpec
 from .engine import require_sealed
-from .verdict import CheckResult, Verdict
+from .verdict import CheckResult, Verdict, args_text
 
-SCHEMA = "alfs-check/1"
+SCHEMA = CHECK_SCHEMA_ID
 DEFAULT_TIMEOUT = 300.0
 """CPU seconds one ``check_loss`` call (one ``alfs check``) may spend, every check and the
 falsifier included (``--timeout``); a check the budget does not reach is UNDECIDED."""
 
 
-CHECK_NAMES = ("decreasing", "shape", "ratio", "symmetric", "asymmetric", "region", "threshold",
-               "calibrated", "excess-risk", "noise", "weights")
+_QUESTION = {"asymmetric-on": "weights"}  # the engine's question of a check, where it differs
 
-__all__ = ["CheckReport", "admit", "assert_loss_checks", "check_loss", "checked_weights",
-           "parse_noise"]
+
+def check_names_error(unknown, what: str = "check name") -> InputError:
+    """The InputError for names outside :data:`CHECK_NAMES`: each old name with its new one,
+    and the whole list."""
+    hints = []
+    for u in unknown:
+        base = str(u).split("(")[0].strip()
+        new = OLD_NAMES.get(base) or (base if base in CHECKS else None)
+        if new is not None:
+            hints.append(f"{u!r} is now {new!r}")
+    hint = f" ({'; '.join(hints)}; schema alfs-check/2)" if hints else ""
+    return InputError(f"unknown {what}(s) {', '.join(repr(u) for u in unknown)}{hint}; the "
+                      f"checks are {', '.join(CHECK_NAMES)}")
+
+
+__all__ = ["CHECKS", "CHECK_NAMES", "CheckReport", "admit", "assert_loss_checks",
+           "check_loss", "check_names_error", "checked_weights", "parse_noise"]
 
 
 def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
@@ -64,11 +82,35 @@ class CheckReport:
     noise: str | None = None
     seconds: float = 0.0
 
-    def result(self, check: str) -> CheckResult:
-        for r in self.results:
-            if r.check == check or r.check.startswith(check + "("):
-                return r
-        raise KeyError(f"no check named {check!r}; checks: {[r.check for r in self.results]}")
+    def result(self, check: str, **args) -> CheckResult:
+        """The result named ``check`` (a name of :data:`CHECK_NAMES`); ``args`` pick one of
+        several (a black box's noise rows: ``result("noise", row=0)``). KeyError naming the
+        checks of the report otherwise."""
+        hits = [r for r in self.results if r.check == check
+                and all(r.args.get(k) == v for k, v in args.items())]
+        if len(hits) == 1 or (hits and not args and len({str(r.args) for r in hits}) == 1):
+            return hits[0]
+        have = ", ".join(r.label for r in self.results) or "no results"
+        if hits:
+            raise KeyError(f"{len(hits)} results named {check!r} ({', '.join(r.label for r in hits)}"
+                           f"); pick one with result({check!r}, ...=...)")
+        if check not in CHECKS:
+            raise KeyError(str(check_names_error([check])))
+        why = {"asymmetric-on": " (asked only with weights=...; the region of weights is "
+                                "'region')",
+               "noise": " (asked only with noise=...)"}.get(check, "")
+        raise KeyError(f"no {check!r} result in this report{why}; it has {have}")
+
+    def __getitem__(self, check: str) -> CheckResult:
+        """``report["threshold"]``: :meth:`result` by the stable name."""
+        return self.result(check)
+
+    def __contains__(self, check: object) -> bool:
+        return any(r.check == check for r in self.results)
+
+    def keys(self) -> list[str]:
+        """The stable names of the results, in order (each once)."""
+        return list(dict.fromkeys(r.check for r in self.results))
 
     @property
     def refuted(self) -> list[CheckResult]:
@@ -97,20 +139,29 @@ class CheckReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
-    def _rows(self) -> list[tuple[str, str, str]]:
+    def _rows(self) -> list[tuple[str, str, str, str]]:
         require_sealed(self.results)
-        return [(r.check, r.verdict.value, f"{r.summary} | {r.evidence}") for r in self.results]
+        # the "at" column: the values a row was asked at, less the report's own K
+        return [(r.check, args_text({k: v for k, v in r.args.items()
+                                     if not (k == "K" and v == self.n_classes)}),
+                 r.verdict.value, f"{r.summary} | {r.evidence}") for r in self.results]
 
-    def to_text(self, width: int = 160) -> str:
+    def to_text(self, width: int | None = 160) -> str:
+        """The table for people; each line cut at ``width`` characters (None: whole evidence,
+        ``alfs check --wide``)."""
         ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "no parameters"
         head = f"{self.loss} ({self.kind}; {ptxt}), K = {self.n_classes}"
         if self.noise:
             head += f", noise {self.noise}"
         lines = [head, self.formula, ""]
-        w0 = max(len(r[0]) for r in self._rows()) if self.results else 5
-        for c, v, e in self._rows():
-            line = f"{c:<{w0}}  {v:<9}  {e}"
-            lines.append(line if len(line) <= width else line[: width - 3] + "...")
+        rows = self._rows()
+        w0 = max([len("check")] + [len(r[0]) for r in rows])
+        w1 = max([len("at")] + [len(r[1]) for r in rows])
+        lines.append(f"{'check':<{w0}}  {'at':<{w1}}  {'verdict':<9}  summary | evidence")
+        for c, a, v, e in rows:
+            line = f"{c:<{w0}}  {a:<{w1}}  {v:<9}  {e}"
+            lines.append(line if width is None or len(line) <= width
+                         else line[: width - 3] + "...")
         lines.append(f"\n{len(self.results)} checks in {self.seconds:.2f} s; "
                      f"{len(self.refuted)} refuted"
                      + (f"; {len(self.internal_errors)} INTERNAL ERRORS (please report)"
@@ -120,9 +171,10 @@ class CheckReport:
     def to_markdown(self) -> str:
         lines = [f"### {self.loss} — K = {self.n_classes}" + (f", noise `{self.noise}`"
                                                                if self.noise else ""),
-                 "", f"`{self.formula}`", "", "| check | verdict | evidence |", "|---|---|---|"]
-        for c, v, e in self._rows():
-            lines.append(f"| {c} | **{v}** | {e.replace('|', '/')} |")
+                 "", f"`{self.formula}`", "", "| check | at | verdict | evidence |",
+                 "|---|---|---|---|"]
+        for c, a, v, e in self._rows():
+            lines.append(f"| {c} | {a} | **{v}** | {e.replace('|', '/')} |")
         return "\n".join(lines)
 
 
@@ -137,9 +189,9 @@ def check_loss(
 ) -> CheckReport:
     """Run the checks on a loss (bound to numbers: unbound parameters take their defaults).
 
-    ``checks`` selects a subset by name: decreasing, shape, ratio, symmetric, asymmetric,
-    region, threshold, calibrated, excess-risk, noise, weights (:data:`CHECK_NAMES`; an
-    unknown name is an InputError). ``timeout`` is the budget of the whole call in CPU seconds
+    ``checks`` selects a subset by name (:data:`CHECK_NAMES`: decreasing, shape, ratio,
+    symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, asymmetric-on; an
+    unknown or old name is an InputError naming the new one). ``timeout`` is the budget of the whole call in CPU seconds
     (default :data:`DEFAULT_TIMEOUT`), the falsifier included: a check the budget does not
     reach answers UNDECIDED, "timed out". Every question is answered by the rule engine
     (:func:`alfs_theory.checks.engine.decide`) and every verdict leaves through its gate.
@@ -157,12 +209,14 @@ def check_loss(
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= MAX_TIMEOUT_S):
         raise InputError(f"--timeout must be a positive number of seconds <= {MAX_TIMEOUT_S:g}, "
                          f"got {timeout!r}")
-    unknown = sorted(set(checks or ()) - set(CHECK_NAMES))
+    if isinstance(checks, str):
+        checks = [c.strip() for c in checks.split(",") if c.strip()]
+    unknown = [c for c in dict.fromkeys(checks or ()) if c not in CHECKS]
     if unknown:
-        raise InputError(f"unknown check name(s) {unknown}; the checks are "
-                         f"{', '.join(CHECK_NAMES)}")
-    if "weights" in (checks or ()) and weights is None:
-        raise InputError("--only weights needs the weight vector: give --weights w_1,...,w_K")
+        raise check_names_error(unknown)
+    if "asymmetric-on" in (checks or ()) and weights is None:
+        raise InputError("--only asymmetric-on needs the weight vector: give --weights "
+                         "w_1,...,w_K (weights=[...] in Python)")
     if "noise" in (checks or ()) and not noise:
         raise InputError("--only noise needs a noise model: give --noise (e.g. symmetric:0.4, "
                          "pairflip:0.3 or a K x K matrix file)")
@@ -184,7 +238,7 @@ def check_loss(
         ratio = None
 
         def ask(question, **inputs):
-            return decide(question, b, n_classes, **inputs)
+            return decide(_QUESTION.get(question, question), b, n_classes, **inputs)
 
         if b.is_pointwise:
             if on("decreasing"):
@@ -202,7 +256,7 @@ def check_loss(
             # clean-labels-dominance
             eta = round(0.95 * (n_classes - 1) / n_classes, 6)
             r = ask("asymmetric", weights=symmetric_weights(n_classes, eta), ratio=ratio)
-            rep.results.append(_rename(r, f"asymmetric(sym eta={eta:.3g})"))
+            rep.results.append(_with_args(r, eta=eta))
         if on("region"):
             rep.results.append(ask("region"))
         if on("threshold"):
@@ -212,9 +266,9 @@ def check_loss(
         if on("excess-risk") and (b.is_pointwise or quadratic_form(b, n_classes) is not None):
             rep.results.append(ask("excess-risk"))
         if T is not None:
-            rep.results.append(_rename(ask("noise", T=T, ratio=ratio), f"noise({noise})"))
+            rep.results.append(_with_args(ask("noise", T=T, ratio=ratio), noise=noise))
         if weights is not None:
-            r = ask("weights", weights=list(weights), ratio=ratio)
+            r = ask("asymmetric-on", weights=list(weights), ratio=ratio)
             if weight_note:
                 r = dataclasses.replace(r, summary=f"{r.summary} [{weight_note}]")
             rep.results.append(r)
@@ -313,20 +367,30 @@ def checked_weights(weights: Sequence, n_classes: int) -> tuple[list, str]:
             "does not depend on their scale)")
 
 
-def _rename(r: CheckResult, name: str) -> CheckResult:
-    return dataclasses.replace(r, check=name)
+def _with_args(r: CheckResult, **more) -> CheckResult:
+    """``r`` with more of the values it was asked at (eta, the noise model) in its ``args``;
+    the ``weights`` stay last."""
+    args = {k: v for k, v in r.args.items() if k != "weights"}
+    args.update(more)
+    if "weights" in r.args:
+        args["weights"] = r.args["weights"]
+    return dataclasses.replace(r, args=args)
 
 
 def assert_loss_checks(spec: LossSpec, expected: dict[str, str], **kw) -> CheckReport:
     """pytest helper: run check_loss and assert each named check's verdict.
 
-    ``expected`` maps a check name (prefix before "(") to "PROVED"/"REFUTED"/"UNDECIDED".
+    ``expected`` maps a check name (:data:`CHECK_NAMES`) to "PROVED"/"REFUTED"/"UNDECIDED".
     """
+    unknown = [k for k in expected if k not in CHECKS]
+    if unknown:
+        raise check_names_error(unknown)
     rep = check_loss(spec, **kw)
+    ptxt = ", ".join(f"{k}={v:g}" for k, v in rep.params.items()) or "no parameters"
     for name, v in expected.items():
         got = rep.result(name)
         assert got.verdict.value == v, (
-            f"loss {spec.name!r} ({spec.describe_values()}), check {got.check!r}: expected {v}, "
+            f"loss {rep.loss!r} ({ptxt}), check {got.label!r}: expected {v}, "
             f"got {got.verdict.value}: {got.summary} | {got.evidence}"
         )
     return rep

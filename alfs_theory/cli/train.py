@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..experiments.data import DATASET_NAMES
 from ..experiments.records import RECORD_FILE
 from ..experiments.train import TrainConfig, run_training
+from ..schemas import COMMAND_SCHEMAS, schema_help
 
 
 def _fmt(x: Any, spec: str) -> str:
@@ -81,7 +82,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     rec = run_training(cfg, args.out, progress=not args.quiet)
     acc, pred = rec["accuracy"], rec["prediction"]
     if args.format == "json":
-        print(json.dumps(rec, indent=2))
+        print(json.dumps({"schema": COMMAND_SCHEMAS["train"], **rec}, indent=2))
     else:
         nz = rec["noise"]
         ps = ", ".join(f"{k}={v:g}" for k, v in rec["loss"]["params"].items())
@@ -129,5 +130,6 @@ def register(sub) -> None:
     sp.add_argument("--no-checkpoint", action="store_true",
                     help="delete the checkpoint once the run has finished")
     sp.add_argument("--quiet", action="store_true", help="no progress output")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("train"))
     sp.set_defaults(func=cmd_train)

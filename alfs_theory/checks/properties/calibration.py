@@ -57,7 +57,7 @@ __all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibrat
 
 
 def _res(spec: LossSpec, n: int, t0: float, v, s, **kw) -> CheckResult:
-    return CheckResult(f"calibrated(K={n})", v, s, seconds=time.perf_counter() - t0, **kw)
+    return CheckResult("calibrated", v, s, seconds=time.perf_counter() - t0, **kw)
 
 
 def calibration_t2(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
@@ -679,7 +679,7 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     (projection onto the simplex). Otherwise UNDECIDED.
     """
     t0 = time.perf_counter()
-    name = f"excess-risk-bound(K={n_classes})"
+    name = "excess-risk"
     n = n_classes
     # the Monte Carlo pairs cost samples x K numbers: keep about 2e6 of them at large K
     samples = max(2000, min(samples, 2_000_000 // n))

@@ -51,7 +51,7 @@ def weight_region(spec: LossSpec, n_classes: int) -> CheckResult:
     with Σ w = 1) and ``ratio`` (the bound on w_t/w_n when the condition is one, else None).
     """
     t0 = time.perf_counter()
-    name = f"asymmetric-on(K={n_classes})"
+    name = "region"
     out = _region(spec, n_classes)
     if out is None:
         return CheckResult(name, Verdict.UNDECIDED, "no exact rule gives the region of weights",

@@ -72,7 +72,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
     t0 = time.perf_counter()
     n = n_classes
     cap = sp.Rational(n - 1, n)
-    name = f"symmetric-noise-threshold(K={n})"
+    name = "threshold"
     form = separable_form(spec, n)
 
     def res(verdict, summary, value, **kw):
@@ -276,7 +276,7 @@ def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) ->
         kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
     elif worst is Verdict.REFUTED:
         kw["counterexample"] = first_ce
-    return CheckResult("transition-matrix", worst, summary, value={"rows": rows,
+    return CheckResult("noise", worst, summary, value={"rows": rows,
                                                                   "T": T.tolist()},
                        estimate=None if worst is not Verdict.UNDECIDED else rows,
                        seconds=time.perf_counter() - t0, **kw)
@@ -317,12 +317,12 @@ def check_instance_dependent(spec: LossSpec, eta_rows: np.ndarray, labels: Seque
         i = int(np.flatnonzero(~dominant)[0]) if n_dom < len(y) else fails[0]
         ce = Counterexample({"sample": i, "eta_row": E[i].tolist(), "label": int(y[i])},
                             f"sample {i}: the condition of T1 fails")
-        return CheckResult("instance-dependent", Verdict.REFUTED, summary, counterexample=ce,
+        return CheckResult("instance", Verdict.REFUTED, summary, counterexample=ce,
                            value=value, seconds=time.perf_counter() - t0)
     if undecided or len(idx) < n_dom:
-        return CheckResult("instance-dependent", Verdict.UNDECIDED, summary, value=value,
+        return CheckResult("instance", Verdict.UNDECIDED, summary, value=value,
                            estimate=value, seconds=time.perf_counter() - t0)
     cert = Certificate("per-sample", "every sample's row is clean-labels-dominant and the loss "
                        "is asymmetric on it")
-    return CheckResult("instance-dependent", Verdict.PROVED, summary, certificate=cert,
+    return CheckResult("instance", Verdict.PROVED, summary, certificate=cert,
                        value=value, seconds=time.perf_counter() - t0)
