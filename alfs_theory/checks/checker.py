@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,7 +57,7 @@ def check_names_error(unknown, what: str = "check name") -> InputError:
 
 
 __all__ = ["CHECKS", "CHECK_NAMES", "CheckReport", "admit", "assert_loss_checks",
-           "check_loss", "check_names_error", "checked_weights", "parse_noise"]
+           "check_loss", "check_names_error", "checked_weights", "loss_spec", "parse_noise"]
 
 
 def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
@@ -168,6 +168,62 @@ class CheckReport:
                         if self.internal_errors else ""))
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        counts = {v.value: 0 for v in Verdict}
+        for r in self.results:
+            counts[r.verdict.value] += 1
+        ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return (f"<CheckReport {self.loss}" + (f" ({ptxt})" if ptxt else "")
+                + f", K={self.n_classes}" + (f", noise={self.noise}" if self.noise else "")
+                + f": {len(self.results)} checks, {counts['PROVED']} PROVED, "
+                f"{counts['REFUTED']} REFUTED, {counts['UNDECIDED']} UNDECIDED>")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table (Jupyter): one row per check, its verdict coloured."""
+        from html import escape
+
+        colour = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
+        head = escape(f"{self.loss} — K = {self.n_classes}"
+                      + (f", noise {self.noise}" if self.noise else ""))
+        rows = "".join(
+            f"<tr><td><code>{escape(c)}</code></td><td>{escape(a)}</td>"
+            f"<td style=\"color:{colour[v]}\"><b>{v}</b></td><td>{escape(e)}</td></tr>"
+            for c, a, v, e in self._rows())
+        return (f"<div><b>{head}</b><br><code>{escape(self.formula)}</code>"
+                "<table><thead><tr><th>check</th><th>at</th><th>verdict</th><th>summary | "
+                f"evidence</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+    def to_records(self) -> list[dict]:
+        """One flat dict per result: check, the args (K, eta, noise, row, weights), verdict,
+        summary, evidence, value, method (the certificate's), seconds, gate."""
+        require_sealed(self.results)
+        out = []
+        for r in self.results:
+            rec = {"check": r.check}
+            for k in ("K", "eta", "noise", "row", "weights"):
+                rec[k] = r.args.get(k)
+            rec.update(verdict=r.verdict.value, summary=r.summary, evidence=r.evidence,
+                       value=r.to_dict()["value"],
+                       method=r.certificate.method if r.certificate else None,
+                       seconds=r.seconds)
+            rec["gate"] = r.gate  # what the engine's gate did (read, never set, here)
+            out.append(rec)
+        return out
+
+    def to_dataframe(self):
+        """The results as a pandas DataFrame indexed by the check name (:meth:`to_records`'s
+        columns). pandas is optional: imported here, with a clear error when it is missing."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("CheckReport.to_dataframe() needs pandas, which is not installed:"
+                             " pip install pandas (or use report.to_records(), the same rows "
+                             "as dicts)") from None
+        return pd.DataFrame.from_records(self.to_records()).set_index("check")
+
     def to_markdown(self) -> str:
         lines = [f"### {self.loss} — K = {self.n_classes}" + (f", noise `{self.noise}`"
                                                                if self.noise else ""),
@@ -179,8 +235,10 @@ class CheckReport:
 
 
 def check_loss(
-    spec: LossSpec,
+    spec: LossSpec | str,
     *,
+    params: Mapping[str, float] | None = None,
+    domains: Mapping[str, str] | None = None,
     n_classes: int = 10,
     noise: str | None = None,
     weights: Sequence[float] | None = None,
@@ -188,6 +246,12 @@ def check_loss(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> CheckReport:
     """Run the checks on a loss (bound to numbers: unbound parameters take their defaults).
+
+    ``spec`` is a :class:`~alfs_theory.spec.LossSpec`, a registered name (``"agce"``) or a
+    formula in u typed as for ``alfs check --expr`` (``"((a+1)**q - (a+u)**q)/q"``): parsed by
+    the same whitelisted grammar (never evaluated as Python) and admitted by the same spec
+    gate. ``params`` bind it (``{"a": 1, "q": 2}``), ``domains`` give a formula's parameter
+    domains (``{"a": "a > 0"}``, as ``--domain a:a > 0``).
 
     ``checks`` selects a subset by name (:data:`CHECK_NAMES`: decreasing, shape, ratio,
     symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, asymmetric-on; an
@@ -201,6 +265,7 @@ def check_loss(
     from .properties.calibration import quadratic_form
     from .properties.tolerance import symmetric_weights
 
+    spec = loss_spec(spec, params, domains)
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
     if n_classes > MAX_CLASSES:
@@ -276,6 +341,35 @@ def check_loss(
         raise _too_large(spec, n_classes, timeout)
     rep.seconds = clock() - t0
     return rep
+
+
+def loss_spec(loss: LossSpec | str, params: Mapping[str, float] | None = None,
+              domains: Mapping[str, str] | None = None) -> LossSpec:
+    """A spec from what :func:`check_loss` accepts: a LossSpec (``params`` bind it), a
+    registered name, or a formula in u parsed by :func:`~alfs_theory.userloss.
+    loss_from_expression` (the parser of ``alfs check --expr``; nothing is evaluated)."""
+    from ..errors import ExpressionError, UnknownLossError
+    from ..registry import get_loss
+    from ..userloss import loss_from_expression
+
+    params = dict(params or {})
+    if isinstance(loss, LossSpec):
+        if domains:
+            raise InputError("domains= applies to a formula given as text; a LossSpec carries "
+                             "its own parameter domains")
+        return loss.bind(**params) if params else loss
+    if not isinstance(loss, str):
+        raise InputError(f"check_loss takes a LossSpec, a registered loss name or a formula in "
+                         f"u as a string (e.g. '1 - u'), not {type(loss).__name__}")
+    if not loss.strip():
+        raise ExpressionError("the loss formula is empty: type a loss in u, e.g. '1 - u' or "
+                              "'((a+1)**q - (a+u)**q)/q' with params={'a': 1, 'q': 2}")
+    if not domains:
+        try:
+            return get_loss(loss.strip()).bind(**params)
+        except UnknownLossError:
+            pass
+    return loss_from_expression(loss, params=params, domains=domains).bind(**params)
 
 
 def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -> LossSpec:
@@ -377,7 +471,7 @@ def _with_args(r: CheckResult, **more) -> CheckResult:
     return dataclasses.replace(r, args=args)
 
 
-def assert_loss_checks(spec: LossSpec, expected: dict[str, str], **kw) -> CheckReport:
+def assert_loss_checks(spec: LossSpec | str, expected: dict[str, str], **kw) -> CheckReport:
     """pytest helper: run check_loss and assert each named check's verdict.
 
     ``expected`` maps a check name (:data:`CHECK_NAMES`) to "PROVED"/"REFUTED"/"UNDECIDED".
