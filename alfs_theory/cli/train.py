@@ -97,10 +97,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"  clean test accuracy: last epoch {_fmt(acc['last'], '.4f')} "
               f"(epoch {acc['last_epoch']}), best {_fmt(acc['best'], '.4f')} "
               f"(epoch {acc['best_epoch']})")
-        print(f"  theory: {pred.get('verdict') or '-'} tolerant={pred.get('tolerant')}  "
-              f"{pred.get('detail', '')}")
+        print(prediction_table(pred, rec["dataset"]["K"]))
         print(f"  record: {Path(args.out) / RECORD_FILE}")
     return 1 if rec.get("status") == "diverged" else 0
+
+
+def prediction_table(pred: dict, K: int, width: int = 110) -> str:
+    """The checker's prediction as a few short lines (the whole evidence stays in
+    record.json, ``prediction.detail``)."""
+    tol = {True: "yes", False: "no", None: "undecided"}[pred.get("tolerant")]
+    th = pred.get("threshold_symmetric")
+    detail = str(pred.get("detail") or "-").split(" | ")[0].split(": [")[0]
+    if len(detail) > width:
+        detail = detail[: width - 3] + "..."
+    rows = [("verdict", pred.get("verdict") or "-"), ("tolerant", tol),
+            ("eta_max", "-" if th is None else f"{th:.6g} (symmetric noise, K = {K})"),
+            ("why", detail)]
+    return "  theory (the checker's prediction; whole evidence in record.json):\n" + \
+        "\n".join(f"    {k:<9} {v}" for k, v in rows)
 
 
 def register(sub) -> None:

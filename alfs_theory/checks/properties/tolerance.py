@@ -89,7 +89,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
             cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
                                "has positive weight, so the risk at e_y is infinite while any "
                                "interior point has a finite risk")
-            return res(Verdict.PROVED, "tolerant only at eta = 0",
+            return res(Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): l(0+) = oo",
                        {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
                        certificate=cert)
     got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
@@ -124,7 +124,8 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
         if D.has(sp.oo, -sp.oo, sp.zoo):
             cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
                                "never optimal once eta > 0")
-            return res(Verdict.PROVED, "tolerant only at eta = 0", {"eta_max": 0.0,
+            return res(Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): the margin "
+                       "is -oo for every eta > 0", {"eta_max": 0.0,
                        "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
         sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
         d0 = D.subs(ETA, 0)
@@ -135,13 +136,14 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
                 s = min(sols, key=lambda x: float(x))
                 eta_max = sp.Min(s, cap)
                 incl = bool(s < cap) and form.strict
+            exact = sp.nsimplify(sp.simplify(eta_max))
             cert = Certificate(
                 "kkt",
-                f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
-                f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
+                f"convex separable risk; margin D(eta) = {sp.sstr(_tidy_eta(D))} >= 0 iff "
+                f"eta <= {sp.sstr(exact)}" + (" (equality kept: strictly convex)" if incl
+                                               else ""),
                 {"D": D})
-            return res(Verdict.PROVED,
-                       f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
+            return res(Verdict.PROVED, _threshold_text(exact, incl, D),
                        {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
                         "inclusive": incl}, certificate=cert)
     got = rest_of_sum(spec, n)
@@ -326,3 +328,24 @@ def check_instance_dependent(spec: LossSpec, eta_rows: np.ndarray, labels: Seque
                        "is asymmetric on it")
     return CheckResult("instance", Verdict.PROVED, summary, certificate=cert,
                        value=value, seconds=time.perf_counter() - t0)
+
+
+ZERO_THRESHOLD = "eta_max = 0"
+
+
+def _tidy_eta(D: sp.Expr) -> sp.Expr:
+    """A margin D(eta) for printing: collected in eta, each coefficient simplified."""
+    return sp.collect(sp.expand(D), ETA, func=lambda c: sp.factor(sp.nsimplify(sp.simplify(c))))
+
+
+def _threshold_text(eta_max: sp.Expr, inclusive: bool, D: sp.Expr) -> str:
+    """The threshold's summary: ``tolerant iff eta <= 9/11 = 0.818182``; a zero threshold
+    reads ``tolerates no noise (eta_max = 0)``, with the margin that every eta > 0 makes
+    negative."""
+    if eta_max == 0:
+        return (f"tolerates no noise ({ZERO_THRESHOLD}): the KKT margin D(eta) = "
+                f"{sp.sstr(_tidy_eta(D))} is < 0 for every eta > 0")
+    exact = sp.sstr(eta_max)
+    num = f"{float(eta_max):.6g}"
+    shown = num if (eta_max.is_Float or len(exact) > 30 or exact == num) else f"{exact} = {num}"
+    return f"tolerant iff eta {'<=' if inclusive else '<'} {shown}"
