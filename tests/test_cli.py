@@ -14,9 +14,10 @@ def test_list_shows_every_loss(capsys):
     for name in list_losses():
         assert f"\n{name} " in out
     assert main(["list", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert {r["name"] for r in rows} == set(list_losses())
-    assert {r["kind"] for r in rows} == {"pointwise", "vector"}
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "alfs-list/1"
+    assert {r["name"] for r in doc["losses"]} == set(list_losses())
+    assert {r["kind"] for r in doc["losses"]} == {"pointwise", "vector"}
 
 
 def test_show_text_and_json(capsys):
