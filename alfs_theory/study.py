@@ -139,7 +139,7 @@ run of the study: the numbers below are read by it, not the other way round.
   beside the families and enter no correlation: across families r is not the only thing
   that changes.
 - **Theory beside each point**: the checker's largest tolerated symmetric noise rate
-  (`check_loss(...).result("symmetric-noise-threshold")`, K = 10) and its prediction for the
+  (`check_loss(...).result("threshold")`, K = 10) and its prediction for the
   run's noise (from the run's record). For convex l (every family point here) the threshold
   is eta* = r(K-1)/(1 + r(K-1)), so symmetric noise eta is tolerated from
   r* = eta/((K-1)(1-eta)) on (0.167 at 0.6, 0.444 at 0.8), and pair-flip 0.4 from
@@ -277,7 +277,7 @@ def family_grid(setting: str = "cpu") -> list[dict]:
                 ratio = float(rr.value)
             except (TypeError, ValueError):
                 ratio = None
-        th = rep.result("symmetric-noise-threshold")
+        th = rep.result("threshold")
         eta = th.value.get("eta_max") if isinstance(th.value, dict) else None
         it.update(ratio=ratio, ratio_exact=None if rr is None else str(rr.value),
                   ratio_verdict=None if rr is None else rr.verdict.name,

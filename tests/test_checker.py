@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 import sympy as sp
 
 from alfs_theory import get_loss
-from alfs_theory.checks.checker import assert_loss_checks, check_loss
+from alfs_theory.checks.checker import CHECK_NAMES, assert_loss_checks, check_loss
 from alfs_theory.checks.properties.asymmetry import check_asymmetric_on_weights
 from alfs_theory.checks.properties.calibration import check_calibration, check_excess_risk_bound
 from alfs_theory.checks.properties.shape import check_decreasing, check_shape
@@ -349,11 +350,51 @@ def test_report_formats_and_helper():
                              {"ratio": "PROVED", "symmetric": "REFUTED", "calibrated": "PROVED"},
                              n_classes=10, noise="symmetric:0.6")
     d = rep.to_dict()
-    assert d["schema"] == "alfs-check/1" and d["K"] == 10
+    assert d["schema"] == "alfs-check/2" and d["K"] == 10
     assert {c["verdict"] for c in d["checks"]} <= {"PROVED", "REFUTED", "UNDECIDED"}
     assert rep.result("noise").verdict is P
-    assert "| ratio | **PROVED** |" in rep.to_markdown()
+    assert "| ratio |  | **PROVED** |" in rep.to_markdown()
+    assert "| noise | noise=symmetric:0.6 | **PROVED** |" in rep.to_markdown()
     assert "ratio" in rep.to_text()
+
+
+# ----------------------------------------------------------------- one vocabulary (#25)
+def test_every_key_is_a_stable_name_with_its_arguments_apart():
+    rep = check_loss(get_loss("mae").bind(), n_classes=3, noise="symmetric:0.2",
+                     weights=[0.5, 0.3, 0.2])
+    names = [r.check for r in rep.results]
+    assert names == ["decreasing", "shape", "ratio", "symmetric", "asymmetric", "region",
+                     "threshold", "calibrated", "excess-risk", "noise", "asymmetric-on"]
+    assert set(names) == set(CHECK_NAMES) and rep.keys() == names
+    d = {c["check"]: c for c in rep.to_dict()["checks"]}
+    assert d["threshold"]["args"] == {"K": 3}
+    assert d["asymmetric"]["args"]["eta"] == pytest.approx(0.95 * 2 / 3, abs=1e-6)
+    assert d["asymmetric"]["args"]["weights"] == pytest.approx([1 - 0.633333, 0.3166665,
+                                                                0.3166665], abs=1e-6)
+    assert d["noise"]["args"] == {"K": 3, "noise": "symmetric:0.2"}
+    assert d["asymmetric-on"]["args"] == {"K": 3, "weights": [0.5, 0.3, 0.2]}
+    for name in names:  # every name selects its own row, and indexes the report
+        assert rep[name].check == name
+        one = check_loss(get_loss("mae").bind(), n_classes=3, noise="symmetric:0.2",
+                         weights=[0.5, 0.3, 0.2], checks=[name])
+        assert name in one.keys()
+
+
+@pytest.mark.parametrize("old, new", [("weights", "asymmetric-on"),
+                                      ("symmetric-noise-threshold", "threshold"),
+                                      ("excess-risk-bound", "excess-risk"),
+                                      ("symmetric-noise-threshold(K=10)", "threshold")])
+def test_old_names_are_refused_naming_the_new_one(old, new):
+    with pytest.raises(InputError, match=f"'{re.escape(old)}' is now '{new}'") as e:
+        check_loss(get_loss("mae").bind(), n_classes=3, checks=[old])
+    assert "decreasing, shape, ratio" in str(e.value)
+    rep = check_loss(get_loss("mae").bind(), n_classes=3, checks=["ratio"])
+    with pytest.raises(KeyError, match=f"is now '{new}'"):
+        rep[old]
+    with pytest.raises(KeyError, match="no 'threshold' result in this report; it has ratio"):
+        rep["threshold"]
+    with pytest.raises(KeyError, match="the region of weights is 'region'"):
+        rep["asymmetric-on"]
 
 
 def test_helper_fails_with_a_clear_message():

@@ -133,7 +133,7 @@ def test_a_downward_jump_gives_r_zero_not_the_slope_quotient():
     assert -1e-12 <= b < 0.01  # the brute force approaches 0 from above, far below 0.4
     rep = check_loss(spec, n_classes=3)
     assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
-    th = rep.result("symmetric-noise-threshold")
+    th = rep.result("threshold")
     assert "ratio test" not in th.summary or th.verdict is not Verdict.UNDECIDED or \
         th.value.get("lo") in (0, 0.0, None), th.summary
 
@@ -206,7 +206,7 @@ def test_poles_inside_the_unit_interval_are_refused(expr, at):
 def test_extreme_but_legal_parameters_are_decided(a):
     rep = check_loss(_user("a*(1-u)", a=float(a)), n_classes=3)
     assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
-    assert rep.result("asymmetric-on").verdict is Verdict.PROVED
+    assert rep.result("region").verdict is Verdict.PROVED
 
 
 def test_train_refuses_a_loss_off_the_simplex_before_loading_data(tmp_path, monkeypatch,
@@ -267,7 +267,7 @@ def test_the_gate_re_verifies_refutations():
     bad_sym = CheckResult("symmetric", Verdict.REFUTED, "forged", counterexample=Counterexample(
         {"u_a": [0.2, 0.3, 0.5], "u_b": [0.6, 0.2, 0.2]}, "forged"))
     assert gate(bad_sym, mae, 3).internal_error is not None  # MAE's sum is 2 everywhere
-    bad_w = CheckResult("asymmetric-on-weights", Verdict.REFUTED, "forged",
+    bad_w = CheckResult("asymmetric-on", Verdict.REFUTED, "forged",
                         counterexample=Counterexample({"u0": 0.5, "u1": 0.3, "u2": 0.2}, "x"),
                         value={"weights": [0.5, 0.3, 0.2], "t": 0})
     assert gate(bad_w, mae, 3).internal_error is not None  # e_t is MAE's unique minimiser
@@ -302,7 +302,7 @@ def test_a_min_that_never_switches_is_decided_as_its_argument():
     r = rep.result("ratio")
     assert r.verdict is Verdict.PROVED and abs(float(r.value) - math.exp(-1.5)) < 1e-12
     assert rep.result("decreasing").verdict is Verdict.PROVED
-    th = rep.result("symmetric-noise-threshold")
+    th = rep.result("threshold")
     rr = math.exp(-1.5)
     assert th.verdict is Verdict.PROVED
     assert abs(th.value["eta_max"] - 2 * rr / (1 + 2 * rr)) < 1e-9
@@ -345,9 +345,9 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
     assert [r.name for r in rules_for("weights")] == [row[1] for row in WEIGHT_RULE_TABLE]
     assert rules_for("asymmetric") == rules_for("weights")
     rep = check_loss(_user("exp(-u/3)"), n_classes=3, weights=[0.5, 0.3, 0.2])
-    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-kkt;")
+    assert rep.result("asymmetric-on").gate.startswith("rule weights-kkt;")
     rep = check_loss(_user("((1+1)**2 - (1+u)**2)/2"), n_classes=3, weights=[0.4, 0.35, 0.25])
-    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-vertex;")
+    assert rep.result("asymmetric-on").gate.startswith("rule weights-vertex;")
 
 
 def test_the_threshold_rules_are_the_provers_sequence():

@@ -92,7 +92,7 @@ def test_a_sine_bump_is_decided_on_weights_the_ratio_test_cannot_reach():
 def test_the_threshold_gains_a_proved_lower_bound_from_the_envelope():
     spec = loss_from_expression("1 - u + 0.05*sin(6*u)").bind()
     rep = check_loss(spec, n_classes=3)
-    th = rep.result("symmetric-noise-threshold(K=3)")
+    th = rep.result("threshold")
     lo = th.value["lo"]
     ratio_bound = 0.5185  # what the ratio test alone gives (r = 0.538 at K = 3)
     assert lo > ratio_bound + 0.05, th.summary

@@ -15,6 +15,7 @@ from ..argtypes import (
     positive_float,
     spec_from_args,
 )
+from ..schemas import schema_help
 from .common import EXIT_OK, EXIT_REFUTED, add_loss_args, add_sandbox_args
 
 
@@ -93,5 +94,6 @@ def register(sub) -> None:
     sp.add_argument("--rtol", type=positive_float, default=None,
                     help="relative tolerance (default 1e-3 in float32, 1e-6 in float64)")
     add_sandbox_args(sp)
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("crossval"))
     sp.set_defaults(func=cmd_crossval)

@@ -68,6 +68,7 @@ from ..registry import get_loss
 from .inputs import (  # noqa: F401 - validate_inputs, in_transform, explain_nan re-exported
     explain_nan,
     in_transform,
+    output_dtype,
     validate_inputs,
 )
 
@@ -325,7 +326,8 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
         out = _Fused.apply(z, labels.unsqueeze(1), parts, (name, tuple(sorted(params.items()))))
         if validate and bool(torch.isnan(out.detach()).any()):
             explain_nan(name, logits)
-        return out
+        dt = output_dtype(logits)  # half logits: a half loss (computed in float32)
+        return out if dt is None else out.to(dt)
     except (RuntimeError, IndexError):
         if deferred:
             try:

@@ -381,7 +381,7 @@ class WeightsProblem:
 
     def done(self, verdict, summary, **kw) -> CheckResult:
         wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in self.ws) + ")"
-        return CheckResult("asymmetric-on-weights", verdict, f"w = {wtxt}: {summary}{self.note}",
+        return CheckResult("asymmetric-on", verdict, f"w = {wtxt}: {summary}{self.note}",
                            seconds=time.perf_counter() - self.t0, value=self.value, **kw)
 
     @property

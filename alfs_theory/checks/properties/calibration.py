@@ -57,7 +57,7 @@ __all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibrat
 
 
 def _res(spec: LossSpec, n: int, t0: float, v, s, **kw) -> CheckResult:
-    return CheckResult(f"calibrated(K={n})", v, s, seconds=time.perf_counter() - t0, **kw)
+    return CheckResult("calibrated", v, s, seconds=time.perf_counter() - t0, **kw)
 
 
 def calibration_t2(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
@@ -692,7 +692,7 @@ def _samples(n: int, samples: int) -> int:
 
 
 def _er_name(n: int) -> str:
-    return f"excess-risk-bound(K={n})"
+    return "excess-risk"
 
 
 def excess_risk_chord(spec: LossSpec, n: int, *, samples: int = 20000,

@@ -81,7 +81,7 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
 
 
 def _name(n: int) -> str:
-    return f"symmetric-noise-threshold(K={n})"
+    return "threshold"
 
 
 def _res(n: int, verdict, summary, value, **kw) -> CheckResult:
@@ -102,7 +102,7 @@ def threshold_infinite_loss(spec: LossSpec, n: int, ratio, search: bool) -> Chec
     cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
                        "has positive weight, so the risk at e_y is infinite while any "
                        "interior point has a finite risk")
-    return _res(n, Verdict.PROVED, "tolerant only at eta = 0",
+    return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): l(0+) = oo",
                 {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
 
 
@@ -139,8 +139,9 @@ def threshold_infinite_at_vertex(spec: LossSpec, n: int, ratio,
            f"{mpmath.nstr(grows[1], 6)}, {mpmath.nstr(grows[2], 6)} at eps = 1e-10, 1e-20, "
            "1e-40): for eta > 0 the noisy risk at e_y is infinite, inside the simplex finite")
     if clean.verdict is Verdict.PROVED:
-        return _res(n, Verdict.PROVED, "tolerant only at eta = 0",
-                    {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
+        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): L(e_y, k) = "
+                    "+oo for k != y", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                       "inclusive": True},
                     certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is the "
                                             f"minimiser ({clean.summary})"))
     if clean.verdict is Verdict.REFUTED:
@@ -216,8 +217,9 @@ def threshold_kkt(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | 
     if D.has(sp.oo, -sp.oo, sp.zoo):
         cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
                            "never optimal once eta > 0")
-        return _res(n, Verdict.PROVED, "tolerant only at eta = 0", {
-            "eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): the margin is "
+                    "-oo for every eta > 0", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                               "inclusive": True}, certificate=cert)
     sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
     if not D.subs(ETA, 0).is_nonnegative:
         return None
@@ -227,14 +229,14 @@ def threshold_kkt(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | 
         s = min(sols, key=lambda x: float(x))
         eta_max = sp.Min(s, cap)
         incl = bool(s < cap) and form.strict
+    exact = sp.nsimplify(sp.simplify(eta_max))
     cert = Certificate(
         "kkt",
-        f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
-        f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
+        f"convex separable risk; margin D(eta) = {sp.sstr(_tidy_eta(D))} >= 0 iff "
+        f"eta <= {sp.sstr(exact)}" + (" (equality kept: strictly convex)" if incl else ""),
         {"D": D})
-    return _res(n, Verdict.PROVED, f"tolerant iff eta {'<=' if incl else '<'} "
-                f"{float(eta_max):.6g}", {"eta_max": float(eta_max),
-                                           "exact": sp.nsimplify(eta_max), "inclusive": incl},
+    return _res(n, Verdict.PROVED, _threshold_text(exact, incl, D),
+                {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max), "inclusive": incl},
                 certificate=cert)
 
 
@@ -407,7 +409,7 @@ def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) ->
         kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
     elif worst is Verdict.REFUTED:
         kw["counterexample"] = first_ce
-    return CheckResult("transition-matrix", worst, summary, value={"rows": rows,
+    return CheckResult("noise", worst, summary, value={"rows": rows,
                                                                   "T": T.tolist()},
                        estimate=None if worst is not Verdict.UNDECIDED else rows,
                        seconds=time.perf_counter() - t0, **kw)
@@ -448,12 +450,33 @@ def check_instance_dependent(spec: LossSpec, eta_rows: np.ndarray, labels: Seque
         i = int(np.flatnonzero(~dominant)[0]) if n_dom < len(y) else fails[0]
         ce = Counterexample({"sample": i, "eta_row": E[i].tolist(), "label": int(y[i])},
                             f"sample {i}: the condition of T1 fails")
-        return CheckResult("instance-dependent", Verdict.REFUTED, summary, counterexample=ce,
+        return CheckResult("instance", Verdict.REFUTED, summary, counterexample=ce,
                            value=value, seconds=time.perf_counter() - t0)
     if undecided or len(idx) < n_dom:
-        return CheckResult("instance-dependent", Verdict.UNDECIDED, summary, value=value,
+        return CheckResult("instance", Verdict.UNDECIDED, summary, value=value,
                            estimate=value, seconds=time.perf_counter() - t0)
     cert = Certificate("per-sample", "every sample's row is clean-labels-dominant and the loss "
                        "is asymmetric on it")
-    return CheckResult("instance-dependent", Verdict.PROVED, summary, certificate=cert,
+    return CheckResult("instance", Verdict.PROVED, summary, certificate=cert,
                        value=value, seconds=time.perf_counter() - t0)
+
+
+ZERO_THRESHOLD = "eta_max = 0"
+
+
+def _tidy_eta(D: sp.Expr) -> sp.Expr:
+    """A margin D(eta) for printing: collected in eta, each coefficient simplified."""
+    return sp.collect(sp.expand(D), ETA, func=lambda c: sp.factor(sp.nsimplify(sp.simplify(c))))
+
+
+def _threshold_text(eta_max: sp.Expr, inclusive: bool, D: sp.Expr) -> str:
+    """The threshold's summary: ``tolerant iff eta <= 9/11 = 0.818182``; a zero threshold
+    reads ``tolerates no noise (eta_max = 0)``, with the margin that every eta > 0 makes
+    negative."""
+    if eta_max == 0:
+        return (f"tolerates no noise ({ZERO_THRESHOLD}): the KKT margin D(eta) = "
+                f"{sp.sstr(_tidy_eta(D))} is < 0 for every eta > 0")
+    exact = sp.sstr(eta_max)
+    num = f"{float(eta_max):.6g}"
+    shown = num if (eta_max.is_Float or len(exact) > 30 or exact == num) else f"{exact} = {num}"
+    return f"tolerant iff eta {'<=' if inclusive else '<'} {shown}"
