@@ -5,11 +5,7 @@ The public names below are imported on first use (module ``__getattr__``), so th
 ``import alfs_theory.cli`` or the pytest plugin costs no sympy until a loss is needed.
 """
 
-from . import moved as _moved
-
 __version__ = "0.1.0"
-
-_moved.install()  # the old names of the checks wing (alfs_theory.checker, ...)
 
 #: public name -> the module (below alfs_theory) that defines it, imported on first use
 _LAZY = {

@@ -19,6 +19,7 @@ MODULES = [
     "alfs_theory.checks.prediction", "alfs_theory.checks.verdict", "alfs_theory.testing",
     "alfs_theory.experiments.records", "alfs_theory.checks.blackbox", "alfs_theory.checks.conditions",
     "alfs_theory.experiments.diagnosis", "alfs_theory.experiments.presets", "alfs_theory.reproduce",
+    "alfs_theory.study",
 ]
 
 

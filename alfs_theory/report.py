@@ -76,7 +76,7 @@ def verdict_table(n_classes: int = 10, names: list[str] | None = None) -> list[d
                                  "threshold", "calibrated"])
         row = {"loss": name, "kind": spec.kind, "params": spec.describe_values()}
         for r in rep.results:
-            key = r.check.split("(")[0]
+            key = r.check
             row[key] = r.verdict.value
             if key == "ratio" and r.value is not None:
                 try:
@@ -85,14 +85,14 @@ def verdict_table(n_classes: int = 10, names: list[str] | None = None) -> list[d
                     row["r"] = str(r.value)
             if key == "shape":
                 row["shape"] = r.value or "unknown"
-            if key == "symmetric-noise-threshold":
+            if key == "threshold":
                 v = r.value or {}
                 if v.get("eta_max") is not None:
                     row["eta_max"] = ("≤ " if v.get("inclusive") else "< ") + \
                         f"{v['eta_max']:.4g}"
                 else:
                     row["eta_max"] = f"[{v.get('lo', 0):.3g}, ?]"
-            if key == "asymmetric-on":
+            if key == "region":
                 v = r.value or {}
                 row["asymmetric on"] = {
                     "all": "every w", "none": "no w", "equal-others": "equal non-top w",

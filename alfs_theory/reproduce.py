@@ -33,8 +33,9 @@ from typing import Any
 from .errors import InputError
 from .fileio import atomic_write
 
-__all__ = ["PAPER_LOSSES", "PAPER_NOISE", "PAPER_SEEDS", "SETTINGS", "reproduction_spec",
-           "reproduction_rows", "run_reproduction", "write_reproduction"]
+__all__ = ["PAPER_LOSSES", "PAPER_NOISE", "PAPER_SEEDS", "SETTINGS", "SIGNIFICANCE_TEXT",
+           "best_vs_runner_up", "reproduction_spec", "reproduction_rows", "run_reproduction",
+           "write_reproduction"]
 
 #: The loss set of the paper's tables, in their order.
 PAPER_LOSSES = ("ce", "gce", "sce", "nce+rce", "agce", "aul", "ael", "nce+agce", "nce+aul",
@@ -115,6 +116,8 @@ def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> li
             row = {"loss": rs[0]["loss"], "loss_label": label, "params": rs[0]["params"],
                    "noise": nz, "noise_kind": kind, "rate": rate, "n_seeds": len(rs),
                    "seeds": [r["seed"] for r in rs],
+                   "last_acc_by_seed": [[r["seed"], r["last_acc"]] for r in rs],
+                   "best_acc_by_seed": [[r["seed"], r["best_acc"]] for r in rs],
                    "last_acc_mean": last, "last_acc_std": last_sd,
                    "best_acc_mean": best, "best_acc_std": best_sd, "best_epoch_mean": ep,
                    "memorised_last_mean": mem,
@@ -127,6 +130,65 @@ def reproduction_rows(sweep_rows: Sequence[Mapping], noise: Sequence[str]) -> li
             row.update(grade_agreement(row, last_sd, clean_sd))
             out.append(row)
     return out
+
+
+#: how the best cell of a column is tested against the runner-up (written into the report)
+SIGNIFICANCE_TEXT = (
+    "Each column's best loss against its runner-up: a two-sided paired t-test over the seeds "
+    "both ran (`scipy.stats.ttest_rel`; a seed fixes the noise draw and the initial weights, "
+    "so the two losses' runs of one seed are paired). With 3 seeds it has 2 degrees of "
+    "freedom: p < 0.05 needs the mean difference to exceed 2.5 times the standard deviation "
+    "of the per-seed differences (t > 4.30), it leans on the differences being normal, and a "
+    "non-significant order means only that 3 seeds cannot tell the two apart, not that they "
+    "are equal. The Wilcoxon signed-rank test cannot go below p = 0.25 with 3 pairs, so it is "
+    "not used.")
+ALPHA = 0.05
+
+
+def best_vs_runner_up(rows: Sequence[Mapping], noise: Sequence[str],
+                      key: str = "last_acc") -> list[dict]:
+    """Per noise column: the loss with the highest mean ``key`` (``last_acc`` or
+    ``best_acc``) against the runner-up, paired over their common seeds
+    (:func:`alfs_theory.study.paired_test`); ``significant`` is None where the test cannot be
+    made (fewer than 2 common seeds, or identical differences)."""
+    from .study import paired_test
+
+    out = []
+    for nz in noise:
+        rs = sorted((r for r in rows if r["noise"] == nz and r[f"{key}_mean"] is not None),
+                    key=lambda r: -r[f"{key}_mean"])
+        if len(rs) < 2:
+            continue
+        best, second = rs[0], rs[1]
+        a = dict((int(sd), v) for sd, v in best.get(f"{key}_by_seed") or [])
+        b = dict((int(sd), v) for sd, v in second.get(f"{key}_by_seed") or [])
+        common = sorted(sd for sd in set(a) & set(b) if a[sd] is not None and b[sd] is not None)
+        t = paired_test([a[sd] for sd in common], [b[sd] for sd in common])
+        out.append({"noise": nz, "key": key, "best": best["loss_label"],
+                    "best_loss": best["loss"], "best_mean": best[f"{key}_mean"],
+                    "runner_up": second["loss_label"], "runner_up_loss": second["loss"],
+                    "runner_up_mean": second[f"{key}_mean"], "seeds": common, **t,
+                    "significant": None if t["p"] is None else t["p"] < ALPHA})
+    return out
+
+
+def _significance_md(tests: Sequence[Mapping], what: str) -> list[str]:
+    md = [f"| {what} | best | runner-up | difference (pts) | t (df) | p | order |",
+          "|---|---|---|---|---|---|---|"]
+    for t in tests:
+        order = ("significant at 0.05" if t["significant"] else
+                 "not significant" if t["significant"] is False else "untested")
+        md.append(f"| {_noise_title(t['noise'])} | {t['best_loss'].upper()} "
+                  f"{100 * t['best_mean']:.1f} | {t['runner_up_loss'].upper()} "
+                  f"{100 * t['runner_up_mean']:.1f} | {100 * t['mean_diff']:+.2f} | "
+                  + ("-" if t["t"] is None else f"{t['t']:.2f} ({t['df']})")
+                  + f" | {'-' if t['p'] is None else format(t['p'], '.3g')} | {order} |")
+    ns = [t for t in tests if not t["significant"]]
+    md += ["", "Cells whose best is not significantly ahead of the runner-up (p >= 0.05 or "
+           "untestable): " + (", ".join(f"{_noise_title(t['noise'])} ({t['best_loss'].upper()} "
+                                         f"vs {t['runner_up_loss'].upper()})" for t in ns)
+                              if ns else "none") + "."]
+    return md
 
 
 def _machine(rows: Sequence[Mapping], out: Path) -> dict:
@@ -186,7 +248,7 @@ def _head(first: str, noise: Sequence[str]) -> list[str]:
 
 
 def _table(rows: Sequence[Mapping], noise: Sequence[str], key: str, *, bold: bool,
-           extra=None) -> list[str]:
+           extra=None, not_significant: frozenset = frozenset()) -> list[str]:
     labels, cell, _ = _grid(rows)
     best = {}
     for nz in noise:
@@ -206,7 +268,7 @@ def _table(rows: Sequence[Mapping], noise: Sequence[str], key: str, *, bold: boo
                 continue
             t = _cell(r[f"{key}_mean"], r[f"{key}_std"])
             if bold and r[f"{key}_mean"] is not None and r[f"{key}_mean"] == best[nz]:
-                t = f"**{t}**"
+                t = f"**{t}**" + (" (n.s.)" if nz in not_significant else "")
             if extra:
                 t += extra(r)
             cells.append(t)
@@ -312,8 +374,13 @@ def write_reproduction(out: str | os.PathLike, rows: Sequence[Mapping], meta: Ma
               "memorised_last_mean", "predicted_tolerant", "verdict", "threshold_symmetric",
               "agreement", "agreement_rule"]
     atomic_write(paths["csv"], csv_text(rows, fields))
+    sig_last = best_vs_runner_up(rows, noise, "last_acc")
+    sig_best = best_vs_runner_up(rows, noise, "best_acc")
     atomic_write(paths["json"], json.dumps({"schema": "alfs-reproduction/1", "meta": meta,
-                                            "rows": list(rows)}, indent=2, default=str) + "\n")
+                                            "rows": list(rows),
+                                            "best_vs_runner_up": {"last": sig_last,
+                                                                  "best": sig_best}},
+                                           indent=2, default=str) + "\n")
     fig = _plot(Path(paths["png"]), rows, noise, meta)
     m, st = meta["machine"], meta["setting"]
     sub = ("all" if st["train_subset"] is None else
@@ -355,15 +422,23 @@ def write_reproduction(out: str | os.PathLike, rows: Sequence[Mapping], meta: Ma
              "finished; rerun the command to train the rest.", ""]
             if meta["n_runs"] < meta["n_cells"] else []),
           "## Clean test accuracy (%) at the last epoch", "",
-          "No selection on the test set. Best per column in bold; ✓ / ✗: the checker predicts "
-          "the loss noise-tolerant / not tolerant at that noise (K = 10), ? where undecided.", ""]
-    md += _table(rows, noise, "last_acc", bold=True, extra=pred)
+          "No selection on the test set. Best per column in bold, (n.s.) where its lead over "
+          "the runner-up is not significant (paired t-test over seeds, below); ✓ / ✗: the "
+          "checker predicts the loss noise-tolerant / not tolerant at that noise (K = 10), ? "
+          "where undecided.", ""]
+    md += _table(rows, noise, "last_acc", bold=True, extra=pred,
+                 not_significant=frozenset(t["noise"] for t in sig_last if not t["significant"]))
     md += ["", "## Clean test accuracy (%) at the best epoch", "",
            "The maximum over epochs, selected on the test set (as many papers report it); the "
            "mean epoch where it was reached in brackets.", ""]
     md += _table(rows, noise, "best_acc", bold=True,
                  extra=lambda r: (f" (ep {r['best_epoch_mean']:.1f})"
-                                  if r["best_epoch_mean"] is not None else ""))
+                                  if r["best_epoch_mean"] is not None else ""),
+                 not_significant=frozenset(t["noise"] for t in sig_best if not t["significant"]))
+    md += ["", "## Is the best loss ahead of the runner-up?", "", SIGNIFICANCE_TEXT, "",
+           "Last epoch:", ""] + _significance_md(sig_last, "noise")
+    md += ["", "Best epoch (selected on the test set):", ""] + _significance_md(sig_best,
+                                                                                  "noise")
     if fig:
         md += ["", f"![clean test accuracy per loss and noise]({Path(fig).name})"]
     md += ["", "## Theory beside the measurement", "",

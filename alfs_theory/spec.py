@@ -43,10 +43,12 @@ def to_exact(value: float | str | sp.Basic) -> sp.Expr:
         raise ParameterError(f"a parameter value must be a number, got the boolean {value!r}")
     if isinstance(value, int):
         return sp.Integer(value)
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu":
+        return sp.Integer(int(value))  # numpy integers
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ParameterError(f"a parameter value must be finite, got {value!r}")
-        text = repr(value)
+        text = repr(float(value))  # a numpy float64 is a float whose repr names numpy
         # short decimals stay exact (1.5 -> 3/2, 0.1 -> 1/10); long ones become 17-digit floats,
         # since exact powers of rationals with huge denominators make sympy crawl
         return sp.Rational(text) if len(text.lstrip("-")) <= 10 else sp.Float(text, 17)
@@ -484,8 +486,13 @@ class LossSpec:
                     if bad.any():
                         gv[bad] = float(self._summand_limit(j, x, n))
                 sums.append(np.sum(gv, axis=-1, keepdims=True))
-            out = f(u, n, *sums)
-        return np.broadcast_to(out, u.shape).astype(float)
+            out = np.array(np.broadcast_to(f(u, n, *sums), u.shape), dtype=float)
+        if not self.sums:  # a pointwise l undefined at u = 0 or 1 (0*log 0): its limit there
+            for x in (0.0, 1.0):
+                bad = np.isnan(out) & (u == x)
+                if bad.any():
+                    out[bad] = float(self._mp_limit(x, n))
+        return out
 
     def risk(self, w: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Σ_k w_k L(u, k): the (noisy) conditional risk for label weights w. A class of zero
@@ -508,9 +515,13 @@ class LossSpec:
             out = []
             for x in u:
                 try:
-                    out.append(f(x, n, *sums))
+                    v = f(x, n, *sums)
                 except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
-                    out.append(self._mp_limit(x, n))
+                    v = self._mp_limit(x, n)
+                if not self.sums and (x == 0 or x == 1) and \
+                        (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
+                    v = self._mp_limit(x, n)  # 0*log 0 at u = 0: the limit, as for summands
+                out.append(v)
             return out
 
     def _mp_summand(self, j: int, g, x, n: int):

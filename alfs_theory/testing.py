@@ -63,34 +63,39 @@ def assert_verdicts(loss, expected: Mapping[str, str], *,
                     params: Mapping[str, float] | None = None,
                     domains: Mapping[str, str] | None = None, classes: int = 10,
                     noise: str | None = None, weights=None, timeout: float = 60.0):
-    """Assert the checker's verdicts: ``expected`` maps a check name (``decreasing``,
-    ``symmetric``, ``asymmetric``, ``threshold``, ``calibrated``, ``noise``, ``weights``, ...; the
-    part of the result's name before "(") to PROVED, REFUTED or UNDECIDED. Every mismatch is
-    listed with the check's summary and evidence. Returns the report."""
+    """Assert the checker's verdicts: ``expected`` maps a check name of
+    :data:`~alfs_theory.checks.checker.CHECK_NAMES` (``decreasing``, ``shape``, ``ratio``,
+    ``symmetric``, ``asymmetric``, ``region``, ``threshold``, ``calibrated``, ``excess-risk``,
+    ``noise`` (needs ``noise=``), ``asymmetric-on`` (needs ``weights=``)) to PROVED, REFUTED or
+    UNDECIDED; only those checks run. Every mismatch is listed with the check's summary and
+    evidence. An unknown or old name (``weights``, ``symmetric-noise-threshold``, ...) is an
+    AlfsError naming the new one. Returns the report."""
     __tracebackhide__ = True
-    from .checks.checker import CHECK_NAMES, check_loss
+    from .checks.checker import CHECKS, check_loss, check_names_error
+    from .checks.verdict import args_text
 
     spec = as_spec(loss, params, domains)
     wanted = {k: str(v).upper() for k, v in expected.items()}
     bad_v = {k: v for k, v in wanted.items() if v not in ("PROVED", "REFUTED", "UNDECIDED")}
     if bad_v:
         raise AlfsError(f"expected verdicts must be PROVED, REFUTED or UNDECIDED; got {bad_v}")
-    alias = {"weights": "asymmetric-on-weights", "noise": "noise"}
-    only = sorted({k for k in wanted if k in CHECK_NAMES})
+    unknown = [k for k in wanted if k not in CHECKS]
+    if unknown:
+        raise check_names_error(unknown, "check name in expected")
     rep = check_loss(spec, n_classes=classes, noise=noise, weights=weights,
-                     checks=only or None, timeout=timeout)
+                     checks=list(wanted) or None, timeout=timeout)
     failures = []
     for name, want in wanted.items():
-        key = alias.get(name, name)
-        hits = [r for r in rep.results if r.check.split("(")[0] == key
-                or r.check.split("(")[0] == name]
+        hits = [r for r in rep.results if r.check == name]
         if not hits:
             failures.append(f"  {name}: no such result (the report has "
-                            f"{', '.join(r.check for r in rep.results)})")
+                            f"{', '.join(rep.keys()) or 'no results'}; a vector loss has no "
+                            "decreasing/shape/ratio)")
             continue
         r = hits[0]
         if r.verdict.value != want:
-            failures.append(f"  {r.check}: expected {want}, got {r.verdict.value}: {r.summary}"
+            at = args_text({k: v for k, v in r.args.items() if k != "K"})
+            failures.append(f"  {r.check}{f' ({at})' if at else ''}: expected {want}, got {r.verdict.value}: {r.summary}"
                             f"\n    evidence: {r.evidence}")
     if failures:
         raise AlfsAssertionError(f"loss {spec.name!r} ({spec.describe_values()}), K = {classes}:"

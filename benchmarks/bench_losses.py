@@ -137,10 +137,65 @@ def n_amse(z, y, a=10.0):
     return torch.sum((p - a * _oh(y, z.shape[1], z)) ** 2, dim=1) / z.shape[1]
 
 
+# the losses of the wider field (issue #24), each in its official code's style where there is
+# one (clamps at 1e-7 and one-hot sums)
+def n_tce(z, y):
+    pt = torch.sum(_oh(y, z.shape[1], z) * F.softmax(z, dim=1), dim=1)
+    return sum((1 - pt) ** k / k for k in (1, 2))
+
+
+def n_poly1(z, y, eps=2.0):
+    pt = torch.sum(_oh(y, z.shape[1], z) * F.softmax(z, dim=1), dim=1)
+    return F.cross_entropy(z, y, reduction="none") + eps * (1 - pt)
+
+
+def n_ls(z, y, s=0.1):
+    k = z.shape[1]
+    target = (1 - s) * _oh(y, k, z) + s / k
+    return -torch.sum(target * F.log_softmax(z, dim=1), dim=1)
+
+
+def _kl(target, log_m):  # GJS code's custom_kl_div, per example
+    out = target * (target.clamp(min=EPS).log() - log_m)
+    return torch.where(target > 0, out, torch.zeros_like(out)).sum(dim=1)
+
+
+def n_js(z, y, pi1=0.7):
+    p = F.softmax(z, dim=1)
+    oh = _oh(y, z.shape[1], z)
+    log_m = (pi1 * oh + (1 - pi1) * p).clamp(EPS, 1.0).log()
+    scale = -1.0 / ((1 - pi1) * math.log(1 - pi1))
+    return scale * (pi1 * _kl(oh, log_m) + (1 - pi1) * _kl(p, log_m))
+
+
+def n_softbootstrap(z, y, beta=0.95):
+    p = F.softmax(z, dim=1)
+    target = beta * _oh(y, z.shape[1], z) + (1 - beta) * p
+    return -torch.sum(target * p.clamp(EPS, 1.0).log(), dim=1)
+
+
+def n_nnce(z, y, min_prob=1e-7):
+    a = -math.log(min_prob) + F.softmax(z, dim=1).clamp(min=min_prob, max=1).log()
+    return 1 - torch.sum(_oh(y, z.shape[1], z) * a, dim=1) / a.sum(dim=1)
+
+
+def n_ce_sr(z, y, p=0.1, lam=1.2):
+    pr = F.softmax(z, dim=1).clamp(EPS, 1.0)
+    return F.cross_entropy(z, y, reduction="none") + lam * torch.sum(pr**p, dim=1)
+
+
+def n_ldrkl(z, y, lam=1.0, c=2.0):
+    oh = _oh(y, z.shape[1], z)
+    diff = (c * (1 - oh) + z - torch.sum(oh * z, dim=1, keepdim=True)) / lam
+    return lam * (torch.logsumexp(diff, dim=1) - math.log(z.shape[1]))
+
+
 NAIVE = {
     "ce": n_ce, "fl": n_fl, "mae": n_mae, "mse": n_mse, "gce": n_gce, "rce": n_rce,
     "sce": n_sce, "nce": n_nce, "nfl": n_nfl, "ngce": n_ngce, "nmae": n_nmae, "nrce": n_nrce,
     "agce": n_agce, "aul": n_aul, "ael": n_ael, "anl": n_anl, "amse": n_amse,
+    "tce": n_tce, "poly1": n_poly1, "ls": n_ls, "js": n_js, "softbootstrap": n_softbootstrap,
+    "nnce": n_nnce, "ce+sr": n_ce_sr, "ldrkl": n_ldrkl,
 }
 
 

@@ -7,6 +7,8 @@
 # MNIST grid in GPU-hours. One log per step goes into OUT; a summary goes to stdout.
 # With REPRODUCE=1 it also runs the paper's full reproduction grid on Fashion-MNIST
 # (alfs reproduce --setting full: all data, 50 epochs, 150 runs; resumable, into OUT/reproduction).
+# With STUDY=1 it runs the ratio study at the paper's scale (alfs study ratio --setting full:
+# Fashion-MNIST, all data, 50 epochs, 276 runs; resumable, into OUT/ratio_study).
 #
 #   bash benchmarks/gpu_checks.sh [OUT]          # OUT defaults to gpu_checks/
 #
@@ -45,5 +47,9 @@ step bench_stacked "$py" benchmarks/bench_stacked.py --device cuda
 if [ "${REPRODUCE:-0}" = 1 ]; then
     step reproduce "$py" -m alfs_theory.cli reproduce --setting full --device cuda \
         --out "$out/reproduction"
+fi
+if [ "${STUDY:-0}" = 1 ]; then
+    step ratio_study "$py" -m alfs_theory.cli study ratio --setting full --dataset fashion-mnist \
+        --device cuda --out "$out/ratio_study"
 fi
 exit "$status"

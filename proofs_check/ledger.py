@@ -44,6 +44,10 @@ class Claim:
     run: Callable[[], Outcome]
     paper_ids: tuple[str, ...] = ()
     note: str = ""
+    #: "theory" (decided by the checker: PROVED / REFUTED / UNDECIDED) or "empirical" (read
+    #: from recorded runs: SUPPORTED / CONTRADICTED / INCONCLUSIVE, or NO RECORDS; never
+    #: PROVED or REFUTED, and its ``run`` takes the study folder)
+    section: str = "theory"
 
 
 def _b(name: str, **kw) -> LossSpec:
@@ -566,6 +570,82 @@ def _param_condition(name: str, cond) -> Outcome:
                                                                else ""))
 
 
+# ---------------------------------------------------------------------------- empirical
+#: the verdicts an empirical row may give: read from recorded runs, never a proof
+EMPIRICAL_VERDICTS = ("SUPPORTED", "CONTRADICTED", "INCONCLUSIVE", "NO RECORDS")
+NO_RECORDS = "no recorded runs (run alfs study ratio)"
+
+
+def _study(study_dir):
+    """The analysis of the recorded runs of ``alfs study ratio`` in ``study_dir`` (the ledger
+    never trains), or None when there are none."""
+    from alfs_theory.study import analyse, collect_study
+
+    rows, manifest = collect_study(study_dir)
+    if not rows:
+        return None, manifest
+    return analyse(rows), manifest
+
+
+def _where(study_dir, manifest) -> str:
+    st = manifest.get("setting", {}).get("name", "?")
+    return (f"{len(manifest.get('runs', []))} planned runs in {study_dir} (setting {st}, "
+            f"{manifest.get('dataset_title', '?')}"
+            + ("; a tiny setting tests the machinery and is no evidence" if st == "tiny"
+               else "") + ")")
+
+
+def _e_ratio(study_dir) -> Outcome:
+    an, manifest = _study(study_dir)
+    if an is None:
+        return Outcome("NO RECORDS", f"{NO_RECORDS}; looked in {study_dir}")
+    cv = an["claim_verdict"]
+    def one(c) -> str:
+        ci = c["rho_ci"]
+        rho = "-" if c["rho"] is None else f"{c['rho']:+.2f}"
+        iv = "-" if ci["lo"] is None else f"[{ci['lo']:+.2f}, {ci['hi']:+.2f}]"
+        return f"{c['family']} at {c['noise']}: rho {rho} {iv} {c['verdict']}"
+
+    parts = [one(c) for c in an["cells"]]
+    return Outcome(cv["verdict"], f"{_where(study_dir, manifest)}: " + "; ".join(parts)
+                   + f" (per family and noise; overall {cv['verdict']}: any cell contradicting "
+                   "the claim contradicts it, all supporting support it)",
+                   {"cells": len(an["cells"]), "counts": cv["counts"]})
+
+
+def _e_outperform(study_dir) -> Outcome:
+    an, manifest = _study(study_dir)
+    if an is None:
+        return Outcome("NO RECORDS", f"{NO_RECORDS}; looked in {study_dir}")
+    rows = an["outperform"]
+    if not rows:
+        return Outcome("INCONCLUSIVE", f"{_where(study_dir, manifest)}: no noise setting with "
+                       "both an asymmetric loss and a baseline")
+    parts = [f"{o['noise']}: {o['best_asym']} vs {o['best_baseline']} "
+             f"{100 * o['mean_diff']:+.1f} points, paired t p = "
+             f"{'-' if o['p'] is None else format(o['p'], '.3g')} ({o['verdict']})" for o in rows]
+    vs = [o["verdict"] for o in rows]
+    v = ("SUPPORTED" if "SUPPORTED" in vs else
+         "CONTRADICTED" if all(x == "CONTRADICTED" for x in vs) else "INCONCLUSIVE")
+    return Outcome(v, f"{_where(study_dir, manifest)}: " + "; ".join(parts) + " (the claim is "
+                   "'can outperform': supported by one significantly better setting, "
+                   "contradicted when the best baseline is significantly better in every one; "
+                   "the best asymmetric configuration is selected on the same accuracies)",
+                   {"rows": len(rows)})
+
+
+EMPIRICAL: list[Claim] = [
+    Claim("EMP-ratio-tolerance", "a higher asymmetry ratio gives better noise tolerance: "
+          "Spearman rho(r, accuracy drop) < 0 within each family (AEL, AGCE, AUL) and noise",
+          "ICML21 abstract ('a higher ratio would provide better noise tolerance')",
+          "recorded runs of alfs study ratio; bootstrap 95% interval over seeds", "-",
+          _e_ratio, ("ICML21-Claim-HigherRatioBetter",), section="empirical"),
+    Claim("EMP-outperform", "asymmetric losses can outperform the state of the art (CE, GCE, "
+          "SCE, NCE+RCE) under label noise", "ICML21 abstract ('can outperform "
+          "state-of-the-art methods')", "recorded runs of alfs study ratio; paired t-test "
+          "over seeds", "-", _e_outperform, ("ICML21-Claims-Abstract",), section="empirical"),
+]
+
 # ---------------------------------------------------------------------------- the ledger
 LEDGER: list[Claim] = [
     Claim("D1-symmetric", "MAE and RCE are symmetric: sum_k L(u, k) = C on the simplex, all K",
@@ -677,3 +757,4 @@ LEDGER: list[Claim] = [
     Claim("E-neither", "l neither convex nor concave: r(l) by certified 2-D bounds",
           "theory.md T4", "interval bisection", P, _edge_neither),
 ]
+LEDGER += EMPIRICAL  # the empirical section comes last

@@ -9,12 +9,15 @@ from pathlib import Path
 
 from alfs_theory.fileio import atomic_write
 
-from .ledger import LEDGER, Outcome
+from .ledger import EMPIRICAL_VERDICTS, LEDGER, Outcome
 
 DEFAULT_OUT = Path("alfs-verify")
 """Where ``alfs verify`` writes by default: a folder in the current directory (never inside the
 installed package)."""
 CLAIMS_FILE = Path(__file__).resolve().parent / "paper_claims.json"
+DEFAULT_STUDY = Path("alfs-study-ratio")
+"""Where the empirical rows read the runs of ``alfs study ratio`` by default (its default
+--out, in the current folder)."""
 
 
 def _paper_statements() -> dict:
@@ -27,7 +30,12 @@ def _paper_statements() -> dict:
 
 
 def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_OUT,
-               stream=sys.stderr) -> dict:
+               stream=sys.stderr, study_dir: Path | str = DEFAULT_STUDY) -> dict:
+    """Run the claims (``only``: those ids). The empirical rows read the recorded runs of
+    ``alfs study ratio`` in ``study_dir`` (they never train); their verdicts are SUPPORTED,
+    CONTRADICTED, INCONCLUSIVE or NO RECORDS, never PROVED or REFUTED, and they are "as
+    expected" whenever they read the records without error: an empirical finding is a report,
+    not a failure of the ledger."""
     claims = [c for c in LEDGER if not only or c.id in only]
     if only and len(claims) != len(only):
         known = ", ".join(c.id for c in LEDGER)
@@ -41,18 +49,23 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
     for i, c in enumerate(claims, 1):
         print(f"[{i}/{len(claims)}] {c.id} ...", end="", file=stream, flush=True)
         t0 = time.perf_counter()
+        empirical = c.section == "empirical"
         try:
-            out = c.run()
+            out = c.run(study_dir) if empirical else c.run()
         except Exception as e:  # noqa: BLE001 - a crashed check is reported, not hidden
             out = Outcome("ERROR", f"{type(e).__name__}: {e}")
+        if empirical and out.verdict not in EMPIRICAL_VERDICTS + ("ERROR",):
+            out = Outcome("ERROR", f"an empirical row gave {out.verdict!r}, which is not one "
+                          f"of {', '.join(EMPIRICAL_VERDICTS)}: {out.evidence}")
         dt = time.perf_counter() - t0
-        ok = out.verdict == c.expected
+        ok = out.verdict in EMPIRICAL_VERDICTS if empirical else out.verdict == c.expected
         print(f" {out.verdict} ({'as expected' if ok else 'expected ' + c.expected}, "
               f"{dt:.1f} s)", file=stream, flush=True)
         rows.append({
             "id": c.id, "claim": c.claim, "source": c.source, "method": c.method,
             "expected": c.expected, "found": out.verdict, "ok": ok, "seconds": round(dt, 2),
             "evidence": out.evidence, "data": out.data, "note": c.note,
+            "section": c.section,
             "paper": [paper[p] for p in c.paper_ids if p in paper],
         })
     report = {"schema": "alfs-ledger/1", "n": len(rows), "ok": all(r["ok"] for r in rows),
@@ -74,12 +87,24 @@ def to_markdown(report: dict) -> str:
              (f"**Partial run**: {report['n']} of the ledger's {part['of']} claims "
               f"(--only {','.join(part['only'])}). " if part else "")
              + f"{report['n']} claims, {sum(r['ok'] for r in report['claims'])} as expected, "
-             f"{report['seconds']} s.", "",
-             "| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
-    for r in report["claims"]:
+             f"{report['seconds']} s.", ""]
+    theory = [r for r in report["claims"] if r.get("section", "theory") != "empirical"]
+    empirical = [r for r in report["claims"] if r.get("section") == "empirical"]
+    if theory:
+        lines += ["| id | claim | method | expected | found | s |", "|---|---|---|---|---|---|"]
+    for r in theory:
         mark = "" if r["ok"] else " ⚠"
         lines.append(f"| {r['id']} | {r['claim']} | {r['method']} | {r['expected']} | "
                      f"**{r['found']}**{mark} | {r['seconds']} |")
+    if empirical:
+        lines += ["", "## Empirical claims (read from recorded runs; never PROVED)", "",
+                  "Verdicts SUPPORTED / CONTRADICTED / INCONCLUSIVE by the pre-stated analysis "
+                  "of `alfs study ratio` (docs/ratio_study.md); NO RECORDS until it has run.",
+                  "", "| id | claim | method | found | s |", "|---|---|---|---|---|"]
+        for r in empirical:
+            mark = "" if r["ok"] else " ⚠"
+            lines.append(f"| {r['id']} | {r['claim']} | {r['method']} | "
+                         f"**{r['found']}**{mark} | {r['seconds']} |")
     lines += ["", "## Evidence", ""]
     for r in report["claims"]:
         lines.append(f"- **{r['id']}** ({r['source']}): {r['evidence']}"

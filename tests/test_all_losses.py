@@ -18,6 +18,15 @@ EXPECTED = {
     "aul": {"asymmetric": "PROVED", "calibrated": "PROVED"},
     "anl": {"asymmetric": "PROVED", "calibrated": "PROVED"},
     "gce": {"asymmetric": "REFUTED"},
+    # issue #24. NNCE: sum_k (A - CE(u_k)) / sum_j (A - CE(u_j)) = 1, so sum_k NNCE = K - 1
+    # (Ye et al.'s symmetry); ANL-CE adds symmetric NCE. Taylor CE (t = 2), Poly-1 and JS are
+    # convex and decreasing with a finite ratio test only for TCE: l'(0) = -oo for Poly-1 and
+    # JS (JS's u log u), so no noisy weights keep e_t (theory.md T4, necessary for convex l)
+    "nnce": {"symmetric": "PROVED"},
+    "nce+nnce": {"symmetric": "PROVED"},
+    "tce": {"symmetric": "REFUTED", "calibrated": "PROVED"},
+    "poly1": {"asymmetric": "REFUTED", "calibrated": "PROVED"},
+    "js": {"asymmetric": "REFUTED", "calibrated": "PROVED"},
 }
 
 

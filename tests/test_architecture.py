@@ -14,19 +14,15 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "alfs_theory"
 
-# the old flat module names of the experiments wing, now deprecated aliases of
-# alfs_theory.experiments.<name> (tests/test_deprecated.py)
-DEPRECATED_ALIASES = {"data", "models", "stacked", "train", "sweep", "records", "diagnosis",
-                      "presets"}
 # first component of the module path below alfs_theory -> wing
 WINGS = {
-    "base": {"errors", "fileio", "symbols", "timing", "moved"},
+    "base": {"errors", "fileio", "symbols", "timing", "moved", "schemas"},
     "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise"},
     "checks": {"checks"},
     "torch": {"nn"},
     "experiments": {"experiments"},
-    "top": {"", "__main__", "cli", "report", "reproduce", "plotting", "apidoc", "testing",
-            "pytest_plugin", *DEPRECATED_ALIASES},
+    "top": {"", "__main__", "cli", "report", "reproduce", "study", "plotting", "apidoc", "testing",
+            "pytest_plugin", "zoo"},
 }
 ALLOWED = {
     "base": {"base"},
@@ -182,8 +178,7 @@ def test_every_file_has_its_place_in_the_map():
     folders = {"losses", "checks/properties", "checks/provers", "nn", "cli"}
     missing = []
     for mod, (path, is_pkg) in MODULES.items():
-        parts = mod.split(".")
-        if not mod or is_pkg or parts[0] in DEPRECATED_ALIASES and len(parts) == 1:
+        if not mod or is_pkg:
             continue
         folder = path.parent.relative_to(PKG).as_posix()
         if folder in folders:

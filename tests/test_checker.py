@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 import sympy as sp
 
 from alfs_theory import get_loss
-from alfs_theory.checks.checker import assert_loss_checks, check_loss
+from alfs_theory.checks.checker import CHECK_NAMES, assert_loss_checks, check_loss
 from alfs_theory.checks.properties.asymmetry import check_asymmetric_on_weights
 from alfs_theory.checks.properties.calibration import check_calibration, check_excess_risk_bound
-from alfs_theory.checks.properties.ratio import asymmetry_ratio
 from alfs_theory.checks.properties.shape import check_decreasing, check_shape
-from alfs_theory.checks.properties.symmetric import check_symmetric
 from alfs_theory.checks.properties.tolerance import symmetric_noise_threshold
 from alfs_theory.checks.verdict import Verdict
 from alfs_theory.errors import ExpressionError, InputError
 from alfs_theory.userloss import loss_from_expression
 
 P, R, UD = Verdict.PROVED, Verdict.REFUTED, Verdict.UNDECIDED
+
+
+def _ratio(spec, **inputs):
+    """The ratio question through the engine (its rules and the gate)."""
+    from alfs_theory.checks.engine import decide
+
+    return decide("ratio", spec, 2, **inputs)
+
+
+def _symmetric(spec, n_classes=None):
+    """The symmetric question through the engine (its rules and the gate)."""
+    from alfs_theory.checks.engine import decide
+
+    return decide("symmetric", spec, n_classes)
 
 
 def _num(expr, **vals):
@@ -30,7 +43,7 @@ def _num(expr, **vals):
 # ----------------------------------------------------------------- closed-form ratios
 @pytest.mark.parametrize("a,q", [(1, 2), (1, 0.5), (2, 3), (0.5, 1.5), (3, 0.2)])
 def test_agce_ratio_family_closed_form(a, q):
-    r = asymmetry_ratio(get_loss("agce"), bounds=False)
+    r = _ratio(get_loss("agce"), bounds=False)
     assert r.verdict is P and r.certificate.method == "calculus"
     expected = (a / (a + 1)) ** abs(q - 1)
     got = float(r.value.subs({get_loss("agce").param("a").symbol: sp.Rational(str(a)),
@@ -41,7 +54,7 @@ def test_agce_ratio_family_closed_form(a, q):
 @pytest.mark.parametrize("a,q", [(1.5, 0.9), (3, 2), (6, 1.5), (1.2, 0.3)])
 def test_aul_ratio_family_closed_form(a, q):
     spec = get_loss("aul")
-    r = asymmetry_ratio(spec, bounds=False)
+    r = _ratio(spec, bounds=False)
     assert r.verdict is P
     got = float(r.value.subs({spec.param("a").symbol: sp.Rational(str(a)),
                               spec.param("q").symbol: sp.Rational(str(q))}))
@@ -50,22 +63,22 @@ def test_aul_ratio_family_closed_form(a, q):
 
 def test_ael_and_mae_ratios():
     spec = get_loss("ael")
-    r = asymmetry_ratio(spec, bounds=False)
+    r = _ratio(spec, bounds=False)
     assert r.verdict is P
     for a in (0.5, 3, 10):
         assert float(r.value.subs(spec.param("a").symbol, a)) == pytest.approx(math.exp(-1 / a))
-    assert asymmetry_ratio(get_loss("mae").bind()).value == 1
+    assert _ratio(get_loss("mae").bind()).value == 1
 
 
 @pytest.mark.parametrize("name", ["ce", "gce"])
 def test_ce_gce_ratio_zero(name):
-    r = asymmetry_ratio(get_loss(name).bind())
+    r = _ratio(get_loss(name).bind())
     assert r.verdict is P and float(r.value) == 0.0
 
 
 @pytest.mark.parametrize("a,q,exp", [(1, 2, 0.5), (1.0, 0.5, 0.5**0.5), (2, 3, (2 / 3) ** 2)])
 def test_bound_ratio_has_tight_certified_bounds(a, q, exp):
-    r = asymmetry_ratio(get_loss("agce").bind(a=a, q=q))
+    r = _ratio(get_loss("agce").bind(a=a, q=q))
     lo, hi = r.estimate
     assert r.verdict is P and lo - 1e-12 <= exp <= hi + 1e-12 and hi - lo <= 1e-6
 
@@ -79,12 +92,12 @@ def test_shapes():
 
 
 def test_symmetric_verdicts():
-    assert check_symmetric(get_loss("mae")).verdict is P
-    assert check_symmetric(get_loss("rce")).verdict is P
-    assert check_symmetric(get_loss("nce").bind(), 3).verdict is P
-    ce = check_symmetric(get_loss("ce").bind(), 3)
+    assert _symmetric(get_loss("mae")).verdict is P
+    assert _symmetric(get_loss("rce")).verdict is P
+    assert _symmetric(get_loss("nce").bind(), 3).verdict is P
+    ce = _symmetric(get_loss("ce").bind(), 3)
     assert ce.verdict is R and "u_b" in ce.counterexample.point
-    assert check_symmetric(get_loss("gce").bind(), 3).verdict is R
+    assert _symmetric(get_loss("gce").bind(), 3).verdict is R
 
 
 # ----------------------------------------------------------------- asymmetry on weights
@@ -296,7 +309,7 @@ def test_increasing_loss_is_caught():
     spec = loss_from_expression("u").bind()
     res = check_decreasing(spec)
     assert res.verdict is R
-    assert asymmetry_ratio(spec).verdict is UD
+    assert _ratio(spec).verdict is UD
 
 
 def test_narrow_bump_is_caught():
@@ -311,7 +324,7 @@ def test_half_convex_half_concave():
     spec = loss_from_expression("1 - u + 0.1*(u - 0.5)^3").bind()
     sh = check_shape(spec)
     assert sh.kind == "neither" and sh.result.verdict is P
-    r = asymmetry_ratio(spec)
+    r = _ratio(spec)
     assert r.verdict is P and r.certificate.method == "interval-bisection"
     lo, hi = r.estimate
     assert hi - lo <= 1e-6
@@ -337,11 +350,51 @@ def test_report_formats_and_helper():
                              {"ratio": "PROVED", "symmetric": "REFUTED", "calibrated": "PROVED"},
                              n_classes=10, noise="symmetric:0.6")
     d = rep.to_dict()
-    assert d["schema"] == "alfs-check/1" and d["K"] == 10
+    assert d["schema"] == "alfs-check/2" and d["K"] == 10
     assert {c["verdict"] for c in d["checks"]} <= {"PROVED", "REFUTED", "UNDECIDED"}
     assert rep.result("noise").verdict is P
-    assert "| ratio | **PROVED** |" in rep.to_markdown()
+    assert "| ratio |  | **PROVED** |" in rep.to_markdown()
+    assert "| noise | noise=symmetric:0.6 | **PROVED** |" in rep.to_markdown()
     assert "ratio" in rep.to_text()
+
+
+# ----------------------------------------------------------------- one vocabulary (#25)
+def test_every_key_is_a_stable_name_with_its_arguments_apart():
+    rep = check_loss(get_loss("mae").bind(), n_classes=3, noise="symmetric:0.2",
+                     weights=[0.5, 0.3, 0.2])
+    names = [r.check for r in rep.results]
+    assert names == ["decreasing", "shape", "ratio", "symmetric", "asymmetric", "region",
+                     "threshold", "calibrated", "excess-risk", "noise", "asymmetric-on"]
+    assert set(names) == set(CHECK_NAMES) and rep.keys() == names
+    d = {c["check"]: c for c in rep.to_dict()["checks"]}
+    assert d["threshold"]["args"] == {"K": 3}
+    assert d["asymmetric"]["args"]["eta"] == pytest.approx(0.95 * 2 / 3, abs=1e-6)
+    assert d["asymmetric"]["args"]["weights"] == pytest.approx([1 - 0.633333, 0.3166665,
+                                                                0.3166665], abs=1e-6)
+    assert d["noise"]["args"] == {"K": 3, "noise": "symmetric:0.2"}
+    assert d["asymmetric-on"]["args"] == {"K": 3, "weights": [0.5, 0.3, 0.2]}
+    for name in names:  # every name selects its own row, and indexes the report
+        assert rep[name].check == name
+        one = check_loss(get_loss("mae").bind(), n_classes=3, noise="symmetric:0.2",
+                         weights=[0.5, 0.3, 0.2], checks=[name])
+        assert name in one.keys()
+
+
+@pytest.mark.parametrize("old, new", [("weights", "asymmetric-on"),
+                                      ("symmetric-noise-threshold", "threshold"),
+                                      ("excess-risk-bound", "excess-risk"),
+                                      ("symmetric-noise-threshold(K=10)", "threshold")])
+def test_old_names_are_refused_naming_the_new_one(old, new):
+    with pytest.raises(InputError, match=f"'{re.escape(old)}' is now '{new}'") as e:
+        check_loss(get_loss("mae").bind(), n_classes=3, checks=[old])
+    assert "decreasing, shape, ratio" in str(e.value)
+    rep = check_loss(get_loss("mae").bind(), n_classes=3, checks=["ratio"])
+    with pytest.raises(KeyError, match=f"is now '{new}'"):
+        rep[old]
+    with pytest.raises(KeyError, match="no 'threshold' result in this report; it has ratio"):
+        rep["threshold"]
+    with pytest.raises(KeyError, match="the region of weights is 'region'"):
+        rep["asymmetric-on"]
 
 
 def test_helper_fails_with_a_clear_message():
@@ -420,7 +473,7 @@ def test_ngce_at_three_classes_is_asymmetric_exactly_on_equal_other_weights():
     assert float(v["risk_at_point"]) < float(v["risk_at_e_t"])
     th = symmetric_noise_threshold(spec, 10)
     assert th.verdict is P and th.value["eta_max"] == pytest.approx(0.9)
-    assert check_symmetric(spec, 10).verdict is P
+    assert _symmetric(spec, 10).verdict is P
 
 
 def test_ngce_q1_reduces_to_a_separable_mae_on_the_simplex():

@@ -14,9 +14,10 @@ def test_list_shows_every_loss(capsys):
     for name in list_losses():
         assert f"\n{name} " in out
     assert main(["list", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert {r["name"] for r in rows} == set(list_losses())
-    assert {r["kind"] for r in rows} == {"pointwise", "vector"}
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "alfs-list/1"
+    assert {r["name"] for r in doc["losses"]} == set(list_losses())
+    assert {r["kind"] for r in doc["losses"]} == {"pointwise", "vector"}
 
 
 def test_show_text_and_json(capsys):
@@ -41,8 +42,9 @@ def test_check_exit_codes_and_formats(capsys):
     assert main(["check", "agce", "--param", "a=1", "--param", "q=2", "--classes", "10",
                  "--noise", "symmetric:0.6", "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert d["schema"] == "alfs-check/1"
-    noise = next(c for c in d["checks"] if c["check"].startswith("noise("))
+    assert d["schema"] == "alfs-check/2"
+    noise = next(c for c in d["checks"] if c["check"] == "noise")
+    assert noise["args"] == {"K": 10, "noise": "symmetric:0.6"}
     assert noise["verdict"] == "PROVED"
     # CE under symmetric noise: the asked property is refuted -> exit 1
     assert main(["check", "ce", "--classes", "3", "--noise", "symmetric:0.3",
@@ -82,8 +84,8 @@ def test_expression_starting_with_a_minus_sign_and_class_sums(capsys):
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert out["kind"] == "vector"
-    verdicts = {r["check"].split("(")[0]: r["verdict"] for r in out["checks"]}
-    assert verdicts["symmetric-noise-threshold"] == "PROVED"
+    verdicts = {r["check"]: r["verdict"] for r in out["checks"]}
+    assert verdicts["threshold"] == "PROVED"
     assert main(["ratio", "--expr", "-log(u)"]) == 0
 
 

@@ -79,6 +79,16 @@ OTHER_PARAMS: dict[str, list[dict]] = {
     "ael": [{"a": 0.5}, {"a": 10.0}],
     "anl": [{"a": 1.01, "p": 1.0}, {"a": 5.0, "p": 0.1}],
     "amse": [{"a": 0.0}, {"a": 1.0}],
+    "poly1": [{"eps": -1.0}, {"eps": 0.5}],
+    "ls": [{"s": 0.0}, {"s": 0.9}],
+    "js": [{"pi1": 0.05}, {"pi1": 0.95}],
+    "softbootstrap": [{"beta": 0.0}, {"beta": 1.0}, {"beta": 0.5}],
+    "nnce": [{"min_prob": 1e-12}, {"min_prob": 5e-5}],
+    "ce+sr": [{"p": 1.0, "lam": 0.5}, {"p": 0.5, "lam": 0.0}],
+    # not c = 0: it makes an exact tie of the logits a zero of the loss, which the reference's
+    # form (log of a sum, minus log K) reaches only to ~1e-46 while the twin gives 0 exactly
+    # (tests/test_field_losses.py checks c = 0 away from ties)
+    "ldrkl": [{"lam": 0.1, "c": 0.5}, {"lam": 10.0, "c": 1.0}],
 }
 
 
@@ -265,7 +275,9 @@ def test_param_sets_are_in_domain_and_differ_from_defaults():
 
 
 # ----------------------------------------------------------------------------- fixed points
-@pytest.mark.parametrize("name", ["fl", "nfl", "anl", "mse", "ngce", "aul", "nce+agce"])
+@pytest.mark.parametrize("name", ["fl", "nfl", "anl", "mse", "ngce", "aul", "nce+agce", "tce",
+                                  "js", "ls", "softbootstrap", "nnce", "nce+nnce", "ce+sr",
+                                  "ldrkl"])
 def test_extreme_fixed_points(name):
     """Dominant label, dominant other class, exact tie, at the largest logits."""
     z = np.array([

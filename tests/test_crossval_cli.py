@@ -172,8 +172,10 @@ def test_blackbox_check_never_proves(user_module, capsys):
     rep = blackbox_check(ce, n_classes=4, noise="symmetric:0.3", samples=200, threshold=False)
     verdicts = {r.check: r.verdict.value for r in rep.results}
     assert "PROVED" not in verdicts.values()
-    assert verdicts["symmetric"] == "REFUTED" and verdicts["noise(symmetric:0.3) row 0"] == "REFUTED"
-    cx = rep.result("noise(symmetric:0.3) row 0").counterexample
+    assert verdicts["symmetric"] == "REFUTED" and rep.result("noise", row=0).verdict.value == \
+        "REFUTED"
+    assert rep.result("noise", row=0).args == {"K": 4, "noise": "symmetric:0.3", "row": 0}
+    cx = rep.result("noise", row=0).counterexample
     assert "re-evaluated" in cx.detail
 
     def mae(z, y):
@@ -181,7 +183,7 @@ def test_blackbox_check_never_proves(user_module, capsys):
 
     rep = blackbox_check(mae, n_classes=4, noise="symmetric:0.5", samples=200)
     assert {r.verdict.value for r in rep.results} == {"UNDECIDED"}  # symmetric, tolerant: no proof
-    th = rep.result("symmetric-noise-threshold").estimate
+    th = rep["threshold"].estimate
     assert th["lo"] == pytest.approx(0.75, abs=0.01)  # MAE: every eta < (K-1)/K
 
 

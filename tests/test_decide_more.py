@@ -36,7 +36,7 @@ def test_zero_log_zero_at_a_vertex_is_its_limit():
 
 def test_entropy_term_moves_mass_off_every_vertex():
     rep = check_loss(_user(ENTROPY), n_classes=3)
-    region = rep.result("asymmetric-on")
+    region = rep.result("region")
     assert region.verdict is Verdict.PROVED and region.value["kind"] == "none"
     asym = rep.result("asymmetric")
     assert asym.verdict is Verdict.REFUTED

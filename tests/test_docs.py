@@ -15,10 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # commands that are covered by their own tests (too slow to repeat here)
 COVERED_ELSEWHERE = {"verify": "tests/test_ledger.py", "report": "tests/test_report.py",
                      "train": "tests/test_train.py", "sweep": "tests/test_sweep.py",
-                     "figures": "tests/test_figures.py", "reproduce": "tests/test_reproduce.py"}
+                     "figures": "tests/test_figures.py", "reproduce": "tests/test_reproduce.py",
+                     "study": "tests/test_study.py"}
 # the documented reproduction trains 150 runs (an hour on 2 cores): here it runs as written with
 # these options appended (argparse keeps the last value), one small cell of its grid
-REDUCED = {"reproduce": ["--losses", "ce", "--noise", "clean,symmetric:0.4", "--seeds", "0",
+# the ratio study likewise (its default setting trains 276 runs): the tiny setting on the digits
+REDUCED = {"study": ["--setting", "tiny", "--dataset", "digits", "--workers", "1",
+                     "--threads", "1", "--quiet"],
+           "reproduce": ["--losses", "ce", "--noise", "clean,symmetric:0.4", "--seeds", "0",
                          "--epochs", "1", "--train-subset", "200", "--test-subset", "100"]}
 # the other long commands train too: the main job 36 Fashion-MNIST runs of 8 epochs (15 minutes
 # on 2 cores), the how-to's sweep 18 digits runs of 30 epochs; alfs verify runs the whole
@@ -94,6 +98,9 @@ def test_documented_long_command_runs_as_written(where, cmd, tmp_path):
         assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
     if sub == "train":
         assert list(tmp_path.glob("runs/*/record.json"))
+    if sub == "study":
+        assert len(list(tmp_path.rglob("record.json"))) == 16
+        assert "setting `tiny`" in next(tmp_path.rglob("ratio_study.md")).read_text()
     if sub == "reproduce":
         assert len(list(tmp_path.rglob("record.json"))) == 2
         assert "## Clean test accuracy (%) at the best epoch" in \

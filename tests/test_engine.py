@@ -36,9 +36,9 @@ PKG = ROOT / "alfs_theory"
 
 #: the provers of each question: only the engine (its rules) and the properties themselves call
 #: them; everything else asks ``engine.decide`` or ``check_loss``
-PROVERS = {"asymmetry_ratio", "check_asymmetric_on_weights", "check_calibration",
+PROVERS = {"closed_form_finding", "bisection_finding", "check_asymmetric_on_weights", "check_calibration",
            "check_decreasing", "check_excess_risk_bound", "check_instance_dependent",
-           "check_shape", "check_symmetric", "check_transition_matrix",
+           "check_shape", "check_transition_matrix",
            "symmetric_noise_threshold", "weight_region"}
 
 
@@ -61,7 +61,8 @@ def test_rule_table_in_the_docs_is_current():
     text = (ROOT / "docs" / "theory.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- rule-table -->\n(.*?)\n<!-- /rule-table -->", text, re.S).group(1)
     assert block == rule_table(), "regenerate the table: alfs_theory.checks.engine.rule_table()"
-    for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-definition-ladder"):
+    for name in ("ratio-downward-jump", "ratio-upward-jump", "ratio-closed-form",
+                 "ratio-interval-bisection"):
         assert f"`{name}`" in block
 
 
@@ -111,7 +112,7 @@ def test_every_result_of_check_loss_is_sealed_and_names_its_rule():
                      weights=[0.5, 0.3, 0.2])
     assert rep.results and all(r.sealed for r in rep.results)
     assert all(r.gate.startswith("rule ") for r in rep.results if r.verdict is Verdict.PROVED)
-    assert rep.result("ratio").gate == ("rule ratio-definition-ladder; falsifier: no "
+    assert rep.result("ratio").gate == ("rule ratio-closed-form; falsifier: no "
                                         "counterexample")
 
 
@@ -132,7 +133,7 @@ def test_a_downward_jump_gives_r_zero_not_the_slope_quotient():
     assert -1e-12 <= b < 0.01  # the brute force approaches 0 from above, far below 0.4
     rep = check_loss(spec, n_classes=3)
     assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
-    th = rep.result("symmetric-noise-threshold")
+    th = rep.result("threshold")
     assert "ratio test" not in th.summary or th.verdict is not Verdict.UNDECIDED or \
         th.value.get("lo") in (0, 0.0, None), th.summary
 
@@ -205,7 +206,7 @@ def test_poles_inside_the_unit_interval_are_refused(expr, at):
 def test_extreme_but_legal_parameters_are_decided(a):
     rep = check_loss(_user("a*(1-u)", a=float(a)), n_classes=3)
     assert not rep.internal_errors, [r.summary for r in rep.internal_errors]
-    assert rep.result("asymmetric-on").verdict is Verdict.PROVED
+    assert rep.result("region").verdict is Verdict.PROVED
 
 
 def test_train_refuses_a_loss_off_the_simplex_before_loading_data(tmp_path, monkeypatch,
@@ -266,7 +267,7 @@ def test_the_gate_re_verifies_refutations():
     bad_sym = CheckResult("symmetric", Verdict.REFUTED, "forged", counterexample=Counterexample(
         {"u_a": [0.2, 0.3, 0.5], "u_b": [0.6, 0.2, 0.2]}, "forged"))
     assert gate(bad_sym, mae, 3).internal_error is not None  # MAE's sum is 2 everywhere
-    bad_w = CheckResult("asymmetric-on-weights", Verdict.REFUTED, "forged",
+    bad_w = CheckResult("asymmetric-on", Verdict.REFUTED, "forged",
                         counterexample=Counterexample({"u0": 0.5, "u1": 0.3, "u2": 0.2}, "x"),
                         value={"weights": [0.5, 0.3, 0.2], "t": 0})
     assert gate(bad_w, mae, 3).internal_error is not None  # e_t is MAE's unique minimiser
@@ -301,7 +302,7 @@ def test_a_min_that_never_switches_is_decided_as_its_argument():
     r = rep.result("ratio")
     assert r.verdict is Verdict.PROVED and abs(float(r.value) - math.exp(-1.5)) < 1e-12
     assert rep.result("decreasing").verdict is Verdict.PROVED
-    th = rep.result("symmetric-noise-threshold")
+    th = rep.result("threshold")
     rr = math.exp(-1.5)
     assert th.verdict is Verdict.PROVED
     assert abs(th.value["eta_max"] - 2 * rr / (1 + 2 * rr)) < 1e-9
@@ -344,9 +345,37 @@ def test_the_weight_rules_are_the_ladders_steps_in_its_order():
     assert [r.name for r in rules_for("weights")] == [row[1] for row in WEIGHT_RULE_TABLE]
     assert rules_for("asymmetric") == rules_for("weights")
     rep = check_loss(_user("exp(-u/3)"), n_classes=3, weights=[0.5, 0.3, 0.2])
-    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-kkt;")
+    assert rep.result("asymmetric-on").gate.startswith("rule weights-kkt;")
     rep = check_loss(_user("((1+1)**2 - (1+u)**2)/2"), n_classes=3, weights=[0.4, 0.35, 0.25])
-    assert rep.result("asymmetric-on-weights").gate.startswith("rule weights-vertex;")
+    assert rep.result("asymmetric-on").gate.startswith("rule weights-vertex;")
+
+
+def test_the_threshold_rules_are_the_provers_sequence():
+    """The threshold's rules and the sequence its provers run for a part's threshold (sums)
+    are one list; each rule names itself in the gate."""
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import THRESHOLD_RULE_TABLE
+    from alfs_theory.checks.properties.tolerance import THRESHOLD_RULES
+
+    assert [row[0] for row in THRESHOLD_RULE_TABLE] == [f.__name__ for f in THRESHOLD_RULES]
+    assert [r.name for r in rules_for("threshold")] == [row[1] for row in THRESHOLD_RULE_TABLE]
+    assert decide("threshold", _user("exp(-u/3)"), 3).gate.startswith("rule threshold-kkt;")
+    assert decide("threshold", _user("1 - u"), 3).gate.startswith("rule threshold-complete;")
+    assert decide("threshold", _user("-log(u)"), 3).gate.startswith(
+        "rule threshold-infinite-loss;")
+
+
+def test_the_excess_risk_rules_are_the_provers_sequence():
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import EXCESS_RISK_RULE_TABLE
+    from alfs_theory.checks.properties.calibration import EXCESS_RISK_RULES
+
+    assert [row[0] for row in EXCESS_RISK_RULE_TABLE] == [f.__name__ for f in EXCESS_RISK_RULES]
+    assert [r.name for r in rules_for("excess-risk")] == [row[1] for row in
+                                                          EXCESS_RISK_RULE_TABLE]
+    assert decide("excess-risk", _user("-2*log(u)"), 3).gate.startswith(
+        "rule excess-risk-pinsker;")
+    assert decide("excess-risk", _user("1 - u**2"), 3).gate.startswith("rule excess-risk-chord;")
 
 
 def test_the_calibration_rules_are_the_ladders_steps_in_its_order():
@@ -380,3 +409,16 @@ def test_the_min_max_rewrite_never_spends_the_whole_budget(monkeypatch):
     assert [r.check for r in rep.results] == ["decreasing"]
     assert rep.result("decreasing").verdict is Verdict.PROVED
     assert "equal on [0, 1]" not in rep.formula
+
+
+def test_a_rules_facts_are_established_in_order_and_no_further():
+    """A later fact may presume an earlier one ("decreasing" is a question about a pointwise
+    l): a vector loss asked on weights must reach the vector rules, not crash in a pointwise
+    fact of a pointwise rule (softbootstrap gave 'check could not run: SpecError')."""
+    from alfs_theory.registry import get_loss
+
+    spec = get_loss("softbootstrap").bind()
+    w = [0.145] + [0.095] * 9
+    res = decide("weights", spec, 10, weights=w)
+    assert "could not run" not in res.summary, res.summary
+    assert res.verdict is Verdict.REFUTED

@@ -133,7 +133,7 @@ def test_corrupt_metrics_file_is_named_by_figures(tmp_path, capsys):
                                           ("0.5,-0.1,0.6", "entry 2 is -0.1"),
                                           ("0,0,0", "all 0"), ("0.5,0.5", "has 2 entries")])
 def test_bad_weights_are_refused(capsys, weights, msg):
-    assert main(["check", "agce", "-K", "3", "--weights", weights, "--only", "weights"]) == 2
+    assert main(["check", "agce", "-K", "3", "--weights", weights, "--only", "asymmetric-on"]) == 2
     assert msg in _err(capsys)
 
 
@@ -142,16 +142,16 @@ def test_weights_not_summing_to_one_are_normalised_and_said(capsys):
     from alfs_theory.checks.checker import check_loss
 
     rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=3, weights=[2, 1, 1],
-                     checks=["weights"])
-    r = rep.result("asymmetric-on-weights")
+                     checks=["asymmetric-on"])
+    r = rep["asymmetric-on"]
     assert r.verdict.value == "PROVED" and r.value["weights"] == [0.5, 0.25, 0.25]
     assert "weights normalised to sum 1 (they summed to 4" in r.summary
     same = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=3, weights=[0.5, 0.25, 0.25],
-                      checks=["weights"]).result("asymmetric-on-weights")
+                      checks=["asymmetric-on"])["asymmetric-on"]
     assert "normalised" not in same.summary and same.verdict == r.verdict
 
 
-@pytest.mark.parametrize("only", ["weights", "noise"])
+@pytest.mark.parametrize("only", ["asymmetric-on", "noise"])
 def test_only_a_check_that_needs_an_input_says_so(capsys, only):
     assert main(["check", "agce", "--only", only]) == 2
     assert f"--only {only} needs" in _err(capsys)

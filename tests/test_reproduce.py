@@ -156,3 +156,37 @@ def test_alike_losses_are_named_together():
     agg = reproduction_rows(rows, ("clean", "symmetric:0.8"))
     assert _alike_rows(agg) == [["agce", "nce+agce"]]
     assert _alike_rows(agg, tol=0.001) == []
+
+
+def test_best_cell_is_tested_against_the_runner_up():
+    """Per column, the best loss against the runner-up by a paired t-test over seeds, on
+    synthetic rows: a lead that is steady across seeds is significant, one that flips sign
+    between seeds is not, and the report names the latter."""
+    from alfs_theory.reproduce import _significance_md, best_vs_runner_up
+
+    rows = []
+    # symmetric:0.4: agce ahead of ce by 0.10, 0.08, 0.09 (t = 15.59, df 2)
+    for s, (a, c) in enumerate(((0.80, 0.70), (0.82, 0.74), (0.84, 0.75))):
+        rows += [_row("agce", "symmetric:0.4", s, a, a), _row("ce", "symmetric:0.4", s, c, c)]
+    # symmetric:0.8: gce ahead on average (0.43 vs 0.42) but not in every seed
+    for s, (g, c) in enumerate(((0.50, 0.40), (0.35, 0.45), (0.44, 0.41))):
+        rows += [_row("gce", "symmetric:0.8", s, g, g), _row("ce", "symmetric:0.8", s, c, c)]
+    noise = ("symmetric:0.4", "symmetric:0.8")
+    agg = reproduction_rows(rows, noise)
+    tests = best_vs_runner_up(agg, noise)
+    t4, t8 = tests
+    assert (t4["best"], t4["runner_up"], t4["seeds"]) == ("agce", "ce", [0, 1, 2])
+    want_t = 0.09 / (0.01 / math.sqrt(3))
+    assert t4["t"] == pytest.approx(want_t) and t4["df"] == 2
+    assert t4["p"] == pytest.approx(1 - want_t / math.sqrt(want_t ** 2 + 2))  # df = 2
+    assert t4["significant"] is True
+    assert (t8["best"], t8["runner_up"]) == ("gce", "ce")
+    assert t8["p"] > 0.5 and t8["significant"] is False
+    md = "\n".join(_significance_md(tests, "noise"))
+    assert "not significant" in md and "significant at 0.05" in md
+    assert "not significantly ahead of the runner-up (p >= 0.05 or untestable): sym 0.8 " \
+           "(GCE vs CE)." in md
+    # seeds the two do not share are left out of the pairing
+    agg2 = reproduction_rows(rows + [_row("agce", "symmetric:0.8", 5, 0.99, 0.99)], noise)
+    t8b = best_vs_runner_up(agg2, noise)[1]
+    assert t8b["best"] == "agce" and t8b["seeds"] == [] and t8b["significant"] is None

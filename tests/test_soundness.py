@@ -24,7 +24,7 @@ def _user(text, **params):
 
 
 def _verdicts(rep):
-    return {r.check.split("(")[0]: r for r in rep.results}
+    return {r.check: r for r in rep.results}
 
 
 def test_plateau_loss_is_not_taken_for_affine():
@@ -33,9 +33,9 @@ def test_plateau_loss_is_not_taken_for_affine():
     assert v["shape"].value == "neither" and v["shape"].verdict is Verdict.PROVED
     assert v["symmetric"].verdict is Verdict.REFUTED
     # at w = (0.4, 0.32, 0.28) the centroid scores 0.7 against 0.72 at e_t
-    assert v["asymmetric-on-weights"].verdict is Verdict.REFUTED
-    assert v["asymmetric-on"].verdict is not Verdict.PROVED
-    th = v["symmetric-noise-threshold"]
+    assert v["asymmetric-on"].verdict is Verdict.REFUTED
+    assert v["region"].verdict is not Verdict.PROVED
+    th = v["threshold"]
     assert th.verdict is not Verdict.PROVED or abs(th.value["eta_max"] - 4 / 7) < 1e-9
     if th.verdict is Verdict.UNDECIDED and th.value.get("hi") is not None:
         assert th.value["hi"] >= 4 / 7 - 1e-12  # refuted only above the true threshold 4/7
@@ -61,7 +61,7 @@ def test_kinked_convex_loss_keeps_its_kkt_threshold():
     rep = check_loss(_user(KINK), n_classes=2, checks=["shape", "threshold"])
     v = _verdicts(rep)
     assert v["shape"].value == "convex" and not rep.internal_errors
-    th = v["symmetric-noise-threshold"]
+    th = v["threshold"]
     assert th.verdict is Verdict.PROVED and th.certificate.method == "kkt"
     assert th.value["exact"] == sp.Rational(1, 4) and th.value["inclusive"] is False
 
@@ -86,7 +86,7 @@ def test_cli_names_the_point_where_the_loss_fails(capsys):
 
 def test_plus_infinity_at_zero_is_the_documented_convention():
     rep = check_loss(_user("1/u - 1"), n_classes=10, noise="symmetric:0.01")
-    noise = [r for r in rep.results if r.check.startswith("noise")][0]
+    noise = [r for r in rep.results if r.check == "noise"][0]
     assert "could not run" not in noise.summary
     assert noise.verdict is Verdict.REFUTED  # l(0) = oo: no noisy row keeps e_t
 
@@ -95,7 +95,7 @@ def test_a_contradicted_prover_becomes_an_internal_error():
     from alfs_theory.checks.engine import gate
 
     spec = _user(PLATEAU).at_classes(3)
-    fake = CheckResult("asymmetric-on-weights", Verdict.PROVED, "argmin = {e_t}",
+    fake = CheckResult("asymmetric-on", Verdict.PROVED, "argmin = {e_t}",
                        certificate=Certificate("bogus", "a rule that fired outside its domain"),
                        value={"weights": [0.4, 0.32, 0.28], "t": 0})
     out = gate(fake, spec, 3)
@@ -110,7 +110,7 @@ def test_falsifier_leaves_true_claims_alone():
     from alfs_theory.checks.engine import gate
 
     spec = _user("((1+1)**2 - (1+u)**2)/2").at_classes(3)  # AGCE a=1 q=2: completely asym.
-    ok = CheckResult("asymmetric-on-weights", Verdict.PROVED, "argmin = {e_t}",
+    ok = CheckResult("asymmetric-on", Verdict.PROVED, "argmin = {e_t}",
                      certificate=Certificate("vertex-comparison", "concave"),
                      value={"weights": [0.4, 0.35, 0.25], "t": 0})
     out = gate(ok, spec, 3)
@@ -184,7 +184,7 @@ def test_symmetric_noise_rows_are_decided_once(monkeypatch):
 
     rep = check_loss(get_loss("ael").bind(a=0.45), n_classes=100, checks=["region"],
                      noise="symmetric:0.914")
-    noise = [r for r in rep.results if r.check.startswith("noise")][0]
+    noise = [r for r in rep.results if r.check == "noise"][0]
     assert len(calls) == 1 and noise.verdict is Verdict.PROVED
     assert "100 rows" in noise.summary
 

@@ -149,3 +149,14 @@ def test_core_imports_without_torch_and_matplotlib():
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 31
+
+
+def test_numpy_scalars_are_exact_numbers_too():
+    """Weights and parameters from numpy (np.float64 is a float whose repr names numpy) become
+    the same exact numbers as the Python ones: the weights of a notebook's Dirichlet draw."""
+    import numpy as np
+
+    from alfs_theory.spec import to_exact
+
+    assert to_exact(np.float64(0.0629)) == to_exact(0.0629) == sp.Rational(629, 10000)
+    assert to_exact(np.int64(3)) == 3 and to_exact(np.float32(0.5)) == sp.Rational(1, 2)

@@ -205,7 +205,7 @@ def test_a_well_behaved_loss_gets_the_same_verdicts(user_dir, capsys):
     assert rc == 0, err
     here = blackbox_check(nnf.mae_loss, n_classes=4, noise="symmetric:0.5", name=ref)
     assert _no_seconds(json.loads(out)) == _no_seconds(json.loads(here.to_json()))
-    assert "[7/7] noise(symmetric:0.5) row 2: UNDECIDED in " in err  # progress, on stderr
+    assert "[7/7] noise K=4, noise=symmetric:0.5, row=2: UNDECIDED in " in err  # progress, on stderr
 
     ref = "alfs_theory.nn.functional:ce_loss"
     rc, out, _ = _run(["crossval", "ce", "--torch", ref, "--classes", "2,10", "--format",

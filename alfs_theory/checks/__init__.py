@@ -11,7 +11,4 @@
 - :mod:`.verdict` -- PROVED / REFUTED / UNDECIDED with evidence;
 - :mod:`.prediction` -- the prediction a training run records;
 - :mod:`.blackbox` -- numeric checks of a torch loss without a formula (never PROVED).
-
-The old flat names (``alfs_theory.checker``, ``alfs_theory.properties.asymmetry``, ...) are
-deprecated aliases of these modules (:mod:`alfs_theory.moved`).
 """

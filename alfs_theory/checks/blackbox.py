@@ -8,9 +8,10 @@ a batch-dependent loss is caught too) and whose margin exceeds the tolerance, or
 the numeric estimate and how much was searched. Never PROVED.
 
 Checks: ``decreasing`` (in u_y along the paths u = (u_y, rest spread evenly), and on random
-pairs), ``symmetric`` (Σ_k L(u, k) constant on the simplex), ``noise(...)`` / ``asymmetric``
-(is the clean vertex e_t the minimiser of the noisy risk Σ_k w_k L(u, k)?), and
-``symmetric-noise-threshold`` (an estimate of the largest η where e_t stays the minimiser).
+pairs), ``symmetric`` (Σ_k L(u, k) constant on the simplex), ``asymmetric`` / ``noise`` (one
+result per distinct row, ``args["row"]``) / ``asymmetric-on`` (is the clean vertex e_t the
+minimiser of the noisy risk Σ_k w_k L(u, k)?), and
+``threshold`` (an estimate of the largest η where e_t stays the minimiser).
 
 ``fn`` may be a plain callable (run here) or an :class:`alfs_theory.nn.sandbox.UserLoss`, the
 user's code in a child process bounded in CPU time and memory (what ``alfs check --torch``
@@ -21,13 +22,14 @@ bounds each check's wall time: past it the check answers UNDECIDED, "timed out".
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ..errors import InputError, UserCodeError
-from .verdict import CheckResult, Counterexample, Verdict, simplex_text
+from .verdict import CheckResult, Counterexample, Verdict, args_text, simplex_text
 
 __all__ = ["blackbox_check"]
 
@@ -220,7 +222,7 @@ def _check_threshold(L: _Loss, K: int, rng, samples: int, t0: float) -> CheckRes
                 lo = mid
             else:
                 hi = mid
-    return CheckResult(f"symmetric-noise-threshold(K={K})", Verdict.UNDECIDED,
+    return CheckResult("threshold", Verdict.UNDECIDED,
                        f"numeric estimate: e_y stays the minimiser up to eta ~ {lo:.4g} "
                        f"(first failure found at {hi:.4g}); not a proof",
                        estimate={"lo": lo, "hi": hi}, seconds=time.perf_counter() - t0)
@@ -258,27 +260,27 @@ def blackbox_check(fn: Callable, *, n_classes: int = 10, noise: str | None = Non
     eta = round(0.95 * (K - 1) / K, 6)
     w = np.full(K, eta / (K - 1))
     w[0] = 1 - eta
-    tasks = [("decreasing", lambda t0: _check_decreasing(L, K, rng, t0)),
-             ("symmetric", lambda t0: _check_symmetric(L, K, rng, t0))]
-    tasks.append((f"asymmetric(sym eta={eta:.3g})",
-                  lambda t0, n=f"asymmetric(sym eta={eta:.3g})":
-                  _check_weights(L, w, n, rng, samples, t0)))
+    # (name, args, run): the stable names of check_loss, the values asked at in args
+    tasks = [("decreasing", {"K": K}, lambda t0: _check_decreasing(L, K, rng, t0)),
+             ("symmetric", {"K": K}, lambda t0: _check_symmetric(L, K, rng, t0))]
+    tasks.append(("asymmetric", {"K": K, "eta": eta, "weights": w.tolist()},
+                  lambda t0: _check_weights(L, w, "asymmetric", rng, samples, t0)))
     if threshold:
-        tasks.append((f"symmetric-noise-threshold(K={K})",
-                      lambda t0: _check_threshold(L, K, rng, samples, t0)))
+        tasks.append(("threshold", {"K": K}, lambda t0: _check_threshold(L, K, rng, samples, t0)))
     if T is not None:
         rows = [r for r in range(K) if not any(np.array_equal(T[r], T[q]) for q in range(r))]
         for r in rows[:3]:
-            tasks.append((f"noise({noise}) row {r}",
-                          lambda t0, r=r, n=f"noise({noise}) row {r}":
-                          _check_weights(L, np.asarray(T[r], dtype=float), n, rng, samples, t0)))
+            tasks.append(("noise", {"K": K, "noise": noise, "row": r},
+                          lambda t0, r=r: _check_weights(L, np.asarray(T[r], dtype=float),
+                                                         "noise", rng, samples, t0)))
     if ws is not None:
-        tasks.append(("asymmetric-on-weights",
-                      lambda t0: _check_weights(L, np.array([float(x) for x in ws]),
-                                                "asymmetric-on-weights", rng, samples, t0)))
-    for i, (check, run) in enumerate(tasks, 1):
+        wf = np.array([float(x) for x in ws])
+        tasks.append(("asymmetric-on", {"K": K, "weights": wf.tolist()},
+                      lambda t0: _check_weights(L, wf, "asymmetric-on", rng, samples, t0)))
+    for i, (check, args, run) in enumerate(tasks, 1):
+        label = f"{check} {args_text(args)}"
         if progress:
-            progress(f"[{i}/{len(tasks)}] {check} ... ({time.perf_counter() - t_all:.1f} s "
+            progress(f"[{i}/{len(tasks)}] {label} ... ({time.perf_counter() - t_all:.1f} s "
                      "so far)")
         t0 = time.perf_counter()
         res = None
@@ -291,9 +293,9 @@ def blackbox_check(fn: Callable, *, n_classes: int = 10, noise: str | None = Non
                 res = CheckResult(check, Verdict.UNDECIDED, f"timed out: the check did not "
                                   f"finish within {timeout:g} s (raise the budget with "
                                   "--timeout)", estimate="timed out", seconds=timeout)
-        rep.results.append(res)
+        rep.results.append(dataclasses.replace(res, args=args))
         if progress:
-            progress(f"[{i}/{len(tasks)}] {check}: {res.verdict.value} in "
+            progress(f"[{i}/{len(tasks)}] {label}: {res.verdict.value} in "
                      f"{time.perf_counter() - t0:.1f} s")
     from .engine import gate
 

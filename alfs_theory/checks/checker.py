@@ -2,22 +2,25 @@
 
 Modelled on scikit-learn's estimator checks: small named checks, each returning a
 :class:`~alfs_theory.checks.verdict.CheckResult`; a report renders them as text, markdown or JSON
-(stable schema, ``schema`` = "alfs-check/1").
+(stable schema, ``schema`` = "alfs-check/2": each result's ``check`` is a name of
+:data:`CHECK_NAMES` and the values it was asked at are its ``args``).
 
 Example
 -------
 >>> from alfs_theory import get_loss
 >>> from alfs_theory.checks.checker import check_loss
 >>> rep = check_loss(get_loss("agce").bind(a=1, q=2), n_classes=10, noise="symmetric:0.6")
->>> rep.result("ratio").verdict.value
+>>> rep["ratio"].verdict.value
 'PROVED'
+>>> rep["threshold"].args
+{'K': 10}
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,21 +28,36 @@ import sympy as sp
 
 from ..argtypes import MAX_CLASSES, MAX_TIMEOUT_S  # the caps of -K and --timeout
 from ..errors import InputError
+from ..schemas import CHECK_NAMES, CHECK_SCHEMA_ID, CHECKS, OLD_NAMES
 from ..spec import LossSpec
 from .engine import require_sealed
-from .verdict import CheckResult, Verdict
+from .verdict import CheckResult, Verdict, args_text
 
-SCHEMA = "alfs-check/1"
+SCHEMA = CHECK_SCHEMA_ID
 DEFAULT_TIMEOUT = 300.0
 """CPU seconds one ``check_loss`` call (one ``alfs check``) may spend, every check and the
 falsifier included (``--timeout``); a check the budget does not reach is UNDECIDED."""
 
 
-CHECK_NAMES = ("decreasing", "shape", "ratio", "symmetric", "asymmetric", "region", "threshold",
-               "calibrated", "excess-risk", "noise", "weights")
+_QUESTION = {"asymmetric-on": "weights"}  # the engine's question of a check, where it differs
 
-__all__ = ["CheckReport", "admit", "assert_loss_checks", "check_loss", "checked_weights",
-           "parse_noise"]
+
+def check_names_error(unknown, what: str = "check name") -> InputError:
+    """The InputError for names outside :data:`CHECK_NAMES`: each old name with its new one,
+    and the whole list."""
+    hints = []
+    for u in unknown:
+        base = str(u).split("(")[0].strip()
+        new = OLD_NAMES.get(base) or (base if base in CHECKS else None)
+        if new is not None:
+            hints.append(f"{u!r} is now {new!r}")
+    hint = f" ({'; '.join(hints)}; schema alfs-check/2)" if hints else ""
+    return InputError(f"unknown {what}(s) {', '.join(repr(u) for u in unknown)}{hint}; the "
+                      f"checks are {', '.join(CHECK_NAMES)}")
+
+
+__all__ = ["CHECKS", "CHECK_NAMES", "CheckReport", "admit", "assert_loss_checks",
+           "check_loss", "check_names_error", "checked_weights", "loss_spec", "parse_noise"]
 
 
 def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
@@ -64,11 +82,35 @@ class CheckReport:
     noise: str | None = None
     seconds: float = 0.0
 
-    def result(self, check: str) -> CheckResult:
-        for r in self.results:
-            if r.check == check or r.check.startswith(check + "("):
-                return r
-        raise KeyError(f"no check named {check!r}; checks: {[r.check for r in self.results]}")
+    def result(self, check: str, **args) -> CheckResult:
+        """The result named ``check`` (a name of :data:`CHECK_NAMES`); ``args`` pick one of
+        several (a black box's noise rows: ``result("noise", row=0)``). KeyError naming the
+        checks of the report otherwise."""
+        hits = [r for r in self.results if r.check == check
+                and all(r.args.get(k) == v for k, v in args.items())]
+        if len(hits) == 1 or (hits and not args and len({str(r.args) for r in hits}) == 1):
+            return hits[0]
+        have = ", ".join(r.label for r in self.results) or "no results"
+        if hits:
+            raise KeyError(f"{len(hits)} results named {check!r} ({', '.join(r.label for r in hits)}"
+                           f"); pick one with result({check!r}, ...=...)")
+        if check not in CHECKS:
+            raise KeyError(str(check_names_error([check])))
+        why = {"asymmetric-on": " (asked only with weights=...; the region of weights is "
+                                "'region')",
+               "noise": " (asked only with noise=...)"}.get(check, "")
+        raise KeyError(f"no {check!r} result in this report{why}; it has {have}")
+
+    def __getitem__(self, check: str) -> CheckResult:
+        """``report["threshold"]``: :meth:`result` by the stable name."""
+        return self.result(check)
+
+    def __contains__(self, check: object) -> bool:
+        return any(r.check == check for r in self.results)
+
+    def keys(self) -> list[str]:
+        """The stable names of the results, in order (each once)."""
+        return list(dict.fromkeys(r.check for r in self.results))
 
     @property
     def refuted(self) -> list[CheckResult]:
@@ -97,38 +139,106 @@ class CheckReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
-    def _rows(self) -> list[tuple[str, str, str]]:
+    def _rows(self) -> list[tuple[str, str, str, str]]:
         require_sealed(self.results)
-        return [(r.check, r.verdict.value, f"{r.summary} | {r.evidence}") for r in self.results]
+        # the "at" column: the values a row was asked at, less the report's own K
+        return [(r.check, args_text({k: v for k, v in r.args.items()
+                                     if not (k == "K" and v == self.n_classes)}),
+                 r.verdict.value, f"{r.summary} | {r.evidence}") for r in self.results]
 
-    def to_text(self, width: int = 160) -> str:
+    def to_text(self, width: int | None = 160) -> str:
+        """The table for people; each line cut at ``width`` characters (None: whole evidence,
+        ``alfs check --wide``)."""
         ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "no parameters"
         head = f"{self.loss} ({self.kind}; {ptxt}), K = {self.n_classes}"
         if self.noise:
             head += f", noise {self.noise}"
         lines = [head, self.formula, ""]
-        w0 = max(len(r[0]) for r in self._rows()) if self.results else 5
-        for c, v, e in self._rows():
-            line = f"{c:<{w0}}  {v:<9}  {e}"
-            lines.append(line if len(line) <= width else line[: width - 3] + "...")
+        rows = self._rows()
+        w0 = max([len("check")] + [len(r[0]) for r in rows])
+        w1 = max([len("at")] + [len(r[1]) for r in rows])
+        lines.append(f"{'check':<{w0}}  {'at':<{w1}}  {'verdict':<9}  summary | evidence")
+        for c, a, v, e in rows:
+            line = f"{c:<{w0}}  {a:<{w1}}  {v:<9}  {e}"
+            lines.append(line if width is None or len(line) <= width
+                         else line[: width - 3] + "...")
         lines.append(f"\n{len(self.results)} checks in {self.seconds:.2f} s; "
                      f"{len(self.refuted)} refuted"
                      + (f"; {len(self.internal_errors)} INTERNAL ERRORS (please report)"
                         if self.internal_errors else ""))
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        counts = {v.value: 0 for v in Verdict}
+        for r in self.results:
+            counts[r.verdict.value] += 1
+        ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return (f"<CheckReport {self.loss}" + (f" ({ptxt})" if ptxt else "")
+                + f", K={self.n_classes}" + (f", noise={self.noise}" if self.noise else "")
+                + f": {len(self.results)} checks, {counts['PROVED']} PROVED, "
+                f"{counts['REFUTED']} REFUTED, {counts['UNDECIDED']} UNDECIDED>")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table (Jupyter): one row per check, its verdict coloured."""
+        from html import escape
+
+        colour = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
+        head = escape(f"{self.loss} — K = {self.n_classes}"
+                      + (f", noise {self.noise}" if self.noise else ""))
+        rows = "".join(
+            f"<tr><td><code>{escape(c)}</code></td><td>{escape(a)}</td>"
+            f"<td style=\"color:{colour[v]}\"><b>{v}</b></td><td>{escape(e)}</td></tr>"
+            for c, a, v, e in self._rows())
+        return (f"<div><b>{head}</b><br><code>{escape(self.formula)}</code>"
+                "<table><thead><tr><th>check</th><th>at</th><th>verdict</th><th>summary | "
+                f"evidence</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+    def to_records(self) -> list[dict]:
+        """One flat dict per result: check, the args (K, eta, noise, row, weights), verdict,
+        summary, evidence, value, method (the certificate's), seconds, gate."""
+        require_sealed(self.results)
+        out = []
+        for r in self.results:
+            rec = {"check": r.check}
+            for k in ("K", "eta", "noise", "row", "weights"):
+                rec[k] = r.args.get(k)
+            rec.update(verdict=r.verdict.value, summary=r.summary, evidence=r.evidence,
+                       value=r.to_dict()["value"],
+                       method=r.certificate.method if r.certificate else None,
+                       seconds=r.seconds)
+            rec["gate"] = r.gate  # what the engine's gate did (read, never set, here)
+            out.append(rec)
+        return out
+
+    def to_dataframe(self):
+        """The results as a pandas DataFrame indexed by the check name (:meth:`to_records`'s
+        columns). pandas is optional: imported here, with a clear error when it is missing."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("CheckReport.to_dataframe() needs pandas, which is not installed:"
+                             " pip install pandas (or use report.to_records(), the same rows "
+                             "as dicts)") from None
+        return pd.DataFrame.from_records(self.to_records()).set_index("check")
+
     def to_markdown(self) -> str:
         lines = [f"### {self.loss} — K = {self.n_classes}" + (f", noise `{self.noise}`"
                                                                if self.noise else ""),
-                 "", f"`{self.formula}`", "", "| check | verdict | evidence |", "|---|---|---|"]
-        for c, v, e in self._rows():
-            lines.append(f"| {c} | **{v}** | {e.replace('|', '/')} |")
+                 "", f"`{self.formula}`", "", "| check | at | verdict | evidence |",
+                 "|---|---|---|---|"]
+        for c, a, v, e in self._rows():
+            lines.append(f"| {c} | {a} | **{v}** | {e.replace('|', '/')} |")
         return "\n".join(lines)
 
 
 def check_loss(
-    spec: LossSpec,
+    spec: LossSpec | str,
     *,
+    params: Mapping[str, float] | None = None,
+    domains: Mapping[str, str] | None = None,
     n_classes: int = 10,
     noise: str | None = None,
     weights: Sequence[float] | None = None,
@@ -137,9 +247,15 @@ def check_loss(
 ) -> CheckReport:
     """Run the checks on a loss (bound to numbers: unbound parameters take their defaults).
 
-    ``checks`` selects a subset by name: decreasing, shape, ratio, symmetric, asymmetric,
-    region, threshold, calibrated, excess-risk, noise, weights (:data:`CHECK_NAMES`; an
-    unknown name is an InputError). ``timeout`` is the budget of the whole call in CPU seconds
+    ``spec`` is a :class:`~alfs_theory.spec.LossSpec`, a registered name (``"agce"``) or a
+    formula in u typed as for ``alfs check --expr`` (``"((a+1)**q - (a+u)**q)/q"``): parsed by
+    the same whitelisted grammar (never evaluated as Python) and admitted by the same spec
+    gate. ``params`` bind it (``{"a": 1, "q": 2}``), ``domains`` give a formula's parameter
+    domains (``{"a": "a > 0"}``, as ``--domain a:a > 0``).
+
+    ``checks`` selects a subset by name (:data:`CHECK_NAMES`: decreasing, shape, ratio,
+    symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, asymmetric-on; an
+    unknown or old name is an InputError naming the new one). ``timeout`` is the budget of the whole call in CPU seconds
     (default :data:`DEFAULT_TIMEOUT`), the falsifier included: a check the budget does not
     reach answers UNDECIDED, "timed out". Every question is answered by the rule engine
     (:func:`alfs_theory.checks.engine.decide`) and every verdict leaves through its gate.
@@ -149,6 +265,7 @@ def check_loss(
     from .properties.calibration import quadratic_form
     from .properties.tolerance import symmetric_weights
 
+    spec = loss_spec(spec, params, domains)
     if n_classes < 2:
         raise InputError(f"--classes must be >= 2, got {n_classes}")
     if n_classes > MAX_CLASSES:
@@ -157,12 +274,14 @@ def check_loss(
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= MAX_TIMEOUT_S):
         raise InputError(f"--timeout must be a positive number of seconds <= {MAX_TIMEOUT_S:g}, "
                          f"got {timeout!r}")
-    unknown = sorted(set(checks or ()) - set(CHECK_NAMES))
+    if isinstance(checks, str):
+        checks = [c.strip() for c in checks.split(",") if c.strip()]
+    unknown = [c for c in dict.fromkeys(checks or ()) if c not in CHECKS]
     if unknown:
-        raise InputError(f"unknown check name(s) {unknown}; the checks are "
-                         f"{', '.join(CHECK_NAMES)}")
-    if "weights" in (checks or ()) and weights is None:
-        raise InputError("--only weights needs the weight vector: give --weights w_1,...,w_K")
+        raise check_names_error(unknown)
+    if "asymmetric-on" in (checks or ()) and weights is None:
+        raise InputError("--only asymmetric-on needs the weight vector: give --weights "
+                         "w_1,...,w_K (weights=[...] in Python)")
     if "noise" in (checks or ()) and not noise:
         raise InputError("--only noise needs a noise model: give --noise (e.g. symmetric:0.4, "
                          "pairflip:0.3 or a K x K matrix file)")
@@ -184,7 +303,7 @@ def check_loss(
         ratio = None
 
         def ask(question, **inputs):
-            return decide(question, b, n_classes, **inputs)
+            return decide(_QUESTION.get(question, question), b, n_classes, **inputs)
 
         if b.is_pointwise:
             if on("decreasing"):
@@ -202,7 +321,7 @@ def check_loss(
             # clean-labels-dominance
             eta = round(0.95 * (n_classes - 1) / n_classes, 6)
             r = ask("asymmetric", weights=symmetric_weights(n_classes, eta), ratio=ratio)
-            rep.results.append(_rename(r, f"asymmetric(sym eta={eta:.3g})"))
+            rep.results.append(_with_args(r, eta=eta))
         if on("region"):
             rep.results.append(ask("region"))
         if on("threshold"):
@@ -212,9 +331,9 @@ def check_loss(
         if on("excess-risk") and (b.is_pointwise or quadratic_form(b, n_classes) is not None):
             rep.results.append(ask("excess-risk"))
         if T is not None:
-            rep.results.append(_rename(ask("noise", T=T, ratio=ratio), f"noise({noise})"))
+            rep.results.append(_with_args(ask("noise", T=T, ratio=ratio), noise=noise))
         if weights is not None:
-            r = ask("weights", weights=list(weights), ratio=ratio)
+            r = ask("asymmetric-on", weights=list(weights), ratio=ratio)
             if weight_note:
                 r = dataclasses.replace(r, summary=f"{r.summary} [{weight_note}]")
             rep.results.append(r)
@@ -222,6 +341,35 @@ def check_loss(
         raise _too_large(spec, n_classes, timeout)
     rep.seconds = clock() - t0
     return rep
+
+
+def loss_spec(loss: LossSpec | str, params: Mapping[str, float] | None = None,
+              domains: Mapping[str, str] | None = None) -> LossSpec:
+    """A spec from what :func:`check_loss` accepts: a LossSpec (``params`` bind it), a
+    registered name, or a formula in u parsed by :func:`~alfs_theory.userloss.
+    loss_from_expression` (the parser of ``alfs check --expr``; nothing is evaluated)."""
+    from ..errors import ExpressionError, UnknownLossError
+    from ..registry import get_loss
+    from ..userloss import loss_from_expression
+
+    params = dict(params or {})
+    if isinstance(loss, LossSpec):
+        if domains:
+            raise InputError("domains= applies to a formula given as text; a LossSpec carries "
+                             "its own parameter domains")
+        return loss.bind(**params) if params else loss
+    if not isinstance(loss, str):
+        raise InputError(f"check_loss takes a LossSpec, a registered loss name or a formula in "
+                         f"u as a string (e.g. '1 - u'), not {type(loss).__name__}")
+    if not loss.strip():
+        raise ExpressionError("the loss formula is empty: type a loss in u, e.g. '1 - u' or "
+                              "'((a+1)**q - (a+u)**q)/q' with params={'a': 1, 'q': 2}")
+    if not domains:
+        try:
+            return get_loss(loss.strip()).bind(**params)
+        except UnknownLossError:
+            pass
+    return loss_from_expression(loss, params=params, domains=domains).bind(**params)
 
 
 def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -> LossSpec:
@@ -313,20 +461,30 @@ def checked_weights(weights: Sequence, n_classes: int) -> tuple[list, str]:
             "does not depend on their scale)")
 
 
-def _rename(r: CheckResult, name: str) -> CheckResult:
-    return dataclasses.replace(r, check=name)
+def _with_args(r: CheckResult, **more) -> CheckResult:
+    """``r`` with more of the values it was asked at (eta, the noise model) in its ``args``;
+    the ``weights`` stay last."""
+    args = {k: v for k, v in r.args.items() if k != "weights"}
+    args.update(more)
+    if "weights" in r.args:
+        args["weights"] = r.args["weights"]
+    return dataclasses.replace(r, args=args)
 
 
-def assert_loss_checks(spec: LossSpec, expected: dict[str, str], **kw) -> CheckReport:
+def assert_loss_checks(spec: LossSpec | str, expected: dict[str, str], **kw) -> CheckReport:
     """pytest helper: run check_loss and assert each named check's verdict.
 
-    ``expected`` maps a check name (prefix before "(") to "PROVED"/"REFUTED"/"UNDECIDED".
+    ``expected`` maps a check name (:data:`CHECK_NAMES`) to "PROVED"/"REFUTED"/"UNDECIDED".
     """
+    unknown = [k for k in expected if k not in CHECKS]
+    if unknown:
+        raise check_names_error(unknown)
     rep = check_loss(spec, **kw)
+    ptxt = ", ".join(f"{k}={v:g}" for k, v in rep.params.items()) or "no parameters"
     for name, v in expected.items():
         got = rep.result(name)
         assert got.verdict.value == v, (
-            f"loss {spec.name!r} ({spec.describe_values()}), check {got.check!r}: expected {v}, "
+            f"loss {rep.loss!r} ({ptxt}), check {got.label!r}: expected {v}, "
             f"got {got.verdict.value}: {got.summary} | {got.evidence}"
         )
     return rep

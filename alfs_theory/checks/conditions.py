@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from ..schemas import COMMAND_SCHEMAS
 from ..spec import LossSpec
 
 __all__ = ["ClosedForm", "ParameterRegion", "closed_form_condition", "dominance_ratio",
@@ -114,6 +115,7 @@ class ParameterRegion:
     fixed: dict = field(default_factory=dict)
     seconds: float = 0.0
     closed: ClosedForm | None = None
+    noise: str | None = None  # the noise model asked (None: the asymmetry question)
 
     def counts(self) -> dict[str, int]:
         flat = [v for row in self.verdicts for v in row]
@@ -143,7 +145,9 @@ class ParameterRegion:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"schema": "alfs-region/1", "loss": self.loss, "question": self.question,
+        return {"schema": COMMAND_SCHEMAS["region"], "loss": self.loss,
+                "check": "noise" if self.noise else "asymmetric", "noise": self.noise,
+                "question": self.question,
                 "K": self.K, "x_param": self.x_param, "x": self.x, "y_param": self.y_param,
                 "y": self.y, "verdicts": self.verdicts, "methods": self.methods,
                 "fixed": self.fixed, "counts": self.counts(), "seconds": round(self.seconds, 3),
@@ -231,7 +235,7 @@ def parameter_region(spec: LossSpec, vary: Mapping[str, tuple[float, float]], *,
     region = ParameterRegion(spec.name, question, n_classes, names[0],
                              [float(v) for v in xs], names[1] if len(names) == 2 else None,
                              [float(v) for v in ys] if len(names) == 2 else [], verdicts,
-                             methods, fixed, time.perf_counter() - t0)
+                             methods, fixed, time.perf_counter() - t0, noise=noise)
     if closed_form:
         try:
             region.closed = closed_form_condition(spec, names, n_classes=n_classes,

@@ -427,17 +427,16 @@ def falsify(result, spec: LossSpec, n_classes: int) -> str | None:
             return _ratio_claim(b, min(claimed)) if claimed else None
         if name == "symmetric":
             return _symmetric_claim(b, n)
-        if name in ("asymmetric", "asymmetric-on-weights", "weights") and isinstance(value,
-                                                                                      dict):
+        if name in ("asymmetric", "asymmetric-on") and isinstance(value, dict):
             w = value.get("weights")
             return _asym_claim(b, w) if w is not None else None
-        if name == "asymmetric-on":
+        if name == "region":
             return _region_claim(b, n, value)
-        if name == "symmetric-noise-threshold":
+        if name == "threshold":
             return _threshold_claim(b, n, value)
-        if name.startswith("calibrated"):
+        if name == "calibrated":
             return _calibration_claim(b, n)
-        if name in ("noise", "transition-matrix"):
+        if name == "noise":
             return _noise_claim(b, value)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError, FloatingPointError):
         return None

@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult", "internal_error",
-           "simplex_text"]
+__all__ = ["Verdict", "Certificate", "Counterexample", "CheckResult", "args_text",
+           "internal_error", "simplex_text"]
 
 
 def simplex_text(u, digits: int = 6) -> str:
@@ -120,7 +120,11 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The answer of one named check on one loss."""
+    """The answer of one named check on one loss.
+
+    ``check`` is the check's stable name (one vocabulary for ``--only``, the report's keys, the
+    JSON and the pytest fixture: :data:`alfs_theory.checks.checker.CHECK_NAMES`); the values it
+    was asked at (K, eta, weights, noise, ...) are in ``args``, never inside the name."""
 
     check: str
     verdict: Verdict
@@ -134,6 +138,9 @@ class CheckResult:
     #: what the engine's gate did before this became a verdict (None: a rule's finding that
     #: has not passed the gate; only :mod:`alfs_theory.checks.engine.gate` sets it)
     gate: str | None = field(default=None, compare=False)
+    #: the values the check was asked at: ``K``, and ``eta``, ``weights``, ``noise``, ``row``
+    #: where they apply (JSON: the result's ``args`` object)
+    args: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.internal_error is not None and self.verdict is Verdict.PROVED:
@@ -157,6 +164,7 @@ class CheckResult:
     def to_dict(self) -> dict:
         return {
             "check": self.check,
+            "args": _jsonable(self.args),
             "verdict": self.verdict.value,
             "summary": self.summary,
             "certificate": self.certificate.to_dict() if self.certificate else None,
@@ -169,9 +177,26 @@ class CheckResult:
         }
 
     @property
+    def label(self) -> str:
+        """The name with its arguments for people (``threshold K=10``; weights left out: the
+        summary prints them)."""
+        at = args_text(self.args)
+        return f"{self.check} {at}" if at else self.check
+
+    @property
     def sealed(self) -> bool:
         """True once the engine's gate has passed this result (a verdict, not a finding)."""
         return self.gate is not None
+
+
+def args_text(args: dict) -> str:
+    """``{"K": 10, "eta": 0.855}`` -> ``K=10, eta=0.855`` (a weight vector is left out)."""
+    out = []
+    for k, v in (args or {}).items():
+        if k == "weights":
+            continue
+        out.append(f"{k}={float(v):.6g}" if isinstance(v, float) else f"{k}={v}")
+    return ", ".join(out)
 
 
 def internal_error(r: CheckResult, why: str) -> CheckResult:
@@ -184,4 +209,4 @@ def internal_error(r: CheckResult, why: str) -> CheckResult:
                        f"{why}", certificate=None, counterexample=r.counterexample,
                        estimate={"prover": claim, "contradiction": why}, value=r.value,
                        seconds=r.seconds, internal_error=f"prover: {claim}; contradicted by: "
-                                                         f"{why}")
+                                                         f"{why}", args=r.args)

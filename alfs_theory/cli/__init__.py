@@ -33,9 +33,11 @@ from . import (
     region,
     report,
     reproduce,
+    study,
     sweep,
     train,
     verify,
+    zoo,
 )
 from .common import (  # noqa: F401 - EXIT_OK, EXIT_REFUTED re-exported
     EXIT_INTERNAL,
@@ -49,7 +51,7 @@ from .common import (  # noqa: F401 - EXIT_OK, EXIT_REFUTED re-exported
 #: registers its own parser (``register(sub)``); this package is the only place that
 #: imports them all.
 COMMANDS = [catalog, check, ratio, region, crossval, verify, train, sweep, report, reproduce,
-            figures]
+            study, figures, zoo]
 #: the registration functions build_parser calls (extend it to add a command)
 REGISTRARS = [m.register for m in COMMANDS]
 
@@ -101,6 +103,11 @@ def reference_markdown() -> str:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, sp in sub.choices.items():
         lines += [f"## alfs {name}", "", "```text", sp.format_help().rstrip(), "```", ""]
+        nested = [a for a in sp._actions if isinstance(a, argparse._SubParsersAction)]
+        for a in nested:  # a command with its own subcommands (alfs study ratio)
+            for sname, ssp in a.choices.items():
+                lines += [f"## alfs {name} {sname}", "", "```text",
+                          ssp.format_help().rstrip(), "```", ""]
     if old is None:
         os.environ.pop("COLUMNS", None)
     else:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..argtypes import parse_params
+from ..schemas import COMMAND_SCHEMAS, schema_help
 from .common import EXIT_OK
 
 
@@ -21,8 +22,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         ref = s.references[0] if s.references else ""
         rows.append((name, s.kind, params or "-", ref))
     if args.format == "json":
-        print(json.dumps([dict(zip(("name", "kind", "params", "reference"), r)) for r in rows],
-                         indent=2))
+        print(json.dumps({"schema": COMMAND_SCHEMAS["list"],
+                          "losses": [dict(zip(("name", "kind", "params", "reference"), r))
+                                     for r in rows]}, indent=2))
         return EXIT_OK
     w = [max(len(r[i]) for r in rows + [("name", "kind", "parameters", "")]) for i in range(3)]
     print(f"{'name':<{w[0]}}  {'kind':<{w[1]}}  {'parameters':<{w[2]}}  reference")
@@ -40,6 +42,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.param:
         s = s.bind(**parse_params(args.param))
     info = {
+        "schema": COMMAND_SCHEMAS["show"],
         "name": s.name,
         "title": s.title,
         "kind": s.kind,
@@ -82,11 +85,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     sp = sub.add_parser("list", help="list registered losses")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("list"))
     sp.set_defaults(func=cmd_list)
 
     sp = sub.add_parser("show", help="formula, parameters and references of one loss")
     sp.add_argument("name")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("show"))
     sp.set_defaults(func=cmd_show)

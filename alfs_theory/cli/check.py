@@ -13,16 +13,24 @@ from ..argtypes import (
     spec_from_args,
     timeout_seconds,
 )
+from ..schemas import CHECK_NAMES, schema_help
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_REFUTED, add_loss_args, add_sandbox_args
 
 
-def asked_refuted(results, given: tuple) -> list:
-    """The refuted verdicts among those asked: the rows named by ``given`` (the --noise /
+def asked_refuted(results, given: tuple = ("noise", "asymmetric-on")) -> list:
+    """The refuted verdicts among those asked: the results named in ``given`` (the --noise /
     --weights checks) when there are any, else the asymmetry question itself. The formula
     path and the --torch path answer with the same exit code for the same answer."""
-    asked = [r for r in results if r.check.startswith(given)] or [
-        r for r in results if r.check.startswith("asymmetric")]
+    asked = [r for r in results if r.check in given] or [
+        r for r in results if r.check == "asymmetric"]
     return [r for r in asked if r.verdict.value == "REFUTED"]
+
+
+def render(rep, args: argparse.Namespace) -> str:
+    """The report in --format; text lines cut at 160 characters unless --wide."""
+    if args.format == "text":
+        return rep.to_text(width=None if args.wide else 160)
+    return rep.to_markdown() if args.format == "md" else rep.to_json()
 
 
 def check_torch(args: argparse.Namespace, weights) -> int:
@@ -46,11 +54,11 @@ def check_torch(args: argparse.Namespace, weights) -> int:
     with user as fn:
         rep = blackbox_check(fn, n_classes=args.classes, noise=args.noise, weights=weights,
                              name=args.torch, timeout=args.timeout, progress=progress)
-    out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
+    out = render(rep, args)
     print(out)
     print("black box: no formula, so no verdict can be PROVED; REFUTED points were evaluated "
           "twice; UNDECIDED gives the numeric estimate.", file=sys.stderr)
-    refuted = asked_refuted(rep.results, ("noise(", "asymmetric-on-weights"))
+    refuted = asked_refuted(rep.results)
     return EXIT_REFUTED if (refuted and args.fail_on_refuted) else EXIT_OK
 
 
@@ -76,10 +84,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
                      checks=[c.strip() for c in args.only.split(",")] if args.only else None,
                      timeout=args.timeout)
-    out = {"text": rep.to_text, "md": rep.to_markdown, "json": rep.to_json}[args.format]()
+    out = render(rep, args)
     print(out)
     # what was asked: --noise / --weights when given, else the asymmetry question itself
-    refuted = asked_refuted(rep.results, ("noise(", "weights"))
+    refuted = asked_refuted(rep.results)
     if rep.internal_errors:
         print(f"alfs check: {len(rep.internal_errors)} internal error(s): a prover was "
               "contradicted; the verdict is UNDECIDED there. Please report it with the command "
@@ -96,9 +104,9 @@ def register(sub) -> None:
                     help="symmetric:ETA, pairflip:ETA, clean, or a K x K matrix file")
     sp.add_argument("--weights", help="comma-separated weights w_1..w_K to test asymmetry on")
     sp.add_argument("--only", type=comma_items("comma-separated check names, e.g. ratio,noise"),
-                    help="comma-separated subset of checks: decreasing, shape, ratio, "
-                    "symmetric, asymmetric, region, threshold, calibrated, excess-risk, noise, "
-                    "weights")
+                    help="comma-separated subset of checks, by the names of the JSON and "
+                    f"the pytest fixture: {', '.join(CHECK_NAMES)} (noise needs --noise, "
+                    "asymmetric-on needs --weights)")
     sp.add_argument("--torch", metavar="MODULE:NAME",
                     help="check a torch loss that has no formula (numeric verdicts only: "
                          "REFUTED re-verified or UNDECIDED with an estimate, never PROVED)")
@@ -108,7 +116,11 @@ def register(sub) -> None:
                          "machine's load); a check it does not reach answers UNDECIDED, "
                          "'timed out' (default 300); with --torch also bounds the CPU seconds of each call of your code")
     add_sandbox_args(sp, timeout=False)
-    sp.add_argument("--format", choices=["text", "md", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "md", "json"], default="text",
+                    help=schema_help("check"))
+    sp.add_argument("--wide", action="store_true",
+                    help="text format: print each check's whole evidence (by default a line "
+                         "is cut at 160 characters)")
     sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
                     help="exit 0 even when a verdict is REFUTED")
     sp.set_defaults(func=cmd_check)

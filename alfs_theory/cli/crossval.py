@@ -16,6 +16,7 @@ from ..argtypes import (
     positive_float,
     spec_from_args,
 )
+from ..schemas import schema_help
 from .common import EXIT_OK, EXIT_REFUTED, add_loss_args, add_sandbox_args
 
 
@@ -99,5 +100,6 @@ def register(sub) -> None:
     add_sandbox_args(sp)
     sp.add_argument("--threads", type=cpu_int, default=None,
                     help="torch CPU threads of this process (default 1: the batches are small)")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("crossval"))
     sp.set_defaults(func=cmd_crossval)

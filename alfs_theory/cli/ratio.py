@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..argtypes import classes_int, positive_float, spec_from_args, timeout_seconds
+from ..schemas import COMMAND_SCHEMAS, schema_help
 from .common import EXIT_INTERNAL, EXIT_OK, add_loss_args
 
 
@@ -33,7 +34,8 @@ def cmd_ratio(args: argparse.Namespace) -> int:
     if r is None:  # the budget ran out between the spec gate and the rules
         r = timed_out("ratio", args.timeout)
     if args.format == "json":
-        print(json.dumps(r.to_dict(), indent=2))
+        print(json.dumps({"schema": COMMAND_SCHEMAS["ratio"], "loss": spec.name,
+                          "params": dict(spec.values), **r.to_dict()}, indent=2))
     else:
         print(f"{spec.name} ({spec.describe_values()}): {r.verdict.value}  {r.summary}")
         print(f"  evidence: {r.evidence}")
@@ -51,5 +53,6 @@ def register(sub) -> None:
     sp.add_argument("--timeout", type=timeout_seconds, default=300.0,
                     help="CPU seconds the command may spend, the falsifier included; past it "
                          "the answer is UNDECIDED, 'timed out' (default 300)")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("ratio"))
     sp.set_defaults(func=cmd_ratio)

@@ -15,6 +15,7 @@ from ..argtypes import (
     spec_from_args,
     timeout_seconds,
 )
+from ..schemas import schema_help
 from .common import EXIT_OK, add_loss_args
 
 
@@ -90,5 +91,6 @@ def register(sub) -> None:
                     help="seconds per cell and check (default 20)")
     sp.add_argument("--plot", type=plot_file, metavar="FILE",
                     help="also draw the phase diagram (png, pdf, svg)")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("region"))
     sp.set_defaults(func=cmd_region)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..experiments import DATASET_NAMES
+from ..schemas import COMMAND_SCHEMAS, schema_help
 
 if TYPE_CHECKING:  # imported when a run is made: alfs --help needs no numpy or torch
     from ..experiments.train import TrainConfig
@@ -86,7 +87,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     rec = run_training(cfg, args.out, progress=not args.quiet)
     acc, pred = rec["accuracy"], rec["prediction"]
     if args.format == "json":
-        print(json.dumps(rec, indent=2))
+        print(json.dumps({"schema": COMMAND_SCHEMAS["train"], **rec}, indent=2))
     else:
         nz = rec["noise"]
         ps = ", ".join(f"{k}={v:g}" for k, v in rec["loss"]["params"].items())
@@ -101,10 +102,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"  clean test accuracy: last epoch {_fmt(acc['last'], '.4f')} "
               f"(epoch {acc['last_epoch']}), best {_fmt(acc['best'], '.4f')} "
               f"(epoch {acc['best_epoch']})")
-        print(f"  theory: {pred.get('verdict') or '-'} tolerant={pred.get('tolerant')}  "
-              f"{pred.get('detail', '')}")
+        print(prediction_table(pred, rec["dataset"]["K"]))
         print(f"  record: {Path(args.out) / RECORD_FILE}")
     return 1 if rec.get("status") == "diverged" else 0
+
+
+def prediction_table(pred: dict, K: int, width: int = 110) -> str:
+    """The checker's prediction as a few short lines (the whole evidence stays in
+    record.json, ``prediction.detail``)."""
+    tol = {True: "yes", False: "no", None: "undecided"}[pred.get("tolerant")]
+    th = pred.get("threshold_symmetric")
+    detail = str(pred.get("detail") or "-").split(" | ")[0].split(": [")[0]
+    if len(detail) > width:
+        detail = detail[: width - 3] + "..."
+    rows = [("verdict", pred.get("verdict") or "-"), ("tolerant", tol),
+            ("eta_max", "-" if th is None else f"{th:.6g} (symmetric noise, K = {K})"),
+            ("why", detail)]
+    return "  theory (the checker's prediction; whole evidence in record.json):\n" + \
+        "\n".join(f"    {k:<9} {v}" for k, v in rows)
 
 
 def register(sub) -> None:
@@ -135,5 +150,6 @@ def register(sub) -> None:
     sp.add_argument("--no-checkpoint", action="store_true",
                     help="delete the checkpoint once the run has finished")
     sp.add_argument("--quiet", action="store_true", help="no progress output")
-    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--format", choices=["text", "json"], default="text",
+                    help=schema_help("train"))
     sp.set_defaults(func=cmd_train)

@@ -13,7 +13,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     out = args.out or DEFAULT_OUT
     ensure_writable_dir(out, "ledger output folder")
-    report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out)
+    from proofs_check.run import DEFAULT_STUDY
+
+    report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out,
+                        study_dir=args.study or DEFAULT_STUDY)
     print_table(report)
     md, js = report["files"]
     print(f"\nwrote {out}/{md} and {js}; "
@@ -29,4 +32,8 @@ def register(sub) -> None:
                     help="output folder (default alfs-verify in the current folder); a run "
                          "with --only writes report-partial.md/.json, never replacing the full "
                          "report.md/.json")
+    sp.add_argument("--study", type=folder_arg, default=None, metavar="DIR",
+                    help="folder of the recorded runs of alfs study ratio that the empirical "
+                         "rows read (default alfs-study-ratio in the current folder; without "
+                         "runs they say NO RECORDS); the ledger never trains")
     sp.set_defaults(func=cmd_verify)

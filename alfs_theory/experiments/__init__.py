@@ -14,9 +14,6 @@
 It uses the spec wing, the torch wing and the checks' public entry points (``checker``,
 ``prediction``, ``conditions``, ``verdict``); nothing of the commands above it. Importing this
 package imports nothing heavy: torch is loaded by the modules that need it.
-
-The old flat names (``alfs_theory.train``, ``alfs_theory.sweep``, ...) are deprecated aliases
-of these modules (the same module objects), kept for existing code.
 """
 
 MODULES = ("data", "models", "stacked", "train", "sweep", "records", "diagnosis", "presets")

@@ -1,4 +1,4 @@
 """Built-in loss declarations: importing this package fills :data:`catalog.BUILTIN`, which
 :mod:`alfs_theory.registry` registers when it first needs them."""
 
-from . import asymmetric, catalog, classic, combos, normalized  # noqa: F401
+from . import asymmetric, catalog, classic, combos, field, normalized  # noqa: F401

@@ -47,7 +47,8 @@ ANL = declare(LossSpec(
     sums=((_S_p, V**p),),
     title="Asymmetric norm loss", references=(ZHOU23, ALFS_CODE + " (class ANormLoss)"),
     notes="(1/p)[sum_k |a[k=y] - u_k|^p - (a-1)^p]; the code clamps u to [1e-5, 1], this spec "
-          "does not.",
+          "does not. Not the 'active negative loss' of Ye et al. (NeurIPS 2023), which is "
+          "registered as 'nce+nnce' (with its passive part 'nnce').",
 ), aliases=("anorm",))
 
 _S_sq = sp.Symbol("S_sq", real=True)

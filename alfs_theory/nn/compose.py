@@ -262,7 +262,11 @@ class SpecTorch:
         out = self._F(env)
         if not _is_tensor(out):
             out = torch.full_like(logu, float(out))
-        return out.expand_as(logu).squeeze(-1)
+        out = out.expand_as(logu).squeeze(-1)
+        from .inputs import output_dtype
+
+        dt = output_dtype(logits)  # half logits: a half loss (computed in float32)
+        return out if dt is None else out.to(dt)
 
     def __repr__(self) -> str:
         return f"SpecTorch({self.spec.name!r}, {self.spec.describe_values()})"
@@ -327,11 +331,26 @@ class ComposedLoss(torch.nn.Module):
         super().__init__()
         from .inputs import check_reduction
 
+        self._loss = loss
         self.fn = spec_torch(loss, **params)
         self.loss_name = self.fn.spec.name
         self.params = {n: float(v) for n, v in self.fn.spec.values}
         self.reduction = check_reduction(reduction)
         self.validate = bool(validate)
+
+    def __getattr__(self, name: str) -> Any:
+        params = self.__dict__.get("params")
+        if params is not None and name in params:  # crit.a: a parameter's value
+            return params[name]
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("params")
+        if params is not None and name in params:  # checked against its domain, then used
+            self.fn = spec_torch(self._loss, **{**params, name: value})
+            self.params = {n: float(v) for n, v in self.fn.spec.values}
+            return
+        super().__setattr__(name, value)
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         from .inputs import reduce

@@ -43,6 +43,7 @@ import torch
 
 from ..errors import InputError, UserCodeError
 from ..registry import get_loss
+from ..schemas import COMMAND_SCHEMAS
 from ..spec import LossSpec
 from .reference import reference_loss_and_grad
 from .sandbox import as_evaluator, load_callable
@@ -121,7 +122,8 @@ class CrossvalReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"loss": self.loss, "target": self.target, "params": self.params,
+        return {"schema": COMMAND_SCHEMAS["crossval"], "loss": self.loss,
+                "target": self.target, "params": self.params,
                 "ok": self.ok, "compared": self.compared, "seconds": round(self.seconds, 3),
                 "rtol": self.rtol, "scalar_output": self.scalar_output,
                 "worst": {k: m.to_dict() for k, m in self.worst.items()},

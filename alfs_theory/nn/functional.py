@@ -68,24 +68,31 @@ from ..registry import get_loss
 from .inputs import (  # noqa: F401 - validate_inputs, in_transform, explain_nan re-exported
     explain_nan,
     in_transform,
+    output_dtype,
     validate_inputs,
 )
 
 __all__ = [
-    "TWINS",
     "MissingTwinError",
+    "TWINS",
     "ael_loss",
     "agce_loss",
     "amse_loss",
     "anl_loss",
     "anl_rce_loss",
+    "nce_nnce_loss",
     "aul_loss",
+    "softbootstrap_loss",
     "ce_loss",
+    "ce_sr_loss",
     "explain_nan",
     "fl_loss",
     "gce_loss",
     "get_twin",
     "in_transform",
+    "js_loss",
+    "ldrkl_loss",
+    "ls_loss",
     "mae_loss",
     "mse_loss",
     "nce_ael_loss",
@@ -105,9 +112,12 @@ __all__ = [
     "nfl_rce_loss",
     "ngce_loss",
     "nmae_loss",
+    "nnce_loss",
     "nrce_loss",
+    "poly1_loss",
     "rce_loss",
     "sce_loss",
+    "tce_loss",
     "validate_inputs",
     "validated_params",
 ]
@@ -316,7 +326,8 @@ def _run(name: str, logits, labels, validate: bool, params: dict, parts: tuple):
         out = _Fused.apply(z, labels.unsqueeze(1), parts, (name, tuple(sorted(params.items()))))
         if validate and bool(torch.isnan(out.detach()).any()):
             explain_nan(name, logits)
-        return out
+        dt = output_dtype(logits)  # half logits: a half loss (computed in float32)
+        return out if dt is None else out.to(dt)
     except (RuntimeError, IndexError):
         if deferred:
             try:
@@ -508,11 +519,162 @@ def _anl(r: _Rows, grad: bool, a: float, p: float):
     return v, None, H
 
 
+# ----------------------------------------------------------------------------- the wider field
+def _tce(r: _Rows, grad: bool, t: int):
+    """Σ_{k=1}^{t} x^k/k (Taylor CE, Feng et al. 2020); u·ℓ′(u) = −u·Σ_{k<t} x^k, exact at
+    both ends (1 − x^t is never formed)."""
+    x = r.x
+    v = x.clone()
+    xk = x
+    s = torch.ones_like(x)  # Σ_{k=0}^{j-1} x^k
+    for k in range(2, t + 1):
+        s = s + xk
+        xk = xk * x
+        v = v + xk / k
+    return v, (-r.u * s if grad else None), None
+
+
+def _log1m_plus(x: torch.Tensor, lp: torch.Tensor) -> torch.Tensor:
+    """−log(1 − x) − x = Σ_{k≥2} x^k/k for x = 1 − u in [0, 1], lp = log u: to full relative
+    precision (−lp − x cancels to x²/2 as x -> 0). Below x = 1/4 it is 2y²/(1 + y) +
+    2(atanh y − y) with y = x/(2 − x) <= 1/7, the second part as its series (10 terms)."""
+    y = x / (2.0 - x)
+    y2 = y * y
+    series = torch.full_like(y, 1.0 / 21.0)
+    for k in range(9, 0, -1):  # Σ_{k≥1} y^(2k+1)/(2k+1) = y³ (1/3 + y²/5 + ...)
+        series = series * y2 + 1.0 / (2 * k + 1)
+    small = 2.0 * y2 / (1.0 + y) + 2.0 * y * y2 * series
+    return torch.where(x < 0.25, small, -lp - x)
+
+
+def _poly1(r: _Rows, grad: bool, eps: float):
+    # −log u + ε x = (1 + ε) x + (−log u − x): both parts >= 0 for ε >= −1, so ε = −1 (where
+    # the loss is O(x²)) keeps full precision
+    v = (1.0 + eps) * r.x + _log1m_plus(r.x, r.lpy)
+    if not grad:
+        return v, None, None
+    # u·ℓ′ = −1 − ε u, written as a sum of same-signed terms: −(1 + ε) + ε x for ε < 0
+    return v, (-(1.0 + eps) + eps * r.x if eps < 0 else -1.0 - eps * r.u), None
+
+
+def _js(r: _Rows, grad: bool, pi1: float):
+    """JS_π(e_y, u)/Z with m = π + (1 − π)u = 1 − (1 − π)x, Z = −(1 − π) log(1 − π):
+    Z·ℓ = −π log m + (1 − π) u (log u − log m) − (1 − π) x log(1 − π), and
+    u·ℓ′(u) = u·log((1 − π) u / m)/(−log(1 − π)) (0 at u = 0: u log u -> 0)."""
+    q = 1.0 - pi1
+    lq = math.log(q)
+    Z = -q * lq
+    lm = torch.log1p(-q * r.x)  # log m, exact as u -> 1
+    u, lpy = r.u, r.lpy
+    d = lpy - lm
+    ud = torch.where(u > 0, u * d, 0.0)  # u log(u/m) -> 0 as u -> 0
+    v = (-pi1 * lm + q * ud - q * lq * r.x) / Z
+    if not grad:
+        return v, None, None
+    c = torch.where(u > 0, u * (d + lq), 0.0) / -lq
+    return v, c, None
+
+
+def _ls(r: _Rows, grad: bool, s: float):
+    """−(1 − s) log u_y − (s/K) Σ_k log u_k; ∂L/∂z_m = u_m − (1 − s)[m=y] − s/K."""
+    K = r.K
+    v = -(1.0 - s) * r.lpy - (s / K) * (r.lpo.sum(1, keepdim=True) + r.lpy)
+    if not grad:
+        return v, None, None
+    H = r.po - s / K
+    H.scatter_(1, r.y1, s * (K - 1) / K - r.x)
+    return v, None, H
+
+
+def _boot(r: _Rows, grad: bool, beta: float):
+    """−β log u_y − (1 − β) E with E = Σ_k u_k log u_k (0 log 0 = 0). With P_k = u_k ∂L/∂u_k,
+    ∂L/∂z_m = P_m − u_m ΣP = −β[m=y] + u_m (β + (1 − β)(E − log u_m))."""
+    mn = torch.finfo(r.po.dtype).min
+    po = r.po
+    lpo = r.lpo.clamp_min(mn)  # u_k log u_k = 0·(finite) = 0 where u_k = 0
+    lpy = r.lpy.clamp_min(mn)
+    u = r.u
+    # a dominant class m other than the label: log u_m = log1p(−w_m), w_m = Σ_{k≠m} u_k (its
+    # log from log_softmax has an absolute error of eps, all of u_m log u_m near a vertex)
+    m = po.argmax(1, keepdim=True)
+    um = po.gather(1, m)
+    wm = po.scatter(1, m, 0.0).sum(1, keepdim=True) + u
+    lpo = lpo.scatter(1, m, torch.where(um > 0.5, torch.log1p(-wm), lpo.gather(1, m)))
+    E = (po * lpo).sum(1, keepdim=True) + u * lpy
+    v = -(1.0 - beta) * E
+    if beta:  # −β log u_y unclamped: +oo at a masked label, as the formula says
+        v = v - beta * r.lpy
+    if not grad:
+        return v, None, None
+    b = 1.0 - beta
+    H = (E - lpo).mul_(b).add_(beta).mul_(po)
+    H.scatter_(1, r.y1, -beta * r.x + b * u * (E - lpy))
+    return v, None, H
+
+
+def _nnce(r: _Rows, grad: bool, min_prob: float):
+    """1 − a_y/D, a_k = max(A + log u_k, 0), A = −log(min_prob), D = Σ_k a_k; the value is
+    Σ_{k≠y} a_k / D (no cancellation as u_y -> 1). With χ_k = [u_k > min_prob] and
+    v = a_y/D: P_k = (v χ_k − [k=y] χ_y)/D."""
+    A = -math.log(min_prob)
+    ao = torch.clamp_min(r.lpo + A, 0.0).scatter_(1, r.y1, r.zero)  # 0 at the label
+    ay = torch.clamp_min(r.lpy + A, 0.0)
+    So = ao.sum(1, keepdim=True)
+    D = So + ay
+    val = So / D
+    if not grad:
+        return val, None, None
+    v = ay / D
+    chi = (ao > 0).to(r.po.dtype)
+    chiy = (ay > 0).to(r.po.dtype)
+    n = chi.sum(1, keepdim=True) + chiy
+    sP = (v * n - chiy) / D
+    H = chi.mul_(v / D).addcmul_(r.po, sP, value=-1.0)
+    # the label's component [χ_y (a_y − D) − u_y (n a_y − χ_y D)]/D², written without the
+    # 1 − u_y cancellation: −χ_y (x·Σ_{k≠y} a_k + u_y a_y (n − 1))/D²
+    H.scatter_(1, r.y1, -chiy * (So * r.x + r.u * ay * (n - 1.0)) / (D * D))
+    return val, None, H
+
+
+def _ce_sr(r: _Rows, grad: bool, p: float, lam: float):
+    """−log u_y + λ Σ_k u_k^p (u^p = exp(p log u): 0 at u_k = 0); P_k = −[k=y] + λ p u_k^p."""
+    upo = po_p = torch.mul(r.lpo, p).exp_().scatter_(1, r.y1, r.zero)
+    upy = torch.exp(p * r.lpy)
+    So = upo.sum(1, keepdim=True)
+    v = lam * (So + upy) - r.lpy
+    if not grad:
+        return v, None, None
+    lp = lam * p
+    t = 1.0 - lp * (So + upy)
+    H = po_p.mul_(lp).addcmul_(r.po, t)
+    H.scatter_(1, r.y1, -r.x + lp * (upy * r.x - r.u * So))
+    return v, None, H
+
+
+def _ldrkl(r: _Rows, grad: bool, lam: float, c: float):
+    """λ log((1/K) Σ_k exp(t_k)) with t_y = 0, t_k = (log u_k − log u_y + c)/λ = (z_k − z_y +
+    c)/λ: a log-sum-exp; ∂L/∂z_k = q_k off the label, −Σ_{k≠y} q_k at it (q = softmax(t))."""
+    t = (r.lpo - r.lpy).add_(c).div_(lam).scatter_(1, r.y1, r.zero)
+    masked = torch.isneginf(r.lpy)  # a masked label (u_y = 0): L = +oo, and q, shift-
+    if bool(masked.any()):          # invariant, is the softmax of (log u_k + c)/λ, 0 at y
+        s = (r.lpo + c).div_(lam).scatter_(1, r.y1, torch.full_like(r.zero, -math.inf))
+        t = torch.where(masked, s, t)
+    lse = torch.logsumexp(t, 1, keepdim=True)
+    v = lam * (lse - math.log(r.K))
+    v = torch.where(masked, math.inf, v)
+    if not grad:
+        return v, None, None
+    H = (t - lse).exp_().scatter_(1, r.y1, r.zero)
+    H.scatter_(1, r.y1, -H.sum(1, keepdim=True))
+    return v, None, H
+
+
 # Speed hints for _Rows (a term missing from them still gets r.lpo / r.lpy, one pass dearer):
 # the terms that read log u_k over all classes (r.lpo), for which log_softmax is kept,
-_USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl})
+_USES_LOG_ALL = frozenset({_nfl, _nce, _ngce, _anl, _ls, _boot, _nnce, _ce_sr, _ldrkl})
 # and those that read log u_y (r.lpy); the others get u_y from u and no log at all
-_USES_LOG_Y = frozenset({_ce, _fl, _gce, _nfl, _nce, _ngce})
+_USES_LOG_Y = frozenset({_ce, _fl, _gce, _nfl, _nce, _ngce, _poly1, _js, _ls, _boot,
+                         _nnce, _ce_sr, _ldrkl})
 
 
 # ----------------------------------------------------------------------------- functionals
@@ -600,7 +762,9 @@ def ael_loss(logits, labels, *, a: float = 3.0, validate: bool = True):
 
 
 def anl_loss(logits, labels, *, a: float = 1.5, p: float = 0.9, validate: bool = True):
-    """Asymmetric norm loss (1/p)[Σ_k |a[k=y] − u_k|^p − (a−1)^p] (Zhou et al. 2023), unclamped."""
+    """Asymmetric norm loss (1/p)[Σ_k |a[k=y] − u_k|^p − (a−1)^p] (Zhou et al. 2023), unclamped.
+
+    Not Ye et al.'s active negative loss (NeurIPS 2023): that one is :func:`nce_nnce_loss`."""
     return _run("anl", logits, labels, validate, {"a": a, "p": p},
                 ((1.0, _anl, (float(a), float(p))),))
 
@@ -716,6 +880,64 @@ def nfl_amse_loss(logits, labels, *, alpha: float = 1.0, beta: float = 1.0,
                   {"gamma": gamma, "a": a}, ("gamma",), ("a",))
 
 
+# ----------------------------------------------------------------------------- the wider field
+def tce_loss(logits, labels, *, validate: bool = True):
+    """Taylor cross entropy of order 2, (1 − u_y) + (1 − u_y)²/2 (Feng et al. 2020)."""
+    return _run("tce", logits, labels, validate, {}, ((1.0, _tce, (2,)),))
+
+
+def poly1_loss(logits, labels, *, eps: float = 2.0, validate: bool = True):
+    """Poly-1, −log u_y + ε(1 − u_y) (Leng et al. 2022)."""
+    return _run("poly1", logits, labels, validate, {"eps": eps}, ((1.0, _poly1, (float(eps),)),))
+
+
+def ls_loss(logits, labels, *, s: float = 0.1, validate: bool = True):
+    """CE with label smoothing, −(1 − s) log u_y − (s/K) Σ_k log u_k (Szegedy et al. 2016)."""
+    return _run("ls", logits, labels, validate, {"s": s}, ((1.0, _ls, (float(s),)),))
+
+
+def js_loss(logits, labels, *, pi1: float = 0.7, validate: bool = True):
+    """Jensen-Shannon loss JS_π(e_y, u)/Z, Z = −(1 − π) log(1 − π) (Englesson & Azizpour
+    2021), two distributions."""
+    return _run("js", logits, labels, validate, {"pi1": pi1}, ((1.0, _js, (float(pi1),)),))
+
+
+def softbootstrap_loss(logits, labels, *, beta: float = 0.95, validate: bool = True):
+    """Soft bootstrapping −β log u_y − (1 − β) Σ_k u_k log u_k (Reed et al. 2015), the
+    prediction in the target not detached."""
+    return _run("softbootstrap", logits, labels, validate, {"beta": beta},
+                ((1.0, _boot, (float(beta),)),))
+
+
+def nnce_loss(logits, labels, *, min_prob: float = 1e-7, validate: bool = True):
+    """Normalized negative CE of Ye et al. 2023 (the passive part of their ANL-CE; not the
+    registry's ``anl``, Zhou et al.'s asymmetric norm loss)."""
+    return _run("nnce", logits, labels, validate, {"min_prob": min_prob},
+                ((1.0, _nnce, (float(min_prob),)),))
+
+
+def nce_nnce_loss(logits, labels, *, alpha: float = 5.0, beta: float = 5.0,
+                   min_prob: float = 1e-7, validate: bool = True):
+    """ANL-CE of Ye et al. 2023, α·NCE + β·NNCE (the weight-norm term of the paper acts on
+    the network's parameters and is not part of it). Not the registry's ``anl``."""
+    return _combo("nce+nnce", _nce, _nnce, logits, labels, validate, alpha, beta,
+                  {"min_prob": min_prob}, (), ("min_prob",))
+
+
+def ce_sr_loss(logits, labels, *, p: float = 0.1, lam: float = 1.2, validate: bool = True):
+    """CE + λ Σ_k u_k^p, the sparse regulariser of Zhou et al. 2021 (the logit sharpening
+    softmax(normalize(z)/τ) is the caller's: pass the sharpened logits)."""
+    return _run("ce+sr", logits, labels, validate, {"p": p, "lam": lam},
+                ((1.0, _ce_sr, (float(p), float(lam))),))
+
+
+def ldrkl_loss(logits, labels, *, lam: float = 1.0, c: float = 2.0, validate: bool = True):
+    """LDR-KL of Zhu et al. 2023, λ log((1/K) Σ_k exp((z_k − z_y + c[k≠y])/λ)) (the scores'
+    softplus normalisation of the authors' code is the caller's)."""
+    return _run("ldrkl", logits, labels, validate, {"lam": lam, "c": c},
+                ((1.0, _ldrkl, (float(lam), float(c))),))
+
+
 # ----------------------------------------------------------------------------- registry
 TWINS: dict[str, Callable[..., torch.Tensor]] = {
     "ce": ce_loss, "fl": fl_loss, "mae": mae_loss, "mse": mse_loss, "gce": gce_loss,
@@ -727,6 +949,9 @@ TWINS: dict[str, Callable[..., torch.Tensor]] = {
     "nce+ael": nce_ael_loss, "nfl+agce": nfl_agce_loss, "nfl+aul": nfl_aul_loss,
     "nfl+ael": nfl_ael_loss, "anl+rce": anl_rce_loss, "nce+anl": nce_anl_loss,
     "nce+amse": nce_amse_loss, "nfl+amse": nfl_amse_loss,
+    "tce": tce_loss, "poly1": poly1_loss, "ls": ls_loss, "js": js_loss,
+    "softbootstrap": softbootstrap_loss, "nnce": nnce_loss, "nce+nnce": nce_nnce_loss,
+    "ce+sr": ce_sr_loss, "ldrkl": ldrkl_loss,
 }
 """Registry name -> torch functional (``'+'`` in a name becomes ``'_'`` in the function)."""
 

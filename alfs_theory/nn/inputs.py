@@ -101,3 +101,16 @@ def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "sum":
         return values.sum()
     return values
+
+
+def output_dtype(logits: torch.Tensor) -> torch.dtype | None:
+    """The dtype a loss returns for these logits when it is not float32's: float16/bfloat16
+    logits give a float16/bfloat16 loss (computed inside in float32, then cast), as
+    ``F.cross_entropy`` does; under autocast on their device the loss stays float32 (autocast's
+    rule for losses). None: keep what was computed."""
+    if not isinstance(logits, torch.Tensor) or logits.dtype not in (torch.float16,
+                                                                      torch.bfloat16):
+        return None
+    if torch.is_autocast_enabled(logits.device.type):
+        return None
+    return logits.dtype

@@ -35,10 +35,16 @@ __all__ = [
     "AMSELoss",
     "ANLLoss",
     "ANLRCELoss",
+    "NCENNCELoss",
     "AULLoss",
+    "SOFTBOOTSTRAPLoss",
     "CELoss",
+    "CESRLoss",
     "FLLoss",
     "GCELoss",
+    "JSLoss",
+    "LDRKLLoss",
+    "LSLoss",
     "MAELoss",
     "MSELoss",
     "NCEAELLoss",
@@ -58,10 +64,13 @@ __all__ = [
     "NFLRCELoss",
     "NGCELoss",
     "NMAELoss",
+    "NNCELoss",
     "NRCELoss",
+    "POLY1Loss",
     "RCELoss",
     "SCELoss",
     "SpecLoss",
+    "TCELoss",
     "class_name",
     "make_loss",
     "reduce",
@@ -78,6 +87,11 @@ class SpecLoss(nn.Module):
         On CUDA the label-range check waits for the device; a training loop that checked its
         labels once passes ``validate=False``.
     **params : the loss's parameters; missing ones take the spec's defaults. Checked now.
+        Each is also an attribute (``AGCELoss(a=3).a == 3.0``); setting one checks it against
+        its domain again and takes effect on the next call.
+
+    float16/bfloat16 logits give a loss of their dtype, computed inside in float32 (under
+    autocast: float32, autocast's rule for losses).
     """
 
     loss_name: str = ""
@@ -92,6 +106,20 @@ class SpecLoss(nn.Module):
         self.params: dict[str, float] = {n: float(v) for n, v in bound.values}
         self.reduction = check_reduction(reduction)
         self.validate = bool(validate)
+
+    def __getattr__(self, name: str) -> Any:
+        params = self.__dict__.get("params")
+        if params is not None and name in params:
+            return params[name]
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("params")
+        if params is not None and name in params:  # a parameter: checked, then used
+            bound = get_loss(self.loss_name).bind(**{**params, name: value})
+            self.params = {n: float(v) for n, v in bound.values}
+            return
+        super().__setattr__(name, value)
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         values = self._fn(logits, labels, validate=self.validate, **self.params)
@@ -148,6 +176,15 @@ class ANLRCELoss(_NamedLoss): loss_name = "anl+rce"
 class NCEANLLoss(_NamedLoss): loss_name = "nce+anl"
 class NCEAMSELoss(_NamedLoss): loss_name = "nce+amse"
 class NFLAMSELoss(_NamedLoss): loss_name = "nfl+amse"
+class TCELoss(_NamedLoss): loss_name = "tce"
+class POLY1Loss(_NamedLoss): loss_name = "poly1"
+class LSLoss(_NamedLoss): loss_name = "ls"
+class JSLoss(_NamedLoss): loss_name = "js"
+class SOFTBOOTSTRAPLoss(_NamedLoss): loss_name = "softbootstrap"
+class NNCELoss(_NamedLoss): loss_name = "nnce"
+class NCENNCELoss(_NamedLoss): loss_name = "nce+nnce"
+class CESRLoss(_NamedLoss): loss_name = "ce+sr"
+class LDRKLLoss(_NamedLoss): loss_name = "ldrkl"
 
 
 def _document(cls: type[_NamedLoss]) -> None:

@@ -34,14 +34,21 @@ DEFAULT_BUDGET = 300.0
 
 _MARGIN = 0.05  # an inner budget ends this much before the command's, so it is caught inside
 
-#: the check name each question reports under (``{K}`` is the number of classes)
+#: the stable check name each question reports under (its arguments go to ``args``)
 QUESTIONS = {
     "decreasing": "decreasing", "shape": "shape", "ratio": "ratio", "symmetric": "symmetric",
-    "asymmetric": "asymmetric-on-weights", "weights": "asymmetric-on-weights",
-    "region": "asymmetric-on(K={K})", "threshold": "symmetric-noise-threshold(K={K})",
-    "calibrated": "calibrated(K={K})", "excess-risk": "excess-risk-bound(K={K})",
-    "noise": "transition-matrix", "instance": "instance-dependent",
+    "asymmetric": "asymmetric", "weights": "asymmetric-on", "region": "region",
+    "threshold": "threshold", "calibrated": "calibrated", "excess-risk": "excess-risk",
+    "noise": "noise", "instance": "instance",
 }
+
+
+def _args(question: str, n_classes: int | None, inputs: dict) -> dict:
+    """The values a question was asked at, for the result's ``args`` (K; the weights)."""
+    out = {} if n_classes is None else {"K": n_classes}
+    if question in ("asymmetric", "weights") and inputs.get("weights") is not None:
+        out["weights"] = [float(w) for w in inputs["weights"]]
+    return out
 
 
 def _left(budget: float | None) -> float:
@@ -68,12 +75,13 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
     if question not in QUESTIONS:
         raise InputError(f"unknown question {question!r}; the questions are "
                          f"{', '.join(QUESTIONS)}")
-    check = QUESTIONS[question].format(K=n_classes)
+    check = QUESTIONS[question]
     if n_classes is None and question != "symmetric":
         raise InputError(f"question {question!r} needs the number of classes")
+    args = _args(question, n_classes, inputs)
     left = _left(budget)
     if left <= 0:
-        return timed_out(check, 0.0)
+        return timed_out(check, 0.0, args=args)
     t0 = clock()
     ctx = Context(spec, n_classes, **inputs)
     skipped: list[str] = []
@@ -90,7 +98,7 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
                     fired = r.name
                     break
         if lim.expired:
-            return timed_out(check, left)
+            return timed_out(check, left, args=args)
     except InputError:
         raise
     except (MemoryError, RecursionError) as e:
@@ -103,7 +111,8 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
         why = "; ".join(skipped) or "no rule decided it"
         finding = CheckResult(check, Verdict.UNDECIDED, f"no rule applies ({why})",
                               estimate={"skipped": skipped})
-    finding = dataclasses.replace(finding, seconds=clock() - t0)
+    # one vocabulary: the question's stable name, whatever the prover called it
+    finding = dataclasses.replace(finding, check=check, args=args, seconds=clock() - t0)
     out = gate(finding, spec, n_classes, budget=_left(None))
     if fired is not None:
         out = dataclasses.replace(out, gate=f"rule {fired}; {out.gate}")

@@ -56,9 +56,14 @@ class Rule:
     decide: Callable[[Context], Any] = field(compare=False, repr=False)
 
     def missing(self, ctx: Context) -> list[str]:
-        """The required facts that do not hold for ``ctx`` (a fact named ``not-X`` requires
-        X to be established False)."""
-        return [f for f in self.requires if not ctx.holds(f)]
+        """The first required fact that does not hold for ``ctx`` (a fact named ``not-X``
+        requires X to be established False), as a list; the facts are established in their
+        stated order and no further once one fails (a later fact may presume an earlier one:
+        "decreasing" is a question about a pointwise l)."""
+        for f in self.requires:
+            if not ctx.holds(f):
+                return [f]
+        return []
 
 
 class Context:
@@ -143,6 +148,8 @@ def _decreasing(ctx: Context):
     from ..properties.shape import check_decreasing
     from ..verdict import Verdict
 
+    if not ctx.spec.is_pointwise:
+        return None
     r = check_decreasing(ctx.spec)
     return {Verdict.PROVED: True, Verdict.REFUTED: False}.get(r.verdict)
 

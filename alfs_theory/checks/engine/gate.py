@@ -25,14 +25,17 @@ from ..verdict import Certificate, CheckResult, Verdict, internal_error
 
 __all__ = ["gate", "require_sealed", "timed_out"]
 
-_ASYMMETRY = ("asymmetric", "asymmetric-on-weights", "weights", "noise")
+_ASYMMETRY = ("asymmetric", "asymmetric-on", "noise")
 
 
-def timed_out(check: str, seconds: float, what: str = "the check") -> CheckResult:
-    """UNDECIDED "timed out": the budget (CPU seconds) ran out before ``what`` finished."""
+def timed_out(check: str, seconds: float, what: str = "the check", *,
+              args: dict | None = None) -> CheckResult:
+    """UNDECIDED "timed out": the budget (CPU seconds) ran out before ``what`` finished.
+    ``args``: the values the check was asked at (the result's ``args``)."""
     return _seal(CheckResult(check, Verdict.UNDECIDED, f"timed out: {what} did not finish "
                              f"within the budget of {seconds:g} CPU seconds (raise it with "
-                             "--timeout)", estimate="timed out", seconds=seconds),
+                             "--timeout)", estimate="timed out", seconds=seconds,
+                             args=dict(args or {})),
                  "timed out")
 
 
@@ -67,7 +70,7 @@ def _falsified(r: CheckResult, spec: LossSpec, n: int, budget: float | None) -> 
 
     left = remaining() if budget is None else budget
     if left <= 0:
-        return timed_out(r.check, 0.0, "the independent falsifier")
+        return timed_out(r.check, 0.0, "the independent falsifier", args=r.args)
     from ...errors import AlfsError
 
     hit = None
@@ -94,7 +97,7 @@ def _bound_checked(r: CheckResult, spec: LossSpec | None, n: int,
     """An UNDECIDED row may state a proved lower bound (the threshold's "tolerant for eta <=
     lo"): the bound is a claim like any PROVED and meets the falsifier too."""
     lo = r.value.get("lo") if isinstance(r.value, dict) else None
-    if spec is None or not r.check.startswith("symmetric-noise-threshold") or not lo or lo <= 0:
+    if spec is None or r.check != "threshold" or not lo or lo <= 0:
         return _seal(r, "undecided: no claim to check")
     claim = dataclasses.replace(r, verdict=Verdict.PROVED, value={"eta_max": float(lo)},
                                 certificate=Certificate("stated-bound", r.summary))
@@ -116,7 +119,7 @@ def _reverified(r: CheckResult, spec: LossSpec | None, n: int) -> CheckResult:
         return _seal(r, "witness evaluated twice by the black box (a fresh batch)")
     if ce.sequence is not None:
         return _seal(r, "minimising sequence (a limit argument; the rule checked its terms)")
-    name = r.check.split("(")[0]
+    name = r.check
     w = r.value.get("weights") if isinstance(r.value, dict) else None
     u = [ce.point.get(f"u{k}") for k in range(n)] if isinstance(ce.point, dict) else None
     pt = ce.point if isinstance(ce.point, dict) else {}

@@ -109,43 +109,106 @@ def ratio_downward_jump(ctx: Context) -> CheckResult | None:
                        value=sp.Integer(0), estimate=(0.0, 0.0))
 
 
-@rule("ratio-definition-ladder", "ratio", ("pointwise", "continuous"),
-      "closed form from the proved curvature (calculus), checked against sound interval "
-      "bounds; interval bisection of inf l'(s)/l'(t) where no endpoint rule applies",
-      "theory.md, closed-form ratios and the derivative shortcut")
-def ratio_definition(ctx: Context) -> CheckResult | None:
-    from ..properties.ratio import asymmetry_ratio
+@rule("ratio-closed-form", "ratio", ("pointwise", "continuous", "decreasing"),
+      "closed form from the proved curvature (affine 1, concave l'(0)/l'(1), convex "
+      "l'(1)/l'(0), a Piecewise in a family's curvature factor), checked against sound "
+      "interval bounds when l is bound", "theory.md, closed-form ratios")
+def ratio_closed_form(ctx: Context) -> CheckResult | None:
+    from ..properties.ratio import closed_form_finding
 
-    return asymmetry_ratio(ctx.spec, tol=ctx.inputs.get("tol", 1e-6),
-                           bounds=ctx.inputs.get("bounds", True))
+    return closed_form_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6),
+                               bounds=ctx.inputs.get("bounds", True))
+
+
+@rule("ratio-interval-bisection", "ratio", ("pointwise", "bound", "continuous", "decreasing"),
+      "sound interval bounds lo <= inf l'(s)/l'(t) <= hi, hi - lo <= tol (no closed form)",
+      "theory.md, the derivative shortcut")
+def ratio_interval_bisection(ctx: Context) -> CheckResult | None:
+    from ..properties.ratio import bisection_finding
+
+    return bisection_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6))
+
+
+@rule("ratio-undetermined", "ratio", ("pointwise",),
+      "never a verdict: why r(l) is open (not decreasing, no closed form, bounds not "
+      "converged), with the bounds found", "definition 3")
+def ratio_undetermined(ctx: Context) -> CheckResult:
+    from ..properties.ratio import undetermined_finding
+
+    return undetermined_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6))
 
 
 # ------------------------------------------------------------ the other questions (ladders)
-@rule("decreasing-ladder", "decreasing", ("pointwise",),
-      "sign of l' (assumptions, substitutions, interval bisection) or exact pieces",
-      "definition (l non-increasing)")
-def decreasing_ladder(ctx: Context):
-    from ..properties.shape import check_decreasing
+@rule("decreasing-sign", "decreasing", ("pointwise", "smooth-formula"),
+      "sign of l' on [0, 1] (assumptions, substitutions, interval bisection); REFUTED by two "
+      "points with l(u1) > l(u0) at 50 digits", "definition (l non-increasing)")
+def decreasing_sign(ctx: Context):
+    from ..properties.shape import decreasing_sign
 
-    return check_decreasing(ctx.spec)
-
-
-@rule("shape-ladder", "shape", ("pointwise",),
-      "sign of l'' (or of a parameter factor), or exact pieces with the kinks' slopes",
-      "theory.md T4 (convex / concave l)")
-def shape_ladder(ctx: Context):
-    from ..properties.shape import check_shape
-
-    return check_shape(ctx.spec).result
+    return decreasing_sign(ctx.spec)
 
 
-@rule("symmetric-ladder", "symmetric", (),
-      "structure (affine or normalised terms) or an exact sum; a 50-digit counterexample",
+@rule("decreasing-pieces", "decreasing", ("pointwise", "not-smooth-formula"),
+      "exact pieces: every branch's slope and every step at a breakpoint goes down (UNDECIDED "
+      "for a family: the breakpoints move with the parameters)", "definition (l non-increasing)")
+def decreasing_pieces(ctx: Context):
+    from ..properties.shape import decreasing_pieces
+
+    return decreasing_pieces(ctx.spec)
+
+
+@rule("shape-sign", "shape", ("pointwise", "smooth-formula"),
+      "sign of l'' on [0, 1] (or of a parameter factor of it: a family's case split); "
+      "'neither' from two points where l'' has opposite signs", "theory.md T4 (convex / "
+      "concave l)")
+def shape_sign(ctx: Context):
+    from ..properties.shape import shape_sign
+
+    return shape_sign(ctx.spec).result
+
+
+@rule("shape-pieces", "shape", ("pointwise", "not-smooth-formula"),
+      "exact pieces: every branch's curvature and the slope jump at each kink (a jump makes l "
+      "neither convex nor concave)", "theory.md T4 (convex / concave l)")
+def shape_pieces(ctx: Context):
+    from ..properties.shape import shape_pieces
+
+    return shape_pieces(ctx.spec).result
+
+
+@rule("symmetric-affine", "symmetric", ("pointwise",),
+      "l affine: sum_k l(u_k) = K l(0) + l(1) - l(0) for every K (asked for every K)",
       "definition 1 (Ghosh et al.)")
-def symmetric_ladder(ctx: Context):
-    from ..properties.symmetric import check_symmetric
+def symmetric_affine(ctx: Context):
+    from ..properties.symmetric import symmetric_affine
 
-    return check_symmetric(ctx.spec, ctx.n)
+    return symmetric_affine(ctx.spec, ctx.n)
+
+
+@rule("symmetric-structure", "symmetric", (),
+      "structure: every term affine in u_y (sums to K*c0 + c1) or normalised (sums to 1)",
+      "definition 1 (Ghosh et al.)")
+def symmetric_structure(ctx: Context):
+    from ..properties.symmetric import symmetric_structure
+
+    return symmetric_structure(ctx.spec, ctx.n)
+
+
+@rule("symmetric-witness", "symmetric", (),
+      "REFUTED: two simplex points whose sums differ at 50 digits", "definition 1")
+def symmetric_witness(ctx: Context):
+    from ..properties.symmetric import symmetric_witness
+
+    return symmetric_witness(ctx.spec, ctx.n)
+
+
+@rule("symmetric-exact-sum", "symmetric", (),
+      "every partial derivative of the symbolic sum (u_K eliminated) is 0, at K <= 5; else a "
+      "witness at that K or UNDECIDED", "definition 1")
+def symmetric_exact_sum(ctx: Context):
+    from ..properties.symmetric import symmetric_exact_sum
+
+    return symmetric_exact_sum(ctx.spec, ctx.n)
 
 
 def _weights_problem(ctx: Context):
@@ -184,6 +247,11 @@ WEIGHT_RULE_TABLE = (
      "definition 2"),
     ("weights_ratio_test", "weights-ratio-test", ("pointwise",),
      "(w_t/w_n) r(l) >= 1 with r(l) a gated ratio verdict (sufficient only)", "T4"),
+    ("weights_envelope", "weights-envelope", ("pointwise", "bound", "continuous",
+                                              "decreasing"),
+     "R(u) - R(e_t) > 0 on a grid of s = 1 - u_t from enclosures of l and l' (the other "
+     "classes' best split of s: a knapsack over the concave hull of g's bound) and the KKT "
+     "margin made uniform near e_t (any curvature)", "definition 2"),
     ("weights_normalised_sum", "weights-normalised-sum", ("vector",),
      "normalised part + asymmetric parts: every minimising sequence converges to e_t; or a "
      "point below the liminf at e_t", "theory.md, vector losses"),
@@ -218,14 +286,43 @@ def region_ladder(ctx: Context):
     return weight_region(ctx.spec, ctx.n)
 
 
-@rule("threshold-ladder", "threshold", (),
-      "exact threshold (vertex comparison / KKT / normalised sums), bounds from the ratio "
-      "test and refutations above", "T5")
-def threshold_ladder(ctx: Context):
-    from ..properties.tolerance import symmetric_noise_threshold
+def _threshold_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import tolerance
 
-    return symmetric_noise_threshold(ctx.spec, ctx.n, ratio=ctx.inputs.get("ratio"),
-                                     search=ctx.inputs.get("search", True))
+        return getattr(tolerance, step_name)(ctx.spec, ctx.n, ctx.inputs.get("ratio"),
+                                             ctx.inputs.get("search", True))
+    return decide
+
+
+#: the rules of the symmetric-noise threshold, in the order of
+#: ``properties.tolerance.THRESHOLD_RULES`` (a test keeps the two in step)
+THRESHOLD_RULE_TABLE = (
+    ("threshold_infinite_loss", "threshold-infinite-loss", ("pointwise",),
+     "l(0+) = oo: every eta > 0 makes the risk at e_y infinite (eta_max = 0)", "T5"),
+    ("threshold_infinite_at_vertex", "threshold-infinite-at-vertex", ("vector",),
+     "L(e_y, k) = +oo for k != y: every eta > 0 makes the risk at e_y infinite (eta = 0 "
+     "decided on the clean weights)", "T5"),
+    ("threshold_bounded_normalised", "threshold-bounded-normalised", (),
+     "normalised with N(0) finite at K >= 3: symmetric noise has equal other weights, so "
+     "every eta < (K-1)/K", "derived (C-NGCE)"),
+    ("threshold_normalised_sequence", "threshold-normalised-sequence", (),
+     "N(u_y)/sum N(u_k) at K >= 3: a wrong-argmax minimising sequence (eta_max = 0)",
+     "theory.md, NCE"),
+    ("threshold_complete", "threshold-complete", (),
+     "complete asymmetry (or a normalised sum with completely asymmetric parts): every "
+     "eta < (K-1)/K", "T5 (concave l)"),
+    ("threshold_kkt", "threshold-kkt", ("separable-convex",),
+     "the KKT margin D(eta) at e_y solved exactly (inclusive when strictly convex)",
+     "T5 (convex l)"),
+    ("threshold_normalised_plus_kkt", "threshold-normalised-plus-kkt", (),
+     "normalised parts with N(0+) = oo add nothing: the rest's KKT threshold", "derived"),
+    ("threshold_bounds", "threshold-bounds", (),
+     "never PROVED: a lower bound from the ratio test or the parts of a sum, an upper one "
+     "from refutations narrowed by bisection (UNDECIDED)", "T4, T5"),
+)
+
+_register_steps(THRESHOLD_RULE_TABLE, "threshold", _threshold_step)
 
 
 def _calibration_step(step_name: str):
@@ -264,27 +361,49 @@ CALIBRATION_RULE_TABLE = (
 _register_steps(CALIBRATION_RULE_TABLE, "calibrated", _calibration_step)
 
 
-@rule("excess-risk-ladder", "excess-risk", ("pointwise-or-quadratic",),
-      "chord argument (concave l), log-linear, power and projection routes with a sampled "
-      "check of the bound", "T3")
-def excess_risk_ladder(ctx: Context):
-    from ..properties.calibration import check_excess_risk_bound
+def _excess_risk_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import calibration
 
-    return check_excess_risk_bound(ctx.spec, ctx.n)
+        return getattr(calibration, step_name)(ctx.spec, ctx.n)
+    return decide
 
 
-@rule("noise-rows-ladder", "noise", (),
+#: the routes to an excess-risk bound, in the order of
+#: ``properties.calibration.EXCESS_RISK_RULES`` (a test keeps the two in step); every bound is
+#: also checked on sampled pairs (p, u) before it is stated
+EXCESS_RISK_RULE_TABLE = (
+    ("excess_risk_chord", "excess-risk-chord", ("pointwise",),
+     "concave decreasing l: (K/Delta)(R_L - R_L*), l above its chord", "T3"),
+    ("excess_risk_pinsker", "excess-risk-pinsker", ("pointwise",),
+     "l = -c log u + d: sqrt(2 (R_L - R_L*)/c), Pinsker", "derived (CE)"),
+    ("excess_risk_log_linear", "excess-risk-log-linear", ("pointwise",),
+     "l = -alpha log u - b u + d, b > 0: sqrt(2 (R_L - R_L*)/alpha), two-class Pinsker",
+     "derived (SCE)"),
+    ("excess_risk_power", "excess-risk-power", ("pointwise",),
+     "l = c(1 - u^q)/q + d, 0 < q < 1: (A (R_L - R_L*))^e, Hoelder", "derived (GCE)"),
+    ("excess_risk_projection", "excess-risk-projection", ("pointwise-or-quadratic",),
+     "C_L = c ||u - a p||^2 + const: sqrt(A (R_L - R_L*)), projection onto the simplex",
+     "derived (MSE, AMSE)"),
+    ("excess_risk_none", "excess-risk-none", ("pointwise-or-quadratic",),
+     "never a verdict: no derived bound applies (UNDECIDED)", "T3"),
+)
+
+_register_steps(EXCESS_RISK_RULE_TABLE, "excess-risk", _excess_risk_step)
+
+
+@rule("noise-rows", "noise", (),
       "asymmetry decided per distinct row of T (up to permutation)", "T1, T5")
-def noise_rows_ladder(ctx: Context):
+def noise_rows(ctx: Context):
     from ..properties.tolerance import check_transition_matrix
 
     return check_transition_matrix(ctx.spec, ctx.inputs["T"], ratio=ctx.inputs.get("ratio"))
 
 
-@rule("instance-rows-ladder", "instance", (),
+@rule("instance-rows", "instance", (),
       "every sample's row eta_{x,.} clean-labels-dominant and the loss asymmetric on it",
       "T1 (instance-dependent noise)")
-def instance_rows_ladder(ctx: Context):
+def instance_rows(ctx: Context):
     from ..properties.tolerance import check_instance_dependent
 
     return check_instance_dependent(ctx.spec, ctx.inputs["E"], ctx.inputs["labels"])

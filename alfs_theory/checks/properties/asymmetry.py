@@ -40,7 +40,7 @@ import sympy as sp
 from ...errors import InputError
 from ...spec import LossSpec, to_exact
 from ...symbols import K, U, V, simplify
-from ..provers.pieces import is_nonsmooth, split_pieces
+from ..provers.pieces import NONSMOOTH, is_nonsmooth, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict, simplex_text
 from .shape import curvature_of, end_slope, end_value, sign_on_unit
 
@@ -67,6 +67,7 @@ __all__ = [
     "weights_normalised_sum",
     "weights_parts",
     "weights_problem",
+    "weights_envelope",
     "weights_ratio_test",
     "weights_search",
     "weights_vertex",
@@ -380,7 +381,7 @@ class WeightsProblem:
 
     def done(self, verdict, summary, **kw) -> CheckResult:
         wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in self.ws) + ")"
-        return CheckResult("asymmetric-on-weights", verdict, f"w = {wtxt}: {summary}{self.note}",
+        return CheckResult("asymmetric-on", verdict, f"w = {wtxt}: {summary}{self.note}",
                            seconds=time.perf_counter() - self.t0, value=self.value, **kw)
 
     @property
@@ -509,6 +510,39 @@ def weights_ratio_test(P: WeightsProblem) -> CheckResult | None:
     return None
 
 
+def weights_envelope(P: WeightsProblem) -> CheckResult | None:
+    """A pointwise, proved non-increasing, continuous l of any curvature (smooth, or in exact
+    smooth pieces): R(u) - R(e_t) bounded
+    below on a grid of s = 1 - u_t by enclosures of l and l' (the other classes' best split of
+    s is a knapsack over the concave hull of g = l(0) - l(x)'s bound), and near e_t by the KKT
+    margin made uniform (:func:`~alfs_theory.checks.provers.envelope.envelope_asymmetry`).
+    Proves only; a bound that fails says nothing."""
+    spec = P.spec
+    if not spec.is_pointwise:
+        return None
+    from .shape import check_decreasing
+
+    ell = spec.pointwise_expr(P.n)
+    if ell.free_symbols - {U} or check_decreasing(spec).verdict is not Verdict.PROVED:
+        return None
+    pieces: list | sp.Expr = ell
+    if is_nonsmooth(ell):  # continuous pieces: each branch's slopes bound l's at the kinks
+        split = split_pieces(ell, U)
+        if split is None or split.jumps():
+            return None
+        pieces = split.intervals()
+        if any(br.has(*NONSMOOTH) for _, _, br in pieces):
+            return None
+    from ..provers.envelope import envelope_asymmetry
+
+    proof = envelope_asymmetry(spec, pieces, P.ws, P.t)
+    if proof is None:
+        return None
+    cert = Certificate("envelope", proof.text(), {"grid": proof.n_grid, "s0": proof.s0,
+                                                  "min_gap": proof.min_gap})
+    return P.done(Verdict.PROVED, "argmin = {e_t} (monotone envelope)", certificate=cert)
+
+
 def weights_normalised_sum(P: WeightsProblem) -> CheckResult | None:
     """NCE/NFL + parts: every minimising sequence converges to e_t (proof), or a point below
     the liminf of the risk at e_t (refutation)."""
@@ -590,7 +624,7 @@ def weights_search(P: WeightsProblem) -> CheckResult:
 
 
 WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
-                weights_ratio_test, weights_normalised_sum, weights_bounded_normalised,
+                weights_ratio_test, weights_envelope, weights_normalised_sum, weights_bounded_normalised,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
 named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs

@@ -52,12 +52,12 @@ from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibration_kkt_order",
            "calibration_normalised_sum", "calibration_normalised_witness", "calibration_swap",
-           "calibration_t2", "check_calibration", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
+           "calibration_t2", "check_calibration", "EXCESS_RISK_RULES", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
            "log_linear_form", "power_loss_form", "quadratic_form"]
 
 
 def _res(spec: LossSpec, n: int, t0: float, v, s, **kw) -> CheckResult:
-    return CheckResult(f"calibrated(K={n})", v, s, seconds=time.perf_counter() - t0, **kw)
+    return CheckResult("calibrated", v, s, seconds=time.perf_counter() - t0, **kw)
 
 
 def calibration_t2(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
@@ -670,7 +670,8 @@ def _projection_bound(spec: LossSpec, n: int, c: sp.Expr, a: sp.Expr, name: str,
 
 def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20000,
                             seed: int = 0) -> CheckResult:
-    """An excess-risk bound R_01 − R_01* ≤ ψ⁻¹(R_L − R_L*), pointwise in x, with a proof.
+    """An excess-risk bound R_01 − R_01* ≤ ψ⁻¹(R_L − R_L*), pointwise in x, with a proof: the
+    first of :data:`EXCESS_RISK_RULES` that applies (the engine registers each as a rule).
 
     Concave decreasing ℓ: (K/Δ)(R_L − R_L*) (chord argument). ℓ = −c log u + d (CE):
     sqrt(2 (R_L − R_L*)/c) (Pinsker); ℓ = −α log u − b u + d, b > 0 (SCE): sqrt(2 (R_L − R_L*)/α)
@@ -678,40 +679,93 @@ def check_excess_risk_bound(spec: LossSpec, n_classes: int, *, samples: int = 20
     (A (R_L − R_L*))^e (Hölder). C_L = c‖u − a·p‖² + const (MSE, AMSE): sqrt(A (R_L − R_L*))
     (projection onto the simplex). Otherwise UNDECIDED.
     """
-    t0 = time.perf_counter()
-    name = f"excess-risk-bound(K={n_classes})"
-    n = n_classes
+    for step in EXCESS_RISK_RULES:
+        out = step(spec, n_classes, samples=samples, seed=seed)
+        if out is not None:
+            return out
+    raise AssertionError("excess_risk_none always answers")  # pragma: no cover
+
+
+def _samples(n: int, samples: int) -> int:
     # the Monte Carlo pairs cost samples x K numbers: keep about 2e6 of them at large K
-    samples = max(2000, min(samples, 2_000_000 // n))
+    return max(2000, min(samples, 2_000_000 // n))
+
+
+def _er_name(n: int) -> str:
+    return "excess-risk"
+
+
+def excess_risk_chord(spec: LossSpec, n: int, *, samples: int = 20000,
+                      seed: int = 0) -> CheckResult | None:
+    """Concave decreasing pointwise l: (K/Delta)(R_L - R_L*) by the chord argument."""
     c = excess_risk_constant(spec, n)
     if c is None:
-        c_log = log_loss_scale(spec, n)
-        if c_log is not None:
-            return _log_bound(spec, n, c_log, sp.Integer(0), name, samples, seed, t0)
-        loglin = log_linear_form(spec, n)
-        if loglin is not None:
-            return _log_bound(spec, n, *loglin, name, samples, seed, t0)
-        power = power_loss_form(spec, n)
-        if power is not None:
-            return _power_bound(spec, n, *power, name, samples, seed, t0)
-        quad = quadratic_form(spec, n)
-        if quad is not None:
-            return _projection_bound(spec, n, *quad, name, samples, seed, t0)
-        return CheckResult(name, Verdict.UNDECIDED,
-                           "no bound established for this loss: the derived ones need a "
-                           "concave decreasing pointwise l (K/Delta), l = -c log u + d "
-                           "(Pinsker), l = -alpha log u - b u + d (two-class Pinsker), "
-                           "l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder) or a "
-                           "quadratic risk c ||u - a p||^2 (projection)",
-                           estimate="not applicable",
-                           seconds=time.perf_counter() - t0)
+        return None
     cf = float(c)
     ell = spec.pointwise_expr(n)
     l0, l1 = float(ell.subs(U, 0)), float(ell.subs(U, 1))
     return _sampled_bound(
-        spec, n, samples, seed, name, t0,
+        spec, n, _samples(n, samples), seed, _er_name(n), time.perf_counter(),
         c_star=lambda P: l1 * P.max(1) + l0 * (1 - P.max(1)),  # concave: the vertex e_argmax p
         bound=lambda e: cf * e, bound_text=f"{cf:.6g} x excess L", method="chord-argument",
         proof=f"l concave decreasing (proved): l lies above its chord, so C_L(p,u) - C_L*(p) >= "
         f"(Delta/K)(p_max - p_argmax u); constant K/Delta = {sp.sstr(c)} = {cf:.6g}.",
         data={"constant": c}, summary=f"R01 - R01* <= {cf:.6g} (R_L - R_L*)", value=c)
+
+
+def excess_risk_pinsker(spec: LossSpec, n: int, *, samples: int = 20000,
+                        seed: int = 0) -> CheckResult | None:
+    """l = -c log u + d: sqrt(2 (R_L - R_L*)/c) by Pinsker's inequality."""
+    c_log = log_loss_scale(spec, n)
+    if c_log is None:
+        return None
+    return _log_bound(spec, n, c_log, sp.Integer(0), _er_name(n), _samples(n, samples), seed,
+                      time.perf_counter())
+
+
+def excess_risk_log_linear(spec: LossSpec, n: int, *, samples: int = 20000,
+                           seed: int = 0) -> CheckResult | None:
+    """l = -alpha log u - b u + d, b > 0 (SCE): sqrt(2 (R_L - R_L*)/alpha), two-class Pinsker."""
+    loglin = log_linear_form(spec, n)
+    if loglin is None:
+        return None
+    return _log_bound(spec, n, *loglin, _er_name(n), _samples(n, samples), seed,
+                      time.perf_counter())
+
+
+def excess_risk_power(spec: LossSpec, n: int, *, samples: int = 20000,
+                      seed: int = 0) -> CheckResult | None:
+    """l = c(1 - u^q)/q + d with 0 < q < 1 (GCE): (A (R_L - R_L*))^e by Hoelder."""
+    power = power_loss_form(spec, n)
+    if power is None:
+        return None
+    return _power_bound(spec, n, *power, _er_name(n), _samples(n, samples), seed,
+                        time.perf_counter())
+
+
+def excess_risk_projection(spec: LossSpec, n: int, *, samples: int = 20000,
+                           seed: int = 0) -> CheckResult | None:
+    """C_L = c ||u - a p||^2 + const (MSE, AMSE): sqrt(A (R_L - R_L*)) by projection."""
+    quad = quadratic_form(spec, n)
+    if quad is None:
+        return None
+    return _projection_bound(spec, n, *quad, _er_name(n), _samples(n, samples), seed,
+                             time.perf_counter())
+
+
+def excess_risk_none(spec: LossSpec, n: int, *, samples: int = 20000,
+                     seed: int = 0) -> CheckResult:
+    """Never a verdict: no derived bound applies."""
+    return CheckResult(_er_name(n), Verdict.UNDECIDED,
+                       "no bound established for this loss: the derived ones need a "
+                       "concave decreasing pointwise l (K/Delta), l = -c log u + d "
+                       "(Pinsker), l = -alpha log u - b u + d (two-class Pinsker), "
+                       "l = c(1 - u^q)/q + d with 0 < q < 1 (Hoelder) or a "
+                       "quadratic risk c ||u - a p||^2 (projection)",
+                       estimate="not applicable")
+
+
+EXCESS_RISK_RULES = (excess_risk_chord, excess_risk_pinsker, excess_risk_log_linear,
+                     excess_risk_power, excess_risk_projection, excess_risk_none)
+"""The routes to an excess-risk bound in the order they are tried; the engine registers each
+as a named rule (alfs_theory.checks.engine.rules)."""

@@ -14,17 +14,15 @@ the answer.
 
 from __future__ import annotations
 
-import time
-
 import sympy as sp
 
-from ...errors import SpecError
 from ...spec import LossSpec
 from ...symbols import U, simplify
 from ..verdict import Certificate, CheckResult, Verdict
 from .shape import check_decreasing, check_shape, derivatives, end_slope
 
-__all__ = ["asymmetry_ratio", "ratio_closed_form"]
+__all__ = ["bisection_finding", "closed_form_finding", "ratio_closed_form",
+           "undetermined_finding"]
 
 
 def _safe_ratio(num: sp.Expr, den: sp.Expr) -> sp.Expr:
@@ -65,69 +63,94 @@ def ratio_closed_form(spec: LossSpec) -> tuple[sp.Expr | None, str, CheckResult]
                   "endpoint rule"), shape.result
 
 
-def asymmetry_ratio(spec: LossSpec, *, tol: float = 1e-6, bounds: bool = True) -> CheckResult:
-    """r(ℓ) with evidence: closed form where derivable, sound interval bounds when bound."""
-    t0 = time.perf_counter()
-    if not spec.is_pointwise:
-        raise SpecError(
-            f"loss {spec.name!r} is a vector loss: the asymmetry ratio is defined for pointwise "
-            "losses l(u_y); decide asymmetry on weights instead (check_asymmetric_on_weights)"
-        )
+def _bounds(spec: LossSpec, tol: float) -> dict:
+    """Sound interval bounds on inf l'(s)/l'(t) for a bound decreasing l (computed once per
+    spec and tolerance)."""
+    key = ("ratio-bounds", tol)
+    if key not in spec._cache:
+        from ..provers import ratio_infimum_bounds
+
+        _, d1, _ = derivatives(spec)
+        b = ratio_infimum_bounds(-d1, U, tol=tol)
+        spec._cache[key] = {"lo": float(b.lo), "hi": float(b.hi), "argmin": b.argmin,
+                            "boxes": b.boxes, "converged": bool(b.converged)}
+    return spec._cache[key]
+
+
+def _closed(spec: LossSpec) -> tuple[sp.Expr | None, str]:
+    key = ("ratio-closed",)
+    if key not in spec._cache:
+        closed, how, _ = ratio_closed_form(spec)
+        spec._cache[key] = (closed, how)
+    return spec._cache[key]
+
+
+def closed_form_finding(spec: LossSpec, *, tol: float = 1e-6,
+                        bounds: bool = True) -> CheckResult | None:
+    """Rule ``ratio-closed-form`` (l continuous and proved non-increasing): r(l) from the
+    proved curvature (affine 1, concave l'(0)/l'(1), convex l'(1)/l'(0), a Piecewise in a
+    family's curvature factor), checked against the sound interval bounds when l is bound
+    (a disagreement is said, never resolved by a guess). None when no endpoint rule applies."""
     if spec.is_bound:
         from .domain import assert_loss_defined
 
         assert_loss_defined(spec, 2)  # K = 2 only stands in for K if l uses K
+    closed, how = _closed(spec)
+    if closed is None:
+        return None
+    free = closed.free_symbols - {U}
+    data: dict = {"closed_form": sp.sstr(closed), "latex": sp.latex(closed)}
+    lo = hi = None
+    if spec.is_bound and bounds:
+        data.update(_bounds(spec, tol))
+        lo, hi = data["lo"], data["hi"]
+        if not free:
+            cv = float(closed)
+            if not (lo - tol <= cv <= hi + tol):
+                why = f"closed form {cv:.10g} lies outside the certified bounds [{lo}, {hi}]"
+                return CheckResult(
+                    "ratio", Verdict.UNDECIDED, f"INTERNAL ERROR: {why} ({how})",
+                    estimate={"closed": cv, "lo": lo, "hi": hi},
+                    internal_error=f"the derivation ({how}) gives {cv:.10g}; interval "
+                                   f"bisection of the definition gives [{lo}, {hi}]")
+    summ = f"r(l) = {sp.sstr(closed)}"
+    if not free and not closed.is_Integer:  # "r(l) = 1 = 1" says nothing twice
+        summ += f" = {float(closed):.10g}"
+    if lo is not None:
+        summ += f"; interval bounds [{lo:.10g}, {hi:.10g}]"
+    return CheckResult("ratio", Verdict.PROVED, summ,
+                       certificate=Certificate("calculus", how, data), value=closed,
+                       estimate=(lo, hi) if lo is not None else None)
+
+
+def bisection_finding(spec: LossSpec, *, tol: float = 1e-6) -> CheckResult | None:
+    """Rule ``ratio-interval-bisection`` (l bound, continuous, proved non-increasing, no
+    closed form): sound bounds lo <= inf l'(s)/l'(t) <= hi with hi - lo <= tol. None when the
+    bisection did not converge to the tolerance."""
+    data = dict(_bounds(spec, tol))
+    lo, hi = data["lo"], data["hi"]
+    if not (data["converged"] and hi - lo <= tol):
+        return None
+    _, how = _closed(spec)
+    data.update({"closed_form": None, "latex": None})
+    cert = Certificate(
+        "interval-bisection",
+        f"sound bounds {lo:.10g} <= r(l) <= {hi:.10g}, approached at (s, t) = {data['argmin']}",
+        data)
+    return CheckResult("ratio", Verdict.PROVED,
+                       f"r(l) in [{lo:.10g}, {hi:.10g}] (no closed form: {how})",
+                       certificate=cert, value=(lo + hi) / 2, estimate=(lo, hi))
+
+
+def undetermined_finding(spec: LossSpec, *, tol: float = 1e-6) -> CheckResult:
+    """Rule ``ratio-undetermined``: what is known when no rule gave r(l) (never a verdict)."""
     dec = check_decreasing(spec)
     if dec.verdict is not Verdict.PROVED:
         why = ("l is not decreasing: " + dec.counterexample.detail
                if dec.verdict is Verdict.REFUTED else "decreasing could not be proved")
         return CheckResult("ratio", Verdict.UNDECIDED,
-                           f"r(l) is computed for decreasing l; {why}",
-                           estimate=why, seconds=time.perf_counter() - t0)
-    closed, how, _shape = ratio_closed_form(spec)
-    free = (closed.free_symbols if closed is not None else set()) - {U}
-    data: dict = {"closed_form": sp.sstr(closed) if closed is not None else None,
-                  "latex": sp.latex(closed) if closed is not None else None}
-    lo = hi = argmin = None
-    if spec.is_bound and bounds:
-        from ..provers import ratio_infimum_bounds
-
-        _, d1, _ = derivatives(spec)
-        b = ratio_infimum_bounds(-d1, U, tol=tol)
-        lo, hi, argmin = float(b.lo), float(b.hi), b.argmin
-        data.update({"lo": lo, "hi": hi, "argmin": argmin, "boxes": b.boxes,
-                     "converged": bool(b.converged)})
-        if closed is not None and not free:
-            cv = float(closed)
-            if not (lo - tol <= cv <= hi + tol):
-                # the derivation and the interval bounds disagree: say so, do not guess
-                why = f"closed form {cv:.10g} lies outside the certified bounds [{lo}, {hi}]"
-                return CheckResult(
-                    "ratio", Verdict.UNDECIDED, f"INTERNAL ERROR: {why} ({how})",
-                    estimate={"closed": cv, "lo": lo, "hi": hi},
-                    seconds=time.perf_counter() - t0,
-                    internal_error=f"the derivation ({how}) gives {cv:.10g}; interval "
-                                   f"bisection of the definition gives [{lo}, {hi}]")
-    if closed is not None:
-        value = closed
-        summ = f"r(l) = {sp.sstr(closed)}"
-        if not free and not closed.is_Integer:  # "r(l) = 1 = 1" says nothing twice
-            summ += f" = {float(closed):.10g}"
-        if lo is not None:
-            summ += f"; interval bounds [{lo:.10g}, {hi:.10g}]"
-        cert = Certificate("calculus", how, data)
-        return CheckResult("ratio", Verdict.PROVED, summ, certificate=cert, value=value,
-                           estimate=(lo, hi) if lo is not None else None,
-                           seconds=time.perf_counter() - t0)
-    if lo is not None and data.get("converged") and hi - lo <= tol:
-        cert = Certificate(
-            "interval-bisection",
-            f"sound bounds {lo:.10g} <= r(l) <= {hi:.10g}, approached at (s, t) = {argmin}",
-            data)
-        return CheckResult("ratio", Verdict.PROVED,
-                           f"r(l) in [{lo:.10g}, {hi:.10g}] (no closed form: {how})",
-                           certificate=cert, value=(lo + hi) / 2, estimate=(lo, hi),
-                           seconds=time.perf_counter() - t0)
+                           f"r(l) is computed for decreasing l; {why}", estimate=why)
+    _, how = _closed(spec)
+    b = spec._cache.get(("ratio-bounds", tol))
     return CheckResult("ratio", Verdict.UNDECIDED, f"r(l) not determined: {how}",
-                       estimate=(lo, hi) if lo is not None else how,
-                       seconds=time.perf_counter() - t0)
+                       estimate=(b["lo"], b["hi"]) if b else how)

@@ -41,6 +41,7 @@ __all__ = ["W_N", "W_T", "weight_region"]
 
 W_T = sp.Symbol("w_t", positive=True)
 W_N = sp.Symbol("w_n", nonnegative=True)
+W_K = sp.Symbol("w_k", nonnegative=True)  # any class k != t, in the certificate's margins
 
 
 def weight_region(spec: LossSpec, n_classes: int) -> CheckResult:
@@ -51,7 +52,7 @@ def weight_region(spec: LossSpec, n_classes: int) -> CheckResult:
     with Σ w = 1) and ``ratio`` (the bound on w_t/w_n when the condition is one, else None).
     """
     t0 = time.perf_counter()
-    name = f"asymmetric-on(K={n_classes})"
+    name = "region"
     out = _region(spec, n_classes)
     if out is None:
         return CheckResult(name, Verdict.UNDECIDED, "no exact rule gives the region of weights",
@@ -119,10 +120,21 @@ def _region(spec: LossSpec, n: int):
                                 "weight lowers the risk at once"))
         if not (c0.is_number and c0 <= 0 and dB0.is_finite and dB1.is_finite):
             return None
-        D = sp.expand(W_N * c0 + dB0 - W_T * c1 - dB1)
+        D = _tidy(W_N * c0 + dB0 - W_T * c1 - dB1)
         cond = op(D, 0)
         ratio = None
         ge = ">=" if form.strict else ">"
+        cert = Certificate(
+            "kkt",
+            f"separable convex risk ({form.evidence}); KKT margins at e_t "
+            f"D_k = {sp.sstr(_tidy(W_K * c0 + dB0 - W_T * c1 - dB1, W_K))}, "
+            "decreasing in w_k, so the second largest weight binds"
+            + ("; equality kept (strictly convex)" if form.strict else ""),
+            {"D": D})
+        empty = _no_noisy_weights(D, n)
+        if empty is not None:
+            return ({"kind": "none", "text": f"no noisy weight vector (w_n > 0): {empty}",
+                     "condition": cond, "ratio": None}, cert)
         if simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
             ratio = sp.nsimplify(simplify(c0 / c1))
             text = f"w_t/w_n {ge} {sp.sstr(ratio)}"
@@ -131,12 +143,37 @@ def _region(spec: LossSpec, n: int):
             text = f"w_t - w_n {ge} {sp.sstr(gap)}"
         else:
             text = f"{sp.sstr(D)} {'>=' if form.strict else '>'} 0 (with sum w = 1)"
-        cert = Certificate(
-            "kkt",
-            f"separable convex risk ({form.evidence}); KKT margins at e_t "
-            f"D_k = w_k*{sp.sstr(c0)} + {sp.sstr(dB0)} - w_t*{sp.sstr(c1)} - {sp.sstr(dB1)}, "
-            "decreasing in w_k, so the second largest weight binds"
-            + ("; equality kept (strictly convex)" if form.strict else ""),
-            {"D": D})
         return ({"kind": "inequality", "text": text, "condition": cond, "ratio": ratio}, cert)
     return None
+
+
+def _tidy(D: sp.Expr, w_n: sp.Symbol = W_N) -> sp.Expr:
+    """The margin D(w_t, w_n) for printing: simplified, collected in w_t and w_n
+    (``-w_n*(log(2)/2 + 9/4)``, not ``-9*w_n/4 - w_n*log(2)/2``)."""
+    D = sp.expand(D)
+    return sp.collect(D, [W_T, w_n], func=lambda c: sp.factor_terms(sp.together(c)))  # no integer factoring
+
+
+def _no_noisy_weights(D: sp.Expr, n: int) -> str | None:
+    """Why the region {D >= 0} holds no weight vector with w_n > 0, or None when it may.
+
+    The normalised weights with w_t the unique largest and w_n the second largest fill, in
+    (w_t, w_n), the triangle with corners (1, 0) (no noise), (1/2, 1/2) and (1/K, 1/K) (a
+    segment at K = 2); D is linear in them, so D <= 0 at (1, 0) and D < 0 at the other two
+    corners make D < 0 at every point with w_n > 0. The witness is the margin at the weights
+    of symmetric noise at eta = 0.1."""
+    corners = [(1, 0), (sp.Rational(1, 2), sp.Rational(1, 2))]
+    if n >= 3:
+        corners.append((sp.Rational(1, n), sp.Rational(1, n)))
+    vals = [simplify(D.subs({W_T: a, W_N: b})) for a, b in corners]
+    if not (vals[0].is_nonpositive and all(v.is_negative for v in vals[1:])):
+        return None
+    eta = sp.Rational(1, 10)
+    wt, wn = 1 - eta, eta / (n - 1)
+    d = simplify(D.subs({W_T: wt, W_N: wn}))
+    w = "(" + ", ".join(f"{float(x):.4g}" for x in [wt] + [wn] * min(n - 1, 2)) + \
+        (", ..." if n > 3 else "") + ")"
+    return (f"the KKT margin D = {sp.sstr(D)} is < 0 for every noisy w (it is "
+            f"{sp.sstr(vals[0])} at w = e_t), e.g. w = {w} (symmetric noise, eta = 0.1): "
+            f"D = {float(d):.6g} < 0, so moving mass from e_t to the class of w_n lowers the "
+            "risk; only the noise-free w = e_t keeps e_t")

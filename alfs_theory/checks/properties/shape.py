@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import U, numeric_modules, simplify
+from ...symbols import NUMERIC_MODULES, U, simplify
 from ...timing import time_limit  # noqa: F401 - re-exported: it was defined here first
 from ..provers.pieces import is_nonsmooth, pieces_curvature, pieces_monotone, split_pieces
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
@@ -104,7 +104,7 @@ def sign_on_unit(
             return _retitle(res, check, f"{what}: REFUTED", t0)
         return _retitle(res, check, f"{what}: {res.verdict.value}", t0)
     # a family: look for a counterexample at sample parameters; never PROVED from sampling
-    f = sp.lambdify([U, *free], expr, numeric_modules(expr))
+    f = sp.lambdify([U, *free], expr, NUMERIC_MODULES)
     grid = np.linspace(0.0, 1.0, 401)
     for pt in _param_samples(spec, free):
         with np.errstate(all="ignore"):
@@ -241,17 +241,30 @@ def _retitle(res: CheckResult, check: str, summary: str, t0: float) -> CheckResu
 
 
 def check_decreasing(spec: LossSpec) -> CheckResult:
-    """ℓ′(u) ≤ 0 on [0, 1] (non-increasing in the labelled probability). A non-smooth ℓ
-    (piecewise, min, max, abs, ...) is split at its exact breakpoints: each piece's slope and
-    every step at a breakpoint must go down (a jump up breaks monotonicity even where every
-    branch decreases)."""
-    if "decreasing" not in spec._cache:  # cached: the ratio and calibration ask again
-        ell, d1, _ = derivatives(spec)
-        if is_nonsmooth(ell):
-            spec._cache["decreasing"] = _decreasing_pieces(ell, spec)
-        else:
-            spec._cache["decreasing"] = sign_on_unit(d1, spec, sign="negative", strict=False,
-                                                     check="decreasing", what="l'(u) <= 0")
+    """ℓ′(u) ≤ 0 on [0, 1] (non-increasing in the labelled probability), by the route that fits
+    the formula: :func:`decreasing_pieces` for a non-smooth ℓ (piecewise, min, max, abs, ...),
+    :func:`decreasing_sign` otherwise. Cached: the ratio and calibration ask again. The
+    engine's rules call the two routes themselves; this is the fact they share."""
+    ell = derivatives(spec)[0]
+    return decreasing_pieces(spec) if is_nonsmooth(ell) else decreasing_sign(spec)
+
+
+def decreasing_sign(spec: LossSpec) -> CheckResult:
+    """Rule ``decreasing-sign``: the sign of ℓ′ on [0, 1] for a smooth formula (assumptions,
+    substitutions, interval bisection; a 50-digit witness of an increase)."""
+    if "decreasing" not in spec._cache:
+        _, d1, _ = derivatives(spec)
+        spec._cache["decreasing"] = sign_on_unit(d1, spec, sign="negative", strict=False,
+                                                 check="decreasing", what="l'(u) <= 0")
+    return spec._cache["decreasing"]
+
+
+def decreasing_pieces(spec: LossSpec) -> CheckResult:
+    """Rule ``decreasing-pieces``: a non-smooth ℓ split at its exact breakpoints; each piece's
+    slope and every step at a breakpoint must go down (a jump up breaks monotonicity even
+    where every branch decreases)."""
+    if "decreasing" not in spec._cache:
+        spec._cache["decreasing"] = _decreasing_pieces(derivatives(spec)[0], spec)
     return spec._cache["decreasing"]
 
 
@@ -289,7 +302,7 @@ def _decreasing_pieces(ell: sp.Expr, spec: LossSpec) -> CheckResult:
 
 def increase_witness(ell: sp.Expr, n: int = 4001) -> Counterexample | None:
     """Two points u0 < u1 of [0, 1] with ℓ(u1) > ℓ(u0), re-verified at 50 digits."""
-    f = sp.lambdify(U, ell, numeric_modules(ell))
+    f = sp.lambdify(U, ell, NUMERIC_MODULES)
     xs = np.linspace(0.0, 1.0, n)
     with np.errstate(all="ignore"):
         ys = np.broadcast_to(np.asarray(f(xs), dtype=complex), xs.shape)
@@ -417,15 +430,27 @@ def classify_curvature(d2: sp.Expr, spec: LossSpec, *, name: str, check: str) ->
 
 
 def check_shape(spec: LossSpec) -> Shape:
-    """Curvature of ℓ on [0, 1] (cached on the spec: several checks ask for it)."""
+    """Curvature of ℓ on [0, 1] by the route that fits the formula: :func:`shape_pieces` for a
+    non-smooth ℓ, :func:`shape_sign` otherwise (cached on the spec: several checks ask)."""
+    ell = derivatives(spec)[0]
+    return shape_pieces(spec) if is_nonsmooth(ell) else shape_sign(spec)
+
+
+def shape_pieces(spec: LossSpec) -> Shape:
+    """Rule ``shape-pieces``: the curvature of a non-smooth ℓ from its exact pieces (each
+    branch's curvature, the slope jumps at the kinks, jumps and isolated values)."""
+    if "shape" not in spec._cache:
+        spec._cache["shape"] = _shape_pieces(derivatives(spec)[0], spec, time.perf_counter())
+    return spec._cache["shape"]
+
+
+def shape_sign(spec: LossSpec) -> Shape:
+    """Rule ``shape-sign``: the sign of ℓ″ on [0, 1] for a smooth formula (or of one parameter
+    factor of it, for a family whose curvature depends on its parameters)."""
     if "shape" in spec._cache:
         return spec._cache["shape"]
     t0 = time.perf_counter()
-    ell, _, d2 = derivatives(spec)
-    if is_nonsmooth(ell):
-        out = _shape_pieces(ell, spec, t0)
-        spec._cache["shape"] = out
-        return out
+    _, _, d2 = derivatives(spec)
     d2s = simplify(d2)
     c = classify_curvature(d2s, spec, name="l''", check="shape")
     if c.kind == "linear":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import mpmath
 import numpy as np
 import sympy as sp
@@ -14,7 +12,8 @@ from ..provers.pieces import is_nonsmooth
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .shape import curvature_of
 
-__all__ = ["check_symmetric"]
+__all__ = ["symmetric_affine", "symmetric_exact_sum", "symmetric_structure",
+           "symmetric_witness"]
 
 
 def _sum_expr(spec: LossSpec, n: int):
@@ -26,41 +25,52 @@ def _sum_expr(spec: LossSpec, n: int):
     return total, us
 
 
-def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult:
-    """Symmetric for every K (symbolic, pointwise affine ℓ) or for the K asked.
+def symmetric_affine(spec: LossSpec, n_classes: int | None = None) -> CheckResult | None:
+    """Rule ``symmetric-affine``: a pointwise affine ℓ sums to K ℓ(0) + (ℓ(1) − ℓ(0)) for
+    every K (asked only for every K; None otherwise or when ℓ is not affine)."""
+    if not spec.is_pointwise or n_classes is not None:
+        return None
+    ell = spec.pointwise_expr()
+    if not is_affine(ell, spec):
+        return None
+    C = simplify(K * ell.subs(U, 0) + ell.subs(U, 1) - ell.subs(U, 0))
+    cert = Certificate("sympy", f"l is affine, so sum_k l(u_k) = K l(0) + l'*1 = "
+                       f"{sp.sstr(C)} for every K", {"C": C})
+    return CheckResult("symmetric", Verdict.PROVED, f"symmetric for every K: sum = {sp.sstr(C)}",
+                       certificate=cert, value=C)
 
-    PROVED: every partial derivative of Σ_y L(u, y), with u_K = 1 − Σ_{k<K} u_k substituted,
-    simplifies to 0 (certificate gives C). REFUTED: two simplex points whose sums differ,
-    re-verified at 50 digits.
-    """
-    t0 = time.perf_counter()
-    name = "symmetric"
-    if spec.is_pointwise and n_classes is None:
-        ell = spec.pointwise_expr()
-        if is_affine(ell, spec):
-            C = simplify(K * ell.subs(U, 0) + ell.subs(U, 1) - ell.subs(U, 0))
-            cert = Certificate("sympy", f"l is affine, so sum_k l(u_k) = K l(0) + l'*1 = "
-                               f"{sp.sstr(C)} for every K", {"C": C})
-            return CheckResult(name, Verdict.PROVED, f"symmetric for every K: sum = {sp.sstr(C)}",
-                               certificate=cert, value=C, seconds=time.perf_counter() - t0)
+
+def symmetric_structure(spec: LossSpec, n_classes: int | None = None) -> CheckResult | None:
+    """Rule ``symmetric-structure``: every term affine in u_y or normalised (None otherwise)."""
     rule = _structural(spec, n_classes)
-    if rule is not None:
-        cert = Certificate("structure", rule, {})
-        scope = "every K" if spec.expr.has(K) or not spec.sums else f"K = {n_classes}"
-        return CheckResult(name, Verdict.PROVED, f"symmetric for {scope} (structural rule)",
-                           certificate=cert, seconds=time.perf_counter() - t0)
-    # a cheap, re-verified numeric refutation first: most losses are not symmetric
-    for n in ([n_classes] if n_classes is not None else [3]):
-        ce = _refute(spec, n)
-        if ce is not None:
-            return CheckResult(name, Verdict.REFUTED, f"not symmetric at K = {n}",
-                               counterexample=ce, seconds=time.perf_counter() - t0)
+    if rule is None:
+        return None
+    scope = "every K" if spec.expr.has(K) or not spec.sums else f"K = {n_classes}"
+    return CheckResult("symmetric", Verdict.PROVED, f"symmetric for {scope} (structural rule)",
+                       certificate=Certificate("structure", rule, {}))
+
+
+def symmetric_witness(spec: LossSpec, n_classes: int | None = None) -> CheckResult | None:
+    """Rule ``symmetric-witness``: two simplex points whose sums differ at 50 digits (cheap:
+    most losses are not symmetric); None when the three probe points agree."""
+    n = n_classes if n_classes is not None else 3
+    ce = _refute(spec, n)
+    if ce is None:
+        return None
+    return CheckResult("symmetric", Verdict.REFUTED, f"not symmetric at K = {n}",
+                       counterexample=ce)
+
+
+def symmetric_exact_sum(spec: LossSpec, n_classes: int | None = None) -> CheckResult:
+    """Rule ``symmetric-exact-sum``: every partial derivative of Σ_y L(u, y), with
+    u_K = 1 − Σ_{k<K} u_k substituted, simplifies to 0 (certificate gives C), for the K asked
+    (at most 5) or for K = 2, 3, 4; else a witness at that K, else UNDECIDED."""
+    name = "symmetric"
     ks = [n_classes] if n_classes is not None else [2, 3, 4]
     if max(ks) > 5:
         return CheckResult(name, Verdict.UNDECIDED,
                            f"no structural rule and K = {max(ks)} is too large for the symbolic "
-                           "sum; no counterexample found", estimate="no differing points found",
-                           seconds=time.perf_counter() - t0)
+                           "sum; no counterexample found", estimate="no differing points found")
     proved_for = []
     consts = {}
     for n in ks:
@@ -81,10 +91,10 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
         ce = _refute(spec, n)
         if ce is not None:
             return CheckResult(name, Verdict.REFUTED, f"not symmetric at K = {n}",
-                               counterexample=ce, seconds=time.perf_counter() - t0)
+                               counterexample=ce)
         return CheckResult(name, Verdict.UNDECIDED,
                            f"K = {n}: sympy could not reduce the sum, no counterexample found",
-                           estimate="no differing points found", seconds=time.perf_counter() - t0)
+                           estimate="no differing points found")
     cert = Certificate(
         "sympy",
         "every partial derivative of sum_y L(u, y) (u_K = 1 - sum of the others) is 0 for K in "
@@ -93,7 +103,7 @@ def check_symmetric(spec: LossSpec, n_classes: int | None = None) -> CheckResult
     )
     scope = f"K = {n_classes}" if n_classes is not None else f"K in {proved_for}"
     return CheckResult(name, Verdict.PROVED, f"symmetric for {scope}", certificate=cert,
-                       value=consts, seconds=time.perf_counter() - t0)
+                       value=consts)
 
 
 def is_affine(f: sp.Expr, spec: LossSpec) -> bool:

@@ -9,6 +9,7 @@ a counterexample search an upper one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 
@@ -36,6 +37,7 @@ from .asymmetry import (
 )
 
 __all__ = [
+    "THRESHOLD_RULES",
     "check_instance_dependent",
     "check_transition_matrix",
     "symmetric_noise_threshold",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 ETA = sp.Symbol("eta", nonnegative=True)
+_BISECTIONS = 10  # halvings of the threshold's bracket: width (hi - lo) / 1024 at most
 
 
 def symmetric_weights(n: int, eta) -> list:
@@ -70,97 +73,200 @@ def symmetric_noise_threshold(spec: LossSpec, n_classes: int, *,
 
 def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResult:
     t0 = time.perf_counter()
-    n = n_classes
-    cap = sp.Rational(n - 1, n)
-    name = f"symmetric-noise-threshold(K={n})"
-    form = separable_form(spec, n)
-
-    def res(verdict, summary, value, **kw):
-        return CheckResult(name, verdict, summary, value=value,
-                           seconds=time.perf_counter() - t0, **kw)
-
-    if spec.is_pointwise:
-        ell = spec.pointwise_expr(n)
-        try:
-            l0 = sp.limit(ell, U, 0, "+")
-        except (NotImplementedError, ValueError):
-            l0 = None
-        if l0 == sp.oo:
-            cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
-                               "has positive weight, so the risk at e_y is infinite while any "
-                               "interior point has a finite risk")
-            return res(Verdict.PROVED, "tolerant only at eta = 0",
-                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
-                       certificate=cert)
-    got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0) if n >= 3 else None
-    if got is not None and got[0] == "PROVED":
-        cert = Certificate("normalised-equal-weights",
-                           "symmetric noise gives every other class the same weight, so the "
-                           f"rule holds for every eta < (K-1)/K: {got[1].detail}")
-        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                   {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
-    if n >= 3 and normalised_numerator(spec, n) is not None:
-        out = normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+    for step in THRESHOLD_RULES:
+        out = step(spec, n_classes, ratio, search)
         if out is not None:
-            cert = Certificate(
-                "normalised-sequence",
-                "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
-                "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
-                f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
-            return res(Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
-                       "clean) risk is approached away from e_y",
-                       {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False},
-                       certificate=cert)
-    full = complete_asymmetry(spec, n)  # e_y wins whenever w_y is the unique largest weight
+            return dataclasses.replace(out, seconds=time.perf_counter() - t0)
+    raise AssertionError("threshold_bounds always answers")  # pragma: no cover
+
+
+def _name(n: int) -> str:
+    return "threshold"
+
+
+def _res(n: int, verdict, summary, value, **kw) -> CheckResult:
+    return CheckResult(_name(n), verdict, summary, value=value, **kw)
+
+
+def threshold_infinite_loss(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """l(0+) = oo: for any eta > 0 the risk at e_y is infinite (eta_max = 0)."""
+    if not spec.is_pointwise:
+        return None
+    ell = spec.pointwise_expr(n)
+    try:
+        l0 = sp.limit(ell, U, 0, "+")
+    except (NotImplementedError, ValueError):
+        return None
+    if l0 != sp.oo:
+        return None
+    cert = Certificate("infinite-loss", "l(0+) = oo: for any eta > 0 every other class "
+                       "has positive weight, so the risk at e_y is infinite while any "
+                       "interior point has a finite risk")
+    return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): l(0+) = oo",
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
+
+
+def threshold_infinite_at_vertex(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """A vector loss with L(e_y, k) = +oo for the other labels k (a log u_k term, as in soft
+    bootstrapping or label smoothing): every eta > 0 makes the risk at e_y infinite while the
+    risk is finite inside the simplex (the spec gate), so no eta > 0 is tolerated; eta = 0 is
+    decided on the clean weights (if L(e_y, y) = +oo too, as in label smoothing, it is not)."""
+    if spec.is_pointwise:
+        return None
+    import mpmath
+
+    e = [mpmath.mpf(1)] + [mpmath.mpf(0)] * (n - 1)
+    try:
+        at_vertex = spec.mp_losses(e)
+    except (ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+        return None
+    others = at_vertex[1:]
+    if not others or not all(mpmath.isinf(x) and x > 0 for x in others):
+        return None
+    # the limit, seen along u = (1 - (n-1) eps, eps, ...): the other labels' losses grow
+    grows = []
+    for k in (10, 20, 40):
+        eps = mpmath.mpf(10) ** -k
+        u = [1 - (n - 1) * eps] + [eps] * (n - 1)
+        grows.append(min(spec.mp_losses(u)[1:]))
+    d1, d2 = grows[1] - grows[0], grows[2] - grows[1]
+    if not (d1 > 0 and d2 >= d1):  # a log-like divergence; a finite limit's steps shrink
+        return None
+    clean = check_asymmetric_on_weights(spec, [1] + [0] * (n - 1), search=search)
+    why = ("L(e_y, k) = +oo for every k != y (the spec's vertex limit; along u = (1 - (K-1) eps, "
+           f"eps, ...) the other labels' loss is {mpmath.nstr(grows[0], 6)}, "
+           f"{mpmath.nstr(grows[1], 6)}, {mpmath.nstr(grows[2], 6)} at eps = 1e-10, 1e-20, "
+           "1e-40): for eta > 0 the noisy risk at e_y is infinite, inside the simplex finite")
+    if clean.verdict is Verdict.PROVED:
+        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): L(e_y, k) = "
+                    "+oo for k != y", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                       "inclusive": True},
+                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is the "
+                                            f"minimiser ({clean.summary})"))
+    if clean.verdict is Verdict.REFUTED:
+        return _res(n, Verdict.PROVED, "tolerant for no eta (not even the clean labels: "
+                    f"{clean.summary})", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                          "inclusive": False},
+                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is not "
+                                            f"the minimiser: {clean.counterexample.detail}"))
+    # every eta > 0 is refuted; eta = 0 itself stays open
+    return _res(n, Verdict.UNDECIDED, "no eta > 0 is tolerated (L(e_y, k) = +oo for k != y); "
+                f"eta = 0 (clean labels) undecided: {clean.summary}",
+                {"eta_max": None, "lo": 0.0, "hi": 0.0},
+                estimate={"lo": 0.0, "hi": 0.0, "why": why})
+
+
+def threshold_bounded_normalised(spec: LossSpec, n: int, ratio,
+                                 search: bool) -> CheckResult | None:
+    """Normalised with N(0) finite at K >= 3: symmetric noise gives every other class the same
+    weight, which the rule proves, for every eta < (K-1)/K."""
+    if n < 3:
+        return None
+    cap = sp.Rational(n - 1, n)
+    got = bounded_normalised(spec, symmetric_weights(n, cap / 2), 0)
+    if got is None or got[0] != "PROVED":
+        return None
+    cert = Certificate("normalised-equal-weights",
+                       "symmetric noise gives every other class the same weight, so the "
+                       f"rule holds for every eta < (K-1)/K: {got[1].detail}")
+    return _res(n, Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
+
+
+def threshold_normalised_sequence(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: a wrong-argmax minimising sequence for every
+    weight vector (eta_max = 0, not attained)."""
+    if n < 3 or normalised_numerator(spec, n) is None:
+        return None
+    cap = sp.Rational(n - 1, n)
+    out = normalised_sequence(spec, symmetric_weights(n, cap / 2), 0)
+    if out is None:
+        return None
+    cert = Certificate(
+        "normalised-sequence",
+        "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
+        "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
+        f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
+    return _res(n, Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
+                "clean) risk is approached away from e_y",
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+
+
+def threshold_complete(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """Complete asymmetry (or a normalised sum with completely asymmetric parts): e_y wins
+    whenever w_y is the unique largest weight, so every eta < (K-1)/K."""
+    cap = sp.Rational(n - 1, n)
+    full = complete_asymmetry(spec, n)
     cert = full.certificate if full is not None else sum_with_normalised_complete(spec, n)
-    if cert is not None:
-        return res(Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
-                   {"eta_max": float(cap), "exact": cap, "inclusive": False},
-                   certificate=cert)
-    if form is not None and form.shape == "convex":
-        ws = symmetric_weights(n, ETA)
-        D = kkt_margins(form, ws, 0)[1]
-        D = simplify(D)
-        if D.has(sp.oo, -sp.oo, sp.zoo):
-            cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
-                               "never optimal once eta > 0")
-            return res(Verdict.PROVED, "tolerant only at eta = 0", {"eta_max": 0.0,
-                       "exact": sp.Integer(0), "inclusive": True}, certificate=cert)
-        sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
-        d0 = D.subs(ETA, 0)
-        if d0.is_nonnegative:
-            if not sols:
-                eta_max, incl = cap, False
-            else:
-                s = min(sols, key=lambda x: float(x))
-                eta_max = sp.Min(s, cap)
-                incl = bool(s < cap) and form.strict
-            cert = Certificate(
-                "kkt",
-                f"convex separable risk; margin D(eta) = {sp.sstr(D)} >= 0 iff eta <= "
-                f"{sp.sstr(eta_max)}" + (" (equality kept: strictly convex)" if incl else ""),
-                {"D": D})
-            return res(Verdict.PROVED,
-                       f"tolerant iff eta {'<=' if incl else '<'} {float(eta_max):.6g}",
-                       {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max),
-                        "inclusive": incl}, certificate=cert)
+    if cert is None:
+        return None
+    return _res(n, Verdict.PROVED, f"tolerant for every eta < (K-1)/K = {float(cap):.6g}",
+                {"eta_max": float(cap), "exact": cap, "inclusive": False}, certificate=cert)
+
+
+def threshold_kkt(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """Convex separable risk: the KKT margin D(eta) at e_y is solved for its root."""
+    form = separable_form(spec, n)
+    if form is None or form.shape != "convex":
+        return None
+    cap = sp.Rational(n - 1, n)
+    ws = symmetric_weights(n, ETA)
+    D = simplify(kkt_margins(form, ws, 0)[1])
+    if D.has(sp.oo, -sp.oo, sp.zoo):
+        cert = Certificate("kkt", f"D(eta) = {sp.sstr(D)}: infinite slope at 0, so e_y is "
+                           "never optimal once eta > 0")
+        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): the margin is "
+                    "-oo for every eta > 0", {"eta_max": 0.0, "exact": sp.Integer(0),
+                                               "inclusive": True}, certificate=cert)
+    sols = [s for s in sp.solve(sp.Eq(D, 0), ETA) if s.is_real]
+    if not D.subs(ETA, 0).is_nonnegative:
+        return None
+    if not sols:
+        eta_max, incl = cap, False
+    else:
+        s = min(sols, key=lambda x: float(x))
+        eta_max = sp.Min(s, cap)
+        incl = bool(s < cap) and form.strict
+    exact = sp.nsimplify(simplify(eta_max))
+    cert = Certificate(
+        "kkt",
+        f"convex separable risk; margin D(eta) = {sp.sstr(_tidy_eta(D))} >= 0 iff "
+        f"eta <= {sp.sstr(exact)}" + (" (equality kept: strictly convex)" if incl else ""),
+        {"D": D})
+    return _res(n, Verdict.PROVED, _threshold_text(exact, incl, D),
+                {"eta_max": float(eta_max), "exact": sp.nsimplify(eta_max), "inclusive": incl},
+                certificate=cert)
+
+
+def threshold_normalised_plus_kkt(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """Normalised parts with N(0+) = oo plus a rest decided by KKT: the sum tolerates exactly
+    what the rest tolerates."""
     got = rest_of_sum(spec, n)
-    if got is not None:
-        rest_th = symmetric_noise_threshold(got[1], n, search=False)
-        cert = rest_th.certificate
-        if rest_th.verdict is Verdict.PROVED and cert is not None and cert.method == "kkt":
-            v = rest_th.value
-            names = ", ".join(p.name for _, p in got[0])
-            why = ("they sit at their bound min_k w_k at e_t (liminf) and on every edge "
-                   "e_t -> e_k with the other classes at 0 (K >= 3)" if n >= 3 else
-                   "at K = 2 they are least at e_t and rise only by o(d) along the edge "
-                   "(N(1-d)/d bounded, N(0+) = oo), adding nothing to the first-order margin")
-            cert = Certificate(
-                "normalised-plus-kkt",
-                f"{names}: normalised with N(0+) = oo; under symmetric noise {why}. So the sum "
-                f"tolerates exactly what the rest ({got[1].name}) tolerates: {cert.detail}")
-            return res(Verdict.PROVED, rest_th.summary, dict(v), certificate=cert)
-    # bounds: ratio test or the parts of a sum below, counterexample search above
+    if got is None:
+        return None
+    rest_th = symmetric_noise_threshold(got[1], n, search=False)
+    cert = rest_th.certificate
+    if rest_th.verdict is not Verdict.PROVED or cert is None or cert.method != "kkt":
+        return None
+    names = ", ".join(p.name for _, p in got[0])
+    why = ("they sit at their bound min_k w_k at e_t (liminf) and on every edge "
+           "e_t -> e_k with the other classes at 0 (K >= 3)" if n >= 3 else
+           "at K = 2 they are least at e_t and rise only by o(d) along the edge "
+           "(N(1-d)/d bounded, N(0+) = oo), adding nothing to the first-order margin")
+    cert = Certificate(
+        "normalised-plus-kkt",
+        f"{names}: normalised with N(0+) = oo; under symmetric noise {why}. So the sum "
+        f"tolerates exactly what the rest ({got[1].name}) tolerates: {cert.detail}")
+    return _res(n, Verdict.PROVED, rest_th.summary, dict(rest_th.value), certificate=cert)
+
+
+def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult:
+    """Never PROVED: a lower bound from the parts of a sum or the ratio test (T5), an upper one
+    from refutations on a grid of eta narrowed by bisection (CPU-bounded)."""
+    cap = sp.Rational(n - 1, n)
     lo = 0.0
     how = "ratio test"
     part_lo = _parts_threshold(spec, n, cap)
@@ -170,24 +276,41 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
         r = ratio_lower(ratio)
         if r is not None and 0 < r < float("inf"):  # r <= 0 (jumps: r = 0 or -oo) gives none
             lo = min(r * (n - 1) / (1 + r * (n - 1)), float(cap))
+    # the noisy risk gap is linear in eta, (1 - eta) A(u) - eta B(u) / (K - 1) with A, B >= 0,
+    # so a proof at eta holds below it and a refutation above it: bisect on both
     hi = None
     ce = None
+
+    def probe(eta: float) -> CheckResult:
+        return check_asymmetric_on_weights(spec, symmetric_weights(n, eta))
+
+    def proved_at(eta: float, out: CheckResult) -> str:
+        method = out.certificate.method if out.certificate is not None else "proof"
+        return f"{method} at eta = {eta:.6g}"
+
     for eta in np.linspace(lo, float(cap), 9)[1:-1] if search else ():
-        out = check_asymmetric_on_weights(spec, symmetric_weights(n, float(eta)))
+        out = probe(float(eta))
         if out.verdict is Verdict.REFUTED:
             hi, ce = float(eta), out.counterexample
             break
-    if hi is not None:  # narrow the bracket from above: refutations are sound, bisect on them
-        a, b = lo, hi
-        t_bis = clock()  # CPU seconds: the bracket must not depend on the machine's load
-        while b - a > 1e-3 * max(b, 1e-3) and clock() - t_bis < 3.0:
+        if out.verdict is Verdict.PROVED and eta > lo:
+            lo, how = float(eta), proved_at(float(eta), out)
+    if search:
+        a, b = lo, (hi if hi is not None else float(cap))
+        # a fixed number of halvings (the bracket must not depend on the machine: a CPU cap
+        # alone made it stop at different widths), with a CPU cap only as a safety net
+        t_bis = clock()
+        for _ in range(_BISECTIONS):
+            if b - a <= 1e-3 * max(b, 1e-3) or clock() - t_bis > 6.0:
+                break
             mid = (a + b) / 2
-            out = check_asymmetric_on_weights(spec, symmetric_weights(n, mid))
+            out = probe(mid)
             if out.verdict is Verdict.REFUTED:
-                b, ce = mid, out.counterexample
+                b, hi, ce = mid, mid, out.counterexample
             else:
                 a = mid
-        hi = b
+                if out.verdict is Verdict.PROVED:
+                    lo, how = mid, proved_at(mid, out)
     summary = (f"tolerant for eta <= {lo:.6g} ({how})" if lo > 0 else
                "no tolerated rate proved (the ratio test gives none)")
     if hi is not None:
@@ -195,7 +318,17 @@ def _threshold(spec: LossSpec, n_classes: int, ratio, search: bool) -> CheckResu
     est = {"lo": lo, "hi": hi}
     if ce is not None:
         est["refuted_at_hi"] = ce.to_dict()
-    return res(Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi}, estimate=est)
+    return _res(n, Verdict.UNDECIDED, summary, {"eta_max": None, "lo": lo, "hi": hi},
+                estimate=est)
+
+
+THRESHOLD_RULES = (threshold_infinite_loss, threshold_infinite_at_vertex,
+                   threshold_bounded_normalised,
+                   threshold_normalised_sequence, threshold_complete, threshold_kkt,
+                   threshold_normalised_plus_kkt, threshold_bounds)
+"""The rules of the symmetric-noise threshold in the order they are tried: the engine
+registers each as a named rule (alfs_theory.checks.engine.rules); :func:`symmetric_noise_threshold`
+runs the same sequence for the provers that ask a part's threshold (sums)."""
 
 
 def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
@@ -276,7 +409,7 @@ def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) ->
         kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
     elif worst is Verdict.REFUTED:
         kw["counterexample"] = first_ce
-    return CheckResult("transition-matrix", worst, summary, value={"rows": rows,
+    return CheckResult("noise", worst, summary, value={"rows": rows,
                                                                   "T": T.tolist()},
                        estimate=None if worst is not Verdict.UNDECIDED else rows,
                        seconds=time.perf_counter() - t0, **kw)
@@ -317,12 +450,36 @@ def check_instance_dependent(spec: LossSpec, eta_rows: np.ndarray, labels: Seque
         i = int(np.flatnonzero(~dominant)[0]) if n_dom < len(y) else fails[0]
         ce = Counterexample({"sample": i, "eta_row": E[i].tolist(), "label": int(y[i])},
                             f"sample {i}: the condition of T1 fails")
-        return CheckResult("instance-dependent", Verdict.REFUTED, summary, counterexample=ce,
+        return CheckResult("instance", Verdict.REFUTED, summary, counterexample=ce,
                            value=value, seconds=time.perf_counter() - t0)
     if undecided or len(idx) < n_dom:
-        return CheckResult("instance-dependent", Verdict.UNDECIDED, summary, value=value,
+        return CheckResult("instance", Verdict.UNDECIDED, summary, value=value,
                            estimate=value, seconds=time.perf_counter() - t0)
     cert = Certificate("per-sample", "every sample's row is clean-labels-dominant and the loss "
                        "is asymmetric on it")
-    return CheckResult("instance-dependent", Verdict.PROVED, summary, certificate=cert,
+    return CheckResult("instance", Verdict.PROVED, summary, certificate=cert,
                        value=value, seconds=time.perf_counter() - t0)
+
+
+ZERO_THRESHOLD = "eta_max = 0"
+
+
+def _tidy_eta(D: sp.Expr) -> sp.Expr:
+    """A margin D(eta) for printing: collected in eta, each coefficient over one denominator
+    with its common factors taken out. Only rational-function steps: ``nsimplify``/``factor``
+    here factored 30-digit integers when a parameter was a decimal (AEL at a = 0.4343 has
+    exp(10000/4343) in D) and ran for minutes on a text that is only printed."""
+    return sp.collect(sp.expand(D), ETA, func=lambda c: sp.factor_terms(sp.together(c)))
+
+
+def _threshold_text(eta_max: sp.Expr, inclusive: bool, D: sp.Expr) -> str:
+    """The threshold's summary: ``tolerant iff eta <= 9/11 = 0.818182``; a zero threshold
+    reads ``tolerates no noise (eta_max = 0)``, with the margin that every eta > 0 makes
+    negative."""
+    if eta_max == 0:
+        return (f"tolerates no noise ({ZERO_THRESHOLD}): the KKT margin D(eta) = "
+                f"{sp.sstr(_tidy_eta(D))} is < 0 for every eta > 0")
+    exact = sp.sstr(eta_max)
+    num = f"{float(eta_max):.6g}"
+    shown = num if (eta_max.is_Float or len(exact) > 30 or exact == num) else f"{exact} = {num}"
+    return f"tolerant iff eta {'<=' if inclusive else '<'} {shown}"
