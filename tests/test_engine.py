@@ -29,6 +29,7 @@ from alfs_theory.checks.checker import CheckReport, check_loss
 from alfs_theory.checks.engine import decide, rule_table
 from alfs_theory.checks.verdict import Certificate, CheckResult, Verdict
 from alfs_theory.errors import DomainError
+from alfs_theory.registry import get_loss
 from alfs_theory.userloss import loss_from_expression
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,6 +364,30 @@ def test_the_threshold_rules_are_the_provers_sequence():
     assert decide("threshold", _user("1 - u"), 3).gate.startswith("rule threshold-complete;")
     assert decide("threshold", _user("-log(u)"), 3).gate.startswith(
         "rule threshold-infinite-loss;")
+
+
+def test_the_region_rules_are_the_provers_sequence():
+    """The region of weights is five rules, in the order of properties.region.REGION_RULES
+    (the order weight_region and the region of a sum's rest use); each names itself."""
+    from alfs_theory.checks.engine import rules_for
+    from alfs_theory.checks.engine.rules import REGION_RULE_TABLE
+    from alfs_theory.checks.properties.region import REGION_RULES
+
+    assert [row[0] for row in REGION_RULE_TABLE] == [f.__name__ for f in REGION_RULES]
+    assert [r.name for r in rules_for("region")] == [row[1] for row in REGION_RULE_TABLE]
+    assert decide("region", _user("1 - u"), 3).gate.startswith("rule region-complete;")
+    kkt = decide("region", _user("exp(-u/3)"), 3)
+    assert kkt.gate.startswith("rule region-kkt;") and kkt.value["kind"] == "inequality"
+    assert decide("region", get_loss("nce+mae").bind(alpha=1, beta=1), 3).gate.startswith(
+        "rule region-normalised-plus-region;")
+    nce = decide("region", get_loss("nce").bind(), 3)
+    assert nce.gate.startswith("rule region-normalised-sequence;") and \
+        nce.value["kind"] == "none"
+    # a smooth loss neither convex nor concave: no rule gives the region, and it says which
+    # fact each rule lacked
+    bump = decide("region", _user("1 - u + 0.05*sin(6*u)"), 3)
+    assert bump.verdict is Verdict.UNDECIDED and "region-kkt needs separable-convex" in \
+        bump.summary
 
 
 def test_the_excess_risk_rules_are_the_provers_sequence():

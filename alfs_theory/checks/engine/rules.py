@@ -1,10 +1,9 @@
 """The checker's rules, in the order the engine tries them for each question.
 
 Each rule states the facts it needs (:data:`alfs_theory.checks.engine.base.FACTS`) and the
-certificate it gives; the engine checks the facts before the rule may fire. Rules named
-``*-ladder`` still hold a ladder of provers inside one unit (their certificates name the
-prover that fired: vertex-comparison, kkt, pieces, interval-bisection, ...); the ratio
-question is split into its own rules, so that a jump can never reach the slope formulas.
+certificate it gives; the engine checks the facts before the rule may fire. Each rule is one
+prover (its certificate names it: vertex-comparison, kkt, pieces, interval-bisection, ...);
+the ratio question is split so that a jump can never reach the slope formulas.
 """
 
 from __future__ import annotations
@@ -138,7 +137,7 @@ def ratio_undetermined(ctx: Context) -> CheckResult:
     return undetermined_finding(ctx.spec, tol=ctx.inputs.get("tol", 1e-6))
 
 
-# ------------------------------------------------------------ the other questions (ladders)
+# ------------------------------------------------------------------ the other questions
 @rule("decreasing-sign", "decreasing", ("pointwise", "smooth-formula"),
       "sign of l' on [0, 1] (assumptions, substitutions, interval bisection); REFUTED by two "
       "points with l(u1) > l(u0) at 50 digits", "definition (l non-increasing)")
@@ -277,13 +276,35 @@ def _register_steps(table, question: str, step) -> None:
 _register_steps(WEIGHT_RULE_TABLE, "weights", _weights_step)
 
 
-@rule("region-ladder", "region", (),
-      "the exact set of weights: all (complete asymmetry), a KKT inequality in (w_t, w_n), "
-      "none or equal others (normalised losses)", "definition 2, T4, T5")
-def region_ladder(ctx: Context):
-    from ..properties.region import weight_region
+def _region_step(step_name: str):
+    def decide(ctx: Context):
+        from ..properties import region
 
-    return weight_region(ctx.spec, ctx.n)
+        out = getattr(region, step_name)(ctx.spec, ctx.n)
+        return None if out is None else region.region_result(out)
+    return decide
+
+
+#: the rules of the region of weights, in the order of ``properties.region.REGION_RULES``
+#: (a test keeps the two in step); none fires: UNDECIDED, decide single weight vectors
+REGION_RULE_TABLE = (
+    ("region_complete", "region-complete", (),
+     "complete asymmetry (concave separable risk, normalised at K = 2, sums of such parts): "
+     "every w with a unique largest entry", "definition 2, T5 (concave l)"),
+    ("region_normalised_sequence", "region-normalised-sequence", (),
+     "N(u_y)/sum N(u_k), N(0+) = oo at K >= 3: a wrong-argmax minimising sequence for every "
+     "w (no weight vector)", "theory.md, NCE"),
+    ("region_normalised_equal_weights", "region-normalised-equal-weights", (),
+     "normalised, N(0) finite, N'(0) = -oo at K >= 3: exactly the w with equal other entries",
+     "derived (C-NGCE)"),
+    ("region_normalised_plus_region", "region-normalised-plus-region", (),
+     "NCE/NFL + a rest X at K >= 3: the region of X, by these rules", "derived"),
+    ("region_kkt", "region-kkt", ("separable-convex",),
+     "separable convex risk: the KKT margins at e_t, one linear inequality in (w_t, w_n) "
+     "(the second largest weight binds)", "T4, T5 (convex l)"),
+)
+
+_register_steps(REGION_RULE_TABLE, "region", _region_step)
 
 
 def _threshold_step(step_name: str):

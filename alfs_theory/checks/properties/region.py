@@ -37,7 +37,7 @@ from .asymmetry import (
 )
 from .shape import end_slope, end_value
 
-__all__ = ["W_N", "W_T", "weight_region"]
+__all__ = ["REGION_RULES", "W_N", "W_T", "region_result", "weight_region"]
 
 W_T = sp.Symbol("w_t", positive=True)
 W_N = sp.Symbol("w_n", nonnegative=True)
@@ -45,106 +45,153 @@ W_K = sp.Symbol("w_k", nonnegative=True)  # any class k != t, in the certificate
 
 
 def weight_region(spec: LossSpec, n_classes: int) -> CheckResult:
-    """The set of weights on which ``spec`` is asymmetric at K = n_classes.
+    """The set of weights on which ``spec`` is asymmetric at K = n_classes: the first rule of
+    :data:`REGION_RULES` that gives it, else UNDECIDED.
 
     ``value`` is a dict: ``kind`` ("all", "none", "inequality", "equal-others"), ``text`` (the
     condition for people), and for "inequality" ``condition`` (a sympy relation in w_t, w_n
     with Σ w = 1) and ``ratio`` (the bound on w_t/w_n when the condition is one, else None).
+    The checker asks the same rules through its engine (rules ``region-*``); this function is
+    for derivations that need the region itself.
     """
     t0 = time.perf_counter()
-    name = "region"
     out = _region(spec, n_classes)
     if out is None:
-        return CheckResult(name, Verdict.UNDECIDED, "no exact rule gives the region of weights",
-                           estimate="decide single weight vectors with --weights / --noise",
-                           seconds=time.perf_counter() - t0)
+        return CheckResult("region", Verdict.UNDECIDED, "no exact rule gives the region of "
+                           "weights", estimate="decide single weight vectors with --weights "
+                           "/ --noise", seconds=time.perf_counter() - t0)
+    return region_result(out, time.perf_counter() - t0)
+
+
+def region_result(out, seconds: float = 0.0) -> CheckResult:
+    """A region rule's (value, certificate) as the PROVED result of the region question."""
     value, cert = out
-    return CheckResult(name, Verdict.PROVED, f"asymmetric for {value['text']}", certificate=cert,
-                       value=value, seconds=time.perf_counter() - t0)
+    return CheckResult("region", Verdict.PROVED, f"asymmetric for {value['text']}",
+                       certificate=cert, value=value, seconds=seconds)
 
 
 def _region(spec: LossSpec, n: int):
-    full = complete_asymmetry(spec, n)
-    if full is not None:
-        return ({"kind": "all", "text": "every w with a unique largest entry"},
-                full.certificate)
-    if n >= 3 and unbounded_numerator(spec, n) is not None:
-        return ({"kind": "none", "text": "no weight vector (the infimum of the risk is "
-                 "approached with the wrong argmax)"},
-                Certificate("normalised-sequence", "L = N(u_y)/sum_k N(u_k), N(0+) = oo, K >= 3:"
-                            " the risk is a weighted mean of the w_k, and a sequence with the "
-                            "least-weight u_m -> 0 reaches its infimum min_k w_k away from e_t"))
-    if n >= 3 and vanishing_numerator(spec, n) is not None:
-        probe = bounded_normalised(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
-                                    * (n - 1), 0)
-        if probe is not None and probe[0] == "PROVED":
-            N, _ = vanishing_numerator(spec, n)
-            if end_value(sp.diff(N, U), 0) == -sp.oo:
-                return ({"kind": "equal-others", "text": "exactly the w whose entries other "
-                         "than the largest are all equal (e.g. symmetric noise)"},
-                        Certificate("normalised-equal-weights",
-                                    f"{probe[1].detail}. Otherwise some class j has w_j above "
-                                    "the mean of the others, and N'(0) = -oo makes moving mass "
-                                    "from e_t to e_j lower the risk"))
-    got = rest_of_sum(spec, n)
-    if got is not None:
-        inner = _region(got[1], n)
-        if inner is not None:
-            value, cert = inner
-            names = ", ".join(p.name for _, p in got[0])
-            return (dict(value, text=value["text"] + f" (the region of {got[1].name}; the "
-                         f"normalised {names} does not restrict it)"),
-                    Certificate("normalised-plus-region",
-                                f"{names}: >= min_k w_k everywhere with that bound reached at "
-                                f"e_t, so the sum is asymmetric exactly where {got[1].name} is:"
-                                f" {cert.detail}"))
-    form = separable_form(spec, n)
-    if form is not None and form.shape == "convex":
-        dA0, dA1 = (end_slope(form.A, x) for x in (0, 1))
-        dB0, dB1 = (end_slope(form.B, x) for x in (0, 1))
-        if None in (dA0, dA1, dB0, dB1):
-            return None
-        if dB0 == -sp.oo and dA1.is_finite and dB1.is_finite:
-            return ({"kind": "none", "text": "no weight vector (B'(0) = -oo: every class "
-                     "k != t pulls mass off e_t)"},
-                    Certificate("kkt", "B'(0) = -oo with A'(1), B'(1) finite: the KKT margin "
-                                "D_k = w_k A'(0) + (1 - w_k) B'(0) - phi_t'(1) is -oo for every "
-                                "k != t (1 - w_k > 0), so moving mass off e_t lowers the risk"))
-        c0, c1 = simplify(dA0 - dB0), simplify(dA1 - dB1)
-        if c0.has(sp.nan) or c1.has(sp.nan):
-            return None
-        op = sp.Ge if form.strict else sp.Gt
-        if c0 == -sp.oo:
-            return ({"kind": "none", "text": "no weight vector with w_n > 0 (phi'(0) = -oo)"},
-                    Certificate("kkt", "A'(0) = -oo: moving mass to any class of positive "
-                                "weight lowers the risk at once"))
-        if not (c0.is_number and c0 <= 0 and dB0.is_finite and dB1.is_finite):
-            return None
-        D = _tidy(W_N * c0 + dB0 - W_T * c1 - dB1)
-        cond = op(D, 0)
-        ratio = None
-        ge = ">=" if form.strict else ">"
-        cert = Certificate(
-            "kkt",
-            f"separable convex risk ({form.evidence}); KKT margins at e_t "
-            f"D_k = {sp.sstr(_tidy(W_K * c0 + dB0 - W_T * c1 - dB1, W_K))}, "
-            "decreasing in w_k, so the second largest weight binds"
-            + ("; equality kept (strictly convex)" if form.strict else ""),
-            {"D": D})
-        empty = _no_noisy_weights(D, n)
-        if empty is not None:
-            return ({"kind": "none", "text": f"no noisy weight vector (w_n > 0): {empty}",
-                     "condition": cond, "ratio": None}, cert)
-        if simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
-            ratio = sp.nsimplify(simplify(c0 / c1))
-            text = f"w_t/w_n {ge} {sp.sstr(ratio)}"
-        elif simplify(c0 - c1) == 0 and c0.is_negative:
-            gap = sp.nsimplify(simplify((dB1 - dB0) / (-c0)))
-            text = f"w_t - w_n {ge} {sp.sstr(gap)}"
-        else:
-            text = f"{sp.sstr(D)} {'>=' if form.strict else '>'} 0 (with sum w = 1)"
-        return ({"kind": "inequality", "text": text, "condition": cond, "ratio": ratio}, cert)
+    for step in REGION_RULES:
+        out = step(spec, n)
+        if out is not None:
+            return out
     return None
+
+
+def region_complete(spec: LossSpec, n: int):
+    """Complete asymmetry (concave separable risk, normalised at K = 2, sums of such parts):
+    every w with a unique largest entry."""
+    full = complete_asymmetry(spec, n)
+    if full is None:
+        return None
+    return ({"kind": "all", "text": "every w with a unique largest entry"}, full.certificate)
+
+
+def region_normalised_sequence(spec: LossSpec, n: int):
+    """N(u_y)/sum_k N(u_k) with N(0+) = oo at K >= 3: no weight vector."""
+    if n < 3 or unbounded_numerator(spec, n) is None:
+        return None
+    return ({"kind": "none", "text": "no weight vector (the infimum of the risk is "
+             "approached with the wrong argmax)"},
+            Certificate("normalised-sequence", "L = N(u_y)/sum_k N(u_k), N(0+) = oo, K >= 3:"
+                        " the risk is a weighted mean of the w_k, and a sequence with the "
+                        "least-weight u_m -> 0 reaches its infimum min_k w_k away from e_t"))
+
+
+def region_normalised_equal_weights(spec: LossSpec, n: int):
+    """Normalised with N(0) finite and N'(0) = -oo at K >= 3: exactly the w whose other
+    entries are equal."""
+    if n < 3 or vanishing_numerator(spec, n) is None:
+        return None
+    probe = bounded_normalised(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
+                               * (n - 1), 0)
+    if probe is None or probe[0] != "PROVED":
+        return None
+    N, _ = vanishing_numerator(spec, n)
+    if end_value(sp.diff(N, U), 0) != -sp.oo:
+        return None
+    return ({"kind": "equal-others", "text": "exactly the w whose entries other than the "
+             "largest are all equal (e.g. symmetric noise)"},
+            Certificate("normalised-equal-weights",
+                        f"{probe[1].detail}. Otherwise some class j has w_j above the mean of "
+                        "the others, and N'(0) = -oo makes moving mass from e_t to e_j lower "
+                        "the risk"))
+
+
+def region_normalised_plus_region(spec: LossSpec, n: int):
+    """NCE/NFL + a rest X at K >= 3: the region of X (by the same rules)."""
+    got = rest_of_sum(spec, n)
+    if got is None:
+        return None
+    inner = _region(got[1], n)
+    if inner is None:
+        return None
+    value, cert = inner
+    names = ", ".join(p.name for _, p in got[0])
+    return (dict(value, text=value["text"] + f" (the region of {got[1].name}; the "
+                 f"normalised {names} does not restrict it)"),
+            Certificate("normalised-plus-region",
+                        f"{names}: >= min_k w_k everywhere with that bound reached at "
+                        f"e_t, so the sum is asymmetric exactly where {got[1].name} is:"
+                        f" {cert.detail}"))
+
+
+def region_kkt(spec: LossSpec, n: int):
+    """Separable convex risk: the KKT margins at e_t, one linear inequality in (w_t, w_n)
+    (none when B'(0) = -oo or A'(0) = -oo, or when the inequality holds no noisy w)."""
+    form = separable_form(spec, n)
+    if form is None or form.shape != "convex":
+        return None
+    dA0, dA1 = (end_slope(form.A, x) for x in (0, 1))
+    dB0, dB1 = (end_slope(form.B, x) for x in (0, 1))
+    if None in (dA0, dA1, dB0, dB1):
+        return None
+    if dB0 == -sp.oo and dA1.is_finite and dB1.is_finite:
+        return ({"kind": "none", "text": "no weight vector (B'(0) = -oo: every class "
+                 "k != t pulls mass off e_t)"},
+                Certificate("kkt", "B'(0) = -oo with A'(1), B'(1) finite: the KKT margin "
+                            "D_k = w_k A'(0) + (1 - w_k) B'(0) - phi_t'(1) is -oo for every "
+                            "k != t (1 - w_k > 0), so moving mass off e_t lowers the risk"))
+    c0, c1 = simplify(dA0 - dB0), simplify(dA1 - dB1)
+    if c0.has(sp.nan) or c1.has(sp.nan):
+        return None
+    op = sp.Ge if form.strict else sp.Gt
+    if c0 == -sp.oo:
+        return ({"kind": "none", "text": "no weight vector with w_n > 0 (phi'(0) = -oo)"},
+                Certificate("kkt", "A'(0) = -oo: moving mass to any class of positive "
+                            "weight lowers the risk at once"))
+    if not (c0.is_number and c0 <= 0 and dB0.is_finite and dB1.is_finite):
+        return None
+    D = _tidy(W_N * c0 + dB0 - W_T * c1 - dB1)
+    cond = op(D, 0)
+    ratio = None
+    ge = ">=" if form.strict else ">"
+    cert = Certificate(
+        "kkt",
+        f"separable convex risk ({form.evidence}); KKT margins at e_t "
+        f"D_k = {sp.sstr(_tidy(W_K * c0 + dB0 - W_T * c1 - dB1, W_K))}, "
+        "decreasing in w_k, so the second largest weight binds"
+        + ("; equality kept (strictly convex)" if form.strict else ""),
+        {"D": D})
+    empty = _no_noisy_weights(D, n)
+    if empty is not None:
+        return ({"kind": "none", "text": f"no noisy weight vector (w_n > 0): {empty}",
+                 "condition": cond, "ratio": None}, cert)
+    if simplify(dB0 - dB1) == 0 and c1.is_negative and c0.is_negative:
+        ratio = sp.nsimplify(simplify(c0 / c1))
+        text = f"w_t/w_n {ge} {sp.sstr(ratio)}"
+    elif simplify(c0 - c1) == 0 and c0.is_negative:
+        gap = sp.nsimplify(simplify((dB1 - dB0) / (-c0)))
+        text = f"w_t - w_n {ge} {sp.sstr(gap)}"
+    else:
+        text = f"{sp.sstr(D)} {'>=' if form.strict else '>'} 0 (with sum w = 1)"
+    return ({"kind": "inequality", "text": text, "condition": cond, "ratio": ratio}, cert)
+
+
+#: the region rules in the order they are tried; the engine registers each as a rule
+#: ``region-*`` (``engine.rules.REGION_RULE_TABLE``, kept in step by a test)
+REGION_RULES = (region_complete, region_normalised_sequence, region_normalised_equal_weights,
+                region_normalised_plus_region, region_kkt)
 
 
 def _tidy(D: sp.Expr, w_n: sp.Symbol = W_N) -> sp.Expr:
