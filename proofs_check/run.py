@@ -30,12 +30,13 @@ def _paper_statements() -> dict:
 
 
 def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_OUT,
-               stream=sys.stderr, study_dir: Path | str = DEFAULT_STUDY) -> dict:
+               stream=None, study_dir: Path | str = DEFAULT_STUDY) -> dict:
     """Run the claims (``only``: those ids). The empirical rows read the recorded runs of
     ``alfs study ratio`` in ``study_dir`` (they never train); their verdicts are SUPPORTED,
     CONTRADICTED, INCONCLUSIVE or NO RECORDS, never PROVED or REFUTED, and they are "as
     expected" whenever they read the records without error: an empirical finding is a report,
     not a failure of the ledger."""
+    stream = sys.stderr if stream is None else stream  # looked up now: it may be replaced
     claims = [c for c in LEDGER if not only or c.id in only]
     if only and len(claims) != len(only):
         known = ", ".join(c.id for c in LEDGER)
@@ -119,7 +120,8 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def print_table(report: dict, stream=sys.stdout) -> None:
+def print_table(report: dict, stream=None) -> None:
+    stream = sys.stdout if stream is None else stream  # looked up now: it may be replaced
     w = max(len(r["id"]) for r in report["claims"])
     print(f"{'id':<{w}}  {'expected':<9}  {'found':<9}  {'s':>6}  claim", file=stream)
     for r in report["claims"]:
