@@ -510,17 +510,26 @@ class LossSpec:
             u = [mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in u]
             n = len(u)
             f, gs = self._lambdas("mpmath")
-            sums = [mpmath.fsum(self._mp_summand(j, g, x, n) for x in u)
-                    for j, g in enumerate(gs)]
+            sums = []
+            for j, g in enumerate(gs):
+                memo: dict = {}
+                for x in u:
+                    if x not in memo:
+                        memo[x] = self._mp_summand(j, g, x, n)
+                sums.append(mpmath.fsum(memo[x] for x in u))
             out = []
+            seen: dict = {}  # L(u, k) depends on u_k (and the sums) only: one value per entry
             for x in u:
-                try:
-                    v = f(x, n, *sums)
-                except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
-                    v = self._mp_limit(x, n)
-                if not self.sums and (x == 0 or x == 1) and \
-                        (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
-                    v = self._mp_limit(x, n)  # 0*log 0 at u = 0: the limit, as for summands
+                v = seen.get(x)
+                if v is None:
+                    try:
+                        v = f(x, n, *sums)
+                    except ZeroDivisionError:  # 1/u at u = 0: the one-sided limit, or nan
+                        v = self._mp_limit(x, n)
+                    if not self.sums and (x == 0 or x == 1) and \
+                            (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
+                        v = self._mp_limit(x, n)  # 0*log 0 at u = 0: the limit, as for summands
+                    seen[x] = v
                 out.append(v)
             return out
 

@@ -556,11 +556,14 @@ def _log_linear_minimiser(P: np.ndarray, alpha: float, b: float) -> np.ndarray:
     λ > b·max p found by bisection (Σ u_k falls from ∞ to 0 as λ grows)."""
     lo = b * P.max(1, keepdims=True)
     hi = lo + alpha + b  # there u_k <= α p_k/(α + b), so Σ u_k <= α/(α + b) < 1
-    for _ in range(200):
+    for _ in range(200):  # stops once no row's bracket narrows (about 60 halvings)
         mid = 0.5 * (lo + hi)
+        open_ = (mid > lo) & (mid < hi)
+        if not open_.any():
+            break
         with np.errstate(divide="ignore"):
             big = (alpha * P / (mid - b * P)).sum(1, keepdims=True) > 1
-        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+        lo, hi = np.where(big & open_, mid, lo), np.where(~big & open_, mid, hi)
     return alpha * P / (hi - b * P)
 
 
