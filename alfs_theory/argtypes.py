@@ -315,6 +315,24 @@ def _parses_as_loss(text: str) -> bool:
     return True
 
 
+def loss_label(text: str) -> str:
+    """argparse type: the name of a typed loss (``--name``): letters, digits and - _ . + =,
+    at most 64 characters, not a registered loss's name (it would read as that loss)."""
+    t = str(text).strip()
+    ok = set("-_.+=")
+    if not t or len(t) > 64 or not all(c.isalnum() or c in ok for c in t):
+        raise argparse.ArgumentTypeError(
+            f"expected a name of 1 to 64 letters, digits or - _ . + =, e.g. mine or "
+            f"wiggle-0.05, got {text!r}")
+    from .registry import list_losses
+
+    if t.lower() in {n.lower() for n in list_losses()}:
+        raise argparse.ArgumentTypeError(
+            f"{t!r} is a registered loss (alfs show {t}); name the typed loss otherwise, "
+            f"e.g. {t}-typed")
+    return t
+
+
 def check_expr_only(args: argparse.Namespace, loss: str | None) -> None:
     """``--domain`` (and ``alfs train --name``) apply to a loss typed with --expr only: beside a
     registered loss ``loss`` they would be ignored, so refuse them."""
@@ -322,6 +340,9 @@ def check_expr_only(args: argparse.Namespace, loss: str | None) -> None:
         return
     from .errors import ParameterError
 
+    if getattr(args, "label", None) is not None:
+        raise ParameterError(f"--name names a loss typed with --expr; the registered loss "
+                             f"{loss!r} keeps its name: drop --name {args.label!r}")
     if getattr(args, "domain", None):
         raise ParameterError(f"--domain applies to a loss typed with --expr only; the "
                              f"registered loss {loss!r} has its own parameter domains (alfs "
@@ -387,7 +408,8 @@ def spec_from_args(args: argparse.Namespace):
             raise ParameterError("give either a loss NAME or --expr, not both")
         from .userloss import loss_from_expression
 
-        spec = loss_from_expression(args.expr, params=params, domains=parse_domains(args.domain))
+        spec = loss_from_expression(args.expr, params=params, domains=parse_domains(args.domain),
+                                    name=getattr(args, "label", None) or "user")
         return spec.bind(**params)
     if not getattr(args, "name", None):
         from .errors import ParameterError

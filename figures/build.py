@@ -147,6 +147,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
 def register_cli(sub) -> None:
     """Add ``alfs figures`` to the ``alfs`` sub-command parsers ``sub``."""
     from alfs_theory.argtypes import classes_int, comma_items, folder_arg
+    from alfs_theory.cli.common import add_label_arg
 
     sp = sub.add_parser("figures", help="draw the figures (theory, population, training)",
                         description="Draw the figures into --out. Figures from training runs "
@@ -167,6 +168,7 @@ def register_cli(sub) -> None:
     sp.add_argument("--expr", help="or of a loss typed as a formula in u")
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION")
+    add_label_arg(sp)
     sp.add_argument("--classes", "-K", type=classes_int, default=10,
                     help="K of the one-loss figure's curve and population panel (default 10)")
     sp.set_defaults(func=cmd_figures)

@@ -298,3 +298,28 @@ def test_good_values_still_pass(tmp_path):
                       str(tmp_path / "phase.PDF"), "--noise", "symmetric:0.2"])
     assert a.plot.endswith(".PDF")
     assert p.parse_args(["check", "ce", "-K", "10000"]).classes == 10000
+
+
+def test_a_typed_loss_is_called_by_its_name_everywhere(tmp_path, capsys):
+    """--name labels a loss typed with --expr in check, ratio and figures output (issue #25);
+    beside a registered loss, blank, odd or a registered name, it is refused before any work."""
+    import json
+
+    assert main(["check", "--expr", "exp(-u/3)", "--name", "e3", "-K", "3", "--only", "ratio",
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["loss"] == "e3"
+    assert main(["ratio", "--expr", "exp(-u/3)", "--name", "e3"]) == 0
+    assert capsys.readouterr().out.startswith("e3 ")
+    assert main(["figures", "--expr", "exp(-u/3)", "--name", "e3", "--quick", "--out",
+                 str(tmp_path)]) == 0
+    assert (tmp_path / "fig_loss_card_e3.png").exists()
+    capsys.readouterr()
+    assert main(["check", "ce", "--name", "mine"]) == 2
+    assert "the registered loss 'ce' keeps its name: drop --name 'mine'" in \
+        capsys.readouterr().err
+    for bad, why in (("ce", "'ce' is a registered loss"), ("a b", "expected a name of 1 to 64"),
+                     ("", "expected a name of 1 to 64")):
+        with pytest.raises(SystemExit) as ex:
+            main(["check", "--expr", "1 - u", "--name", bad])
+        assert ex.value.code == 2 and why in capsys.readouterr().err

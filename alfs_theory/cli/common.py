@@ -9,7 +9,7 @@ from ..argtypes import byte_size, positive_float, seed_int
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "Parser", "add_loss_args",
+__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_REFUTED", "EXIT_USAGE", "Parser", "add_label_arg", "add_loss_args",
            "add_sandbox_args", "seed_list"]
 
 
@@ -30,6 +30,16 @@ def add_loss_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--param", action="append", metavar="NAME=VALUE")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
                     help="domain of a parameter of --expr, e.g. 'a:a > 0' (default: real)")
+    add_label_arg(sp)
+
+
+def add_label_arg(sp: argparse.ArgumentParser) -> None:
+    """``--name``: what a loss typed with --expr is called in the output (default user)."""
+    from ..argtypes import loss_label
+
+    sp.add_argument("--name", dest="label", type=loss_label, metavar="LABEL",
+                    help="what to call the loss typed with --expr in the output, records and "
+                         "file names (default user; letters, digits, - _ . + =)")
 
 
 def add_sandbox_args(sp: argparse.ArgumentParser, timeout: bool = True) -> None:

@@ -124,7 +124,7 @@ def prediction_table(pred: dict, K: int, width: int = 110) -> str:
 
 def register(sub) -> None:
     """Add ``alfs train`` to the ``alfs`` sub-command parsers ``sub``."""
-    from ..argtypes import cpu_int, folder_arg, noise_model, nonempty, seed_int
+    from ..argtypes import cpu_int, folder_arg, loss_label, noise_model, seed_int
 
     sp = sub.add_parser("train", help="train on noisy labels with a loss; writes a run record",
                         description="Train a network on noisy labels and write metrics.jsonl, "
@@ -132,7 +132,7 @@ def register(sub) -> None:
     sp.add_argument("--loss", help="registered loss (alfs list)")
     sp.add_argument("--expr", help="or a loss typed as a formula in u (the safe grammar of "
                     "alfs check --expr), e.g. '1 - u - 0.05*sin(2*pi*u)'")
-    sp.add_argument("--name", type=nonempty("a name, e.g. --name mine"),
+    sp.add_argument("--name", type=loss_label,
                     help="the name of the --expr loss in the record (default user)")
     sp.add_argument("--domain", action="append", metavar="NAME:CONDITION",
                     help="domain of a parameter of --expr, e.g. 'a:a > 0'")
