@@ -320,7 +320,10 @@ def loss_label(text: str) -> str:
     at most 64 characters, not a registered loss's name (it would read as that loss)."""
     t = str(text).strip()
     ok = set("-_.+=")
-    if not t or len(t) > 64 or not all(c.isalnum() or c in ok for c in t):
+    if not t:
+        raise argparse.ArgumentTypeError("is empty; give a name of letters, digits or - _ . + "
+                                         "=, e.g. mine (or leave the option out)")
+    if len(t) > 64 or not all(c.isalnum() or c in ok for c in t):
         raise argparse.ArgumentTypeError(
             f"expected a name of 1 to 64 letters, digits or - _ . + =, e.g. mine or "
             f"wiggle-0.05, got {text!r}")

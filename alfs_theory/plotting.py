@@ -4,7 +4,7 @@ Two kinds of functions, kept apart:
 
 * ``data_*`` functions compute: numpy and sympy only, through the checker (the registry, the
   asymmetry ratio's closed forms, the symmetric-noise threshold, the population minimiser of
-  ``proofs_check.population``) or by reading run records. They return plain dicts of numpy
+  ``alfs_theory.population``) or by reading run records. They return plain dicts of numpy
   arrays and numbers, which the tests check. They never import matplotlib.
 * ``plot_*(ax, data, ...)`` functions draw one panel on a matplotlib ``Axes`` from such a dict
   and compute no theory. matplotlib is imported only inside them (the caller makes the
@@ -428,10 +428,10 @@ def data_population(settings: Iterable[tuple[str, Mapping[str, Any]]], *, K: int
     """The noisy population minimiser's u_y against the symmetric noise rate η.
 
     For each (loss, params): u* = argmin_u Σ_k T[y, k] L(u, k) found numerically by
-    ``proofs_check.population.numeric_minimiser`` (seeded), and the checker's predicted
+    ``alfs_theory.population.numeric_minimiser`` (seeded), and the checker's predicted
     threshold ``symmetric_noise_threshold``. Clean class y = 0.
     """
-    from proofs_check.population import noise_row, numeric_minimiser
+    from .population import noise_row, numeric_minimiser
 
     etas = np.asarray(etas, dtype=float)
     settings = [(n, dict(p)) for n, p in settings]
@@ -467,10 +467,9 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
     Each verdict is the checker's (the rule engine and its gate), with a budget of
     ``timeout`` CPU seconds per check.
     """
-    from proofs_check.population import noise_row, numeric_minimiser
-
     from .checks.checker import admit
     from .checks.engine import decide
+    from .population import noise_row, numeric_minimiser
 
     spec = admit(spec, K, timeout=timeout)  # the spec gate: real and finite, no pole
     spec = spec if spec.is_bound else spec.bind()

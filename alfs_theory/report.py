@@ -154,7 +154,7 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
     summary["checks"] = checks
 
     _say("2/4 running the proofs_check ledger")
-    from proofs_check.run import run_ledger
+    from .ledger.run import run_ledger
 
     ledger = run_ledger(out_dir=out / "proofs_check")
     summary["ledger_ok"] = ledger["ok"]
@@ -200,7 +200,7 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
     if not skip_figures:
         _say("4/4 drawing the figures")
         try:
-            from figures.build import build
+            from .figures.build import build
 
             figs = build(out_dir=out / "figures", formats=("png",),
                          runs=str(out / "sweep") if not skip_sweep else None)

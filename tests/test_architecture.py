@@ -17,12 +17,12 @@ PKG = Path(__file__).resolve().parents[1] / "alfs_theory"
 # first component of the module path below alfs_theory -> wing
 WINGS = {
     "base": {"errors", "fileio", "symbols", "timing", "moved", "schemas"},
-    "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise"},
+    "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise", "population"},
     "checks": {"checks"},
     "torch": {"nn"},
     "experiments": {"experiments"},
     "top": {"", "__main__", "cli", "report", "reproduce", "study", "plotting", "apidoc", "testing",
-            "pytest_plugin", "zoo"},
+            "pytest_plugin", "zoo", "ledger", "figures"},
 }
 ALLOWED = {
     "base": {"base"},
@@ -184,15 +184,16 @@ def test_every_file_has_its_place_in_the_map():
         if folder in folders:
             if f"{folder}/" not in block:
                 missing.append(f"{folder}/")
-        elif f"{path.name}" not in block:
+        elif f"{path.name}" not in block and not (folder == "figures" and
+                                                   path.name.startswith("fig_")
+                                                   and "fig_*.py" in block):
             missing.append(str(path.relative_to(PKG)))
     assert not missing, f"not in the map of docs/howto.md: {sorted(set(missing))}"
 
 
 def test_the_cli_package_alone_builds_the_commands():
     """One module per subcommand under cli/, each registering its own parser; no library
-    module adds a parser or imports argparse (figures/build.py, outside the package, registers
-    ``alfs figures`` through cli/figures.py)."""
+    module adds a parser or imports argparse (the figures' scripts run ``alfs figures``)."""
     subs = {m.split(".")[1] for m in MODULES if m.startswith("cli.")}
     assert {"catalog", "check", "ratio", "region", "crossval", "verify", "train", "sweep",
             "report", "reproduce", "figures"} <= subs
@@ -242,7 +243,7 @@ def test_the_symbolic_core_and_its_commands_run_without_torch():
 def test_one_atomic_writer():
     """Every file the project writes goes through fileio.atomic_write: no other module renames
     a temporary file into place."""
-    roots = [PKG, PKG.parent / "figures", PKG.parent / "proofs_check"]
+    roots = [PKG]
     offenders = []
     for root in roots:
         for p in root.rglob("*.py"):

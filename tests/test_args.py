@@ -21,9 +21,9 @@ WORK = [
     ("alfs_theory.experiments.sweep", "make_grid"),
     ("alfs_theory.cli.report", "run_report"),
     ("alfs_theory.cli.reproduce", "run_reproduction"),
-    ("proofs_check.run", "run_ledger"),
-    ("figures.build", "build"),
-    ("figures.build", "build_loss_card"),
+    ("alfs_theory.ledger.run", "run_ledger"),
+    ("alfs_theory.figures.build", "build"),
+    ("alfs_theory.figures.build", "build_loss_card"),
 ]
 
 
@@ -319,7 +319,7 @@ def test_a_typed_loss_is_called_by_its_name_everywhere(tmp_path, capsys):
     assert "the registered loss 'ce' keeps its name: drop --name 'mine'" in \
         capsys.readouterr().err
     for bad, why in (("ce", "'ce' is a registered loss"), ("a b", "expected a name of 1 to 64"),
-                     ("", "expected a name of 1 to 64")):
+                     ("", "is empty")):
         with pytest.raises(SystemExit) as ex:
             main(["check", "--expr", "1 - u", "--name", bad])
         assert ex.value.code == 2 and why in capsys.readouterr().err

@@ -20,16 +20,11 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+from alfs_theory.cli.figures import register as register_cli
 from alfs_theory.errors import InputError
 from alfs_theory.experiments.sweep import Cell, collect_results, write_reports
 from alfs_theory.experiments.train import TrainConfig
-from alfs_theory.plotting import (
-    data_population,
-    eta_max_from_ratio,
-    predicted_eta_max,
-    read_sweep_rows,
-)
-from figures import (
+from alfs_theory.figures import (
     FIGURES,
     SWEEP_COMMAND,
     fig_accuracy_vs_noise,
@@ -39,7 +34,13 @@ from figures import (
     fig_thresholds,
     fig_training,
 )
-from figures.build import build, register_cli, resolve_names
+from alfs_theory.figures.build import build, resolve_names
+from alfs_theory.plotting import (
+    data_population,
+    eta_max_from_ratio,
+    predicted_eta_max,
+    read_sweep_rows,
+)
 
 K = 10
 

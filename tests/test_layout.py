@@ -27,8 +27,7 @@ def test_old_flat_names_are_gone(name):
 
 def test_nothing_uses_the_old_flat_names():
     pat = re.compile(r"alfs_theory[./](%s)\b" % "|".join(CHECKS + EXPERIMENTS))
-    files = [*(ROOT / "alfs_theory").rglob("*.py"), *(ROOT / "figures").glob("*.py"),
-             *(ROOT / "proofs_check").glob("*.py"), *(ROOT / "benchmarks").glob("*"),
+    files = [*(ROOT / "alfs_theory").rglob("*.py"), *(ROOT / "benchmarks").glob("*"),
              *(ROOT / "examples").rglob("*.py"), *(ROOT / "docs").glob("*.md"),
              *(ROOT / "tests").glob("*.py"), ROOT / "README.md"]
     bad = []

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from alfs_theory.errors import InputError
-from proofs_check.ledger import LEDGER
-from proofs_check.run import run_ledger
+from alfs_theory.ledger.claims import LEDGER
+from alfs_theory.ledger.run import run_ledger
 
 
 def test_ledger_ids_unique_and_complete():

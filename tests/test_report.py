@@ -6,8 +6,8 @@ import alfs_theory.report as report
 
 
 def test_report_end_to_end_small(tmp_path, monkeypatch):
-    import proofs_check.run as pr
-    from proofs_check.ledger import LEDGER
+    import alfs_theory.ledger.run as pr
+    from alfs_theory.ledger.claims import LEDGER
 
     small = [c.id for c in LEDGER if c.id in ("T4-iff", "T5-concave")]
     real = pr.run_ledger
@@ -64,8 +64,8 @@ def test_report_diagnoses_each_contradiction(tmp_path, monkeypatch):
     the subset curves, a follow-up run and a figure; a rerun redoes nothing."""
     import json
 
-    import proofs_check.run as pr
-    from proofs_check.ledger import LEDGER
+    import alfs_theory.ledger.run as pr
+    from alfs_theory.ledger.claims import LEDGER
 
     small = [c.id for c in LEDGER if c.id == "T4-iff"]
     real = pr.run_ledger

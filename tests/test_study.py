@@ -233,7 +233,7 @@ def test_cpu_grid_ratios_come_from_the_checker():
 
 # ---------------------------------------------------------------------------- end to end
 def test_ledger_without_records_says_so(tmp_path):
-    from proofs_check.run import run_ledger
+    from alfs_theory.ledger.run import run_ledger
 
     rep = run_ledger(only=["EMP-ratio-tolerance", "EMP-outperform"], out_dir=tmp_path,
                      study_dir=tmp_path / "nothing", stream=open("/dev/null", "w"))
@@ -253,7 +253,7 @@ def test_tiny_study_end_to_end_resumes_and_reports(tmp_path, capsys):
 
     from alfs_theory.cli import main
     from alfs_theory.experiments.records import record_is_complete
-    from proofs_check.run import run_ledger
+    from alfs_theory.ledger.run import run_ledger
 
     out = tmp_path / "study"
     argv = ["study", "ratio", "--setting", "tiny", "--dataset", "digits", "--out", str(out),

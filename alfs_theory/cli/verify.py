@@ -9,11 +9,11 @@ from .common import EXIT_OK, EXIT_REFUTED
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from proofs_check.run import DEFAULT_OUT, print_table, run_ledger
+    from ..ledger.run import DEFAULT_OUT, print_table, run_ledger
 
     out = args.out or DEFAULT_OUT
     ensure_writable_dir(out, "ledger output folder")
-    from proofs_check.run import DEFAULT_STUDY
+    from ..ledger.run import DEFAULT_STUDY
 
     report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out,
                         study_dir=args.study or DEFAULT_STUDY)

@@ -11,7 +11,7 @@ For each cell graded ``contradicts`` by :func:`alfs_theory.experiments.sweep.gra
   ``noisy_train_acc = (1 − f)·A_clean + f·memorised`` and
   ``clean_train_acc = (1 − f)·A_clean + f·A_flipped``.
 * **the noisy population minimiser** at the cell's transition matrix (the risk minimiser the
-  theorem is about), found numerically by ``proofs_check.population.numeric_minimiser``:
+  theorem is about), found numerically by ``alfs_theory.population.numeric_minimiser``:
   whether its largest coordinate is still the true class, and its u_y.
 * **follow-up runs** (optional): the cell's first seed trained three times as long, and on
   twice the training data where the data set has more. Each is a normal resumable run
@@ -97,7 +97,7 @@ def population_minimiser(spec, T_row, *, max_rows: int = 10, seed: int = 0) -> d
     """The noisy population minimiser for the rows of T (at most ``max_rows`` of them): for
     each true class t, argmax of u* and u*_t. ``at_clean`` is True when every row checked has
     its largest coordinate at t."""
-    from proofs_check.population import numeric_minimiser
+    from ..population import numeric_minimiser
 
     T = np.asarray(T_row, dtype=float)
     K = T.shape[0]

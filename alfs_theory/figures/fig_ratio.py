@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alfs_theory.plotting import data_ratio_curves, plot_ratio_curves
-
+from ..plotting import data_ratio_curves, plot_ratio_curves
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_ratio"

@@ -7,9 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from alfs_theory.fileio import atomic_write
-
-from .ledger import EMPIRICAL_VERDICTS, LEDGER, Outcome
+from ..fileio import atomic_write
+from .claims import EMPIRICAL_VERDICTS, LEDGER, Outcome
 
 DEFAULT_OUT = Path("alfs-verify")
 """Where ``alfs verify`` writes by default: a folder in the current directory (never inside the
@@ -41,7 +40,7 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
     if only and len(claims) != len(only):
         known = ", ".join(c.id for c in LEDGER)
         missing = sorted(set(only) - {c.id for c in claims})
-        from alfs_theory.errors import InputError
+        from ..errors import InputError
 
         raise InputError(f"unknown ledger id(s) {missing}; known: {known}")
     paper = _paper_statements()

@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import data_accuracy_vs_noise, plot_accuracy_vs_noise, read_sweep_rows
-
+from ..plotting import data_accuracy_vs_noise, plot_accuracy_vs_noise, read_sweep_rows
 from . import (
     DEFAULT_RUNS,
     FigureSkipped,

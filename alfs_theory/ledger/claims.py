@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from alfs_theory import get_loss
-from alfs_theory.checks.engine import decide
-from alfs_theory.checks.properties.tolerance import symmetric_weights
-from alfs_theory.checks.verdict import Verdict
-from alfs_theory.errors import InputError
-from alfs_theory.spec import LossSpec
-from alfs_theory.symbols import U
-
-from .population import measured_flip_rate
+from .. import get_loss
+from ..checks.engine import decide
+from ..checks.properties.tolerance import symmetric_weights
+from ..checks.verdict import Verdict
+from ..errors import InputError
+from ..population import measured_flip_rate
+from ..spec import LossSpec
+from ..symbols import U
 
 P, R, UD = "PROVED", "REFUTED", "UNDECIDED"
 
@@ -579,7 +578,7 @@ NO_RECORDS = "no recorded runs (run alfs study ratio)"
 def _study(study_dir):
     """The analysis of the recorded runs of ``alfs study ratio`` in ``study_dir`` (the ledger
     never trains), or None when there are none."""
-    from alfs_theory.study import analyse, collect_study
+    from ..study import analyse, collect_study
 
     rows, manifest = collect_study(study_dir)
     if not rows:

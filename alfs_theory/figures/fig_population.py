@@ -1,7 +1,7 @@
 """The population-level experiment: no network, the exact form of the theory.
 
 For symmetric noise of rate η at K = 10, the noisy conditional risk Σ_k T[y, k] L(u, k) is
-minimised numerically over the simplex (``proofs_check.population.numeric_minimiser``,
+minimised numerically over the simplex (``alfs_theory.population.numeric_minimiser``,
 seeded); the figure plots the minimiser's u_y against η, with each loss's predicted threshold
 (``symmetric_noise_threshold``) as a dotted vertical line. A convex loss keeps u_y = 1 up to
 its threshold and leaves the vertex right after; the concave AGCE (a=1, q=2) keeps it up to
@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alfs_theory.plotting import data_population, plot_population
-
+from ..plotting import data_population, plot_population
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_population"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from alfs_theory.spec import LossSpec
+from .spec import LossSpec
 
 __all__ = [
     "FlipResult",

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import (
+from ..plotting import (
     data_ratio_vs_accuracy,
     plot_ratio_vs_accuracy,
     plot_ratio_vs_eta_max,
     read_sweep_rows,
 )
-
 from . import DEFAULT_RUNS, new_figure, save_figure, script_main, style_context
 
 NAME = "fig_ratio_vs_accuracy"

@@ -6,8 +6,8 @@ functions; no matplotlib) and ``draw(data, out_dir, formats)`` (the picture, wri
 atomically, returning the file paths). Figures that need training runs raise
 :class:`FigureSkipped` from ``make_data`` with the command that makes the runs.
 
-Build them all with ``alfs figures`` or :func:`figures.build.build`; one with
-``python -m figures.fig_ratio``.
+Build them all with ``alfs figures`` or :func:`alfs_theory.figures.build.build`; one with
+``python -m alfs_theory.figures.fig_ratio``.
 
 Output is deterministic: matplotlib's defaults plus ``style.mplstyle`` (``svg.hashsalt``
 fixed), no dates in the file metadata, seeded numerics, stable ordering.
@@ -93,7 +93,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] |
 
 
 def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
-    from alfs_theory.errors import InputError
+    from ..errors import InputError
 
     if isinstance(formats, str):
         formats = [f for f in formats.split(",")]
@@ -109,7 +109,7 @@ def save_figure(fig, out_dir: str | os.PathLike, name: str,
                 formats: Sequence[str] = ("png",)) -> list[str]:
     """Write ``out_dir/name.<fmt>`` for each format, atomically (the project's one writer,
     :func:`alfs_theory.fileio.atomic_write`), with date-free metadata. Returns the paths."""
-    from alfs_theory.fileio import atomic_write
+    from ..fileio import atomic_write
 
     out = Path(out_dir)
     paths = []
@@ -122,16 +122,11 @@ def save_figure(fig, out_dir: str | os.PathLike, name: str,
 
 
 def script_main(name: str, argv: Sequence[str] | None = None) -> int:
-    """``python -m figures.<name> [--out DIR] [--format png,pdf] [--runs DIR] [--quick]``."""
-    import argparse
+    """``python -m alfs_theory.figures.<name> [--out DIR] [--format png,pdf] [--runs DIR]
+    [--quick]``: ``alfs figures --only <name>`` with those options."""
+    import sys
 
-    from .build import build
+    from ..cli import main
 
-    p = argparse.ArgumentParser(prog=f"python -m figures.{name}")
-    p.add_argument("--out", default="figures/out")
-    p.add_argument("--format", default="png")
-    p.add_argument("--runs")
-    p.add_argument("--quick", action="store_true")
-    a = p.parse_args(argv)
-    build(only=[name], out_dir=a.out, formats=a.format, runs=a.runs, quick=a.quick)
-    return 0
+    rest = list(sys.argv[1:] if argv is None else argv)
+    return main(["figures", "--only", name, *rest])

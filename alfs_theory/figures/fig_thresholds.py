@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import data_thresholds, plot_thresholds
-
+from ..plotting import data_thresholds, plot_thresholds
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_thresholds"

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import data_loss_curves, plot_loss_curves
-
+from ..plotting import data_loss_curves, plot_loss_curves
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_loss_curves"

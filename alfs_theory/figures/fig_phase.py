@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alfs_theory.plotting import data_phase, plot_eta_max_map, plot_phase_regions
-
+from ..plotting import data_phase, plot_eta_max_map, plot_phase_regions
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_phase"

@@ -1,4 +1,4 @@
-"""Build the figures: ``alfs figures`` and :func:`build`.
+"""Build the figures: :func:`build` (``alfs figures``, whose parser is in ``cli/figures.py``).
 
 Each figure runs ``make_data`` then ``draw``; files are written atomically; a figure whose
 data do not exist yet (training runs) is skipped with the command that makes them. The
@@ -7,7 +7,7 @@ manifest maps each figure to ``{"status": "built", "files": [...]}`` or
 
 Example
 -------
->>> from figures.build import build
+>>> from alfs_theory.figures.build import build
 >>> manifest = build(only="ratio,phase", out_dir="/tmp/alfs-figs", formats="png,svg")  # doctest: +SKIP
 >>> manifest["fig_ratio"]["files"]                                                   # doctest: +SKIP
 ['/tmp/alfs-figs/fig_ratio.png', '/tmp/alfs-figs/fig_ratio.svg']
@@ -15,7 +15,6 @@ Example
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import importlib
 import os
@@ -23,11 +22,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from alfs_theory.errors import InputError
-
+from ..errors import InputError
 from . import FIGURES, FigureSkipped, check_formats
 
-__all__ = ["build", "build_loss_card", "cmd_figures", "register_cli", "resolve_names"]
+__all__ = ["DEFAULT_OUT", "build", "build_loss_card", "resolve_names"]
 
 DEFAULT_OUT = "figures/out"
 
@@ -86,7 +84,7 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
             print(text, file=sys.stderr, flush=True)
 
     for i, name in enumerate(names, 1):
-        mod = importlib.import_module(f"figures.{name}")
+        mod = importlib.import_module(f"{__package__}.{name}")
         t0 = time.perf_counter()
         say(f"[{i}/{len(names)}] {name}: {mod.TITLE} ...")
         try:
@@ -102,7 +100,6 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
     return manifest
 
 
-# ---------------------------------------------------------------------------------- CLI
 def build_loss_card(spec, out_dir: str | os.PathLike = DEFAULT_OUT,
                     formats: str | Sequence[str] = ("png",), *, quick: bool = False,
                     K: int = 10) -> list[str]:
@@ -114,61 +111,3 @@ def build_loss_card(spec, out_dir: str | os.PathLike = DEFAULT_OUT,
     data = fig_loss_card.make_data(spec=spec, quick=quick, K=K)
     safe = "".join(c if c.isalnum() or c in "-_=." else "_" for c in spec.name)
     return fig_loss_card.draw(data, os.fspath(out_dir), fmts, name=f"fig_loss_card_{safe}")
-
-
-def cmd_figures(args: argparse.Namespace) -> int:
-    from alfs_theory.argtypes import ensure_writable_dir, spec_from_args
-
-    if args.loss is not None or args.expr is not None:
-        if args.only:
-            raise InputError("--only selects among the figures of the paper; with --loss or "
-                             "--expr the one-loss figure is drawn (drop --only)")
-        args.name = args.loss
-        spec = spec_from_args(args)  # parses, binds and checks domains before any work
-        ensure_writable_dir(args.out, "figures folder")
-        files = build_loss_card(spec, args.out, args.format, quick=args.quick, K=args.classes)
-        print(f"one-loss figure of {spec.name} ({spec.describe_values()}): {', '.join(files)}")
-        return 0
-    if args.runs is not None and not os.path.isdir(args.runs):
-        raise InputError(f"--runs {args.runs}: no such folder; give the folder of run records "
-                         "or a sweep (e.g. runs/sweep, made by alfs sweep --out runs/sweep)")
-    ensure_writable_dir(args.out, "figures folder")
-    manifest = build(only=args.only, out_dir=args.out, formats=args.format, runs=args.runs,
-                     quick=args.quick)
-    built = [n for n, m in manifest.items() if m["status"] == "built"]
-    skipped = [n for n, m in manifest.items() if m["status"] == "skipped"]
-    print(f"{len(built)} figure(s) built in {args.out}"
-          + (f"; {len(skipped)} skipped: {', '.join(skipped)}" if skipped else ""))
-    for n in skipped:
-        print(f"  {n}: {manifest[n]['reason']}")
-    return 0
-
-
-def register_cli(sub) -> None:
-    """Add ``alfs figures`` to the ``alfs`` sub-command parsers ``sub``."""
-    from alfs_theory.argtypes import classes_int, comma_items, folder_arg
-    from alfs_theory.cli.common import add_label_arg
-
-    sp = sub.add_parser("figures", help="draw the figures (theory, population, training)",
-                        description="Draw the figures into --out. Figures from training runs "
-                        "are skipped, with the command that makes the runs, when none exist.")
-    sp.add_argument("--only", metavar="NAME[,NAME]",
-                    type=comma_items("comma-separated figure names, e.g. ratio,phase"),
-                    help=f"comma-separated subset of: {', '.join(FIGURES)} "
-                         "(the fig_ prefix is optional)")
-    sp.add_argument("--out", type=folder_arg, default=DEFAULT_OUT, metavar="DIR",
-                    help=f"output folder (default {DEFAULT_OUT})")
-    sp.add_argument("--format", default="png", metavar="FMT[,FMT]",
-                    help="comma-separated formats: png, pdf, svg (default png)")
-    sp.add_argument("--runs", type=folder_arg, metavar="DIR",
-                    help="folder of run records or a sweep (default runs)")
-    sp.add_argument("--quick", action="store_true", help="coarser grids, for a fast preview")
-    sp.add_argument("--loss", metavar="NAME", help="draw the one-loss figure of this registered "
-                    "loss (curve, ratio, thresholds against K, population minimiser)")
-    sp.add_argument("--expr", help="or of a loss typed as a formula in u")
-    sp.add_argument("--param", action="append", metavar="NAME=VALUE")
-    sp.add_argument("--domain", action="append", metavar="NAME:CONDITION")
-    add_label_arg(sp)
-    sp.add_argument("--classes", "-K", type=classes_int, default=10,
-                    help="K of the one-loss figure's curve and population panel (default 10)")
-    sp.set_defaults(func=cmd_figures)

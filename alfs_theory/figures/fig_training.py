@@ -11,8 +11,7 @@ import math
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import data_training_curves, find_run_dirs, plot_training_curves
-
+from ..plotting import data_training_curves, find_run_dirs, plot_training_curves
 from . import (
     DEFAULT_RUNS,
     FigureSkipped,

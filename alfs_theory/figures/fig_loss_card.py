@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from alfs_theory.plotting import data_loss_card, plot_loss_card
-
+from ..plotting import data_loss_card, plot_loss_card
 from . import new_figure, save_figure, script_main, style_context
 
 NAME = "fig_loss_card"
@@ -20,7 +19,7 @@ TITLE = "One loss: curve, ratio, thresholds against K, population minimiser"
 
 def make_data(*, spec=None, runs=None, quick: bool = False, K: int = 10) -> dict:
     if spec is None:
-        from alfs_theory.registry import get_loss
+        from ..registry import get_loss
 
         spec = get_loss("agce").bind()
     Ks = (2, 3, 5, 10) if quick else tuple(range(2, 21))

@@ -1,1 +1,0 @@
-"""proofs_check: the ledger of the paper's claims, each checked symbolically or numerically."""
