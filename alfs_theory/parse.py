@@ -816,7 +816,8 @@ class _Parser:
             self.fail(tok.start, f"keyword {name!r} is not allowed")
         if is_call:
             self.fail(tok.start, f"{name!r} is not an allowed function")
-        self.fail(tok.start, f"unknown name {name!r}")
+        self.fail(tok.start, f"unknown name {name!r} (a parameter? give its value: --param "
+                             f"{name}=VALUE, or params={{{name!r}: ...}} in Python)")
 
     def call(self, ftok: _Token) -> sp.Expr:
         fname = ftok.text

@@ -122,6 +122,10 @@ def test_figures_refuses_a_runs_folder_that_does_not_exist(tmp_path, capsys):
                "--only", "training"])
     assert rc == 2 and "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "f").exists()
+    (tmp_path / "empty").mkdir()
+    rc = main(["figures", "--runs", str(tmp_path / "empty"), "--out", str(tmp_path / "f")])
+    assert rc == 2 and "holds no run record (record.json)" in capsys.readouterr().err
+    assert not (tmp_path / "f").exists()
 
 
 def test_a_reader_that_stops_reading_is_not_an_error(monkeypatch, capsys):
@@ -136,3 +140,19 @@ def test_a_reader_that_stops_reading_is_not_an_error(monkeypatch, capsys):
     monkeypatch.setattr(ratio_cli, "cmd_ratio", closed_pipe)
     assert main(["ratio", "mae"]) == 0
     assert "Broken pipe" not in capsys.readouterr().err
+
+
+def test_verbose_logs_the_rules_on_stderr(capsys):
+    """-v: each decision with its rule and CPU time; -vv also the rules skipped and the fact
+    each lacked; without it, nothing is logged (issue #25)."""
+    from alfs_theory.cli import main
+
+    assert main(["check", "agce", "-K", "3", "--only", "ratio"]) == 0
+    assert "[alfs_theory" not in capsys.readouterr().err
+    assert main(["-v", "check", "agce", "-K", "3", "--only", "ratio"]) == 0
+    err = capsys.readouterr().err
+    assert "ratio K=3: PROVED by ratio-closed-form in " in err and "skipped" not in err
+    assert main(["-vv", "check", "agce", "-K", "3", "--only", "ratio"]) == 0
+    assert "ratio-downward-jump skipped (needs not-continuous)" in capsys.readouterr().err
+    main(["check", "agce", "-K", "3", "--only", "ratio"])  # back to silent
+    assert "[alfs_theory" not in capsys.readouterr().err

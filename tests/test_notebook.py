@@ -44,7 +44,7 @@ def test_a_formula_string_is_checked_like_alfs_check_expr(rep, capsys):
     ("", ExpressionError, "the loss formula is empty"),
     ("__import__('os').getcwd()", ExpressionError, "'__import__' is not an allowed function"),
     ("1 - u +", ExpressionError, "unexpected end of input"),
-    ("exp(-u/a)", ExpressionError, "unknown name 'a'"),
+    ("exp(-u/a)", ExpressionError, r"unknown name 'a' \(a parameter\? give its value: --param a=VALUE"),
     (3, InputError, "not int"),
 ])
 def test_a_bad_formula_is_refused_before_any_check(bad, err, msg):

@@ -31,7 +31,6 @@ says why and the grid alone stands.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
+from ..progress import Progress
 from ..schemas import COMMAND_SCHEMAS
 from ..spec import LossSpec
 
@@ -213,7 +213,7 @@ def parameter_region(spec: LossSpec, vary: Mapping[str, tuple[float, float]], *,
                 "asymmetric on symmetric weights just below clean-labels dominance?")
     verdicts, methods = [], []
     t0 = time.perf_counter()
-    total, done = len(xs) * len(ys), 0
+    bar = Progress(len(xs) * len(ys), "[alfs region] cells", enabled=progress)
     for yv in ys:
         row_v, row_m = [], []
         for xv in xs:
@@ -227,11 +227,9 @@ def parameter_region(spec: LossSpec, vary: Mapping[str, tuple[float, float]], *,
             row_v.append(r.verdict.value)
             row_m.append(r.certificate.method if r.certificate else
                          ("counterexample" if r.counterexample else None))
-            done += 1
         verdicts.append(row_v)
         methods.append(row_m)
-        if progress:
-            print(f"[alfs region] {done}/{total} cells", file=sys.stderr, flush=True)
+        bar.step(n=len(row_v))
     region = ParameterRegion(spec.name, question, n_classes, names[0],
                              [float(v) for v in xs], names[1] if len(names) == 2 else None,
                              [float(v) for v in ys] if len(names) == 2 else [], verdicts,

@@ -81,6 +81,9 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="alfs", description=__doc__.splitlines()[0])
     p.add_argument("--version", action=_VersionAction)
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log what the checker does on stderr: -v each rule that decides and "
+                        "the gate's finding, -vv also each rule skipped and the fact it lacked")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     for register in REGISTRARS:
         register(sub)
@@ -137,9 +140,29 @@ def glue_dash_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
+def _configure_logging(verbose: int) -> None:
+    """``-v``: INFO of the ``alfs_theory`` loggers on stderr; ``-vv``: DEBUG. Without it they
+    stay silent (WARNING)."""
+    import logging
+
+    log = logging.getLogger("alfs_theory")
+    for h in list(log.handlers):
+        if getattr(h, "_alfs_cli", False):
+            log.removeHandler(h)
+    if verbose <= 0:
+        log.setLevel(logging.WARNING)
+        return
+    h = logging.StreamHandler(sys.stderr)
+    h._alfs_cli = True  # type: ignore[attr-defined]
+    h.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
+    log.addHandler(h)
+    log.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(glue_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    _configure_logging(getattr(args, "verbose", 0))
     try:
         return int(args.func(args) or 0)
     except AlfsError as e:

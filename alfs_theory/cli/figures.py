@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from ..errors import InputError
 
@@ -26,6 +27,10 @@ def cmd_figures(args: argparse.Namespace) -> int:
     if args.runs is not None and not os.path.isdir(args.runs):
         raise InputError(f"--runs {args.runs}: no such folder; give the folder of run records "
                          "or a sweep (e.g. runs/sweep, made by alfs sweep --out runs/sweep)")
+    if args.runs is not None and next(Path(args.runs).rglob("record.json"), None) is None:
+        raise InputError(f"--runs {args.runs}: the folder holds no run record (record.json); "
+                         "give the folder of a sweep (alfs sweep --out DIR) or of alfs train "
+                         "runs, or leave --runs out to draw the figures that need no runs")
     ensure_writable_dir(args.out, "figures folder")
     manifest = build(only=args.only, out_dir=args.out, formats=args.format, runs=args.runs,
                      quick=args.quick)

@@ -42,6 +42,7 @@ from typing import Any
 from ..errors import AlfsError, InputError
 from ..fileio import atomic_write, jsonable
 from ..noise import noise_kind_rate
+from ..progress import Progress
 from .records import RECORD_FILE, load_record, record_is_complete
 from .train import (
     CHECKPOINT_FILE,
@@ -412,15 +413,16 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
         say(f"  corrupt record, run again: {Path(d) / RECORD_FILE}")
     jobs = [(c.config.to_dict(), str(c.run_dir), threads) for c in todo]
     results: list[dict] = []
+    bar = Progress(len(jobs), "runs", enabled=progress)  # rate and time left; a bar on a tty
 
     def done(r: dict, i: int) -> None:
         results.append(r)
         rel = os.path.relpath(r["run_dir"], out)
         if r["ok"]:
-            say(f"[{i}/{len(jobs)}] {rel}: last-epoch test acc {r['last']:.4f} "
-                f"({r['seconds']:.1f} s)")
+            bar.step(f"{rel}: last-epoch test acc {r['last']:.4f} ({r['seconds']:.1f} s)")
         else:
-            say(f"[{i}/{len(jobs)}] {rel}: FAILED {r['error']}")
+            bar.note(f"[{i}/{len(jobs)}] {rel}: FAILED {r['error']}")
+            bar.step()
 
     if jobs:
         if ray is not None:
@@ -439,6 +441,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, workers: int | Non
                 done(runner(*j), i)
         else:
             _run_pool(jobs, workers, runner, done)
+    bar.close()
     summary["failed"] = [{"run_dir": r["run_dir"], "error": r["error"]}
                          for r in results if not r["ok"]]
     failed_file = out / "failed.json"

@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 
 from ..errors import InputError
+from ..progress import Progress
 from . import FIGURES, FigureSkipped, check_formats
 
 __all__ = ["DEFAULT_OUT", "build", "build_loss_card", "resolve_names"]
@@ -83,6 +84,7 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
         if progress:
             print(text, file=sys.stderr, flush=True)
 
+    bar = Progress(len(names), enabled=False)  # counts and time left for the lines below
     for i, name in enumerate(names, 1):
         mod = importlib.import_module(f"{__package__}.{name}")
         t0 = time.perf_counter()
@@ -91,12 +93,15 @@ def build(only: str | Sequence[str] | None = None, out_dir: str | os.PathLike = 
             data = mod.make_data(runs=runs, quick=quick)
         except FigureSkipped as exc:
             manifest[name] = {"status": "skipped", "reason": str(exc)}
+            bar.step()
             say(f"[{i}/{len(names)}] {name}: skipped: {exc}")
             continue
         files = mod.draw(data, out, fmts)
         dt = time.perf_counter() - t0
         manifest[name] = {"status": "built", "files": files, "seconds": round(dt, 3)}
-        say(f"[{i}/{len(names)}] {name}: wrote {', '.join(files)} ({dt:.1f} s)")
+        bar.step()
+        say(f"[{i}/{len(names)}] {name}: wrote {', '.join(files)} ({dt:.1f} s) "
+            f"{bar.suffix()}")
     return manifest
 
 

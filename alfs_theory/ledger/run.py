@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..fileio import atomic_write
+from ..progress import Progress
 from .claims import EMPIRICAL_VERDICTS, LEDGER, Outcome
 
 DEFAULT_OUT = Path("alfs-verify")
@@ -46,6 +47,7 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
     paper = _paper_statements()
     rows = []
     t_all = time.perf_counter()
+    bar = Progress(len(claims), enabled=False)  # its counts and time left, on each line
     for i, c in enumerate(claims, 1):
         print(f"[{i}/{len(claims)}] {c.id} ...", end="", file=stream, flush=True)
         t0 = time.perf_counter()
@@ -59,8 +61,9 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
                           f"of {', '.join(EMPIRICAL_VERDICTS)}: {out.evidence}")
         dt = time.perf_counter() - t0
         ok = out.verdict in EMPIRICAL_VERDICTS if empirical else out.verdict == c.expected
+        bar.step()
         print(f" {out.verdict} ({'as expected' if ok else 'expected ' + c.expected}, "
-              f"{dt:.1f} s)", file=stream, flush=True)
+              f"{dt:.1f} s) {bar.suffix()}", file=stream, flush=True)
         rows.append({
             "id": c.id, "claim": c.claim, "source": c.source, "method": c.method,
             "expected": c.expected, "found": out.verdict, "ok": ok, "seconds": round(dt, 2),

@@ -17,6 +17,7 @@ calibrated, excess-risk, noise, instance.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from ...errors import InputError
 from ...spec import LossSpec
@@ -32,6 +33,7 @@ __all__ = ["DEFAULT_BUDGET", "FACTS", "QUESTIONS", "RULES", "Rule", "curvature",
 DEFAULT_BUDGET = 300.0
 """CPU seconds one command may spend when no budget is given (``--timeout``)."""
 
+_LOG = logging.getLogger(__name__)
 _MARGIN = 0.05  # an inner budget ends this much before the command's, so it is caught inside
 
 #: the stable check name each question reports under (its arguments go to ``args``)
@@ -92,11 +94,14 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
                 missing = r.missing(ctx)
                 if missing:
                     skipped.append(f"{r.name} needs {', '.join(missing)}")
+                    _LOG.debug("%s K=%s: %s skipped (needs %s)", check, n_classes, r.name,
+                               ", ".join(missing))
                     continue
                 finding = r.decide(ctx)
                 if finding is not None:
                     fired = r.name
                     break
+                _LOG.debug("%s K=%s: %s does not apply", check, n_classes, r.name)
         if lim.expired:
             return timed_out(check, left, args=args)
     except InputError:
@@ -116,6 +121,8 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
     out = gate(finding, spec, n_classes, budget=_left(None))
     if fired is not None:
         out = dataclasses.replace(out, gate=f"rule {fired}; {out.gate}")
+    _LOG.info("%s K=%s: %s by %s in %.2f s CPU (%s)", check, n_classes, out.verdict.value,
+              fired or "no rule", clock() - t0, out.gate)
     return out
 
 
