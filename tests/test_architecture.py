@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parents[1] / "alfs_theory"
 
 # first component of the module path below alfs_theory -> wing
 WINGS = {
-    "base": {"errors", "fileio", "symbols", "timing", "moved", "schemas", "progress"},
+    "base": {"errors", "fileio", "symbols", "timing", "moved", "schemas", "progress", "latex"},
     "spec": {"spec", "parse", "registry", "losses", "userloss", "argtypes", "noise", "population"},
     "checks": {"checks"},
     "torch": {"nn"},

@@ -196,6 +196,41 @@ class CheckReport:
                 "<table><thead><tr><th>check</th><th>at</th><th>verdict</th><th>summary | "
                 f"evidence</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
+    def to_html_page(self, figure_png: bytes | None = None, note: str = "") -> str:
+        """A self-contained page (``alfs check --format html``): the loss, its formula, every
+        check with its verdict and whole evidence, and ``figure_png`` (the one-loss figure)
+        inline as base64, so the page needs no other file and no network."""
+        import base64
+        from html import escape
+
+        ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "no parameters"
+        colour = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
+        rows = "".join(
+            f"<tr><td><code>{escape(c)}</code></td><td>{escape(a)}</td>"
+            f"<td style=\"color:{colour[v]}\"><b>{v}</b></td>"
+            f"<td>{escape(e.split(' | ', 1)[0])}</td>"
+            f"<td class=\"ev\">{escape(e.split(' | ', 1)[1] if ' | ' in e else '')}</td></tr>"
+            for c, a, v, e in self._rows())
+        fig = (f"<h2>The one-loss figure</h2><img alt=\"one-loss figure of {escape(self.loss)}\" "
+               f"src=\"data:image/png;base64,{base64.b64encode(figure_png).decode()}\">"
+               if figure_png else "")
+        title = escape(f"{self.loss} ({ptxt}), K = {self.n_classes}"
+                       + (f", noise {self.noise}" if self.noise else ""))
+        return (
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            f"<title>alfs check: {title}</title><style>"
+            "body{font-family:sans-serif;max-width:72em;margin:2em auto;padding:0 1em}"
+            "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;"
+            "vertical-align:top;text-align:left}td.ev{font-size:85%;color:#444}"
+            "img{max-width:100%}</style></head><body>"
+            f"<h1>{title}</h1><p><code>{escape(self.formula)}</code></p>"
+            "<table><thead><tr><th>check</th><th>at</th><th>verdict</th><th>summary</th>"
+            f"<th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>{len(self.results)} checks in {self.seconds:.2f} s. {escape(note)}</p>"
+            f"{fig}<p><small>alfs-theory: PROVED carries a certificate, REFUTED a "
+            "counterexample re-verified at 50 digits, UNDECIDED an estimate.</small></p>"
+            "</body></html>\n")
+
     def to_records(self) -> list[dict]:
         """One flat dict per result: check, the args (K, eta, noise, row, weights), verdict,
         summary, evidence, value, method (the certificate's), seconds, gate."""
@@ -223,6 +258,21 @@ class CheckReport:
                              " pip install pandas (or use report.to_records(), the same rows "
                              "as dicts)") from None
         return pd.DataFrame.from_records(self.to_records()).set_index("check")
+
+    def to_latex(self, *, evidence: bool = False, label: str | None = None) -> str:
+        """The report as a booktabs table for a paper (``alfs check --format latex``): check,
+        the values it was asked at, the verdict (bold) and the summary; ``evidence=True`` adds
+        the evidence to the last column. Needs ``booktabs`` and ``tabularx``."""
+        from ..latex import table
+
+        rows = [(c, a, v, e if evidence else e.split(" | ", 1)[0])
+                for c, a, v, e in self._rows()]
+        ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        cap = (f"alfs-theory verdicts for {self.loss}" + (f" ({ptxt})" if ptxt else "")
+               + f" at K = {self.n_classes}" + (f", noise {self.noise}" if self.noise else "")
+               + f": {self.formula}")
+        return table(["check", "at", "verdict", "summary" + (" | evidence" if evidence else "")],
+                     rows, caption=cap, label=label, bold_col=2)
 
     def to_markdown(self) -> str:
         lines = [f"### {self.loss} — K = {self.n_classes}" + (f", noise `{self.noise}`"

@@ -30,7 +30,30 @@ def render(rep, args: argparse.Namespace) -> str:
     """The report in --format; text lines cut at 160 characters unless --wide."""
     if args.format == "text":
         return rep.to_text(width=None if args.wide else 160)
+    if args.format == "latex":
+        return rep.to_latex(evidence=args.wide)
+    if args.format == "html":  # the black box: no formula, so no one-loss figure
+        return rep.to_html_page(note="A black-box check of torch code: no formula to draw.")
     return rep.to_markdown() if args.format == "md" else rep.to_json()
+
+
+def html_page(rep, spec, args: argparse.Namespace) -> str:
+    """``--format html``: the report as a self-contained page with the one-loss figure inline
+    (drawn at this K; without matplotlib the page says so)."""
+    import tempfile
+    from pathlib import Path
+
+    try:
+        from ..figures.build import build_loss_card
+    except ImportError as err:  # pragma: no cover - matplotlib missing
+        return rep.to_html_page(note=f"(no figure: {err})")
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            files = build_loss_card(spec, d, ("png",), quick=True, K=args.classes)
+        except ImportError as err:
+            return rep.to_html_page(note=f"(no figure: {err}; pip install matplotlib)")
+        png = Path(files[0]).read_bytes()
+    return rep.to_html_page(png)
 
 
 def check_torch(args: argparse.Namespace, weights) -> int:
@@ -84,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     rep = check_loss(spec, n_classes=args.classes, noise=args.noise, weights=weights,
                      checks=[c.strip() for c in args.only.split(",")] if args.only else None,
                      timeout=args.timeout)
-    out = render(rep, args)
+    out = html_page(rep, spec, args) if args.format == "html" else render(rep, args)
     print(out)
     # what was asked: --noise / --weights when given, else the asymmetry question itself
     refuted = asked_refuted(rep.results)
@@ -116,11 +139,14 @@ def register(sub) -> None:
                          "machine's load); a check it does not reach answers UNDECIDED, "
                          "'timed out' (default 300); with --torch also bounds the CPU seconds of each call of your code")
     add_sandbox_args(sp, timeout=False)
-    sp.add_argument("--format", choices=["text", "md", "json"], default="text",
-                    help=schema_help("check"))
+    sp.add_argument("--format", choices=["text", "md", "json", "latex", "html"], default="text",
+                    help=schema_help("check") + "; latex prints a booktabs table for a paper "
+                    "(with --wide: the evidence too); html prints a self-contained page with "
+                    "the whole evidence and the one-loss figure inline (alfs check NAME "
+                    "--format html > NAME.html)")
     sp.add_argument("--wide", action="store_true",
                     help="text format: print each check's whole evidence (by default a line "
-                         "is cut at 160 characters)")
+                         "is cut at 160 characters); latex: add the evidence")
     sp.add_argument("--no-fail-on-refuted", dest="fail_on_refuted", action="store_false",
                     help="exit 0 even when a verdict is REFUTED")
     sp.set_defaults(func=cmd_check)

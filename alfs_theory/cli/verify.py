@@ -9,7 +9,7 @@ from .common import EXIT_OK, EXIT_REFUTED
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ..ledger.run import DEFAULT_OUT, print_table, run_ledger
+    from ..ledger.run import DEFAULT_OUT, print_table, run_ledger, to_latex
 
     out = args.out or DEFAULT_OUT
     ensure_writable_dir(out, "ledger output folder")
@@ -17,6 +17,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     report = run_ledger(only=args.only.split(",") if args.only else None, out_dir=out,
                         study_dir=args.study or DEFAULT_STUDY)
+    if args.format == "latex":
+        print(to_latex(report), end="")
+        return EXIT_OK if report["ok"] else EXIT_REFUTED
     print_table(report)
     md, js = report["files"]
     print(f"\nwrote {out}/{md} and {js}; "
@@ -36,4 +39,7 @@ def register(sub) -> None:
                     help="folder of the recorded runs of alfs study ratio that the empirical "
                          "rows read (default alfs-study-ratio in the current folder; without "
                          "runs they say NO RECORDS); the ledger never trains")
+    sp.add_argument("--format", choices=["text", "latex"], default="text",
+                    help="text: the table and where the report went; latex: a booktabs table "
+                    "of the claims for a paper (the report is written all the same)")
     sp.set_defaults(func=cmd_verify)

@@ -84,6 +84,20 @@ def run_ledger(*, only: list[str] | None = None, out_dir: Path | str = DEFAULT_O
     return report
 
 
+def to_latex(report: dict) -> str:
+    """The ledger as a booktabs table for a paper (``alfs verify --format latex``): id, the
+    claim, the method, expected and found verdicts (found in bold)."""
+    from ..latex import table
+
+    rows = [(r["id"], r["claim"], r["method"], r["expected"], r["found"])
+            for r in report["claims"]]
+    ok = sum(r["ok"] for r in report["claims"])
+    cap = (f"The paper's claims checked by alfs-theory's ledger: {ok} of {report['n']} as "
+           "expected (PROVED with a certificate, REFUTED with a counterexample)")
+    return table(["id", "claim", "method", "expected", "found"], rows, caption=cap,
+                 label="tab:alfs-ledger", wrap=1, bold_col=4)
+
+
 def to_markdown(report: dict) -> str:
     part = report.get("partial")
     lines = ["# proofs_check: the paper's claims, checked", "",
