@@ -505,7 +505,8 @@ def data_loss_card(spec, *, K: int = 10, Ks: Sequence[int] = tuple(range(2, 21))
         uu, _ = numeric_minimiser(bK, noise_row("symmetric", K, float(eta)), seed=seed)
         uy.append(float(uu[0]))
     return {"loss": spec.name, "label": display_label(spec.name, spec.value_dict),
-            "formula": spec.formula_text(), "K": K, "u": u, "ell": ell, "dell": dell,
+            "formula": spec.formula_text(), "latex": spec.formula_latex(),
+            "vector": bool(spec.sums), "K": K, "u": u, "ell": ell, "dell": dell,
             "ratio": ratio, "thresholds": rows, "etas": etas, "u_y": np.array(uy),
             "cap": (K - 1) / K}
 
@@ -515,10 +516,12 @@ def plot_loss_card(axes, data: dict) -> None:
     a0, a1, a2, a3 = axes
     a0.plot(data["u"], data["ell"], color="#2b6cb0")
     a0.set_xlabel("u (probability of the labelled class)")
+    a0.set_ylabel(r"$\ell(u)$")
     a0.set_title(r"$\ell(u)$", fontsize="medium")
     a1.plot(data["u"], data["dell"], color="#c05621")
     a1.axhline(0, color="k", lw=0.6)
     a1.set_xlabel("u")
+    a1.set_ylabel(r"$\ell'(u)$")
     r = data.get("ratio")
     rt = ""
     if r is not None:
@@ -536,7 +539,8 @@ def plot_loss_card(axes, data: dict) -> None:
     bounds = [(t["K"], t["lo"], t["hi"]) for t in data["thresholds"]
               if not (t["verdict"] == "PROVED" and t["eta_max"] is not None)
               and t["lo"] is not None]
-    a2.plot(ks, [t["cap"] for t in data["thresholds"]], "k:", lw=1, label="(K−1)/K")
+    a2.plot(ks, [t["cap"] for t in data["thresholds"]], "k:", lw=1.4, label="(K−1)/K (cap)",
+            zorder=3)
     if proved:
         a2.plot(*zip(*proved), "o-", color="#2b6cb0", ms=3, label="η_max (proved)")
     if bounds:
@@ -547,13 +551,16 @@ def plot_loss_card(axes, data: dict) -> None:
     a2.set_xlabel("number of classes K")
     a2.set_ylabel("largest tolerated symmetric η")
     a2.set_ylim(0, 1.02)
-    a2.legend(fontsize="x-small")
+    from matplotlib.ticker import MaxNLocator
+
+    a2.xaxis.set_major_locator(MaxNLocator(integer=True))  # K is a count
+    a2.legend(loc="lower right")
     a3.plot(data["etas"], data["u_y"], "o-", ms=3, color="#2f855a")
     at_k = [t for t in data["thresholds"] if t["K"] == data["K"]]
     if at_k and at_k[0]["verdict"] == "PROVED" and at_k[0]["eta_max"] is not None:
         a3.axvline(at_k[0]["eta_max"], color="#2b6cb0", ls=":", lw=1.2,
                    label=f"proved η_max = {at_k[0]['eta_max']:.3g}")
-        a3.legend(fontsize="x-small", loc="lower left")
+        a3.legend(loc="lower left")
     a3.axvspan(data["cap"], 1.0, color="#BBBBBB", alpha=0.35, linewidth=0)
     a3.set_xlabel(f"symmetric noise rate η (K = {data['K']})")
     a3.set_ylabel(r"$u^*_y$ of the noisy minimiser")
@@ -974,7 +981,7 @@ def plot_thresholds(ax, data: dict) -> None:
             v = r["eta_max"]
             ax.barh(i, max(v, 0.004), color="#2b6cb0" if v > 0 else "#c53030", height=0.7)
             if v <= 0:
-                ax.text(0.012, i, "none", va="center", fontsize="x-small", color="#c53030")
+                ax.text(0.012, i, "none", va="center", fontsize=8, color="#c53030")
         else:
             lo, hi = r["lo"] or 0.0, r["hi"]
             ax.barh(i, max(lo, 0.004), color="#90cdf4", height=0.7)
@@ -982,7 +989,7 @@ def plot_thresholds(ax, data: dict) -> None:
                 ax.barh(i, hi - lo, left=lo, color="none", edgecolor="#718096", hatch="///",
                         height=0.7, linewidth=0.5)
     ax.axvline(data["cap"], color="k", ls=":", lw=1)
-    ax.set_yticks(y, [r["label"] for r in rows], fontsize="x-small")
+    ax.set_yticks(y, [r["label"] for r in rows], fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("largest tolerated symmetric noise rate η (dotted: (K−1)/K)")
 
@@ -1108,6 +1115,6 @@ def plot_region(ax, region: dict, predicate=None) -> None:
         ax.set_yticks([])
     handles = [Line2D([], [], marker="s", ls="", color=c, label=k)
                for k, c in _VERDICT_COLORS.items()] + extra
-    ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(f"{region['loss']}: {region['question']} (K = {region['K']})",
                  fontsize="small")

@@ -92,6 +92,27 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] |
     return fig, axes
 
 
+def panel_letters(axes, *, size: float = 10) -> None:
+    """(a), (b), ... in bold at the top left of each panel, outside the plotting area."""
+    for i, ax in enumerate(axes):
+        ax._alfs_letter = True
+        ax.text(-0.02, 1.02, f"({chr(ord('a') + i)})", transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=size, fontweight="bold")
+
+
+def math_title(latex: str, plain: str) -> str:
+    """``$latex$`` when matplotlib's mathtext can typeset it (sympy's LaTeX mostly can), else
+    ``plain``: a title never fails to draw."""
+    from matplotlib.mathtext import MathTextParser
+
+    text = f"${latex}$"
+    try:
+        MathTextParser("path").parse(text)
+    except (ValueError, RuntimeError, KeyError):
+        return plain
+    return text
+
+
 def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
     from ..errors import InputError
 
@@ -107,10 +128,15 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
 
 def save_figure(fig, out_dir: str | os.PathLike, name: str,
                 formats: Sequence[str] = ("png",)) -> list[str]:
-    """Write ``out_dir/name.<fmt>`` for each format, atomically (the project's one writer,
+    """Write ``out_dir/name.<fmt>`` for each format (a figure of several panels gets panel
+    letters unless it has them), atomically (the project's one writer,
     :func:`alfs_theory.fileio.atomic_write`), with date-free metadata. Returns the paths."""
     from ..fileio import atomic_write
 
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison
+              and ax.get_label() != "<colorbar>"]
+    if len(panels) > 1 and not any(getattr(ax, "_alfs_letter", False) for ax in panels):
+        panel_letters(panels)  # (a), (b), ... so that a caption can name each panel
     out = Path(out_dir)
     paths = []
     for fmt in check_formats(formats):

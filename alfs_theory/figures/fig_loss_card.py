@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 
 from ..plotting import data_loss_card, plot_loss_card
-from . import new_figure, save_figure, script_main, style_context
+from . import math_title, new_figure, panel_letters, save_figure, script_main, style_context
 
 NAME = "fig_loss_card"
 TITLE = "One loss: curve, ratio, thresholds against K, population minimiser"
@@ -29,10 +29,15 @@ def make_data(*, spec=None, runs=None, quick: bool = False, K: int = 10) -> dict
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",),
          name: str | None = None) -> list[str]:
-    with style_context():
-        fig, axes = new_figure(1, 4, figsize=(16, 3.9))
-        plot_loss_card([axes[0, i] for i in range(4)], data)
-        fig.suptitle(f"{data['label']}: {data['formula']}", fontsize="medium")
+    with style_context():  # a 7 in page width: every text >= 7.5 pt at print size
+        fig, axes = new_figure(2, 2, figsize=(7.0, 5.6))
+        panels = [axes[0, 0], axes[0, 1], axes[1, 0], axes[1, 1]]
+        plot_loss_card(panels, data)
+        panel_letters(panels)
+        lhs = r"L(u, y) = " if data.get("vector") else r"\ell(u) = "
+        formula = math_title(lhs + data["latex"] if data.get("latex") else "",
+                             data["formula"].replace("   [u = u_y]", ""))
+        fig.suptitle(f"{data['label']}:  {formula}", fontsize=10)
         return save_figure(fig, out_dir, name or NAME, formats)
 
 
