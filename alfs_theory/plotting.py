@@ -102,6 +102,22 @@ def _num(x: Any) -> str:
     return f"{float(x):g}"
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+
+
+def _params_dict(params) -> dict:
+    """A row's params as a dict (sweep rows may hold them as JSON text)."""
+    if isinstance(params, Mapping):
+        return dict(params)
+    if isinstance(params, str) and params.strip():
+        try:
+            v = json.loads(params)
+        except ValueError:
+            return {}
+        return dict(v) if isinstance(v, Mapping) else {}
+    return {}
+
+
 def display_label(name: str, params: Mapping[str, Any] | None = None) -> str:
     """``("agce", {"a": 1, "q": 2})`` -> ``"AGCE (a=1, q=2)"``."""
     head = name.upper()
@@ -656,6 +672,8 @@ def data_training_curves(run_dirs: Iterable[str | Path]) -> dict:
                 mean, lo, hi = (np.nanmean(acc, axis=0), np.nanmin(acc, axis=0),
                                 np.nanmax(acc, axis=0))
             series.append({"label": label, **meta[label], "color": colors[label],
+                           "display": display_label(meta[label]["loss"],
+                                                    meta[label]["params"]),
                            "epochs": np.array(epochs, dtype=int), "acc": acc,
                            "acc_mean": mean, "acc_min": lo, "acc_max": hi,
                            "seeds": [r["seed"] for r in runs]})
@@ -775,6 +793,7 @@ def data_accuracy_vs_noise(rows: Sequence[dict], *, metric: str = "last_acc",
             stats = [_mean_std(by_rate[x]) for x in rates]
             series.append({
                 "label": label, "loss": mine[0]["loss"], "params": mine[0]["params"],
+                "display": display_label(mine[0]["loss"], _params_dict(mine[0]["params"])),
                 "color": colors[label], "rates": rates,
                 "acc_mean": np.array([s[0] for s in stats]),
                 "acc_std": np.array([s[1] for s in stats]),
@@ -999,7 +1018,7 @@ def plot_training_curves(ax, panel: dict) -> None:
     from matplotlib.ticker import MaxNLocator
 
     for s in panel["series"]:
-        ax.plot(s["epochs"], s["acc_mean"], color=s["color"], label=s["label"])
+        ax.plot(s["epochs"], s["acc_mean"], color=s["color"], label=s.get("display", s["label"]))
         if s["acc"].shape[0] > 1:
             ax.fill_between(s["epochs"], s["acc_min"], s["acc_max"], color=s["color"],
                             alpha=0.2, linewidth=0)
@@ -1013,9 +1032,16 @@ def plot_training_curves(ax, panel: dict) -> None:
 def plot_accuracy_vs_noise(ax, panel: dict) -> None:
     """Accuracy against the noise rate per loss, each loss's predicted symmetric threshold
     as a dotted vertical line of its colour."""
-    for s in panel["series"]:
-        ax.errorbar(s["rates"], s["acc_mean"], yerr=np.where(s["n"] > 1, s["acc_std"], 0),
-                    color=s["color"], marker="o", markersize=3, capsize=2, label=s["label"])
+    n = len(panel["series"])
+    span = max((float(np.ptp(s["rates"])) for s in panel["series"] if len(s["rates"])),
+               default=1.0) or 1.0
+    for i, s in enumerate(panel["series"]):
+        # dodged a little along x and each with its own marker, so that coincident points
+        # (several losses at the same accuracy) stay visible
+        dx = (i - (n - 1) / 2) * 0.008 * span
+        ax.errorbar(s["rates"] + dx, s["acc_mean"], yerr=np.where(s["n"] > 1, s["acc_std"], 0),
+                    color=s["color"], marker=_MARKERS[i % len(_MARKERS)], markersize=4,
+                    capsize=2, label=s.get("display", s["label"]), alpha=0.9)
         if s["threshold"] is not None:
             ax.axvline(s["threshold"], color=s["color"], linestyle=":", linewidth=1.2)
     ax.set_xlabel(f"{panel['kind']} noise rate")

@@ -39,7 +39,8 @@ def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png"
         fig, axes = new_figure(1, len(panels), figsize=(5.2 * len(panels), 3.8))
         for ax, panel in zip(axes[0], panels):
             plot_accuracy_vs_noise(ax, panel)
-        axes[0, 0].legend(loc="lower left")
+        for ax in axes[0]:  # every panel: each is read on its own
+            ax.legend(loc="lower left")
         return save_figure(fig, out_dir, NAME, formats)
 
 

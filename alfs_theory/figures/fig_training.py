@@ -44,7 +44,8 @@ def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png"
             plot_training_curves(ax, panel)
         for ax in flat[len(panels):]:
             ax.set_visible(False)
-        flat[0].legend(loc="lower right")
+        for ax in flat[:len(panels)]:  # every panel: its curves can be told apart alone
+            ax.legend(loc="lower right")
         return save_figure(fig, out_dir, NAME, formats)
 
 
