@@ -13,6 +13,9 @@ import os
 
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# the verdict cache off: every test computes what it asserts (tests/test_cache.py turns it on
+# in a folder of its own)
+os.environ["ALFS_CACHE"] = "0"
 
 import pytest  # noqa: E402
 

@@ -81,6 +81,10 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="alfs", description=__doc__.splitlines()[0])
     p.add_argument("--version", action=_VersionAction)
+    p.add_argument("--no-cache", action="store_true",
+                   help="compute every verdict afresh: no reading or writing of the verdict "
+                        "cache (~/.cache/alfs-theory, or $ALFS_CACHE_DIR; ALFS_CACHE=0 does "
+                        "the same)")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="log what the checker does on stderr: -v each rule that decides and "
                         "the gate's finding, -vv also each rule skipped and the fact it lacked")
@@ -163,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(glue_dash_values(list(sys.argv[1:] if argv is None else argv)))
     _configure_logging(getattr(args, "verbose", 0))
+    if getattr(args, "no_cache", False):
+        import os
+
+        os.environ["ALFS_CACHE"] = "0"  # this process and the ones it starts
     try:
         return int(args.func(args) or 0)
     except AlfsError as e:

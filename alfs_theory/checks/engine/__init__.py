@@ -24,7 +24,7 @@ from ...spec import LossSpec
 from ...timing import clock, remaining, time_limit
 from ..verdict import CheckResult, Verdict
 from .base import FACTS, Context, Rule
-from .gate import gate, require_sealed, timed_out
+from .gate import cache_lookup, cache_store, gate, require_sealed, timed_out
 from .rules import RULES, rules_for
 
 __all__ = ["DEFAULT_BUDGET", "FACTS", "QUESTIONS", "RULES", "Rule", "curvature", "decide", "gate",
@@ -81,6 +81,10 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
     if n_classes is None and question != "symmetric":
         raise InputError(f"question {question!r} needs the number of classes")
     args = _args(question, n_classes, inputs)
+    key, hit = cache_lookup(question, spec, n_classes, inputs)
+    if hit is not None:
+        _LOG.info("%s K=%s: %s from the cache", check, n_classes, hit.verdict.value)
+        return dataclasses.replace(hit, args=args)
     left = _left(budget)
     if left <= 0:
         return timed_out(check, 0.0, args=args)
@@ -123,6 +127,7 @@ def decide(question: str, spec: LossSpec, n_classes: int | None, *,
         out = dataclasses.replace(out, gate=f"rule {fired}; {out.gate}")
     _LOG.info("%s K=%s: %s by %s in %.2f s CPU (%s)", check, n_classes, out.verdict.value,
               fired or "no rule", clock() - t0, out.gate)
+    cache_store(key, out)
     return out
 
 

@@ -11,6 +11,14 @@
   its second evaluation as a fresh batch.
 * Every result leaves with ``gate`` set: what the gate did. Reports and the CLI render only
   sealed results (:func:`require_sealed`).
+* **The cache** (:func:`cache_lookup`, :func:`cache_store`): a PROVED or REFUTED that left
+  this gate is kept on disk, keyed by the question, the bound loss (its expression, values and
+  parameter domains), K, the question's inputs, the package version **and a hash of the
+  package's source**, so that any change of the code misses. A hit leaves with ``gate``
+  "cached (...)". UNDECIDED is never cached (it may depend on the budget). The folder is
+  ``$ALFS_CACHE_DIR``, else ``$XDG_CACHE_HOME/alfs-theory`` or ``~/.cache/alfs-theory``;
+  ``ALFS_CACHE=0`` (or ``alfs --no-cache``) turns it off; a file that cannot be read is
+  ignored and computed again.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import numpy as np
 from ...spec import LossSpec
 from ..verdict import Certificate, CheckResult, Verdict, internal_error
 
-__all__ = ["gate", "require_sealed", "timed_out"]
+__all__ = ["cache_dir", "cache_lookup", "cache_store", "gate", "require_sealed", "timed_out"]
 
 _ASYMMETRY = ("asymmetric", "asymmetric-on", "noise")
 
@@ -205,3 +213,107 @@ def require_sealed(results) -> None:
         if r.verdict is not Verdict.UNDECIDED and not r.sealed:
             raise RuntimeError(f"check {r.check!r}: a {r.verdict.value} was built outside the "
                                "engine's gate (alfs_theory.checks.engine.gate); refusing to show it")
+
+
+# ------------------------------------------------------------------------------------ cache
+_SOURCE_HASH: list[str] = []
+_CACHEABLE_INPUTS = ("weights", "T", "tol", "search", "bounds", "ratio")
+
+
+def cache_dir():
+    """The cache folder, or None when the cache is off (``ALFS_CACHE=0``)."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("ALFS_CACHE", "1").strip().lower() in ("0", "no", "off", "false"):
+        return None
+    root = os.environ.get("ALFS_CACHE_DIR")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                ".cache")
+        root = os.path.join(base, "alfs-theory")
+    return Path(root) / "checks"
+
+
+def _source_hash() -> str:
+    """sha256 of every .py file of the package (any change of the code is another key)."""
+    if not _SOURCE_HASH:
+        import hashlib
+        from pathlib import Path
+
+        h = hashlib.sha256()
+        pkg = Path(__file__).resolve().parents[2]
+        for p in sorted(pkg.rglob("*.py")):
+            h.update(str(p.relative_to(pkg)).encode())
+            h.update(p.read_bytes())
+        _SOURCE_HASH.append(h.hexdigest()[:20])
+    return _SOURCE_HASH[0]
+
+
+def _key(question: str, spec: LossSpec, n_classes: int | None, inputs: dict) -> str | None:
+    """The cache key of a question, or None when its inputs cannot be keyed."""
+    import hashlib
+
+    import sympy as sp
+
+    if any(k not in _CACHEABLE_INPUTS for k in inputs):
+        return None
+    parts = []
+    for k in sorted(inputs):
+        v = inputs[k]
+        if isinstance(v, CheckResult):  # a ratio decided before: keyed by what it found
+            v = (v.verdict.value, str(v.value), v.summary)
+        elif isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, (list, tuple)):
+            v = [str(x) for x in v]
+        parts.append((k, repr(v)))
+    try:
+        from ... import __version__
+
+        text = repr((__version__, _source_hash(), question, n_classes, spec.name,
+                     sp.srepr(spec.expr), [(n, str(v)) for n, v in spec.values],
+                     [(p.name, str(getattr(p, "domain", ""))) for p in spec.params],
+                     [(sp.srepr(a), sp.srepr(b)) for a, b in spec.sums], parts))
+    except Exception:  # noqa: BLE001 - an input that cannot be keyed is not cached
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cache_lookup(question: str, spec: LossSpec, n_classes: int | None,
+                 inputs: dict) -> tuple[str | None, CheckResult | None]:
+    """(key, the cached verdict or None). A hit was sealed by this gate when it was stored."""
+    import pickle
+
+    folder = cache_dir()
+    key = _key(question, spec, n_classes, inputs) if folder is not None else None
+    if key is None:
+        return None, None
+    path = folder / key[:2] / f"{key}.pickle"
+    try:
+        with open(path, "rb") as f:
+            got = pickle.load(f)  # noqa: S301 - our own files, keyed by a sha256
+    except FileNotFoundError:
+        return key, None
+    except Exception:  # noqa: BLE001 - a damaged entry is computed again
+        return key, None
+    if not isinstance(got, CheckResult) or got.verdict is Verdict.UNDECIDED or not got.sealed:
+        return key, None
+    return key, _seal(got, f"cached ({got.gate})")
+
+
+def cache_store(key: str | None, result: CheckResult) -> None:
+    """Keep a sealed PROVED or REFUTED under ``key`` (nothing else; I/O errors are ignored)."""
+    import pickle
+
+    folder = cache_dir()
+    if key is None or folder is None or result.verdict is Verdict.UNDECIDED \
+            or not result.sealed or result.internal_error is not None:
+        return
+    from ...fileio import atomic_write
+
+    try:
+        data = pickle.dumps(result)
+        atomic_write(folder / key[:2] / f"{key}.pickle", data)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
+        return
