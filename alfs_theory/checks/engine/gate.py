@@ -13,8 +13,8 @@
   sealed results (:func:`require_sealed`).
 * **The cache** (:func:`cache_lookup`, :func:`cache_store`): a PROVED or REFUTED that left
   this gate is kept on disk, keyed by the question, the bound loss (its expression, values and
-  parameter domains), K, the question's inputs, the package version **and a hash of the
-  package's source**, so that any change of the code misses. A hit leaves with ``gate``
+  parameter domains), K, the question's inputs **and a hash of the package's source**
+  (which changes with every version), so that any change of the code misses. A hit leaves with ``gate``
   "cached (...)". UNDECIDED is never cached (it may depend on the budget). The folder is
   ``$ALFS_CACHE_DIR``, else ``$XDG_CACHE_HOME/alfs-theory`` or ``~/.cache/alfs-theory``;
   ``ALFS_CACHE=0`` (or ``alfs --no-cache``) turns it off; a file that cannot be read is
@@ -268,10 +268,8 @@ def _key(question: str, spec: LossSpec, n_classes: int | None, inputs: dict) -> 
         elif isinstance(v, (list, tuple)):
             v = [str(x) for x in v]
         parts.append((k, repr(v)))
-    try:
-        from ... import __version__
-
-        text = repr((__version__, _source_hash(), question, n_classes, spec.name,
+    try:  # the source hash stands for the version too: a release changes the code
+        text = repr((_source_hash(), question, n_classes, spec.name,
                      sp.srepr(spec.expr), [(n, str(v)) for n, v in spec.values],
                      [(p.name, str(getattr(p, "domain", ""))) for p in spec.params],
                      [(sp.srepr(a), sp.srepr(b)) for a, b in spec.sums], parts))
