@@ -290,7 +290,7 @@ def cache_lookup(question: str, spec: LossSpec, n_classes: int | None,
     path = folder / key[:2] / f"{key}.pickle"
     try:
         with open(path, "rb") as f:
-            got = pickle.load(f)  # noqa: S301 - our own files, keyed by a sha256
+            got = pickle.load(f)  # our own files, written by cache_store, keyed by a sha256
     except FileNotFoundError:
         return key, None
     except Exception:  # noqa: BLE001 - a damaged entry is computed again
