@@ -251,6 +251,10 @@ WEIGHT_RULE_TABLE = (
      "R(u) - R(e_t) > 0 on a grid of s = 1 - u_t from enclosures of l and l' (the other "
      "classes' best split of s: a knapsack over the concave hull of g's bound) and the KKT "
      "margin made uniform near e_t (any curvature)", "definition 2"),
+    ("weights_clean_parts", "weights-clean-parts", ("vector",),
+     "clean weights w = e_t: L(u, t) = A(u_t) + sum_j c_j sum_k g_j(u_k) with A strictly "
+     "decreasing and c_j g_j concave, so the class sums are least at every vertex alike",
+     "definition 2 (derived)"),
     ("weights_normalised_sum", "weights-normalised-sum", ("vector",),
      "normalised part + asymmetric parts: every minimising sequence converges to e_t; or a "
      "point below the liminf at e_t", "theory.md, vector losses"),

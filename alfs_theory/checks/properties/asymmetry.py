@@ -543,6 +543,61 @@ def weights_envelope(P: WeightsProblem) -> CheckResult | None:
     return P.done(Verdict.PROVED, "argmin = {e_t} (monotone envelope)", certificate=cert)
 
 
+def weights_clean_parts(P: WeightsProblem) -> CheckResult | None:
+    """Clean weights (w = e_t) on a vector loss L(u, t) = A(u_t) + sum_j c_j sum_k g_j(u_k):
+    with A strictly decreasing and every c_j g_j concave on [0, 1], each class sum is least at
+    every vertex alike (a concave function on the simplex; all vertices give c_j (g_j(1) +
+    (K-1) g_j(0))) and A(u_t) > A(1) unless u_t = 1, so e_t is the unique minimiser (soft
+    bootstrapping, CE + an l_p regulariser with p < 1)."""
+    spec, n, t = P.spec, P.n, P.t
+    if spec.is_pointwise or [i for i, w in enumerate(P.ws) if w != 0] != [t]:
+        return None
+    S = [sym for sym, _ in spec.sums]
+    e = sp.expand(spec.subs_values(spec.expr).subs(K, n))
+    A = e.subs({sym: 0 for sym in S})
+    cs = [sp.diff(e, sym) for sym in S]
+    if any(c.free_symbols & ({U, *S}) for c in cs):
+        return None  # not linear in the class sums, or a coefficient depends on u_t
+    if simplify(e - A - sum(c * sym for c, sym in zip(cs, S))) != 0:
+        return None
+    if A.free_symbols - {U} or is_nonsmooth(A):
+        return None
+    steps = []
+    for c, (sym, g) in zip(cs, spec.summands()):
+        h = (c * g.subs(K, n)).subs(V, U)
+        if h.free_symbols - {U} or is_nonsmooth(h):
+            return None
+        h0, h1 = end_value(h, 0), end_value(h, 1)
+        if h0 is None or h1 is None or not (h0.is_finite and h1.is_finite):
+            return None
+        conc = sign_on_unit(sp.diff(h, U, 2), spec, sign="negative", strict=False,
+                            check="asymmetric-on", what=f"({sp.sstr(c)})*g''")
+        if conc.verdict is not Verdict.PROVED:
+            return None
+        steps.append(f"{sp.sstr(c)}*{sym} with {sp.sstr(c)}*g concave on [0, 1] "
+                     f"(({sp.sstr(c)})*g'' <= 0: {conc.certificate.method}), each vertex "
+                     f"{sp.sstr(simplify(h1 + (n - 1) * h0))}")
+    dA = sp.diff(A, U)
+    if simplify(dA) == 0:
+        return None
+    a1 = end_value(A, 1)
+    if a1 is None or not a1.is_finite:
+        return None
+    dec = sign_on_unit(dA, spec, sign="negative", strict=False, check="asymmetric-on",
+                       what="A'")
+    if dec.verdict is not Verdict.PROVED:
+        return None
+    cert = Certificate(
+        "clean-parts",
+        f"w = e_t: the risk is L(u, t) = A(u_t) + sum_j c_j sum_k g_j(u_k) with A = "
+        f"{sp.sstr(A)}, A' <= 0 on [0, 1] ({dec.certificate.method}) and not identically 0 "
+        "(analytic, so A is strictly decreasing); "
+        + "; ".join(steps) + ": a concave class sum is least at the vertices, all equal, and "
+        "A(u_t) > A(1) unless u_t = 1, so e_t is the unique minimiser")
+    return P.done(Verdict.PROVED, "argmin = {e_t} (clean weights: decreasing part + concave "
+                  "class sums)", certificate=cert)
+
+
 def weights_normalised_sum(P: WeightsProblem) -> CheckResult | None:
     """NCE/NFL + parts: every minimising sequence converges to e_t (proof), or a point below
     the liminf of the risk at e_t (refutation)."""
@@ -624,7 +679,8 @@ def weights_search(P: WeightsProblem) -> CheckResult:
 
 
 WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
-                weights_ratio_test, weights_envelope, weights_normalised_sum, weights_bounded_normalised,
+                weights_ratio_test, weights_envelope, weights_clean_parts, weights_normalised_sum,
+                weights_bounded_normalised,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
 named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs
