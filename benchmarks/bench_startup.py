@@ -41,7 +41,8 @@ COMMANDS = {
 
 def cpu_of(code: str, tree: Path) -> float:
     """CPU seconds (user + system) of ``python -c code`` importing alfs_theory from ``tree``."""
-    env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1")
+    # the verdict cache off: a repeat must compute, not read, what the first run found
+    env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1", ALFS_CACHE="0")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=False)
