@@ -936,8 +936,7 @@ def plot_phase_regions(ax, data: dict, logx: bool = True) -> None:
     ax.legend(handles=handles, loc="upper right", frameon=True, framealpha=0.85)
     ax.set_xlabel(f"${data['x_param']}$")
     ax.set_ylabel(f"${data['y_param']}$")
-    ax.set_title(f"{data['loss'].upper()}: asymmetric under symmetric noise? "
-                 f"(K = {data['K']})", fontsize="medium")
+    ax.set_title(f"{data['loss'].upper()}: asymmetric? (K = {data['K']})", fontsize=9)
 
 
 def plot_eta_max_map(ax, data: dict, logx: bool = True):
@@ -964,8 +963,8 @@ def plot_eta_max_map(ax, data: dict, logx: bool = True):
         t.set_color("white")
     ax.set_xlabel(f"${data['x_param']}$")
     ax.set_ylabel(f"${data['y_param']}$")
-    ax.set_title(rf"{data['loss'].upper()}: largest tolerated symmetric $\eta$",
-                 fontsize="medium")
+    ax.set_title(rf"{data['loss'].upper()}: tolerated symmetric $\eta_{{\mathrm{{max}}}}$",
+                 fontsize=9)
     return m
 
 

@@ -36,7 +36,7 @@ def make_data(*, runs=None, quick: bool = False, metric: str = "last_acc") -> di
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     panels = data["panels"]
     with style_context():
-        fig, axes = new_figure(1, len(panels), figsize=(5.2 * len(panels), 3.8))
+        fig, axes = new_figure(1, len(panels), figsize=(min(7.0, 3.5 * len(panels)), 3.0))
         for ax, panel in zip(axes[0], panels):
             plot_accuracy_vs_noise(ax, panel)
         for ax in axes[0]:  # every panel: each is read on its own

@@ -36,7 +36,7 @@ def make_data(*, runs=None, quick: bool = False, settings=SETTINGS) -> dict:
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
-        fig, axes = new_figure(1, 2, figsize=(10, 4.0))
+        fig, axes = new_figure(1, 2, figsize=(7.0, 3.2))
         plot_loss_curves(axes[0, 0], data, "loss", ylim=(0, 3.5))
         plot_loss_curves(axes[0, 1], data, "derivative", ylim=(-4, 0.2))
         axes[0, 0].set_title(r"$\ell(u)$")

@@ -37,7 +37,7 @@ def make_data(*, runs=None, quick: bool = False, K: int = K,
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
-        fig, axes = new_figure(2, 2, figsize=(10, 7.5))
+        fig, axes = new_figure(2, 2, figsize=(7.0, 5.6))
         for row, key in enumerate(("agce", "aul")):
             logx = key == "agce"  # AGCE's boundaries live at small a
             plot_phase_regions(axes[row, 0], data[key], logx=logx)

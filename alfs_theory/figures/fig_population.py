@@ -43,7 +43,7 @@ def make_data(*, runs=None, quick: bool = False, settings=SETTINGS, K: int = K,
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
-        fig, axes = new_figure(1, 2, figsize=(11, 4.2))
+        fig, axes = new_figure(1, 2, figsize=(7.0, 3.1))
         plot_population(axes[0, 0], data)
         axes[0, 0].set_title(f"population level, K = {data['K']}", fontsize="medium")
         axes[0, 0].legend(loc="lower left")

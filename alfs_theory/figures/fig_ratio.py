@@ -33,12 +33,14 @@ def make_data(*, runs=None, quick: bool = False) -> dict:
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
-        fig, axes = new_figure(1, 3, figsize=(12, 3.8))
+        fig, axes = new_figure(1, 3, figsize=(7.0, 2.8))  # a 7 in page width
         for ax, key in zip(axes[0], ("agce", "aul", "ael")):
             plot_ratio_curves(ax, data[key])
             if key != "ael":
                 ax.axvline(1, color="#999999", linewidth=0.8, linestyle=":")
             ax.legend(loc="lower right" if key == "ael" else "upper right")
+        fig.suptitle("solid: l convex (r = l'(1)/l'(0)); dashed: l concave "
+                     "(r = l'(0)/l'(1))", fontsize=8)
         return save_figure(fig, out_dir, NAME, formats)
 
 

@@ -53,7 +53,7 @@ def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png"
                                                     data["measured"]["series"])
     with style_context():
         fig, axes = new_figure(1, 2 if measured else 1,
-                               figsize=(11, 4.2) if measured else (6.4, 4.4))
+                               figsize=(7.0, 3.1) if measured else (3.4, 3.0))
         plot_ratio_vs_eta_max(axes[0, 0], data)
         axes[0, 0].legend(loc="lower right", ncol=2)
         if measured:

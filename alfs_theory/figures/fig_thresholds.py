@@ -30,7 +30,7 @@ def make_data(*, runs=None, quick: bool = False, K: int = K) -> dict:
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
         n = len(data["rows"])
-        fig, axes = new_figure(1, 1, figsize=(7.5, 1.2 + 0.24 * n))
+        fig, axes = new_figure(1, 1, figsize=(7.0, 1.2 + 0.2 * n))
         plot_thresholds(axes[0, 0], data)
         axes[0, 0].set_title(f"symmetric noise, K = {data['K']}: what the checker proves",
                              fontsize="medium")

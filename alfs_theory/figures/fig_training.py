@@ -38,7 +38,8 @@ def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png"
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     with style_context():
-        fig, axes = new_figure(nrows, ncols, figsize=(4.0 * ncols, 3.2 * nrows))
+        fig, axes = new_figure(nrows, ncols, figsize=(7.0 * ncols / 3 if ncols < 3 else 7.0,
+                                                          2.6 * nrows))
         flat = list(axes.flat)
         for ax, panel in zip(flat, panels):
             plot_training_curves(ax, panel)
