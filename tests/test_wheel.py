@@ -1,6 +1,7 @@
 """The built wheel, installed in a fresh virtual environment, is what a researcher gets (issue
 #25): it holds ``alfs_theory`` alone (no top-level ``figures`` or ``proofs_check``), the commands
-and the pytest fixture work from it, and nothing is written inside the installed package.
+and the pytest fixture work from it, the tutorial's short commands and its Python run from
+it, and nothing is written inside the installed package.
 
 The environment sees this machine's packages (``--system-site-packages``: sympy, numpy, torch
 are not downloaded again); the wheel itself is built without network (``--no-build-isolation``)
@@ -10,6 +11,8 @@ and installed with ``--no-deps``. ``alfs_theory`` must then be imported from the
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -98,4 +101,25 @@ def test_a_fresh_venv_runs_the_commands_and_the_fixture(wheel, tmp_path):
     res = _run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(proj)],
                cwd=proj, env=env)
     assert "1 passed" in res.stdout, res.stdout[-1500:]
+    # the tutorial as a reader runs it: its short commands and its Python, from the wheel
+    # (training, sweeps and the other long commands are run from the checkout by test_docs)
+    tut = (ROOT / "docs" / "tutorial.md").read_text()
+    long_ = {"train", "sweep", "report", "reproduce", "study", "verify", "figures"}
+    cmds = []
+    for block in re.findall(r"```bash\n(.*?)```", tut, re.S):
+        for line in block.splitlines():
+            for part in re.split(r"\s*&&\s*", line.strip()):
+                argv = shlex.split(part, comments=True) if part.startswith("alfs ") else []
+                if argv and argv[1] not in long_:
+                    cmds.append(argv[1:])
+    assert len(cmds) >= 5
+    shown = work / "tutorial"
+    shown.mkdir()
+    (shown / "examples").symlink_to(ROOT / "examples")  # the tutorial's --torch modules
+    for argv in cmds:
+        _run(alfs + argv, cwd=shown, env=env)
+    sec = tut[tut.index("## 5. From Python"):tut.index("## 6.")]
+    code = "\n".join(re.findall(r"```python\n(.*?)```", sec, re.S))
+    out = _run([str(py), "-c", code], cwd=shown, env=env)
+    assert "threshold" in out.stdout
     assert _files(pkg) == before, "a command wrote inside the installed package"
