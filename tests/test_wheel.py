@@ -1,7 +1,7 @@
 """The built wheel, installed in a fresh virtual environment, is what a researcher gets (issue
 #25): it holds ``alfs_theory`` alone (no top-level ``figures`` or ``proofs_check``), the commands
-and the pytest fixture work from it, the tutorial's commands (training for one epoch) and its Python run from
-it, and nothing is written inside the installed package.
+and the pytest fixture work from it, the tutorial's commands (training for one epoch) and its
+Python run from it, and nothing is written inside the installed package.
 
 The environment sees this machine's packages (``--system-site-packages``: sympy, numpy, torch
 are not downloaded again); the wheel itself is built without network (``--no-build-isolation``)
