@@ -36,12 +36,13 @@ def make_data(*, runs=None, quick: bool = False, settings=SETTINGS) -> dict:
 
 def draw(data: dict, out_dir: str | os.PathLike, formats: Sequence[str] = ("png",)) -> list[str]:
     with style_context():
-        fig, axes = new_figure(1, 2, figsize=(7.0, 3.2))
+        fig, axes = new_figure(1, 2, figsize=(7.0, 3.9))
         plot_loss_curves(axes[0, 0], data, "loss", ylim=(0, 3.5))
         plot_loss_curves(axes[0, 1], data, "derivative", ylim=(-4, 0.2))
         axes[0, 0].set_title(r"$\ell(u)$")
         axes[0, 1].set_title(r"$\ell'(u)$")
-        axes[0, 1].legend(loc="lower right", ncol=2)
+        handles, labels = axes[0, 1].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=4)  # clear of the curves
         return save_figure(fig, out_dir, NAME, formats)
 
 
