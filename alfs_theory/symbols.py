@@ -61,6 +61,18 @@ def _is_monomial(expr: sp.Basic) -> bool:
     return True
 
 
+def tidy_linear(expr, symbols) -> sp.Expr:
+    """``expr`` for printing: expanded, collected in ``symbols`` (a symbol or a list), each
+    coefficient over one denominator with its common factors taken out
+    (``-w_n*(2*log(2) + 9)/4``, not ``-9*w_n/4 - w_n*log(2)/2``).
+
+    Rational-function steps only: ``nsimplify`` + ``factor`` here factored 30-digit integers
+    when a parameter was a decimal (AEL at a = 0.4343 has exp(10000/4343) in a KKT margin)
+    and ran for minutes on a text that is only printed."""
+    return sp.collect(sp.expand(expr), symbols,
+                      func=lambda c: sp.factor_terms(sp.together(c)))
+
+
 def simplify(expr):
     """``sympy.simplify(expr)``, except that a monomial (see :func:`_is_monomial`) is returned
     as it is, which is what simplify returns for it.

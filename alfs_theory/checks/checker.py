@@ -71,6 +71,10 @@ def parse_noise(noise: str, n_classes: int) -> tuple[np.ndarray, str]:
     return noise_mod.make_noise(noise, n_classes)
 
 
+#: the verdicts' colours in the HTML renderings (notebook table and ``--format html`` page)
+_VERDICT_COLOUR = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
+
+
 @dataclass
 class CheckReport:
     loss: str
@@ -185,12 +189,11 @@ class CheckReport:
         """The report as an HTML table (Jupyter): one row per check, its verdict coloured."""
         from html import escape
 
-        colour = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
         head = escape(f"{self.loss} — K = {self.n_classes}"
                       + (f", noise {self.noise}" if self.noise else ""))
         rows = "".join(
             f"<tr><td><code>{escape(c)}</code></td><td>{escape(a)}</td>"
-            f"<td style=\"color:{colour[v]}\"><b>{v}</b></td><td>{escape(e)}</td></tr>"
+            f"<td style=\"color:{_VERDICT_COLOUR[v]}\"><b>{v}</b></td><td>{escape(e)}</td></tr>"
             for c, a, v, e in self._rows())
         return (f"<div><b>{head}</b><br><code>{escape(self.formula)}</code>"
                 "<table><thead><tr><th>check</th><th>at</th><th>verdict</th><th>summary | "
@@ -204,10 +207,9 @@ class CheckReport:
         from html import escape
 
         ptxt = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "no parameters"
-        colour = {"PROVED": "#1a7f37", "REFUTED": "#cf222e", "UNDECIDED": "#9a6700"}
         rows = "".join(
             f"<tr><td><code>{escape(c)}</code></td><td>{escape(a)}</td>"
-            f"<td style=\"color:{colour[v]}\"><b>{v}</b></td>"
+            f"<td style=\"color:{_VERDICT_COLOUR[v]}\"><b>{v}</b></td>"
             f"<td>{escape(e.split(' | ', 1)[0])}</td>"
             f"<td class=\"ev\">{escape(e.split(' | ', 1)[1] if ' | ' in e else '')}</td></tr>"
             for c, a, v, e in self._rows())

@@ -43,10 +43,8 @@ def html_page(rep, spec, args: argparse.Namespace) -> str:
     import tempfile
     from pathlib import Path
 
-    try:
-        from ..figures.build import build_loss_card
-    except ImportError as err:  # pragma: no cover - matplotlib missing
-        return rep.to_html_page(note=f"(no figure: {err})")
+    from ..figures.build import build_loss_card  # imports no matplotlib until it draws
+
     with tempfile.TemporaryDirectory() as d:
         try:
             files = build_loss_card(spec, d, ("png",), quick=True, K=args.classes)

@@ -15,8 +15,8 @@
   this gate is kept on disk, keyed by the question, the bound loss (its expression, values and
   parameter domains), K, the question's inputs **and a hash of the package's source**
   (which changes with every version), so that any change of the code misses. A hit leaves
-  with ``gate`` "cached (...)". UNDECIDED is never cached (it may depend on the budget). The folder is
-  ``$ALFS_CACHE_DIR``, else ``$XDG_CACHE_HOME/alfs-theory`` or ``~/.cache/alfs-theory``;
+  with ``gate`` "cached (...)". UNDECIDED is never cached (it may depend on the budget). The
+  folder is ``$ALFS_CACHE_DIR``, else ``$XDG_CACHE_HOME/alfs-theory`` or ``~/.cache/alfs-theory``;
   ``ALFS_CACHE=0`` (or ``alfs --no-cache``) turns it off; a file that cannot be read is
   ignored and computed again.
 """

@@ -25,7 +25,7 @@ import time
 import sympy as sp
 
 from ...spec import LossSpec
-from ...symbols import U, simplify
+from ...symbols import U, simplify, tidy_linear
 from ..verdict import Certificate, CheckResult, Verdict
 from .asymmetry import (
     bounded_normalised,
@@ -195,10 +195,8 @@ REGION_RULES = (region_complete, region_normalised_sequence, region_normalised_e
 
 
 def _tidy(D: sp.Expr, w_n: sp.Symbol = W_N) -> sp.Expr:
-    """The margin D(w_t, w_n) for printing: simplified, collected in w_t and w_n
-    (``-w_n*(log(2)/2 + 9/4)``, not ``-9*w_n/4 - w_n*log(2)/2``)."""
-    D = sp.expand(D)
-    return sp.collect(D, [W_T, w_n], func=lambda c: sp.factor_terms(sp.together(c)))  # no integer factoring
+    """The margin D(w_t, w_n) for printing, collected in w_t and w_n."""
+    return tidy_linear(D, [W_T, w_n])
 
 
 def _no_noisy_weights(D: sp.Expr, n: int) -> str | None:

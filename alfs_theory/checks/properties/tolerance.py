@@ -18,7 +18,7 @@ import sympy as sp
 
 from ...errors import InputError
 from ...spec import LossSpec
-from ...symbols import U, simplify
+from ...symbols import U, simplify, tidy_linear
 from ...timing import clock
 from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
@@ -465,11 +465,8 @@ ZERO_THRESHOLD = "eta_max = 0"
 
 
 def _tidy_eta(D: sp.Expr) -> sp.Expr:
-    """A margin D(eta) for printing: collected in eta, each coefficient over one denominator
-    with its common factors taken out. Only rational-function steps: ``nsimplify``/``factor``
-    here factored 30-digit integers when a parameter was a decimal (AEL at a = 0.4343 has
-    exp(10000/4343) in D) and ran for minutes on a text that is only printed."""
-    return sp.collect(sp.expand(D), ETA, func=lambda c: sp.factor_terms(sp.together(c)))
+    """A margin D(eta) for printing, collected in eta."""
+    return tidy_linear(D, ETA)
 
 
 def _threshold_text(eta_max: sp.Expr, inclusive: bool, D: sp.Expr) -> str:
