@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -65,6 +66,8 @@ __all__ = [
     "CIFAR100_FINE_TO_COARSE",
     "MNIST_ASYM_MAP",
     "NOISE_FORMS",
+    "NoiseRows",
+    "RowClass",
     "PUBLISHED_COVERS",
     "SAMPLING_FLAVOURS",
     "actual_noise_rate",
@@ -80,6 +83,7 @@ __all__ = [
     "instance_dependent_noise",
     "is_clean_labels_dominant",
     "make_noise",
+    "noise_rows",
     "noise_kind_rate",
     "pairflip_matrix",
     "published_noise",
@@ -633,6 +637,30 @@ def _check_matrix_file(path: str) -> None:
         raise InputError(f"noise matrix file {path!r} cannot be read: permission denied")
 
 
+def _named_model(spec, K: int) -> tuple[str, float, str] | None:
+    """``(kind, eta, description)`` of a named model string (kind clean, symmetric, pairflip
+    or asym), None for anything else (a matrix file); InputError for a bad rate."""
+    low = str(spec).strip().lower()
+    if low == "clean":
+        return "clean", 0.0, "clean labels (no noise)"
+    kind, sep, rest = low.partition(":")
+    kind = kind.strip()
+    if not (sep and kind in ("symmetric", "sym", "pairflip", "pair", "asym", "asymmetric")):
+        return None
+    try:
+        eta = float(rest)
+    except ValueError:
+        raise InputError(f"noise model {spec!r}: {rest.strip()!r} is not a number; "
+                         f"accepted: {NOISE_FORMS}") from None
+    eta = _rate(eta, f"noise model {spec!r}")
+    if kind in ("symmetric", "sym"):
+        return ("symmetric", eta,
+                f"symmetric noise, eta = {eta:g} (label changes with probability eta)")
+    if kind in ("pairflip", "pair"):
+        return "pairflip", eta, f"pair-flip noise i -> i+1 mod K, eta = {eta:g}"
+    return "asym", eta, ""
+
+
 def make_noise(spec: str, K: int, *, dataset: str | None = None,
                fine_to_coarse=None) -> tuple[np.ndarray, str]:
     """Parse a noise model string into ``(T_row, description)``.
@@ -650,22 +678,15 @@ def make_noise(spec: str, K: int, *, dataset: str | None = None,
     K = _classes(K)
     s = str(spec).strip()
     low = s.lower()
-    if low == "clean":
-        return np.eye(K), "clean labels (no noise)"
-    kind, sep, rest = low.partition(":")
-    kind = kind.strip()
-    if sep and kind in ("symmetric", "sym", "pairflip", "pair", "asym", "asymmetric"):
-        try:
-            eta = float(rest)
-        except ValueError:
-            raise InputError(f"noise model {spec!r}: {rest.strip()!r} is not a number; "
-                             f"accepted: {NOISE_FORMS}") from None
-        eta = _rate(eta, f"noise model {spec!r}")
-        if kind in ("symmetric", "sym"):
-            return (symmetric_matrix(K, eta),
-                    f"symmetric noise, eta = {eta:g} (label changes with probability eta)")
-        if kind in ("pairflip", "pair"):
-            return pairflip_matrix(K, eta), f"pair-flip noise i -> i+1 mod K, eta = {eta:g}"
+    named = _named_model(spec, K)
+    if named is not None:
+        kind, eta, desc = named
+        if kind == "clean":
+            return np.eye(K), desc
+        if kind == "symmetric":
+            return symmetric_matrix(K, eta), desc
+        if kind == "pairflip":
+            return pairflip_matrix(K, eta), desc
         return _asym(K, eta, dataset, fine_to_coarse)
     if low.endswith((".npy", ".csv", ".txt")) or os.path.sep in s or os.path.exists(s):
         _check_matrix_file(s)
@@ -681,6 +702,114 @@ def make_noise(spec: str, K: int, *, dataset: str | None = None,
             raise InputError(f"matrix {s} is {T.shape[0]} x {T.shape[0]} but K = {K}")
         return T, f"row-stochastic matrix from {s}"
     raise InputError(f"unknown noise model {spec!r}; accepted: {NOISE_FORMS}")
+
+
+@dataclass(frozen=True)
+class RowClass:
+    """Rows of a transition matrix that are one row up to a permutation of the other classes:
+    the same diagonal entry and the same multiset of off-diagonal entries.
+
+    ``off_diagonal`` is that multiset as ``(value, count)`` pairs, largest value first;
+    ``rows`` the row indices as half-open ranges ``(start, stop)``.
+    """
+
+    diagonal: float
+    off_diagonal: tuple[tuple[float, int], ...]
+    rows: tuple[tuple[int, int], ...]
+
+    @property
+    def n_rows(self) -> int:
+        return sum(b - a for a, b in self.rows)
+
+    @property
+    def first(self) -> int:
+        return self.rows[0][0]
+
+    @property
+    def largest_other(self) -> float:
+        return self.off_diagonal[0][0]
+
+    @property
+    def dominant(self) -> bool:
+        """Clean-labels-dominant: the diagonal entry is strictly the largest of the row."""
+        return self.diagonal > self.largest_other
+
+    def weights(self) -> np.ndarray:
+        """The row with its clean class first: ``[T_ii, the others largest first]``."""
+        vals = [v for v, _ in self.off_diagonal]
+        return np.r_[self.diagonal, np.repeat(vals, [c for _, c in self.off_diagonal])]
+
+    def to_dict(self) -> dict:
+        return {"rows": [list(r) for r in self.rows], "n_rows": self.n_rows,
+                "diagonal": self.diagonal, "off_diagonal": [list(x) for x in self.off_diagonal]}
+
+
+def _ranges(idx) -> tuple[tuple[int, int], ...]:
+    """Sorted indices -> half-open runs ``((start, stop), ...)``."""
+    idx = np.asarray(idx, dtype=np.int64)
+    if not idx.size:
+        return ()
+    cut = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = np.r_[idx[0], idx[cut]]
+    stops = np.r_[idx[cut - 1] + 1, idx[-1] + 1]
+    return tuple((int(a), int(b)) for a, b in zip(starts, stops))
+
+
+@dataclass(frozen=True)
+class NoiseRows:
+    """A row-stochastic K x K transition matrix held as its classes of rows equal up to a
+    permutation (:class:`RowClass`), so that a check decides each class once and symmetric or
+    pair-flip noise at K = 10,000 never builds the K x K matrix (one class of K rows).
+
+    Build with :func:`noise_rows` (a model string) or :meth:`from_matrix`.
+    """
+
+    K: int
+    classes: tuple[RowClass, ...]
+    description: str = ""
+
+    @classmethod
+    def from_matrix(cls, T_row, description: str = "") -> NoiseRows:
+        T = validate_transition_matrix(T_row)
+        K = len(T)
+        off = T.copy()
+        np.fill_diagonal(off, np.inf)
+        off = -np.sort(-off, axis=1)[:, 1:]  # the off-diagonal entries, largest first
+        keys = np.c_[np.diag(T), off]
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+        order = np.argsort([np.flatnonzero(inverse == g)[0] for g in range(len(uniq))])
+        classes = []
+        for g in order:
+            vals, counts = np.unique(uniq[g, 1:], return_counts=True)
+            classes.append(RowClass(float(uniq[g, 0]),
+                                    tuple((float(v), int(c)) for v, c in
+                                          zip(vals[::-1], counts[::-1])),
+                                    _ranges(np.flatnonzero(inverse == g))))
+        return cls(K, tuple(classes), description)
+
+
+def noise_rows(spec, K: int, *, dataset: str | None = None) -> NoiseRows:
+    """A noise model string -> :class:`NoiseRows` without the K x K matrix where the model has
+    one class of rows (clean, symmetric:ETA, pairflip:ETA); other models (asym, a matrix file)
+    through :func:`make_noise`. Accepts what :func:`make_noise` accepts."""
+    K = _classes(K)
+    named = _named_model(spec, K)
+    if named is None or named[0] == "asym":
+        T, desc = make_noise(spec, K, dataset=dataset)
+        return NoiseRows.from_matrix(T, desc)
+    kind, eta, desc = named
+    if kind == "clean":
+        off = ((0.0, K - 1),)
+        diag = 1.0
+    elif kind == "symmetric":
+        off, diag = ((eta / (K - 1), K - 1),), 1.0 - eta
+    else:
+        diag = 1.0 - eta
+        off = tuple(x for x in ((eta, 1), (0.0, K - 2)) if x[1] > 0)
+        if eta == 0.0:
+            off = ((0.0, K - 1),)
+    return NoiseRows(K, (RowClass(float(diag), off, ((0, K),)),), desc)
 
 
 def apply_noise(true_labels, spec: str, K: int, seed, *, dataset: str | None = None,

@@ -33,6 +33,7 @@ from profiles import LONG, fixed_sample
 
 from alfs_theory.checks.checker import check_loss
 from alfs_theory.errors import DomainError
+from alfs_theory.noise import pairflip_matrix
 from alfs_theory.userloss import loss_from_expression
 
 N_CASES = int(os.environ.get("ALFS_DIFF_CASES", "120"))
@@ -149,9 +150,13 @@ def _compare(seed, fam, expr):
                         bad.append(f"threshold PROVED 'iff eta <= {eta_max:.6g}' (kkt) but at "
                                    f"eta = {eta:.6g} brute force finds e_t still optimal")
         if name in ("noise", "transition-matrix"):
-            T = np.array(r.value["T"])
+            T = pairflip_matrix(n, 0.3)  # the dense matrix, apart from the checker's classes
+            covered = sorted(i for c in r.value["classes"] for a, z in c["rows"]
+                             for i in range(a, z))
+            if covered != list(range(n)):
+                bad.append(f"noise classes cover rows {covered}, not 0..{n - 1}")
             found = []
-            for i in range(n):
+            for i in range(n):  # every row, not one per class
                 w = np.r_[T[i, i], np.delete(T[i], i)]
                 got = brute_asymmetry(b, w, seed)
                 found.append(got.best_other - got.risk_t)

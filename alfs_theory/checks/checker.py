@@ -340,7 +340,12 @@ def check_loss(
     weight_note = ""
     if weights is not None:
         weights, weight_note = checked_weights(weights, n_classes)
-    T = parse_noise(noise, n_classes)[0] if noise else None
+    if noise:
+        from ..noise import noise_rows
+
+        T = noise_rows(noise, n_classes)  # classes of rows: no K x K matrix for sym/pairflip
+    else:
+        T = None
     t0 = clock()
     want = set(checks) if checks else None
 

@@ -260,13 +260,12 @@ def dominance_ratio(noise: str | None, n_classes: int):
     if sep and kind in ("symmetric", "sym"):
         eta = sp.Rational(rest.strip())
         return sp.oo if eta == 0 else (1 - eta) * (K - 1) / eta
-    from .checker import parse_noise
+    from ..noise import noise_rows
 
-    T, _ = parse_noise(noise, K)
     best = None
-    for i in range(K):
-        off = max(float(T[i, j]) for j in range(K) if j != i)
-        r = sp.oo if off == 0 else sp.Rational(repr(float(T[i, i]))) / sp.Rational(repr(off))
+    for c in noise_rows(noise, K).classes:  # one row per class of rows equal up to permutation
+        off = c.largest_other
+        r = sp.oo if off == 0 else sp.Rational(repr(c.diagonal)) / sp.Rational(repr(off))
         best = r if best is None else sp.Min(best, r)
     return best
 

@@ -96,9 +96,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise InputError(f"--weights expects comma-separated numbers (e.g. --weights "
                              f"0.5,0.3,0.2), got {args.weights!r}") from None
     if args.noise:
-        from ..checks.checker import parse_noise
+        from ..noise import noise_rows
 
-        parse_noise(args.noise, args.classes)  # a bad noise model is refused before any check
+        noise_rows(args.noise, args.classes)  # a bad noise model is refused before any check
     if args.torch:
         return check_torch(args, weights)
     spec = spec_from_args(args)

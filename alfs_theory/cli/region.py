@@ -34,9 +34,9 @@ def cmd_region(args: argparse.Namespace) -> int:
                                               in vary.items())]
     spec = spec_from_args(args)
     if args.noise:
-        from ..checks.checker import parse_noise
+        from ..noise import noise_rows
 
-        parse_noise(args.noise, args.classes)  # a bad noise model is refused before the grid
+        noise_rows(args.noise, args.classes)  # a bad noise model is refused before the grid
     if args.plot:
         ensure_writable_dir(__import__("os").path.dirname(args.plot) or ".", "plot folder",
                             "--plot")

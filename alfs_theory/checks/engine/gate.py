@@ -263,6 +263,8 @@ def _key(question: str, spec: LossSpec, n_classes: int | None, inputs: dict) -> 
         v = inputs[k]
         if isinstance(v, CheckResult):  # a ratio decided before: keyed by what it found
             v = (v.verdict.value, str(v.value), v.summary)
+        elif hasattr(v, "classes") and hasattr(v, "K"):  # NoiseRows: its classes of rows
+            v = (v.K, [(c.diagonal, c.off_diagonal, c.rows) for c in v.classes])
         elif isinstance(v, np.ndarray):
             v = v.tolist()
         elif isinstance(v, (list, tuple)):

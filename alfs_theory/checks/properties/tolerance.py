@@ -354,64 +354,80 @@ def _parts_threshold(spec: LossSpec, n: int, cap) -> tuple[float, str] | None:
     return min(lo, float(cap)), f"every part of the sum: {names}"
 
 
-def check_transition_matrix(spec: LossSpec, T_row: np.ndarray, *, ratio=None) -> CheckResult:
+def check_transition_matrix(spec: LossSpec, T_row, *, ratio=None) -> CheckResult:
     """Verdict per row i of a row-stochastic T (T[i, j] = P(noisy j | clean i)): is the noisy
-    minimiser still e_i? Rows that are not clean-labels-dominant fail by construction."""
+    minimiser still e_i? Rows that are not clean-labels-dominant fail by construction.
+
+    ``T_row`` is a K x K array or a :class:`alfs_theory.noise.NoiseRows`. The classes of every
+    loss here are exchangeable (L(u, k) is one formula in u_k and symmetric sums), so a row's
+    verdict depends only on its diagonal entry and the multiset of the others: each class of
+    rows equal up to a permutation is decided once (symmetric noise: one question for all K
+    rows, and no K x K matrix when it comes as NoiseRows)."""
+    from ...noise import NoiseRows
+
     t0 = time.perf_counter()
-    T = np.asarray(T_row, dtype=float)
-    if T.ndim != 2 or T.shape[0] != T.shape[1]:
-        raise InputError(f"a transition matrix must be square K x K, got shape {T.shape}")
-    if np.any(T < -1e-12) or np.any(np.abs(T.sum(1) - 1) > 1e-9):
-        bad = int(np.argmax(np.abs(T.sum(1) - 1)))
-        raise InputError(f"T must be row-stochastic (entries in [0,1], rows sum to 1); "
-                         f"row {bad} sums to {T[bad].sum():.6g}")
-    rows = []
+    if isinstance(T_row, NoiseRows):
+        rows = T_row
+    else:
+        T = np.asarray(T_row, dtype=float)
+        if T.ndim != 2 or T.shape[0] != T.shape[1]:
+            raise InputError(f"a transition matrix must be square K x K, got shape {T.shape}")
+        rows = NoiseRows.from_matrix(T)  # InputError naming the row that is not stochastic
+    classes = []
     worst = Verdict.PROVED
     first_ce = None
-    # the classes of every loss here are exchangeable (L(u, k) is one formula in u_k and
-    # symmetric sums), so a row's verdict depends only on its diagonal entry and the multiset
-    # of the others: under symmetric noise all K rows are one question, decided once
-    decided: dict = {}
-    for i, row in enumerate(T):
-        others = np.delete(row, i)
-        if row[i] <= others.max():
-            j = int(np.argmax(np.where(np.arange(len(row)) == i, -1, row)))
-            rows.append({"row": i, "verdict": "REFUTED",
-                         "why": f"not clean-labels-dominant: T[{i},{i}] = {row[i]:.4g} <= "
-                                f"T[{i},{j}] = {row[j]:.4g}"})
+    exact: dict = {}  # nsimplify once per distinct value
+
+    def rational(x: float):
+        if x not in exact:
+            exact[x] = sp.nsimplify(x, rational=True)
+        return exact[x]
+
+    for c in rows.classes:
+        entry = c.to_dict()
+        if not c.dominant:
+            why = (f"not clean-labels-dominant: T[{c.first},{c.first}] = {c.diagonal:.4g} <= "
+                   f"{c.largest_other:.4g}, an off-diagonal entry of the same row")
+            entry.update(verdict="REFUTED", why=why)
             worst = Verdict.REFUTED
-            first_ce = first_ce or Counterexample({"row": i}, rows[-1]["why"])
+            first_ce = first_ce or Counterexample({"row": c.first}, why)
+            classes.append(entry)
             continue
-        key = (float(row[i]), tuple(sorted(float(x) for x in others)))
-        if key not in decided:
-            exact: dict = {}  # nsimplify once per distinct value (K = 1000: 1000 calls)
-            w = [exact.setdefault(float(x), sp.nsimplify(float(x), rational=True))
-                 if float(x) not in exact else exact[float(x)] for x in np.r_[row[i], others]]
-            decided[key] = (i, check_asymmetric_on_weights(spec, w, ratio=ratio))
-        first, out = decided[key]
-        same = "" if first == i else f" (same weights as row {first}, up to a permutation)"
-        rows.append({"row": i, "verdict": out.verdict.value, "why": out.summary + same})
+        w = [rational(c.diagonal)]
+        for v, n in c.off_diagonal:
+            w += [rational(v)] * n
+        out = check_asymmetric_on_weights(spec, w, ratio=ratio)
+        entry.update(verdict=out.verdict.value, why=out.summary)
+        classes.append(entry)
         if out.verdict is Verdict.REFUTED:
             worst = Verdict.REFUTED
-            first_ce = first_ce or out.counterexample
+            if first_ce is None and out.counterexample is not None:
+                ce = out.counterexample
+                first_ce = dataclasses.replace(
+                    ce, point={"row": c.first, **ce.point},
+                    detail=f"row {c.first} (clean class first, the others largest first): "
+                           f"{ce.detail}")
         elif out.verdict is Verdict.UNDECIDED and worst is Verdict.PROVED:
             worst = Verdict.UNDECIDED
-    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("PROVED", "REFUTED",
-                                                                  "UNDECIDED")}
+    counts = {v: sum(e["n_rows"] for e in classes if e["verdict"] == v)
+              for v in ("PROVED", "REFUTED", "UNDECIDED")}
+    distinct = (f"{len(classes)} distinct row{'s' if len(classes) != 1 else ''} up to a "
+                "permutation")
     if worst is Verdict.PROVED:
-        summary = f"all {len(rows)} rows keep the clean minimiser (PROVED per row)"
+        summary = f"all {rows.K} rows keep the clean minimiser (PROVED per row; {distinct})"
     else:
         summary = (f"rows: {counts['PROVED']} proved to keep the clean minimiser, "
                    f"{counts['REFUTED']} refuted, {counts['UNDECIDED']} undecided "
-                   f"(of {len(rows)}; {len(decided)} distinct up to permutation)")
+                   f"(of {rows.K}; {distinct})")
     kw = {}
     if worst is Verdict.PROVED:
-        kw["certificate"] = Certificate("per-row", "every row decided PROVED", {"rows": rows})
+        kw["certificate"] = Certificate("per-row", "every class of rows decided PROVED",
+                                        {"classes": classes})
     elif worst is Verdict.REFUTED:
         kw["counterexample"] = first_ce
-    return CheckResult("noise", worst, summary, value={"rows": rows,
-                                                                  "T": T.tolist()},
-                       estimate=None if worst is not Verdict.UNDECIDED else rows,
+    value = {"K": rows.K, "classes": classes}
+    return CheckResult("noise", worst, summary, value=value,
+                       estimate=None if worst is not Verdict.UNDECIDED else classes,
                        seconds=time.perf_counter() - t0, **kw)
 
 
