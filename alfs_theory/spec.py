@@ -511,16 +511,20 @@ class LossSpec:
             n = len(u)
             f, gs = self._lambdas("mpmath")
             sums = []
+            keys = [x._mpf_ for x in u]  # raw tuples: hashed far faster than mpf numbers
+            mult: dict = {}  # each distinct entry with its multiplicity
+            for x, kx in zip(u, keys):
+                if kx in mult:
+                    mult[kx][1] += 1
+                else:
+                    mult[kx] = [x, 1]
             for j, g in enumerate(gs):
-                memo: dict = {}
-                for x in u:
-                    if x not in memo:
-                        memo[x] = self._mp_summand(j, g, x, n)
-                sums.append(mpmath.fsum(memo[x] for x in u))
+                sums.append(mpmath.fsum(c * self._mp_summand(j, g, x, n)
+                                        for x, c in mult.values()))
             out = []
             seen: dict = {}  # L(u, k) depends on u_k (and the sums) only: one value per entry
-            for x in u:
-                v = seen.get(x)
+            for x, kx in zip(u, keys):
+                v = seen.get(kx)
                 if v is None:
                     try:
                         v = f(x, n, *sums)
@@ -529,7 +533,7 @@ class LossSpec:
                     if not self.sums and (x == 0 or x == 1) and \
                             (isinstance(v, mpmath.mpc) or mpmath.isnan(v)):
                         v = self._mp_limit(x, n)  # 0*log 0 at u = 0: the limit, as for summands
-                    seen[x] = v
+                    seen[kx] = v
                 out.append(v)
             return out
 
@@ -571,8 +575,20 @@ class LossSpec:
         import mpmath
 
         with mpmath.workdps(dps):
-            w = [mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in w]
-            return mpmath.fsum(wk * lk for wk, lk in zip(w, self.mp_losses(u, dps)) if wk != 0)
+            u = [mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x for x in u]
+            # equal (w_k, u_k) pairs have equal terms: count them (K = 10,000); keyed by the
+            # raw mpf tuples, whose hash is far cheaper than an mpf's
+            count: dict = {}
+            wval: dict = {}
+            for wk, uk in zip(w, u):
+                kw = wk._mpf_ if isinstance(wk, mpmath.mpf) else wk
+                if kw not in wval:
+                    wval[kw] = wk if isinstance(wk, mpmath.mpf) else mpmath.mpf(wk)
+                key = (kw, uk._mpf_)
+                count[key] = count.get(key, 0) + 1
+            ls = {uk._mpf_: lk for uk, lk in zip(u, self.mp_losses(u, dps))}
+            return mpmath.fsum(n * wval[kw] * ls[ku] for (kw, ku), n in count.items()
+                               if wval[kw] != 0)
 
     def describe_values(self) -> str:
         return ", ".join(f"{n}={_show(v)}" for n, v in self.values) or "no parameters"

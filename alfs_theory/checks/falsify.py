@@ -18,6 +18,13 @@ import mpmath
 import numpy as np
 
 from ..spec import LossSpec
+from .simplex import edges as _edges
+from .simplex import local_iters
+from .simplex import local_moves as _refine
+from .simplex import random_size
+from .simplex import representatives as _representatives
+from .simplex import risks as _risks
+from .simplex import unit_rows as _unit_rows
 from .verdict import simplex_text
 
 __all__ = ["falsify", "mp_ell", "mp_risk", "simplex_candidates"]
@@ -68,31 +75,6 @@ def mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
         return tot
 
 
-def _representatives(w: np.ndarray | None, n: int, t: int, cap: int = 24) -> list[int]:
-    """Classes other than t, one per distinct weight (classes of equal weight are
-    exchangeable), at most ``cap``: the largest and smallest weights first."""
-    others = [k for k in range(n) if k != t]
-    if w is None:
-        return others[:cap]
-    seen, reps = set(), []
-    for k in sorted(others, key=lambda k: -w[k]):
-        key = round(float(w[k]), 12)
-        if key not in seen:
-            seen.add(key)
-            reps.append(k)
-    if len(reps) > cap:
-        reps = reps[: cap // 2] + reps[-(cap // 2):]
-    return reps
-
-
-def _unit_rows(n: int, idx) -> np.ndarray:
-    """The rows e_k (k in ``idx``) of the K x K identity, without building it (K = 10,000)."""
-    idx = list(idx)
-    out = np.zeros((len(idx), n))
-    out[np.arange(len(idx)), idx] = 1.0
-    return out
-
-
 def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int = 3000,
                        w: np.ndarray | None = None):
     """Points of the K-simplex that break asymmetry claims most often: vertices, the edges
@@ -102,14 +84,8 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int =
     reps = _representatives(w, n, t)
     pts = [_unit_rows(n, [t, *reps])]
     ds = np.concatenate([np.logspace(-10, -1, 10), np.linspace(0.1, 1.0, 19)])
-    for k in reps:
-        if k == t:
-            continue
-        e = np.zeros((ds.size, n))
-        e[:, t] = 1 - ds
-        e[:, k] = ds
-        pts.append(e)
-        # mass from e_t spread over every other class
+    pts.append(_edges(n, t, reps, ds))
+    # mass from e_t spread over every other class
     spread = np.zeros((ds.size, n))
     spread[:, t] = 1 - ds
     spread[:, [k for k in range(n) if k != t]] = (ds / (n - 1))[:, None]
@@ -123,7 +99,7 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int =
         g = 24 if n == 3 else 12
         grid = [np.array(c) / g for c in _compositions(g, n)]
         pts.append(np.array(grid))
-    size = max(50, min(n_random // 4, 400000 // n))  # about 1e6 numbers at large K
+    size = random_size(n, n_random // 4)  # about 1.6e6 numbers at large K
     for c in (0.05, 0.3, 1.0, 5.0):
         pts.append(rng.dirichlet(np.full(n, c), size=size))
     return np.concatenate(pts)
@@ -136,34 +112,6 @@ def _compositions(total: int, parts: int):
     for i in range(total + 1):
         for rest in _compositions(total - i, parts - 1):
             yield (i, *rest)
-
-
-def _risks(spec: LossSpec, w: np.ndarray, U: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        L = spec.numeric_losses(U)
-        r = np.where(w[None, :] == 0, 0.0, L * w[None, :]).sum(axis=1)
-    return np.where(np.isnan(r), np.inf, r)
-
-
-def _refine(spec: LossSpec, w: np.ndarray, u0: np.ndarray, iters: int = 300,
-            seed: int = 0) -> np.ndarray:
-    """A few hundred random local moves that keep the lowest risk (no gradients needed)."""
-    rng = np.random.default_rng(seed)
-    best, rb = u0.copy(), _risks(spec, w, u0[None, :])[0]
-    step = 0.1
-    for _ in range(iters):
-        c = best + rng.normal(scale=step, size=(16, best.size))
-        c = np.clip(c, 0, None)
-        c = c / np.maximum(c.sum(axis=1, keepdims=True), 1e-300)
-        r = _risks(spec, w, c)
-        i = int(np.argmin(r))
-        if r[i] < rb:
-            best, rb = c[i], r[i]
-        else:
-            step *= 0.93
-        if step < 1e-9:
-            break
-    return best
 
 
 # ------------------------------------------------------------------------ claims
@@ -182,9 +130,7 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     far = np.abs(U - et).sum(axis=1) > 1e-6
     order = np.argsort(np.where(far, r, np.inf))[:6]
     cands = [U[i] for i in order if far[i]]
-    # local moves cost 16 x K numbers each: about 2e7 per start at large K
-    iters = 300 if n <= 50 else max(12, min(80, 1_250_000 // n))
-    cands += [_refine(spec, w, c, seed=seed, iters=iters) for c in cands[:3]]
+    cands += [_refine(spec, w, c, seed=seed, iters=local_iters(n)) for c in cands[:3]]
     r_c = _risks(spec, w, np.array(cands)) if cands else np.array([])
     # only candidates that are close in floating point get the 50-digit re-check
     near = [u for u, rf in zip(cands, r_c) if rf <= r_t + 1e-8 * (1 + abs(r_t))]

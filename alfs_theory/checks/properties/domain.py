@@ -228,8 +228,15 @@ def _vector(spec: LossSpec, n: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     pts = [np.full(n, 1.0 / n)]
     size = 40 if n <= 50 else (8 if n <= 200 else 2)  # 50 digits cost K x K per point
-    pts += list(rng.dirichlet(np.ones(n), size=size))
-    pts += list(rng.dirichlet(np.full(n, 0.2), size=size))
+    if n <= 1000:
+        pts += list(rng.dirichlet(np.ones(n), size=size))
+        pts += list(rng.dirichlet(np.full(n, 0.2), size=size))
+    else:  # 256 distinct entries, each repeated: mp_losses evaluates one value per entry
+        groups = np.arange(n) % 256
+        for conc in (1.0, 1.0, 0.2, 0.2):
+            g = rng.dirichlet(np.full(256, conc))
+            p = g[groups] / np.bincount(groups)[groups]
+            pts.append(p / p.sum())
     for p in pts:
         if np.any(p <= 0):
             continue
