@@ -19,9 +19,8 @@ import numpy as np
 
 from ..spec import LossSpec
 from .simplex import edges as _edges
-from .simplex import local_iters
+from .simplex import local_iters, random_size
 from .simplex import local_moves as _refine
-from .simplex import random_size
 from .simplex import representatives as _representatives
 from .simplex import risks as _risks
 from .simplex import unit_rows as _unit_rows

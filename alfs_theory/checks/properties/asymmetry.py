@@ -75,17 +75,56 @@ __all__ = [
 
 
 def exact_weights(w: Sequence) -> list[sp.Rational]:
-    ws = [to_exact(x) for x in w]
+    exact: dict = {}  # one conversion per distinct object (K = 10,000 repeats a few)
+    ws = []
+    for x in w:
+        key = id(x)  # w holds x alive, so ids are not reused during the loop
+        if key not in exact:
+            exact[key] = to_exact(x)
+        ws.append(exact[key])
     if len(ws) < 2:
         raise InputError(f"weights need at least 2 classes, got {len(ws)}")
-    if any(x < 0 for x in ws):
-        raise InputError(f"weights must be >= 0, got {[float(x) for x in ws]}")
+    if any(x < 0 for x in dict.fromkeys(ws)):
+        raise InputError(f"weights must be >= 0, got {weights_text(ws)}")
     return ws
 
 
+def float_weights(ws: Sequence) -> list[float]:
+    """The weights as floats, one conversion per distinct value."""
+    memo: dict = {}  # keyed by identity: hashing a sympy Float costs more than float()
+    out = []
+    for x in ws:
+        v = memo.get(id(x))
+        if v is None:
+            v = memo[id(x)] = float(x)
+        out.append(v)
+    return out
+
+
+def weights_text(ws: Sequence, digits: int = 4) -> str:
+    """``(0.6, 0.1, 0.1, 0.2)``; beyond 12 classes runs of equal weights are counted:
+    ``(0.0501, 9.5e-05 x 9999)``."""
+    fs = float_weights(ws)
+    if len(fs) <= 12:
+        return "(" + ", ".join(f"{x:.{digits}g}" for x in fs) + ")"
+    parts, i = [], 0
+    while i < len(fs):
+        j = i
+        while j + 1 < len(fs) and fs[j + 1] == fs[i]:
+            j += 1
+        parts.append(f"{fs[i]:.{digits}g}" + (f" x {j - i + 1}" if j > i else ""))
+        i = j + 1
+    if len(parts) > 12:
+        parts = parts[:6] + [f"... {len(parts) - 12} runs ..."] + parts[-6:]
+    return "(" + ", ".join(parts) + ")"
+
+
 def _top(ws: list) -> int:
-    m = max(ws)
-    idx = [i for i, x in enumerate(ws) if x == m]
+    from collections import Counter
+
+    count = Counter(ws)  # hashes, not K sympy comparisons
+    m = max(count)
+    idx = [i for i, x in enumerate(ws) if x == m] if count[m] > 1 else [ws.index(m)]
     if len(idx) > 1:
         raise InputError(
             f"the definition needs a unique largest weight; classes {idx} tie at {float(m):g}. "
@@ -245,12 +284,12 @@ def _vertex(n: int, i: int) -> list:
 
 def _mp_weights(ws: list) -> list:
     """Exact weights as mpf at the working precision."""
-    exact: dict = {}  # one division per distinct weight (K = 10,000 repeats a few)
+    exact: dict = {}  # one division per distinct object (K = 10,000 repeats a few)
     for x in ws:
-        if x not in exact:
+        if id(x) not in exact:
             r = sp.Rational(x)
-            exact[x] = mpmath.mpf(r.p) / r.q
-    return [exact[x] for x in ws]
+            exact[id(x)] = mpmath.mpf(r.p) / r.q
+    return [exact[id(x)] for x in ws]
 
 
 def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True):
@@ -396,7 +435,7 @@ class WeightsProblem:
     note: str = ""
 
     def done(self, verdict, summary, **kw) -> CheckResult:
-        wtxt = "(" + ", ".join(f"{float(x):.4g}" for x in self.ws) + ")"
+        wtxt = weights_text(self.ws)
         return CheckResult("asymmetric-on", verdict, f"w = {wtxt}: {summary}{self.note}",
                            seconds=time.perf_counter() - self.t0, value=self.value, **kw)
 
@@ -411,7 +450,7 @@ def weights_problem(spec: LossSpec, weights: Sequence, *, ratio: CheckResult | N
     decision (sufficient only; exact for convex l)."""
     ws = exact_weights(weights)
     t = _top(ws)
-    value = {"weights": [float(x) for x in ws], "t": t}
+    value = {"weights": float_weights(ws), "t": t}
     note = ""
     if spec.is_pointwise and ratio is not None and ratio.verdict is Verdict.PROVED:
         r_lo = ratio_lower(ratio)
@@ -664,7 +703,7 @@ def weights_search(P: WeightsProblem) -> CheckResult:
     if not P.search:
         return P.done(Verdict.UNDECIDED, "no exact rule applies and search is off",
                       estimate="not searched")
-    wf = np.array([float(x) for x in ws])
+    wf = np.array(float_weights(ws))
     best_u, best_r = risk_search(spec, wf, t, seed=P.seed)
     with np.errstate(all="ignore"):
         r_t = float(spec.risk(wf, np.array(_vertex(n, t), dtype=float)))

@@ -385,9 +385,12 @@ def _plateau_enumeration(ell: sp.Expr, P, n: int):
 
 def _numeric_gap(spec: LossSpec, n: int, n_p: int = 20, seed: int = 0) -> dict:
     """min over random p of [inf over wrong-argmax u] − [inf over u], by sampling u."""
+    from ..simplex import random_size, unit_rows
+
     rng = np.random.default_rng(seed)
-    U_ = np.concatenate([rng.dirichlet(np.full(n, c), size=3000) for c in (0.2, 1.0, 5.0)]
-                        + [np.eye(n)])
+    size = random_size(n, 3000, numbers=2_000_000)  # K = 10,000: 200 points per draw
+    U_ = np.concatenate([rng.dirichlet(np.full(n, c), size=size) for c in (0.2, 1.0, 5.0)]
+                        + [unit_rows(n, range(min(n, 64)))])
     with np.errstate(all="ignore"):
         L = spec.numeric_losses(U_)
     best = {"gap": np.inf}
