@@ -82,6 +82,6 @@ def local_moves(spec: LossSpec, w: np.ndarray, u0: np.ndarray, iters: int = 300,
 
 
 def local_iters(n: int) -> int:
-    """Local moves cost 16 x K numbers each: 300 at K <= 50, 80 up to K = 1,500, then about
-    2e6 numbers per start (K = 10,000: 12)."""
-    return 300 if n <= 50 else max(12, min(80, 125_000 // n))
+    """Local moves cost 16 x K numbers each: 300 at K <= 50, 80 up to K = 500, then about
+    6e5 numbers per start (K = 1,000: 40; K = 10,000: 12)."""
+    return 300 if n <= 50 else max(12, min(80, 40_000 // n))

@@ -261,6 +261,10 @@ WEIGHT_RULE_TABLE = (
     ("weights_bounded_normalised", "weights-bounded-normalised", ("vector",),
      "normalised with N(0) finite at K >= 3: equal other weights (PROVED), else an edge move",
      "derived (C-NGCE)"),
+    ("weights_negative_tie", "weights-negative-tie", ("vector",),
+     "L = c - N(u_y)/sum_k N(u_k), N non-decreasing with N = 0 on [0, b]: the other classes "
+     "inside the plateau tie e_t exactly (REFUTED: argmin != {e_t})",
+     "definition 2 (derived, NNCE)"),
     ("weights_normalised_sequence", "weights-normalised-sequence", ("vector",),
      "a minimising sequence away from e_t (NCE, NFL at K >= 3)", "theory.md, NCE"),
     ("weights_search", "weights-search", (),
@@ -298,6 +302,9 @@ REGION_RULE_TABLE = (
     ("region_normalised_sequence", "region-normalised-sequence", (),
      "N(u_y)/sum N(u_k), N(0+) = oo at K >= 3: a wrong-argmax minimising sequence for every "
      "w (no weight vector)", "theory.md, NCE"),
+    ("region_negative_tie", "region-negative-tie", ("vector",),
+     "L = c - N(u_y)/sum N(u_k) with N = 0 on [0, b]: an exact tie for every w (no weight "
+     "vector)", "definition 2 (derived, NNCE)"),
     ("region_normalised_equal_weights", "region-normalised-equal-weights", (),
      "normalised, N(0) finite, N'(0) = -oo at K >= 3: exactly the w with equal other entries",
      "derived (C-NGCE)"),
@@ -334,6 +341,9 @@ THRESHOLD_RULE_TABLE = (
     ("threshold_normalised_sequence", "threshold-normalised-sequence", (),
      "N(u_y)/sum N(u_k) at K >= 3: a wrong-argmax minimising sequence (eta_max = 0)",
      "theory.md, NCE"),
+    ("threshold_negative_tie", "threshold-negative-tie", ("vector",),
+     "L = c - N(u_y)/sum N(u_k) with N = 0 on [0, b]: an exact tie for every weight vector, "
+     "clean ones included (no eta)", "definition 2 (derived, NNCE)"),
     ("threshold_complete", "threshold-complete", (),
      "complete asymmetry (or a normalised sum with completely asymmetric parts): every "
      "eta < (K-1)/K", "T5 (concave l)"),
@@ -368,6 +378,9 @@ CALIBRATION_RULE_TABLE = (
     ("calibration_normalised_sum", "calibration-normalised-sum", ("vector",),
      "NCE/NFL + completely asymmetric parts: a lower bound on the wrong-argmax closure",
      "T2 (derived for sums)"),
+    ("calibration_negative_normalised", "calibration-negative-normalised", ("vector",),
+     "L = c - N(u_y)/sum N(u_k), N >= 0 non-decreasing, N(0) = 0 < N(1/K): the wrong-argmax "
+     "risk is (p_t - p_2)/2 above the infimum", "definition 4 (derived, NNCE)"),
     ("calibration_swap", "calibration-swap", (),
      "swap argument: separable (A - B)' < 0 or normalised N' < 0, differentiable, risk lower "
      "semicontinuous and bounded below", "definition 4"),

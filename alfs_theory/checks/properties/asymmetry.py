@@ -68,6 +68,7 @@ __all__ = [
     "weights_parts",
     "weights_problem",
     "weights_envelope",
+    "weights_negative_tie",
     "weights_ratio_test",
     "weights_search",
     "weights_vertex",
@@ -688,6 +689,20 @@ def weights_bounded_normalised(P: WeightsProblem) -> CheckResult | None:
                   counterexample=_ce(u, rb, rr, f"edge e_t -> e_{j}"))
 
 
+def weights_negative_tie(P: WeightsProblem) -> CheckResult | None:
+    """Normalized negative losses whose N vanishes on [0, b] (NNCE's clamp): a point with
+    every other class inside the plateau ties e_t exactly, so argmin != {e_t}."""
+    got = negative_normalised_tie(P.spec, P.ws, P.t)
+    if got is None:
+        return None
+    u, rb, rr, nn = got
+    ce = _ce([float(x) for x in u], rb, rr,
+             f"exact tie: {nn.evidence}; at u_k = {sp.sstr(u[(P.t + 1) % P.n])} (k != t) every "
+             "N(u_k) = 0, so the risk is c W - w_t, as at e_t")
+    return P.done(Verdict.REFUTED, "argmin != {e_t}: a point with the other classes in N's "
+                  "zero plateau ties the risk at e_t exactly", counterexample=ce)
+
+
 def weights_normalised_sequence(P: WeightsProblem) -> CheckResult | None:
     """Normalised losses whose risk is undefined at e_t: a minimising sequence elsewhere."""
     res = normalised_sequence(P.spec, P.ws, P.t)
@@ -735,7 +750,7 @@ def weights_search(P: WeightsProblem) -> CheckResult:
 
 WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
                 weights_ratio_test, weights_envelope, weights_clean_parts, weights_normalised_sum,
-                weights_bounded_normalised,
+                weights_bounded_normalised, weights_negative_tie,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
 named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs
@@ -869,6 +884,87 @@ def _normalised_two_class(spec: LossSpec) -> Complete | None:
         {"N": N},
     )
     return Complete(cert, True)
+
+
+@dataclass(frozen=True)
+class NegativeNormalised:
+    """L = c - N(u_y)/sum_k N(u_k) with N >= 0 non-decreasing on [0, 1], N(0) = 0 and
+    N(1) > 0 (Ye et al.'s normalized negative losses, NNCE). The risk is c W minus the mean of
+    the w_k weighted by N(u_k): at most w_t, reached at e_t and wherever N(u_k) = 0 for every
+    k != t. ``plateau`` is b > 0 when N = 0 on [0, b] exactly (the clamp at min_prob), else
+    None; ``evidence`` says how each fact was proved."""
+
+    c: sp.Expr
+    N: sp.Expr
+    plateau: sp.Expr | None
+    evidence: str
+
+
+def negative_normalised(spec: LossSpec, n: int) -> NegativeNormalised | None:
+    """The facts of :class:`NegativeNormalised` at K = n, proved (sympy identity, exact pieces
+    of N with its monotonicity certified), or None. Cached."""
+    key = ("negative-normalised", n)
+    if key in spec._cache:
+        return spec._cache[key]
+    spec._cache[key] = None
+    if spec.is_pointwise or len(spec.sums) != 1:
+        return None
+    from ...spec import LossSpec as _Spec
+    from ..provers.pieces import split_pieces
+    from .shape import check_decreasing
+
+    (S, g), = spec.summands()
+    N = g.subs(K, n).subs(V, U)
+    expr = spec.subs_values(spec.expr).subs(K, n)
+    if N.free_symbols - {U} or not N.has(U):
+        return None
+    c = sp.simplify(expr + N / S)  # the identity L = c - N(u_y)/S, checked by sympy
+    if c.free_symbols or not c.is_number:
+        return None
+    mono = check_decreasing(_Spec(name="minus-N", expr=-N))  # -N non-increasing
+    if mono.verdict is not Verdict.PROVED:
+        return None
+    pieces = split_pieces(N, U)
+    if pieces is None:
+        return None
+    n0, n1 = pieces.end_values
+    if n0 is None or n1 is None or sp.simplify(n0) != 0 or not sp.simplify(n1).is_positive:
+        return None
+    plateau = None
+    if pieces.breaks and sp.simplify(pieces.branches[0]) == 0:
+        plateau = pieces.breaks[0]
+    how = mono.certificate.method if mono.certificate else "proved"
+    ev = (f"L = {sp.sstr(c)} - N(u_y)/sum_k N(u_k) (sympy identity), N(u) = {sp.sstr(N)} "
+          f"non-decreasing on [0, 1] ({how}), N(0) = 0, N(1) = {sp.sstr(n1)} > 0"
+          + (f", N = 0 on [0, {sp.sstr(plateau)}]" if plateau is not None else ""))
+    spec._cache[key] = NegativeNormalised(c, N, plateau, ev)
+    return spec._cache[key]
+
+
+def negative_normalised_tie(spec: LossSpec, ws: list, t: int):
+    """For :class:`NegativeNormalised` with a plateau [0, b]: the point u with u_k = b/2 for
+    k != t ties the risk at e_t exactly (N(u_k) = 0 there, so the weighted mean is w_t at
+    both), so argmin != {e_t}. Returns (u, r_u, r_t, NegativeNormalised) with the 50-digit
+    risks, or None."""
+    n = len(ws)
+    nn = negative_normalised(spec, n)
+    if nn is None or nn.plateau is None:
+        return None
+    v = nn.plateau / 2
+    if not v.is_Rational:  # e^-5/2: a binary rational next to it, checked exactly below
+        v = sp.Rational(float(v))
+    if not v.is_positive or (n - 1) * v >= sp.Rational(1, 2):
+        return None
+    if sp.simplify(nn.N.subs(U, v)) != 0 or not sp.simplify(nn.N.subs(U, 1 - (n - 1) * v)
+                                                            ).is_positive:
+        return None
+    u = [v] * n
+    u[t] = 1 - (n - 1) * v
+    ok, rb, rr = _verified(spec, ws, [mpmath.mpf(x.p) / x.q for x in u], _vertex(n, t),
+                           strict=False)
+    if not ok:  # the 50-digit risks must tie (or the point be lower) as the identity says
+        return None
+    return u, rb, rr, nn
 
 
 def bounded_normalised(spec: LossSpec, ws: list, t: int):

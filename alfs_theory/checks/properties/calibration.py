@@ -44,6 +44,7 @@ from ..verdict import Certificate, CheckResult, Counterexample, Verdict
 from .asymmetry import (
     complete_asymmetry,
     lsc_ends,
+    negative_normalised,
     normalised_numerator,
     separable_form,
     sum_with_normalised_complete,
@@ -89,6 +90,27 @@ def calibration_normalised_sum(spec: LossSpec, n: int, t0: float) -> CheckResult
         "infimum, approached only at e_t", {})
     return _res(spec, n, t0, Verdict.PROVED, "calibrated (normalised part + completely "
                 "asymmetric parts)", certificate=cert)
+
+
+def calibration_negative_normalised(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
+    """L = c - N(u_y)/sum_k N(u_k), N >= 0 non-decreasing, N(0) = 0 < N(1/K): calibrated. The
+    conditional risk is c - F with F the mean of the p_k weighted by N(u_k); F = p_t at e_t,
+    and a u whose argmax is not t has some u_j >= u_t, so N(u_j) >= N(u_t) and
+    F <= p_2 + (p_t - p_2) N(u_t)/sum N <= (p_t + p_2)/2 < p_t."""
+    nn = negative_normalised(spec, n)
+    if nn is None or not simplify(nn.N.subs(U, sp.Rational(1, n))).is_positive:
+        return None
+    cert = Certificate(
+        "negative-normalised",
+        f"{nn.evidence}, N(1/K) > 0 (so sum_k N(u_k) > 0 on the simplex). For p with a unique "
+        "largest p_t and second largest p_2, C(p, u) = c - F(u) with F = sum_k p_k N(u_k) / "
+        "sum_k N(u_k); F(e_t) = p_t. If argmax u != t, some j != t has u_j >= u_t, so "
+        "N(u_j) >= N(u_t) and F <= p_2 + (p_t - p_2) N(u_t)/(N(u_t) + N(u_j)) <= "
+        "(p_t + p_2)/2: the wrong-argmax infimum exceeds the infimum by at least "
+        "(p_t - p_2)/2 > 0", {"N": nn.N, "c": nn.c})
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (normalized negative: the "
+                "wrong-argmax risk is at least (p_t - p_2)/2 above the infimum)",
+                certificate=cert)
 
 
 def calibration_swap(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
@@ -145,7 +167,8 @@ def calibration_gap(spec: LossSpec, n: int, t0: float) -> CheckResult:
                 f"numerically: {gap['gap']:.4g}", estimate=gap)
 
 
-CALIBRATION_RULES = (calibration_t2, calibration_normalised_sum, calibration_swap,
+CALIBRATION_RULES = (calibration_t2, calibration_normalised_sum,
+                     calibration_negative_normalised, calibration_swap,
                      calibration_kkt_order, calibration_normalised_witness, calibration_face,
                      calibration_gap)
 """The rules of the calibration question, in order (the engine registers each with its

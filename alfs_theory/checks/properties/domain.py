@@ -228,7 +228,7 @@ def _vector(spec: LossSpec, n: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     pts = [np.full(n, 1.0 / n)]
     size = 40 if n <= 50 else (8 if n <= 200 else 2)  # 50 digits cost K x K per point
-    if n <= 1000:
+    if n <= 256:
         pts += list(rng.dirichlet(np.ones(n), size=size))
         pts += list(rng.dirichlet(np.full(n, 0.2), size=size))
     else:  # 256 distinct entries, each repeated: mp_losses evaluates one value per entry

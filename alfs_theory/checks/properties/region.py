@@ -30,6 +30,7 @@ from ..verdict import Certificate, CheckResult, Verdict
 from .asymmetry import (
     bounded_normalised,
     complete_asymmetry,
+    negative_normalised_tie,
     rest_of_sum,
     separable_form,
     unbounded_numerator,
@@ -96,6 +97,20 @@ def region_normalised_sequence(spec: LossSpec, n: int):
             Certificate("normalised-sequence", "L = N(u_y)/sum_k N(u_k), N(0+) = oo, K >= 3:"
                         " the risk is a weighted mean of the w_k, and a sequence with the "
                         "least-weight u_m -> 0 reaches its infimum min_k w_k away from e_t"))
+
+
+def region_negative_tie(spec: LossSpec, n: int):
+    """L = c - N(u_y)/sum_k N(u_k) with N = 0 on [0, b]: no weight vector (an exact tie)."""
+    got = negative_normalised_tie(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
+                                  * (n - 1), 0)
+    if got is None:
+        return None
+    return ({"kind": "none", "text": "no weight vector (the other classes inside N's zero "
+             "plateau tie e_t exactly)"},
+            Certificate("negative-tie", f"{got[3].evidence}. For any w with a unique largest "
+                        "w_t the risk is c W minus the mean of the w_k weighted by N(u_k): at "
+                        "most w_t, reached at e_t and at every u whose other classes lie in "
+                        "the plateau, so argmin != {e_t} for every w"))
 
 
 def region_normalised_equal_weights(spec: LossSpec, n: int):
@@ -190,8 +205,8 @@ def region_kkt(spec: LossSpec, n: int):
 
 #: the region rules in the order they are tried; the engine registers each as a rule
 #: ``region-*`` (``engine.rules.REGION_RULE_TABLE``, kept in step by a test)
-REGION_RULES = (region_complete, region_normalised_sequence, region_normalised_equal_weights,
-                region_normalised_plus_region, region_kkt)
+REGION_RULES = (region_complete, region_normalised_sequence, region_negative_tie,
+                region_normalised_equal_weights, region_normalised_plus_region, region_kkt)
 
 
 def _tidy(D: sp.Expr, w_n: sp.Symbol = W_N) -> sp.Expr:

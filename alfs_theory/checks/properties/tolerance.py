@@ -13,6 +13,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -27,6 +28,7 @@ from .asymmetry import (
     complete_asymmetry,
     continuous_part,
     kkt_margins,
+    negative_normalised_tie,
     normalised_numerator,
     normalised_sequence,
     ratio_lower,
@@ -194,6 +196,29 @@ def threshold_normalised_sequence(spec: LossSpec, n: int, ratio,
                 {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
 
 
+def threshold_negative_tie(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """L = c - N(u_y)/sum_k N(u_k) with N = 0 on [0, b]: for every weight vector with a unique
+    largest entry, clean ones included, the other classes inside the plateau tie e_y exactly,
+    so no eta keeps e_y the unique minimiser."""
+    cap = sp.Rational(n - 1, n)
+    shown = []
+    for eta in (sp.Integer(0), cap / 2):
+        got = negative_normalised_tie(spec, symmetric_weights(n, eta), 0)
+        if got is None:
+            return None
+        shown.append(f"eta = {sp.sstr(eta)}: risk {mpmath.nstr(got[1], 12)} at u_k = "
+                     f"{sp.sstr(got[0][1])} (k != y), {mpmath.nstr(got[2], 12)} at e_y")
+    cert = Certificate(
+        "negative-tie",
+        f"{got[3].evidence}. For any w with a unique largest w_y the risk is c W minus the "
+        "mean of the w_k weighted by N(u_k), at most w_y, and equal to w_y at e_y and at every "
+        "u whose other classes lie in the plateau: e_y is never the unique minimiser, not even "
+        f"for clean labels ({'; '.join(shown)})")
+    return _res(n, Verdict.PROVED, "tolerant for no eta, not even clean labels: the other "
+                "classes inside N's zero plateau tie e_y exactly",
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+
+
 def threshold_complete(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
     """Complete asymmetry (or a normalised sum with completely asymmetric parts): e_y wins
     whenever w_y is the unique largest weight, so every eta < (K-1)/K."""
@@ -324,7 +349,8 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
 
 THRESHOLD_RULES = (threshold_infinite_loss, threshold_infinite_at_vertex,
                    threshold_bounded_normalised,
-                   threshold_normalised_sequence, threshold_complete, threshold_kkt,
+                   threshold_normalised_sequence, threshold_negative_tie, threshold_complete,
+                   threshold_kkt,
                    threshold_normalised_plus_kkt, threshold_bounds)
 """The rules of the symmetric-noise threshold in the order they are tried: the engine
 registers each as a named rule (alfs_theory.checks.engine.rules); :func:`symmetric_noise_threshold`
