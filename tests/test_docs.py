@@ -32,7 +32,8 @@ REDUCED = {"study": ["--setting", "tiny", "--dataset", "digits", "--workers", "1
 # used); ALFS_TEST_PROFILE=long runs them exactly as written (tests/profiles.py)
 if not LONG:
     REDUCED.update({
-        "report": ["--epochs", "1", "--seeds", "0", "--followups", "1", "--dataset", "digits"],
+        "report": ["--epochs", "1", "--seeds", "0", "--followups", "1", "--dataset", "digits",
+                   "--claims", "T4-iff,T5-concave"],
         "train": ["--epochs", "1"],
         "sweep": ["--epochs", "1", "--seeds", "0"],
         "verify": ["--only", "T4-iff,T5-concave"],

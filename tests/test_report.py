@@ -6,28 +6,24 @@ import alfs_theory.report as report
 
 
 def test_report_end_to_end_small(tmp_path, monkeypatch):
-    import alfs_theory.ledger.run as pr
-    from alfs_theory.ledger.claims import LEDGER
-
-    small = [c.id for c in LEDGER if c.id in ("T4-iff", "T5-concave")]
-    real = pr.run_ledger
-    monkeypatch.setattr(pr, "run_ledger", lambda **kw: real(only=small, **kw))
+    small = ["T4-iff", "T5-concave"]
     monkeypatch.setattr(report, "SWEEP_LOSSES", [("ce", {}), ("agce", {"a": 1.0, "q": 2.0})])
     monkeypatch.setattr(report, "SWEEP_RATES", (0.0, 0.6))
     monkeypatch.setattr(report, "verdict_table", lambda: [
         {"loss": "agce", "kind": "pointwise", "shape": "concave", "ratio": "PROVED"}])
     s = report.run_report(tmp_path, epochs=2, workers=1, skip_figures=True, dataset="digits",
-                          seeds=(0,))
+                          seeds=(0,), claims=small)
     html = (tmp_path / "report.html").read_text()
     md = (tmp_path / "report.md").read_text()
     assert "<table>" in html and "T4-iff" in html and "agce" in html
-    assert "## The paper's claims (2/2 as expected)" in md
+    assert ("## The paper's claims (2/2 as expected; only 2 of the ledger's claims, chosen "
+            "with --claims)") in md
     assert len(s["theory_vs_experiment"]) == 4  # 2 losses x 2 rates
     assert (tmp_path / "sweep" / "results.csv").exists()
     # a second run keeps the finished training runs (resumable)
     mtimes = {p: p.stat().st_mtime for p in (tmp_path / "sweep").rglob("record.json")}
     report.run_report(tmp_path, epochs=2, workers=1, skip_figures=True, dataset="digits",
-                      seeds=(0,))
+                      seeds=(0,), claims=small)
     assert {p: p.stat().st_mtime for p in (tmp_path / "sweep").rglob("record.json")} == mtimes
 
 
@@ -64,17 +60,11 @@ def test_report_diagnoses_each_contradiction(tmp_path, monkeypatch):
     the subset curves, a follow-up run and a figure; a rerun redoes nothing."""
     import json
 
-    import alfs_theory.ledger.run as pr
-    from alfs_theory.ledger.claims import LEDGER
-
-    small = [c.id for c in LEDGER if c.id == "T4-iff"]
-    real = pr.run_ledger
-    monkeypatch.setattr(pr, "run_ledger", lambda **kw: real(only=small, **kw))
     monkeypatch.setattr(report, "SWEEP_LOSSES", [("agce", {"a": 1.0, "q": 2.0})])
     monkeypatch.setattr(report, "SWEEP_RATES", (0.0, 0.8))
     monkeypatch.setattr(report, "verdict_table", lambda: [])
     s = report.run_report(tmp_path, epochs=3, workers=1, skip_figures=True, dataset="digits",
-                          seeds=(0, 1), followups=1)
+                          seeds=(0, 1), followups=1, claims=["T4-iff"])
     assert s["dataset"] == "digits" and s["seeds"] == [0, 1]
     assert [c["loss"] for c in s["contradictions"]] == ["agce_a=1_q=2"]
     (d,) = s["diagnoses"]
@@ -92,7 +82,7 @@ def test_report_diagnoses_each_contradiction(tmp_path, monkeypatch):
     assert (tmp_path / "sweep" / "diagnosis" / "agce_a=1_q=2__symmetric_0.8.png").exists()
     mtimes = {p: p.stat().st_mtime for p in tmp_path.rglob("record.json")}
     report.run_report(tmp_path, epochs=3, workers=1, skip_figures=True, dataset="digits",
-                      seeds=(0, 1), followups=1)
+                      seeds=(0, 1), followups=1, claims=["T4-iff"])
     assert {p: p.stat().st_mtime for p in tmp_path.rglob("record.json")} == mtimes
 
 

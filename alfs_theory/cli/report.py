@@ -12,16 +12,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..argtypes import ensure_writable_dir
 
     ensure_writable_dir(args.out, "report folder")
+    if args.claims:
+        from ..errors import InputError
+        from ..ledger.claims import LEDGER
+
+        known = [c.id for c in LEDGER]
+        bad = [x for x in args.claims.split(",") if x not in known]
+        if bad:
+            raise InputError(f"--claims: unknown ledger id(s) {', '.join(bad)}; known: "
+                             f"{', '.join(known)}")
     s = run_report(args.out, epochs=args.epochs, workers=args.workers,
                    skip_sweep=args.skip_sweep, skip_figures=args.skip_figures,
-                   dataset=args.dataset, seeds=args.seeds, followups=args.followups)
+                   dataset=args.dataset, seeds=args.seeds, followups=args.followups,
+                   claims=args.claims.split(",") if args.claims else None)
     return 0 if s.get("ledger_ok") else 1
 
 
 def register(sub) -> None:
     sp = sub.add_parser("report", help="the main job: checks, ledger, confirmation sweep, "
                         "figures -> one HTML report")
-    from ..argtypes import cpu_int, folder_arg, int_at_least
+    from ..argtypes import comma_items, cpu_int, folder_arg, int_at_least
 
     sp.add_argument("--out", type=folder_arg, default="report",
                     help="report folder (default report)")
@@ -38,6 +48,10 @@ def register(sub) -> None:
                     f"default {DIAGNOSE_FOLLOWUPS}; 0: none)")
     sp.add_argument("--workers", type=cpu_int, default=None,
                     help="local processes for the sweep (default: up to 4)")
+    sp.add_argument("--claims", type=comma_items("comma-separated ledger ids, e.g. "
+                                                 "T4-iff,C-AGCE"), default=None,
+                    help="run only these claims of the ledger (default: every claim; an "
+                         "unknown id is refused before any work, with the known ones)")
     sp.add_argument("--skip-sweep", action="store_true")
     sp.add_argument("--skip-figures", action="store_true")
     sp.set_defaults(func=cmd_report)
