@@ -64,8 +64,9 @@ def register(sub) -> None:
                     help=f"folder for the runs and ratio_study.md/.csv/.json/.png (default "
                     f"{DEFAULT_OUT}; resumable; alfs verify reads it)")
     rp.add_argument("--setting", choices=SETTING_NAMES, default="cpu",
-                    help="tiny: seconds (a test of the machinery); cpu: about an hour on 2 "
-                    "cores (4,000 / 2,000 images, 8 epochs); full: the paper's scale (a GPU)")
+                    help="tiny: seconds (a test of the machinery); cpu: about 1.5 hours on 2 "
+                    "idle cores (4,000 / 2,000 images, 8 epochs, about 40 s per run and core); "
+                    "full: the paper's scale (a GPU)")
     rp.add_argument("--dataset", choices=("auto", "fashion-mnist", "digits"), default="auto",
                     help="auto: Fashion-MNIST when installed (Debian dataset-fashion-mnist or "
                     "--data-root), else the embedded 8x8 digits; the report says which")
