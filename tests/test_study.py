@@ -195,6 +195,19 @@ def test_a_folder_holds_one_study(tmp_path):
         run_study(tmp_path, setting="tiny", dataset="digits", progress=False)
 
 
+def test_a_reworded_setting_description_keeps_the_folder(tmp_path):
+    """The setting's 'why' is prose: rewording it in a release must not orphan a half-finished
+    study (its name, data sizes, data set and epochs define it)."""
+    from alfs_theory.study import run_study
+
+    (tmp_path / "study.json").write_text(json.dumps(
+        {"dataset": "digits", "epochs": 2, "runs": [],
+         "setting": {"name": "tiny", "why": "older wording", "train_subset": 200,
+                     "test_subset": 100}}))
+    with pytest.raises(InputError, match="no run of the study finished"):
+        run_study(tmp_path, setting="tiny", dataset="digits", progress=False, train=False)
+
+
 def test_cli_refuses_a_bad_setting(capsys):
     from alfs_theory.cli import main
 
