@@ -90,6 +90,12 @@ def _res(n: int, verdict, summary, value, **kw) -> CheckResult:
     return CheckResult(_name(n), verdict, summary, value=value, **kw)
 
 
+def _no_eta(n: int, summary: str, cert: Certificate) -> CheckResult:
+    """PROVED: no eta keeps e_y the unique minimiser (eta_max = 0, not attained)."""
+    return _res(n, Verdict.PROVED, summary,
+                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+
+
 def threshold_infinite_loss(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
     """l(0+) = oo: for any eta > 0 the risk at e_y is infinite (eta_max = 0)."""
     if not spec.is_pointwise:
@@ -191,9 +197,8 @@ def threshold_normalised_sequence(spec: LossSpec, n: int, ratio,
         "L = N(u_y)/sum_k N(u_k) with N >= 0 at K >= 3: for every weight vector the "
         "risk's infimum min_k w_k is approached along a sequence with the wrong argmax "
         f"(shown at eta = {float(cap / 2):.6g}: {out[1].detail})")
-    return _res(n, Verdict.PROVED, "tolerant for no eta: the infimum of the noisy (and the "
-                "clean) risk is approached away from e_y",
-                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+    return _no_eta(n, "tolerant for no eta: the infimum of the noisy (and the clean) risk is "
+                   "approached away from e_y", cert)
 
 
 def threshold_negative_tie(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
@@ -214,9 +219,8 @@ def threshold_negative_tie(spec: LossSpec, n: int, ratio, search: bool) -> Check
         "mean of the w_k weighted by N(u_k), at most w_y, and equal to w_y at e_y and at every "
         "u whose other classes lie in the plateau: e_y is never the unique minimiser, not even "
         f"for clean labels ({'; '.join(shown)})")
-    return _res(n, Verdict.PROVED, "tolerant for no eta, not even clean labels: the other "
-                "classes inside N's zero plateau tie e_y exactly",
-                {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": False}, certificate=cert)
+    return _no_eta(n, "tolerant for no eta, not even clean labels: the other classes inside "
+                   "N's zero plateau tie e_y exactly", cert)
 
 
 def threshold_complete(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
