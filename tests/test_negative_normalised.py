@@ -114,3 +114,73 @@ def test_outside_the_family(expr):
         else:  # 1 - u/sum(v): in the family, but with no plateau no tie is claimed
             assert nn.plateau is None
             assert "negative-tie" not in ev, (r.check, ev)
+
+
+# ------------------------------------------------------ NCE-type + negative parts (ANL-CE)
+def _anl_ce(u, w, alpha=5.0, beta=5.0, A=np.log(1e7)):
+    """alpha NCE + beta NNCE risk at the rows of u, written here (mpmath for tiny entries)."""
+    import mpmath
+
+    out = []
+    for row in u:
+        a = [-mpmath.log(x) for x in row]
+        N = [max(mpmath.mpf(0), A + mpmath.log(x)) for x in row]
+        nce = mpmath.fsum(wk * ak for wk, ak in zip(w, a)) / mpmath.fsum(a)
+        nnce = mpmath.fsum(wk * (1 - Nk / mpmath.fsum(N)) for wk, Nk in zip(w, N))
+        out.append(alpha * nce + beta * nnce)
+    return out
+
+
+@pytest.mark.parametrize("K", [3, 4, 10])
+def test_anl_ce_infimum_is_approached_away_from_e_t(K):
+    import mpmath
+
+    spec = get_loss("nce+nnce").bind().at_classes(K)
+    rng = np.random.default_rng(K)
+    w = np.r_[0.5, rng.dirichlet(np.ones(K - 1)) * 0.49]
+    w = list(w / w.sum())
+    res = decide("weights", spec, K, weights=w)
+    assert res.verdict.value == "REFUTED" and res.counterexample.sequence, res.summary
+    bound = 5 * min(w) + 5 * (1 - w[0])
+    # the test's own formula: nothing sampled goes below the bound ...
+    U = _simplex(K, rng, n=300)
+    assert min(_anl_ce(U, w)) >= bound - 1e-12
+    # ... and the rule's sequence (u_k = 1/20000000, u_m = eps) tends to it while staying away
+    # from e_0
+    m = int(np.argmin(w[1:])) + 1
+    with mpmath.workdps(30):
+        gaps = []
+        for e in ("1e-100", "1e-10000", "1e-1000000"):
+            eps = mpmath.mpf(e)
+            v = mpmath.mpf(1) / 20000000
+            u = [v] * K
+            u[m] = eps
+            u[0] = 1 - (K - 2) * v - eps
+            gaps.append(_anl_ce([u], w)[0] - bound)
+    assert gaps[0] > gaps[1] > gaps[2] >= -1e-20 and gaps[2] < 1e-3, gaps
+
+
+@pytest.mark.parametrize("K", [2, 3, 6])
+def test_anl_ce_calibrated_with_the_stated_margin(K):
+    spec = get_loss("nce+nnce").bind().at_classes(K)
+    res = decide("calibrated", spec, K)
+    assert res.verdict.value == "PROVED" and res.certificate.method == "normalised-negative-sum"
+    rng = np.random.default_rng(3 + K)
+    U = _simplex(K, rng, n=200)
+    for p in rng.dirichlet(np.ones(K), size=6):
+        srt = np.sort(p)
+        t = int(np.argmax(p))
+        wrong = U[np.argmax(U, axis=1) != t]
+        C = _anl_ce(wrong, list(p))
+        inf_all = 5 * srt[0] + 5 * (1 - srt[-1])
+        assert min(C) >= inf_all + 5 * (srt[-1] - srt[-2]) / 2 - 1e-9
+
+
+def test_anl_ce_threshold_and_region():
+    spec = get_loss("nce+nnce").bind().at_classes(10)
+    th = decide("threshold", spec, 10)
+    assert th.verdict.value == "PROVED" and th.value["eta_max"] == 0.0, th.summary
+    assert decide("region", spec, 10).value["kind"] == "none"
+    # K = 2: the sequence would converge to e_t: no verdict from this rule
+    two = decide("weights", get_loss("nce+nnce").bind().at_classes(2), 2, weights=[0.6, 0.4])
+    assert "converging away" not in two.summary

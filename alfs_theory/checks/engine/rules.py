@@ -265,6 +265,10 @@ WEIGHT_RULE_TABLE = (
      "L = c - N(u_y)/sum_k N(u_k), N non-decreasing with N = 0 on [0, b]: the other classes "
      "inside the plateau tie e_t exactly (REFUTED: argmin != {e_t})",
      "definition 2 (derived, NNCE)"),
+    ("weights_normalised_negative", "weights-normalised-negative", ("vector",),
+     "NCE-type parts + normalized negative parts with a zero plateau (ANL-CE): the infimum is "
+     "approached along a sequence converging away from e_t (REFUTED, K >= 3)",
+     "definition 2 (derived, ANL-CE)"),
     ("weights_normalised_sequence", "weights-normalised-sequence", ("vector",),
      "a minimising sequence away from e_t (NCE, NFL at K >= 3)", "theory.md, NCE"),
     ("weights_search", "weights-search", (),
@@ -305,6 +309,9 @@ REGION_RULE_TABLE = (
     ("region_negative_tie", "region-negative-tie", ("vector",),
      "L = c - N(u_y)/sum N(u_k) with N = 0 on [0, b]: an exact tie for every w (no weight "
      "vector)", "definition 2 (derived, NNCE)"),
+    ("region_normalised_negative", "region-normalised-negative", ("vector",),
+     "NCE-type + normalized negative parts (ANL-CE) at K >= 3: a minimising sequence away "
+     "from e_t for every w (no weight vector)", "definition 2 (derived, ANL-CE)"),
     ("region_normalised_equal_weights", "region-normalised-equal-weights", (),
      "normalised, N(0) finite, N'(0) = -oo at K >= 3: exactly the w with equal other entries",
      "derived (C-NGCE)"),
@@ -344,6 +351,10 @@ THRESHOLD_RULE_TABLE = (
     ("threshold_negative_tie", "threshold-negative-tie", ("vector",),
      "L = c - N(u_y)/sum N(u_k) with N = 0 on [0, b]: an exact tie for every weight vector, "
      "clean ones included (no eta)", "definition 2 (derived, NNCE)"),
+    ("threshold_normalised_negative", "threshold-normalised-negative", ("vector",),
+     "NCE-type + normalized negative parts (ANL-CE) at K >= 3: the infimum is approached away "
+     "from e_y for every weight vector, clean ones included (no eta)",
+     "definition 2 (derived, ANL-CE)"),
     ("threshold_complete", "threshold-complete", (),
      "complete asymmetry (or a normalised sum with completely asymmetric parts): every "
      "eta < (K-1)/K", "T5 (concave l)"),
@@ -381,6 +392,9 @@ CALIBRATION_RULE_TABLE = (
     ("calibration_negative_normalised", "calibration-negative-normalised", ("vector",),
      "L = c - N(u_y)/sum N(u_k), N >= 0 non-decreasing, N(0) = 0 < N(1/K): the wrong-argmax "
      "risk is (p_t - p_2)/2 above the infimum", "definition 4 (derived, NNCE)"),
+    ("calibration_normalised_negative_sum", "calibration-normalised-negative-sum", ("vector",),
+     "NCE-type + normalized negative parts: the infimum keeps argmax t and a wrong argmax "
+     "costs b (p_t - p_2)/2", "definition 4 (derived, ANL-CE)"),
     ("calibration_swap", "calibration-swap", (),
      "swap argument: separable (A - B)' < 0 or normalised N' < 0, differentiable, risk lower "
      "semicontinuous and bounded below", "definition 4"),

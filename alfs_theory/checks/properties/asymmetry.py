@@ -69,6 +69,7 @@ __all__ = [
     "weights_problem",
     "weights_envelope",
     "weights_negative_tie",
+    "weights_normalised_negative",
     "weights_ratio_test",
     "weights_search",
     "weights_vertex",
@@ -703,6 +704,15 @@ def weights_negative_tie(P: WeightsProblem) -> CheckResult | None:
                   "zero plateau ties the risk at e_t exactly", counterexample=ce)
 
 
+def weights_normalised_negative(P: WeightsProblem) -> CheckResult | None:
+    """NCE-type + normalized negative parts (ANL-CE): a minimising sequence converging away
+    from e_t."""
+    res = normalised_negative_sequence(P.spec, P.ws, P.t)
+    if res is None:
+        return None
+    return P.done(Verdict.REFUTED, res[0], counterexample=res[1])
+
+
 def weights_normalised_sequence(P: WeightsProblem) -> CheckResult | None:
     """Normalised losses whose risk is undefined at e_t: a minimising sequence elsewhere."""
     res = normalised_sequence(P.spec, P.ws, P.t)
@@ -750,7 +760,7 @@ def weights_search(P: WeightsProblem) -> CheckResult:
 
 WEIGHT_RULES = (weights_vertex, weights_kkt, weights_complete, weights_parts,
                 weights_ratio_test, weights_envelope, weights_clean_parts, weights_normalised_sum,
-                weights_bounded_normalised, weights_negative_tie,
+                weights_bounded_normalised, weights_negative_tie, weights_normalised_negative,
                 weights_normalised_sequence, weights_search)
 """The rules of "asymmetric on w", in the order they are tried: the engine registers each as a
 named rule with its facts (alfs_theory.checks.engine.rules); :func:`check_asymmetric_on_weights` runs
@@ -965,6 +975,90 @@ def negative_normalised_tie(spec: LossSpec, ws: list, t: int):
     if not ok:  # the 50-digit risks must tie (or the point be lower) as the identity says
         return None
     return u, rb, rr, nn
+
+
+def normalised_negative_sum(spec: LossSpec, n: int):
+    """A sum with coefficients >= 0 of normalised parts N(u_y)/sum N(u_k) with N(0+) = oo
+    (NCE, NFL: :func:`unbounded_numerator`) and normalized negative parts with a zero plateau
+    (:func:`negative_normalised`), at least one of the latter with coefficient > 0 (Ye et al.'s
+    ANL-CE = alpha NCE + beta NNCE). Returns (normalised [(coef, N)], negative [(coef,
+    NegativeNormalised)]) or None. Cached."""
+    key = ("normalised-negative-sum", n)
+    if key in spec._cache:
+        return spec._cache[key]
+    spec._cache[key] = None
+    parts = spec.parts()
+    if not parts or not all(c.is_number and c >= 0 for c, _ in parts):
+        return None
+    norm, neg = [], []
+    for c, p in parts:
+        N = unbounded_numerator(p, n)
+        if N is not None:
+            norm.append((c, N))
+            continue
+        nn = negative_normalised(p, n)
+        if nn is None or nn.plateau is None:
+            return None
+        neg.append((c, nn))
+    if not any(c > 0 for c, _ in neg):
+        return None
+    spec._cache[key] = (norm, neg)
+    return spec._cache[key]
+
+
+def normalised_negative_sequence(spec: LossSpec, ws: list, t: int):
+    """For :func:`normalised_negative_sum` at K >= 3 and w with a unique largest w_t: the risk is
+    at least sum_i a_i min_k w_k + sum_j b_j (c_j W - w_t) (a weighted mean of the w_k for each
+    normalised part; at most w_t for each negative one), and the sequence u_k = v (k != t, m),
+    u_m = eps -> 0 (m a class of least weight, v inside every plateau) reaches that bound while
+    converging to a point other than e_t. Returns (summary, Counterexample) or None."""
+    n = len(ws)
+    got = normalised_negative_sum(spec, n) if n >= 3 else None
+    if got is None:
+        return None
+    norm, neg = got
+    v = min(nn.plateau for _, nn in neg) / 2
+    if not v.is_Rational:
+        v = sp.Rational(float(v))
+    if not v.is_positive or (n - 1) * v >= sp.Rational(1, 2):
+        return None
+    ut = 1 - (n - 2) * v  # u_t at eps = 0; u_t(eps) = ut - eps
+    if any(sp.simplify(nn.N.subs(U, v)) != 0 or not sp.simplify(nn.N.subs(U, ut - v))
+           .is_positive for _, nn in neg):
+        return None
+    m = min((i for i in range(n) if i != t), key=lambda i: ws[i])
+    W = sum(ws, sp.Integer(0))
+    rest_w = W - ws[t] - ws[m]
+    eps = sp.Symbol("epsilon", positive=True)
+    limits = []
+    for _, N in norm:  # grouped: three terms whatever K is
+        Nm, Nt, Nv = N.subs(U, eps), N.subs(U, ut - eps), N.subs(U, v)
+        seq = (ws[m] * Nm + ws[t] * Nt + rest_w * Nv) / (Nm + Nt + (n - 2) * Nv)
+        try:
+            lim = sp.limit(seq, eps, 0, "+")
+        except Exception:  # noqa: BLE001 - sympy may fail on exotic N
+            return None
+        if not lim.is_number or sp.simplify(lim - ws[m]) != 0:
+            return None
+        limits.append(lim)
+    bound = (sum((c * ws[m] for c, _ in norm), sp.Integer(0))
+             + sum((c * (nn.c * W - ws[t]) for c, nn in neg), sp.Integer(0)))
+    u = [v] * n
+    u[m] = eps
+    u[t] = ut - eps
+    names = ", ".join(nn.evidence.split(" (sympy")[0] for _, nn in neg)
+    detail = (f"every normalised part is a weighted mean of the w_k (>= min_k w_k = "
+              f"{sp.sstr(ws[m])}) and every negative part ({names}) is c W minus a weighted "
+              f"mean of the w_k (>= c W - w_t), so risk >= {float(bound):.10g}; along u_k = {sp.sstr(v)} (k != {t}, {m}), u_{m} = eps -> 0 "
+              f"the negative parts equal their bound exactly (every N(u_k) = 0, k != {t}) and the "
+              f"normalised parts tend to w_{m} (sympy limit): the infimum is approached while u "
+              f"tends to a point other than e_{t} (u_k = {sp.sstr(v)} for k != {t}, {m})")
+    ce = Counterexample(
+        point={f"u{k}": sp.sstr(x) for k, x in enumerate(u)}, detail=detail,
+        values={"infimum": float(bound)},
+        sequence=f"u(eps) = ({', '.join(sp.sstr(x) for x in u)}), eps -> 0+")
+    return ("the infimum is also approached along a sequence converging away from e_t "
+            "(normalised + normalized-negative parts)", ce)
 
 
 def bounded_normalised(spec: LossSpec, ws: list, t: int):

@@ -45,6 +45,7 @@ from .asymmetry import (
     complete_asymmetry,
     lsc_ends,
     negative_normalised,
+    normalised_negative_sum,
     normalised_numerator,
     separable_form,
     sum_with_normalised_complete,
@@ -113,6 +114,32 @@ def calibration_negative_normalised(spec: LossSpec, n: int, t0: float) -> CheckR
                 certificate=cert)
 
 
+def calibration_normalised_negative_sum(spec: LossSpec, n: int,
+                                        t0: float) -> CheckResult | None:
+    """NCE-type parts (coefficients a_i) + normalized negative parts (b_j, some > 0): the
+    infimum sum a_i p_min + sum b_j (c_j - p_t) is approached with argmax t, and a wrong argmax
+    costs at least sum b_j (p_t - p_2)/2 more."""
+    got = normalised_negative_sum(spec, n)
+    if got is None:
+        return None
+    norm, neg = got
+    if not all(simplify(nn.N.subs(U, sp.Rational(1, n))).is_positive for _, nn in neg):
+        return None
+    b = sum((c for c, _ in neg), sp.Integer(0))
+    cert = Certificate(
+        "normalised-negative-sum",
+        f"{len(norm)} normalised part(s) with N(0+) = oo and {len(neg)} normalized negative "
+        f"part(s) ({'; '.join(nn.evidence for _, nn in neg)}), coefficients >= 0, sum of the "
+        f"negative ones b = {sp.sstr(b)} > 0. For p with a unique largest p_t: every normalised "
+        "part is a weighted mean of the p_k (>= p_min), every negative part is c - F with "
+        "F <= p_t, and u_k = v inside the plateaus (k != t, m), u_m = eps -> 0 (m = argmin p) "
+        "reaches both bounds with argmax t, so the infimum is sum a_i p_min + sum b_j (c_j - "
+        "p_t); a wrong-argmax u has F <= (p_t + p_2)/2 in every negative part, so its risk is at "
+        "least b (p_t - p_2)/2 above the infimum", {"b": b})
+    return _res(spec, n, t0, Verdict.PROVED, "calibrated (normalised + normalized negative "
+                "parts: a wrong argmax costs at least b (p_t - p_2)/2)", certificate=cert)
+
+
 def calibration_swap(spec: LossSpec, n: int, t0: float) -> CheckResult | None:
     """The swap argument (see :func:`_swap_argument`)."""
     cert = _swap_argument(spec, n)
@@ -168,7 +195,8 @@ def calibration_gap(spec: LossSpec, n: int, t0: float) -> CheckResult:
 
 
 CALIBRATION_RULES = (calibration_t2, calibration_normalised_sum,
-                     calibration_negative_normalised, calibration_swap,
+                     calibration_negative_normalised, calibration_normalised_negative_sum,
+                     calibration_swap,
                      calibration_kkt_order, calibration_normalised_witness, calibration_face,
                      calibration_gap)
 """The rules of the calibration question, in order (the engine registers each with its

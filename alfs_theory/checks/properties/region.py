@@ -31,6 +31,7 @@ from .asymmetry import (
     bounded_normalised,
     complete_asymmetry,
     negative_normalised_tie,
+    normalised_negative_sequence,
     rest_of_sum,
     separable_form,
     unbounded_numerator,
@@ -111,6 +112,19 @@ def region_negative_tie(spec: LossSpec, n: int):
                         "w_t the risk is c W minus the mean of the w_k weighted by N(u_k): at "
                         "most w_t, reached at e_t and at every u whose other classes lie in "
                         "the plateau, so argmin != {e_t} for every w"))
+
+
+def region_normalised_negative(spec: LossSpec, n: int):
+    """NCE-type + normalized negative parts (ANL-CE) at K >= 3: no weight vector."""
+    got = normalised_negative_sequence(spec, [sp.Rational(1, 2)] + [sp.Rational(1, 2 * (n - 1))]
+                                       * (n - 1), 0) if n >= 3 else None
+    if got is None:
+        return None
+    return ({"kind": "none", "text": "no weight vector (the infimum is approached along a "
+             "sequence converging away from e_t)"},
+            Certificate("normalised-negative-sequence", f"shown at w = (1/2, rest equal): "
+                        f"{got[1].detail}; the argument holds for every w with a unique "
+                        "largest entry"))
 
 
 def region_normalised_equal_weights(spec: LossSpec, n: int):
@@ -206,7 +220,8 @@ def region_kkt(spec: LossSpec, n: int):
 #: the region rules in the order they are tried; the engine registers each as a rule
 #: ``region-*`` (``engine.rules.REGION_RULE_TABLE``, kept in step by a test)
 REGION_RULES = (region_complete, region_normalised_sequence, region_negative_tie,
-                region_normalised_equal_weights, region_normalised_plus_region, region_kkt)
+                region_normalised_negative, region_normalised_equal_weights,
+                region_normalised_plus_region, region_kkt)
 
 
 def _tidy(D: sp.Expr, w_n: sp.Symbol = W_N) -> sp.Expr:

@@ -29,6 +29,7 @@ from .asymmetry import (
     continuous_part,
     kkt_margins,
     negative_normalised_tie,
+    normalised_negative_sequence,
     normalised_numerator,
     normalised_sequence,
     ratio_lower,
@@ -223,6 +224,23 @@ def threshold_negative_tie(spec: LossSpec, n: int, ratio, search: bool) -> Check
                    "N's zero plateau tie e_y exactly", cert)
 
 
+def threshold_normalised_negative(spec: LossSpec, n: int, ratio,
+                                  search: bool) -> CheckResult | None:
+    """NCE-type + normalized negative parts (ANL-CE) at K >= 3: for every weight vector with a
+    unique largest entry, clean ones included, the infimum is approached away from e_y."""
+    shown = []
+    for eta in (sp.Integer(0), sp.Rational(n - 1, n) / 2):
+        got = normalised_negative_sequence(spec, symmetric_weights(n, eta), 0)
+        if got is None:
+            return None
+        shown.append(f"eta = {sp.sstr(eta)}: {got[1].sequence}")
+    cert = Certificate("normalised-negative-sequence",
+                       f"{got[1].detail}. The argument holds for every w with a unique largest "
+                       f"entry, clean labels included ({'; '.join(shown)})")
+    return _no_eta(n, "tolerant for no eta, not even clean labels: the infimum is approached "
+                   "along a sequence converging away from e_y", cert)
+
+
 def threshold_complete(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
     """Complete asymmetry (or a normalised sum with completely asymmetric parts): e_y wins
     whenever w_y is the unique largest weight, so every eta < (K-1)/K."""
@@ -353,7 +371,8 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
 
 THRESHOLD_RULES = (threshold_infinite_loss, threshold_infinite_at_vertex,
                    threshold_bounded_normalised,
-                   threshold_normalised_sequence, threshold_negative_tie, threshold_complete,
+                   threshold_normalised_sequence, threshold_negative_tie,
+                   threshold_normalised_negative, threshold_complete,
                    threshold_kkt,
                    threshold_normalised_plus_kkt, threshold_bounds)
 """The rules of the symmetric-noise threshold in the order they are tried: the engine
