@@ -184,3 +184,54 @@ def test_anl_ce_threshold_and_region():
     # K = 2: the sequence would converge to e_t: no verdict from this rule
     two = decide("weights", get_loss("nce+nnce").bind().at_classes(2), 2, weights=[0.6, 0.4])
     assert "converging away" not in two.summary
+
+
+# ------------------------------------------------------------- random members of the family
+_G = {  # increasing g on (0, 1]: (typed text with {x}, numpy)
+    "log": ("log({x})", lambda v: np.log(np.maximum(v, 1e-300))),
+    "lin": ("{x}", lambda v: v),
+    "sq": ("{x}**2", lambda v: v ** 2),
+    "sqrt": ("sqrt({x})", lambda v: np.sqrt(v)),
+    "exp": ("exp(2*{x})", lambda v: np.exp(2 * v)),
+}
+
+
+def _random_member(seed: int):
+    """c - max(0, g(u) - g(b))/sum(max(0, g(v) - g(b))) with random g, plateau b and c, its
+    numpy N and c, and K: drawn apart from the rules (the rules see only the typed text)."""
+    rng = np.random.default_rng(1000 + seed)
+    name = sorted(_G)[seed % len(_G)]
+    text, g = _G[name]
+    b = float(np.round(10 ** rng.uniform(-4, np.log10(0.15)), 6))
+    c = int(rng.integers(1, 3))
+    gb = float(g(np.array(b)))
+    expr = (f"{c} - max(0, {text.format(x='u')} - {gb!r})/"
+            f"sum(max(0, {text.format(x='v')} - {gb!r}))")
+    return expr, (lambda v: np.maximum(0.0, g(v) - gb)), float(c), int(rng.integers(3, 6)), b
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_members_against_the_brute_force(seed):
+    expr, N, c, K, b = _random_member(seed)
+    spec = loss_from_expression(expr).bind().at_classes(K)
+    rng = np.random.default_rng(seed)
+    w = np.r_[0.45, rng.dirichlet(np.ones(K - 1)) * 0.55 * 0.97]
+    w = w / w.sum()
+    if w[1:].max() >= w[0]:
+        w[0] = w[1:].max() + 0.01
+        w = w / w.sum()
+    res = decide("weights", spec, K, weights=[float(x) for x in w])
+    assert res.verdict.value == "REFUTED", (expr, res.summary)
+    u = np.array([res.counterexample.point[f"u{k}"] for k in range(K)])
+    r_t = _risk(N, c, w, np.eye(K)[:1])[0]
+    assert abs(_risk(N, c, w, u[None, :])[0] - r_t) <= 1e-12, expr  # the tie, by numpy
+    assert _risk(N, c, w, _simplex(K, rng, n=1500)).min() >= r_t - 1e-12, expr
+    cal = decide("calibrated", spec, K)
+    assert cal.verdict.value == "PROVED", (expr, cal.summary)
+    U = _simplex(K, rng, n=1500)
+    for p in rng.dirichlet(np.ones(K), size=5):
+        srt, t = np.sort(p), int(np.argmax(p))
+        C = _risk(N, c, p, U[np.argmax(U, axis=1) != t])
+        assert C.min() >= c - (srt[-1] + srt[-2]) / 2 - 1e-12, expr
+    th = decide("threshold", spec, K)
+    assert th.verdict.value == "PROVED" and th.value["eta_max"] == 0.0, (expr, th.summary)
