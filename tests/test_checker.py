@@ -189,9 +189,12 @@ def test_excess_risk_bound_of_log_losses_by_pinsker(monkeypatch):
     # a scaled log loss typed by a user: l = -4 log u + 1, so sqrt((1/2)(R_L - R_L*))
     scaled = check_excess_risk_bound(loss_from_expression("1 - 4*log(u)").bind(), 10)
     assert scaled.verdict is P and scaled.value["coefficient"] == sp.Rational(1, 2)
-    # neither concave, nor a log or power loss: no bound is claimed
-    assert check_excess_risk_bound(get_loss("fl").bind(gamma=2), 3).verdict is UD
-    assert check_excess_risk_bound(get_loss("ael").bind(), 3).verdict is UD
+    # neither concave, nor a log or power loss: the convex-pair route (smooth convex l)
+    for spec in (get_loss("fl").bind(gamma=2), get_loss("ael").bind()):
+        assert check_excess_risk_bound(spec, 3).certificate.method == "convex-pair"
+    # convex with a kink: no route applies, no bound is claimed
+    assert check_excess_risk_bound(loss_from_expression("max(0, 0.9 - u)").bind(),
+                                   3).verdict is UD
     # a wrong scale (a bound 10x too tight) is caught at a sampled point
     monkeypatch.setattr(calibration, "log_loss_scale", lambda spec, n: sp.Integer(100))
     bad = check_excess_risk_bound(get_loss("ce").bind(), 3)

@@ -437,6 +437,9 @@ EXCESS_RISK_RULE_TABLE = (
     ("excess_risk_projection", "excess-risk-projection", ("pointwise-or-quadratic",),
      "C_L = c ||u - a p||^2 + const: sqrt(A (R_L - R_L*)), projection onto the simplex",
      "derived (MSE, AMSE)"),
+    ("excess_risk_convex_pair", "excess-risk-convex-pair", ("pointwise",),
+     "convex l, C^2 near the middle, strictly decreasing at 1/2 + theta/K: sqrt((R_L - R_L*)/c), "
+     "mass moved between two classes, c by interval bounds on l' and l''", "derived (FL, AEL)"),
     ("excess_risk_none", "excess-risk-none", ("pointwise-or-quadratic",),
      "never a verdict: no derived bound applies (UNDECIDED)", "T3"),
 )

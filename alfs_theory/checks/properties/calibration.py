@@ -54,7 +54,8 @@ from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibration_kkt_order",
            "calibration_normalised_sum", "calibration_normalised_witness", "calibration_swap",
-           "calibration_t2", "check_calibration", "EXCESS_RISK_RULES", "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
+           "calibration_t2", "check_calibration", "convex_pair_constant", "EXCESS_RISK_RULES",
+           "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
            "log_linear_form", "power_loss_form", "quadratic_form"]
 
 
@@ -811,6 +812,126 @@ def excess_risk_projection(spec: LossSpec, n: int, *, samples: int = 20000,
                              time.perf_counter())
 
 
+_PAIR_THETAS = (sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(3, 4), sp.Rational(9, 10))
+
+
+def convex_pair_constant(spec: LossSpec, n: int) -> dict | None:
+    """The constant c > 0 of C_L(p, u) − C_L*(p) ≥ c·ε², ε = p_m − p_argmax u, for a convex
+    pointwise ℓ that is C² on [(1 − θ)/K, 1/2 + θ/K] and strictly decreasing at 1/2 + θ/K
+    (docs/theory.md, "Excess-risk bounds"): moving mass t ≤ θ/K from j = argmax u to
+    m = argmax p lowers the risk by at least ε t φ − M t²/2, φ = −ℓ′(1/2 + θ/K), M ≥ sup ℓ″
+    (both certified by interval branch and bound), so c = min(φ²/(2M), θ φ/(2K)), the best
+    over a few θ. None when ℓ is not proved convex, not smooth, has free parameters, or no θ
+    gives φ > 0 with a finite M."""
+    if not spec.is_pointwise:
+        return None
+    shape = check_shape(spec)
+    if shape.kind != "convex":
+        return None
+    ell = spec.pointwise_expr(n)
+    if ell.free_symbols - {U} or ell != spec.pointwise_expr():
+        return None  # a parameter left free, or an l that depends on K (its shape was not)
+    if is_nonsmooth(ell):
+        return None
+    from ..provers.intervals import IntervalError, enclose_range, to_rational
+
+    d1 = sp.diff(ell, U)
+    d2 = sp.diff(d1, U)
+    best = None
+    for theta in _PAIR_THETAS:
+        if 2 * theta > n:
+            continue
+        lo, hi = (1 - theta) / n, sp.Rational(1, 2) + theta / n
+        try:
+            phi = enclose_range(-d1, U, hi, hi, tol=1e-12, max_boxes=4).min_lo
+            M = enclose_range(d2, U, lo, hi, tol=1e-3, max_boxes=3000).max_hi
+        except (IntervalError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if not (np.isfinite(phi) and np.isfinite(M)) or phi <= 0:
+            continue
+        phi_q, M_q = to_rational(phi), to_rational(max(M, 0.0))
+        c2 = theta * phi_q / (2 * n)
+        c = c2 if M_q == 0 else min(phi_q**2 / (2 * M_q), c2)
+        if best is None or c > best["c"]:
+            best = {"c": c, "theta": theta, "phi": phi_q, "M": M_q, "lo": lo, "hi": hi}
+    return best
+
+
+def _convex_minimiser(spec: LossSpec, n: int):
+    """u*(p) of Σ_k p_k ℓ(u_k) on the simplex for a convex decreasing ℓ (numpy, per row): the
+    KKT point u_k = ψ(λ/p_k) with ψ the inverse of φ = −ℓ′ (tabulated, clamped to [0, 1]) and
+    λ bisected until Σ_k u_k = 1; rows renormalised onto the simplex."""
+    ell = spec.pointwise_expr(n)
+    phi = sp.lambdify(U, -sp.diff(ell, U), "numpy")
+    g = np.unique(np.concatenate([np.linspace(0.0, 1.0, 8193), np.logspace(-14, -0.3, 3000),
+                                  1.0 - np.logspace(-14, -0.3, 3000)]))
+    with np.errstate(all="ignore"):
+        f = np.asarray(np.broadcast_to(phi(g), g.shape), dtype=float)
+    ok = np.isfinite(f)
+    g, f = g[ok], np.maximum.accumulate(f[ok][::-1])[::-1]  # φ non-increasing, as proved
+    xs, ys = f[::-1], g[::-1]  # increasing φ values -> decreasing u
+
+    def psi(v):
+        return np.interp(v, xs, ys, left=1.0, right=0.0)
+
+    def minimiser(P):
+        P = np.asarray(P, dtype=float)
+        at = np.interp(1.0 / n, g, f)
+        lo = np.zeros((len(P), 1))
+        hi = np.maximum(P.max(1, keepdims=True) * at, 1e-300) * 2.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for _ in range(64):
+                mid = 0.5 * (lo + hi)
+                big = psi(np.where(P > 0, mid / P, np.inf)).sum(1, keepdims=True) > 1.0
+                lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+            Us = psi(np.where(P > 0, hi / P, np.inf))
+        return Us / Us.sum(1, keepdims=True)
+
+    return minimiser
+
+
+def excess_risk_convex_pair(spec: LossSpec, n: int, *, samples: int = 20000,
+                            seed: int = 0) -> CheckResult | None:
+    """Convex decreasing pointwise l: sqrt((R_L - R_L*)/c) by moving mass between two classes."""
+    pair = convex_pair_constant(spec, n)
+    if pair is None:
+        return None
+    c = pair["c"]
+    A = _round_up(1 / c)
+    Af = float(A)
+    half = sp.Rational(1, 2)
+    th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
+    return _sampled_bound(
+        spec, n, _samples(n, samples) // 4, seed, _er_name(n), time.perf_counter(),
+        c_star=_c_star_at(spec, _convex_minimiser(spec, n)),
+        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
+        bound_text=f"sqrt({Af:.6g} x excess L)", method="convex-pair",
+        proof="l convex (proved). With m = argmax p, j = argmax u, eps = p_m - p_j, x = u_m <= "
+        f"y = u_j (y >= 1/K, x <= 1/2): moving t <= theta/K = {sp.sstr(th / n)} from j to m "
+        "stays in the simplex and lowers C_L(p, .) by int_0^t (p_m phi(x+s) - p_j phi(y-s)) ds "
+        ">= eps t phi_min - M t^2/2 (phi = -l' non-increasing; where x+s > y-s, phi(y-s) - "
+        f"phi(x+s) <= 2 M s with l'' <= M on [{sp.sstr(lo)}, {sp.sstr(hi)}]; p_j <= 1/2), so "
+        "C_L(p,u) - C_L*(p) >= c eps^2 with c = min(phi_min^2/(2M), theta phi_min/(2K)): "
+        f"phi_min = -l'({sp.sstr(hi)}) >= {float(pair['phi']):.6g}, M <= {float(pair['M']):.6g} "
+        f"(interval branch and bound), c >= {float(c):.6g}, 1/c <= {sp.sstr(A)}. sqrt is "
+        "concave (Jensen over x).",
+        data={"coefficient": A, "exponent": half, "theta": th, "phi_min": pair["phi"],
+              "M": pair["M"]},
+        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
+        value={"form": "power", "coefficient": A, "exponent": half})
+
+
+def _round_up(x: sp.Expr) -> sp.Rational:
+    """x rounded up to 4 significant digits, as a rational (a larger constant is still a bound)."""
+    import math
+
+    xf = float(x)
+    e = math.floor(math.log10(xf)) - 3
+    q = sp.Rational(10) ** e
+    r = sp.ceiling(sp.Rational(x) / q) * q
+    return sp.Rational(r)
+
+
 def excess_risk_none(spec: LossSpec, n: int, *, samples: int = 20000,
                      seed: int = 0) -> CheckResult:
     """Never a verdict: no derived bound applies."""
@@ -824,6 +945,7 @@ def excess_risk_none(spec: LossSpec, n: int, *, samples: int = 20000,
 
 
 EXCESS_RISK_RULES = (excess_risk_chord, excess_risk_pinsker, excess_risk_log_linear,
-                     excess_risk_power, excess_risk_projection, excess_risk_none)
+                     excess_risk_power, excess_risk_projection, excess_risk_convex_pair,
+                     excess_risk_none)
 """The routes to an excess-risk bound in the order they are tried; the engine registers each
 as a named rule (alfs_theory.checks.engine.rules)."""
