@@ -111,7 +111,8 @@ def loss_row(name: str, *, n_classes: int = ZOO_K) -> str:
     spec = get_loss(name)
     rep = check_loss(spec.bind(), n_classes=n_classes)
     ref = spec.references[0] if spec.references else ""
-    head = [f"`{name}`", spec.kind, _cell(ref), _cell(_defaults(spec))]
+    kind = spec.kind if rep.kind == spec.kind else f"{spec.kind} ({rep.kind} on the simplex)"
+    head = [f"`{name}`", kind, _cell(ref), _cell(_defaults(spec))]
     return "| " + " | ".join(head + verdict_cells(rep.results)) + " |"
 
 
@@ -140,7 +141,9 @@ def render(names: Iterable[str] | None = None,
         "`check_loss` picks by default, just below clean-labels dominance, eta = 0.95 (K-1)/K: 0.855 at K = 10); "
         "*threshold* (the symmetric noise rates "
         "tolerated); *calibrated*; *excess-risk* (a bound of the excess 0-1 risk). '-' means "
-        "the checker runs no such check for that kind of loss. UNDECIDED is the checker's "
+        "the checker runs no such check for that kind of loss; a vector loss whose class sums "
+        "are constant on the simplex at its defaults (LDR-KL at lam = 1: sum_k u_k = 1) is "
+        "checked as the pointwise loss it is there. UNDECIDED is the checker's "
         "honest answer where no rule decides; it is shown as such. Shape, ratio and threshold "
         "cells quote the first clause of the checker's summary; the rest (interval bounds, "
         "the rate at which a search refuted tolerance, which a CPU-time budget makes depend on "

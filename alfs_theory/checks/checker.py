@@ -355,7 +355,8 @@ def check_loss(
     rep = None
     with time_limit(timeout) as budget:  # one budget for the whole call (CPU seconds)
         b = admit(spec, n_classes, timeout=timeout)
-        formula = b.notes if PRUNED_NOTE in (b.notes or "") else b.formula_text()
+        formula = b.notes if any(n in (b.notes or "") for n in (PRUNED_NOTE, SIMPLEX_NOTE)) \
+            else b.formula_text()
         rep = CheckReport(b.name, dict(b.values), b.kind, formula, n_classes, noise=noise)
         ratio = None
 
@@ -446,7 +447,7 @@ def admit(spec: LossSpec, n_classes: int, *, timeout: float = DEFAULT_TIMEOUT) -
         out = (spec if spec.is_bound else spec.bind()).at_classes(n_classes)
     if lim.expired or out is None:
         raise _too_large(spec, n_classes, timeout)
-    return _pruned(out)
+    return _pruned(_on_simplex(out, n_classes))
 
 
 def _too_large(spec: LossSpec, n_classes: int, timeout: float) -> InputError:
@@ -456,6 +457,33 @@ def _too_large(spec: LossSpec, n_classes: int, timeout: float) -> InputError:
 
 
 PRUNED_NOTE = "equal on [0, 1] to "
+SIMPLEX_NOTE = "equal on the simplex to "
+
+
+def _on_simplex(b: LossSpec, n_classes: int) -> LossSpec:
+    """A vector loss whose class sums have summands affine in v, Σ_k (a + c·u_k), rewritten with
+    those sums replaced by their value on the simplex, K·a + c (Σ_k u_k = 1): the same loss on
+    every point of the simplex, so every rule sees its real form (LDR-KL at lam = 1 uses
+    Σ_k u_k^(1/lam) = 1 and is the pointwise log(1/K + e^c (1 - u)/(K u))). With no class sum
+    left the loss is pointwise. The formula as given is kept in the notes."""
+    from ..symbols import V
+
+    if b.is_pointwise:
+        return b
+    env, left = {}, []
+    for S, g in b.sums:
+        gb = sp.expand(b.subs_values(g))
+        if gb.is_polynomial(V) and sp.degree(gb, V) <= 1 and not (gb.free_symbols - {V}):
+            env[S] = n_classes * gb.subs(V, 0) + sp.diff(gb, V)
+        else:
+            left.append((S, g))
+    if not env:
+        return b
+    out = dataclasses.replace(b, expr=b.expr.subs(env), sums=tuple(left), _cache={})
+    shown = ", ".join(f"{S} = {sp.sstr(v)}" for S, v in env.items())
+    note = (f"{b.formula_text()}, {SIMPLEX_NOTE}{out.formula_text()} (sum_k u_k = 1 there: "
+            f"{shown})")
+    return dataclasses.replace(out, notes=note)
 
 
 def _pruned(b: LossSpec) -> LossSpec:

@@ -440,6 +440,9 @@ EXCESS_RISK_RULE_TABLE = (
     ("excess_risk_convex_pair", "excess-risk-convex-pair", ("pointwise",),
      "convex l, C^2 near the middle, strictly decreasing at 1/2 + theta/K: sqrt((R_L - R_L*)/c), "
      "mass moved between two classes, c by interval bounds on l' and l''", "derived (FL, AEL)"),
+    ("excess_risk_decreasing_pair", "excess-risk-decreasing-pair", ("pointwise",),
+     "l strictly decreasing on [0, 1], C^2 near the middle: sqrt((R_L - R_L*)/c), a swap of "
+     "u_m and u_j or a move of mass, c by interval bounds on l' and |l''|", "derived (LDR-KL)"),
     ("excess_risk_none", "excess-risk-none", ("pointwise-or-quadratic",),
      "never a verdict: no derived bound applies (UNDECIDED)", "T3"),
 )

@@ -54,7 +54,8 @@ from .shape import check_decreasing, check_shape, end_value, sign_on_unit
 
 __all__ = ["CALIBRATION_RULES", "calibration_face", "calibration_gap", "calibration_kkt_order",
            "calibration_normalised_sum", "calibration_normalised_witness", "calibration_swap",
-           "calibration_t2", "check_calibration", "convex_pair_constant", "EXCESS_RISK_RULES",
+           "calibration_t2", "check_calibration", "convex_pair_constant", "decreasing_pair_constant",
+           "EXCESS_RISK_RULES",
            "check_excess_risk_bound", "excess_risk_constant", "log_loss_scale",
            "log_linear_form", "power_loss_form", "quadratic_form"]
 
@@ -823,35 +824,77 @@ def convex_pair_constant(spec: LossSpec, n: int) -> dict | None:
     (both certified by interval branch and bound), so c = min(φ²/(2M), θ φ/(2K)), the best
     over a few θ. None when ℓ is not proved convex, not smooth, has free parameters, or no θ
     gives φ > 0 with a finite M."""
+    return _pair_constant(spec, n, convex=True)
+
+
+def decreasing_pair_constant(spec: LossSpec, n: int) -> dict | None:
+    """As :func:`convex_pair_constant` for a pointwise ℓ that need not be convex, strictly
+    decreasing on [0, 1] (φ = −ℓ′ ≥ φ_min > 0 there) and C² on [(1 − θ)/K, 1/2 + θ/K] with
+    |ℓ″| ≤ M: where y − x ≥ ρ = κε swapping u_m and u_j lowers the risk by ε(ℓ(x) − ℓ(y)) ≥
+    κ φ_min ε²; where y − x < ρ the move of t ≤ θ/K lowers it by at least
+    t ε (φ_min − Mκ/2) − M t²/2. With κ = min(φ_min/M, θ/K):
+    c = min(φ_min²/(8M), θ φ_min/(4K), κ φ_min)."""
+    return _pair_constant(spec, n, convex=False)
+
+
+def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
     if not spec.is_pointwise:
         return None
     shape = check_shape(spec)
-    if shape.kind != "convex":
+    if convex and shape.kind != "convex":
         return None
     ell = spec.pointwise_expr(n)
     if ell.free_symbols - {U} or ell != spec.pointwise_expr():
         return None  # a parameter left free, or an l that depends on K (its shape was not)
     if is_nonsmooth(ell):
         return None
-    from ..provers.intervals import IntervalError, enclose_range, to_rational
+    from ..provers.intervals import IntervalError, bound_extreme, to_rational
 
     d1 = sp.diff(ell, U)
     d2 = sp.diff(d1, U)
+    errors = (IntervalError, ValueError, ZeroDivisionError, OverflowError)
+
+    def ranges(e, lo, hi, sides=("min", "max"), **kw):
+        # (greatest sound lower bound of min, least sound upper bound of max) over equal forms
+        # of e: a factored form often encloses far tighter near a pole
+        mins, maxs = [-np.inf], [np.inf]
+        for form in dict.fromkeys((e, sp.factor(e))):
+            for side, into in (("min", mins), ("max", maxs)):
+                if side in sides:
+                    try:
+                        into.append(bound_extreme(form, U, lo, hi, maximize=side == "max",
+                                                  **kw))
+                    except errors:
+                        pass
+        return max(mins), min(maxs)
+
+    if not convex:
+        phi_all = ranges(-d1, 0, 1, ("min",), tol=1e-3, max_boxes=600)[0]
+        if not np.isfinite(phi_all) or phi_all <= 0:
+            return None
     best = None
     for theta in _PAIR_THETAS:
         if 2 * theta > n:
             continue
         lo, hi = (1 - theta) / n, sp.Rational(1, 2) + theta / n
-        try:
-            phi = enclose_range(-d1, U, hi, hi, tol=1e-12, max_boxes=4).min_lo
-            M = enclose_range(d2, U, lo, hi, tol=1e-3, max_boxes=3000).max_hi
-        except (IntervalError, ValueError, ZeroDivisionError, OverflowError):
+        phi = ranges(-d1, hi, hi, ("min",), tol=1e-12, max_boxes=4)[0] if convex else phi_all
+        r2 = ranges(d2, lo, hi, ("max",) if convex else ("min", "max"), tol=1e-3,
+                    max_boxes=1000)
+        M = r2[1] if convex else max(r2[1], -r2[0])
+        if convex and not (np.isfinite(phi) and phi > 0):
             continue
-        if not (np.isfinite(phi) and np.isfinite(M)) or phi <= 0:
+        if not np.isfinite(M):
             continue
-        phi_q, M_q = to_rational(phi), to_rational(max(M, 0.0))
-        c2 = theta * phi_q / (2 * n)
-        c = c2 if M_q == 0 else min(phi_q**2 / (2 * M_q), c2)
+        phi_q = to_rational(phi if convex else phi_all)
+        M_q = to_rational(max(M, 0.0))
+        if convex:
+            c2 = theta * phi_q / (2 * n)
+            c = c2 if M_q == 0 else min(phi_q**2 / (2 * M_q), c2)
+        else:
+            c2 = theta * phi_q / (4 * n)
+            kappa = theta / n if M_q == 0 else min(phi_q / M_q, theta / n)
+            c = min(c2, kappa * phi_q) if M_q == 0 else min(phi_q**2 / (8 * M_q), c2,
+                                                             kappa * phi_q)
         if best is None or c > best["c"]:
             best = {"c": c, "theta": theta, "phi": phi_q, "M": M_q, "lo": lo, "hi": hi}
     return best
@@ -890,6 +933,43 @@ def _convex_minimiser(spec: LossSpec, n: int):
     return minimiser
 
 
+def _least_risk(spec: LossSpec, n: int, iters: int = 600):
+    """C_L*(p) per row for a pointwise l that need not be convex (numpy): the least risk reached
+    by exponentiated-gradient descent from two starts (p and a sharpened p) and at the vertex
+    e_argmax p: an upper estimate of the infimum, used only by the Monte Carlo check."""
+    ell = spec.pointwise_expr(n)
+    f = sp.lambdify(U, ell, "numpy")
+    phi = sp.lambdify(U, -sp.diff(ell, U), "numpy")
+
+    def risk(P, Us):
+        with np.errstate(all="ignore"):
+            L = np.asarray(np.broadcast_to(f(Us), Us.shape), dtype=float)
+        C = np.einsum("ik,ik->i", P, np.where(P > 0, L, 0.0))
+        return np.where(np.isnan(C), np.inf, C)
+
+    def c_star(P):
+        P = np.asarray(P, dtype=float)
+        best = risk(P, np.eye(n)[np.argmax(P, 1)])
+        for sharp in (1.0, 4.0):
+            Z = sharp * np.log(np.maximum(P, 1e-300))
+            for i in range(iters):
+                Z -= Z.max(1, keepdims=True)
+                Us = np.exp(Z)
+                Us /= Us.sum(1, keepdims=True)
+                with np.errstate(all="ignore"):
+                    G = P * np.asarray(np.broadcast_to(phi(np.maximum(Us, 1e-300)), Us.shape),
+                                       dtype=float)
+                G = np.nan_to_num(G, nan=0.0, posinf=1e6)
+                step = 0.5 / (1.0 + 0.01 * i)
+                Z = np.log(np.maximum(Us, 1e-300)) + np.minimum(step * G, 30.0)
+            Z -= Z.max(1, keepdims=True)
+            Us = np.exp(Z)
+            best = np.minimum(best, risk(P, Us / Us.sum(1, keepdims=True)))
+        return best
+
+    return c_star
+
+
 def excess_risk_convex_pair(spec: LossSpec, n: int, *, samples: int = 20000,
                             seed: int = 0) -> CheckResult | None:
     """Convex decreasing pointwise l: sqrt((R_L - R_L*)/c) by moving mass between two classes."""
@@ -921,6 +1001,39 @@ def excess_risk_convex_pair(spec: LossSpec, n: int, *, samples: int = 20000,
         value={"form": "power", "coefficient": A, "exponent": half})
 
 
+def excess_risk_decreasing_pair(spec: LossSpec, n: int, *, samples: int = 20000,
+                                seed: int = 0) -> CheckResult | None:
+    """Strictly decreasing pointwise l, not convex: sqrt((R_L - R_L*)/c), a swap where u_m and
+    u_j are far apart, a move of mass where they are close."""
+    pair = decreasing_pair_constant(spec, n)
+    if pair is None:
+        return None
+    c = pair["c"]
+    A = _round_up(1 / c)
+    Af = float(A)
+    half = sp.Rational(1, 2)
+    th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
+    return _sampled_bound(
+        spec, n, _samples(n, samples) // 4, seed, _er_name(n), time.perf_counter(),
+        c_star=_least_risk(spec, n),
+        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
+        bound_text=f"sqrt({Af:.6g} x excess L)", method="decreasing-pair",
+        proof="l strictly decreasing on [0, 1]: phi = -l' >= phi_min = "
+        f"{float(pair['phi']):.6g} > 0 (interval branch and bound). With m = argmax p, "
+        "j = argmax u, eps = p_m - p_j, x = u_m <= y = u_j (y >= 1/K, x <= 1/2) and "
+        "kappa = min(phi_min/M, theta/K): if y - x >= kappa eps, swapping u_m and u_j lowers "
+        "C_L(p, .) by eps (l(x) - l(y)) >= kappa phi_min eps^2; otherwise moving t <= theta/K = "
+        f"{sp.sstr(th / n)} from j to m lowers it by >= t eps (phi_min - M kappa/2) - M t^2/2, "
+        f"|l''| <= M = {float(pair['M']):.6g} on [{sp.sstr(lo)}, {sp.sstr(hi)}] (interval "
+        "branch and bound), p_j <= 1/2. So C_L(p,u) - C_L*(p) >= c eps^2 with c = "
+        f"min(phi_min^2/(8M), theta phi_min/(4K), kappa phi_min) >= {float(c):.6g}, 1/c <= "
+        f"{sp.sstr(A)}. sqrt is concave (Jensen over x).",
+        data={"coefficient": A, "exponent": half, "theta": th, "phi_min": pair["phi"],
+              "M": pair["M"]},
+        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
+        value={"form": "power", "coefficient": A, "exponent": half})
+
+
 def _round_up(x: sp.Expr) -> sp.Rational:
     """x rounded up to 4 significant digits, as a rational (a larger constant is still a bound)."""
     import math
@@ -946,6 +1059,6 @@ def excess_risk_none(spec: LossSpec, n: int, *, samples: int = 20000,
 
 EXCESS_RISK_RULES = (excess_risk_chord, excess_risk_pinsker, excess_risk_log_linear,
                      excess_risk_power, excess_risk_projection, excess_risk_convex_pair,
-                     excess_risk_none)
+                     excess_risk_decreasing_pair, excess_risk_none)
 """The routes to an excess-risk bound in the order they are tried; the engine registers each
 as a named rule (alfs_theory.checks.engine.rules)."""

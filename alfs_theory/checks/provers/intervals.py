@@ -1382,6 +1382,19 @@ def _bb_extreme(eng: Encloser, a0, b0, *, maximize: bool, tol: float, max_boxes:
     return bound, inc, arg, boxes
 
 
+def bound_extreme(expr: sp.Expr, var: sp.Symbol, lo, hi, *, maximize: bool = False,
+                  tol: float = 1e-6, max_boxes: int = 2000) -> float:
+    """A sound lower bound of min ``expr`` (``maximize``: a sound upper bound of max) over
+    ``var`` in [lo, hi], by the branch and bound of :func:`enclose_range` on that side only (a
+    pole at one end costs the other side nothing)."""
+    expr = sp.sympify(expr)
+    with iv_precision():
+        eng = Encloser(expr, var, order=1)
+        a0, b0 = outward_mpf(to_rational(lo), "f"), outward_mpf(to_rational(hi), "c")
+        bound = _bb_extreme(eng, a0, b0, maximize=maximize, tol=tol, max_boxes=max_boxes)[0]
+    return float_up(-bound) if maximize else float_down(bound)
+
+
 def enclose_range(expr: sp.Expr, var: sp.Symbol, lo, hi, *, tol: float = 1e-9,
                   max_boxes: int = 4000) -> RangeBounds:
     """Sound bounds on min and max of ``expr`` over ``var`` in [lo, hi] by branch and bound.
