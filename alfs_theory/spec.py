@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import math
+from functools import lru_cache as _lru_cache
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -554,7 +555,9 @@ class LossSpec:
         """lim g_j(v) as v -> x from inside [0, 1] (mpmath number; nan if it does not exist),
         cached: 0 for v*log(v) at 0."""
 
-        key = ("summand-limit", j, int(x), n)
+        import mpmath
+
+        key = ("summand-limit", j, int(x), n, mpmath.mp.dps)
         if key not in self._cache:
             self._cache[key] = _mp_end_limit(self.summands()[j][1].subs(K, n), V, int(x))
         return self._cache[key]
@@ -566,7 +569,7 @@ class LossSpec:
 
         if self.sums or x not in (0, 1):
             return mpmath.mpf("nan")
-        key = ("mp-limit", int(x), n)
+        key = ("mp-limit", int(x), n, mpmath.mp.dps)
         if key not in self._cache:
             self._cache[key] = _mp_end_limit(self.subs_values(self.expr).subs(K, n), U, int(x))
         return self._cache[key]
@@ -595,21 +598,33 @@ class LossSpec:
 
 
 def _mp_end_limit(e: sp.Expr, var: sp.Symbol, x: int):
-    """lim e as ``var`` -> x from inside [0, 1] (x = 0 or 1) as an mpmath number: ±inf kept,
-    nan where sympy finds no real limit."""
+    """lim e as ``var`` -> x from inside [0, 1] (x = 0 or 1) as an mpmath number at the working
+    precision (+ 10 digits): ±inf kept, nan where sympy finds no real limit."""
     import mpmath
 
-    try:
-        lim = sp.limit(e, var, x, "+" if x == 0 else "-")
-    except (NotImplementedError, ValueError, TypeError):
-        lim = sp.nan
+    lim = _end_limit(e, var, x)
     if lim == sp.oo:
         return mpmath.inf
     if lim == -sp.oo:
         return -mpmath.inf
     if lim.is_real and lim.is_finite:
-        return mpmath.mpf(sp.N(lim, 60))
+        return _mp_at_precision(lim, mpmath.mp.dps)
     return mpmath.mpf("nan")
+
+
+@_lru_cache(maxsize=512)
+def _end_limit(e: sp.Expr, var: sp.Symbol, x: int) -> sp.Expr:
+    try:
+        return sp.limit(e, var, x, "+" if x == 0 else "-")
+    except (NotImplementedError, ValueError, TypeError):
+        return sp.nan
+
+
+@_lru_cache(maxsize=1024)
+def _mp_at_precision(value: sp.Expr, dps: int):
+    import mpmath
+
+    return mpmath.mpf(sp.N(value, max(60, dps + 10)))
 
 
 def _show(v: Any) -> str:

@@ -294,13 +294,15 @@ def _mp_weights(ws: list) -> list:
     return [exact[id(x)] for x in ws]
 
 
-def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True):
-    """Risk at u_bad vs u_ref at 50 digits; returns (ok, r_bad, r_ref)."""
-    with mpmath.workdps(50):
+def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True,
+              dps: int = 50):
+    """Risk at u_bad vs u_ref at ``dps`` digits (50 unless a move of 1e-640 needs more);
+    returns (ok, r_bad, r_ref)."""
+    with mpmath.workdps(dps):
         wf = _mp_weights(ws)
         r_bad = spec.mp_risk(wf, [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
-                                  for x in u_bad])
-        r_ref = spec.mp_risk(wf, [mpmath.mpf(x) for x in u_ref])
+                                  for x in u_bad], dps)
+        r_ref = spec.mp_risk(wf, [mpmath.mpf(x) for x in u_ref], dps)
         if mpmath.isnan(r_bad) or mpmath.isnan(r_ref):
             return False, r_bad, r_ref
         ok = r_bad < r_ref if strict else r_bad <= r_ref
@@ -330,14 +332,24 @@ def two_class_vertex_limit(spec: LossSpec, ws: list, t: int) -> sp.Expr | None:
     return lim
 
 
-def _edge_counterexample(spec, ws, t, k, strict=True):
+_STEEP = tuple(10 ** e for e in (40, 80, 160, 320, 640, 1280, 2560))
+
+
+def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     """A point on the edge e_t -> e_k (or towards the weights themselves, which keeps every
-    weighted class's mass positive) with risk below (or equal to) the risk at e_t."""
+    weighted class's mass positive) with risk below (or equal to) the risk at e_t. ``steep``
+    (a margin D_k = -oo, as for phi'(0) = -oo) goes on to moves d = 1e-40 ... 1e-2560, each
+    at d's digits + 50: the gain w_k (phi(0) - phi(d)) ~ d log(1/d) outgrows the cost
+    w_t |phi'(1)| d only as log(1/d) exceeds w_t/w_k (about 500 at K = 10,000)."""
     n = len(ws)
     W = sum(ws)
+    moves = [(d, 50) for d in (0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12,
+                               1e-20)]
+    if steep:
+        moves += [(mpmath.mpf(1) / big, 50 + len(str(big))) for big in _STEEP]
     for direction in ("edge", "weights"):
-        for d in [0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12, 1e-20]:
-            with mpmath.workdps(50):
+        for d, dps in moves:
+            with mpmath.workdps(dps):
                 dd = mpmath.mpf(d)
                 if direction == "edge":
                     u = [mpmath.mpf(0)] * n
@@ -347,7 +359,7 @@ def _edge_counterexample(spec, ws, t, k, strict=True):
                     u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
                          for w in ws]
                     u[t] += 1 - dd
-            ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict)
+            ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
             if ok:
                 return u, rb, rr, d
     return None
@@ -521,12 +533,12 @@ def weights_kkt(P: WeightsProblem) -> CheckResult | None:
                           "the risk ties along the edge", counterexample=_ce(u, rb, rr, "tie"))
     if neg:
         k = neg[0]
-        found = _edge_counterexample(spec, ws, t, k)
+        found = _edge_counterexample(spec, ws, t, k, steep=D[k] == -sp.oo)
         if found:
             u, rb, rr, d = found
             return P.done(
                 Verdict.REFUTED,
-                f"moving mass d = {d:g} from e_t to e_{k} lowers the risk "
+                f"moving mass d = {mpmath.nstr(mpmath.mpf(d), 3)} from e_t to e_{k} lowers the risk "
                 f"(D_{k} = {sp.sstr(D[k])} < 0)",
                 counterexample=_ce(u, rb, rr, f"edge e_t -> e_{k}"))
     return None

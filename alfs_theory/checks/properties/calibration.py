@@ -751,6 +751,12 @@ def _samples(n: int, samples: int) -> int:
     return max(200, min(samples, 2_000_000 // n))
 
 
+def _pair_samples(n: int, samples: int) -> int:
+    # the pair routes' C_L* is iterated (a table inversion, or 2 x 400 descent steps): keep
+    # about 1e5 numbers per array (K = 10: 5,000 pairs; K = 1000: 100; K = 10,000: 10)
+    return max(10, min(samples // 4, 100_000 // n))
+
+
 def _er_name(n: int) -> str:
     return "excess-risk"
 
@@ -854,22 +860,35 @@ def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
     d2 = sp.diff(d1, U)
     errors = (IntervalError, ValueError, ZeroDivisionError, OverflowError)
 
-    def ranges(e, lo, hi, sides=("min", "max"), **kw):
+    def ranges(e, lo, hi, sides=("min", "max"), *, rel=1e-3, max_boxes=300):
         # (greatest sound lower bound of min, least sound upper bound of max) over equal forms
-        # of e: a factored form often encloses far tighter near a pole
+        # of e: a factored form often encloses far tighter near a pole. The branch and bound
+        # stops at a tolerance relative to e's size there (l'' ~ 1e8 near u = 1/K at K = 1000)
+        f = sp.lambdify(U, e, "numpy")
+
+        def size(x):
+            try:
+                with np.errstate(all="ignore"):
+                    return abs(float(f(np.float64(x))))
+            except (ArithmeticError, ValueError, TypeError):
+                return np.nan
+
+        pts = np.array([size(x) for x in (lo, (lo + hi) / 2, hi)])
+        pts = pts[np.isfinite(pts)]
+        tol = rel * (float(pts.max()) if pts.size else 1.0) + 1e-12
         mins, maxs = [-np.inf], [np.inf]
         for form in dict.fromkeys((e, sp.factor(e))):
             for side, into in (("min", mins), ("max", maxs)):
                 if side in sides:
                     try:
                         into.append(bound_extreme(form, U, lo, hi, maximize=side == "max",
-                                                  **kw))
+                                                  tol=tol, max_boxes=max_boxes))
                     except errors:
                         pass
         return max(mins), min(maxs)
 
     if not convex:
-        phi_all = ranges(-d1, 0, 1, ("min",), tol=1e-3, max_boxes=600)[0]
+        phi_all = ranges(-d1, 0, 1, ("min",))[0]
         if not np.isfinite(phi_all) or phi_all <= 0:
             return None
     best = None
@@ -877,9 +896,8 @@ def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
         if 2 * theta > n:
             continue
         lo, hi = (1 - theta) / n, sp.Rational(1, 2) + theta / n
-        phi = ranges(-d1, hi, hi, ("min",), tol=1e-12, max_boxes=4)[0] if convex else phi_all
-        r2 = ranges(d2, lo, hi, ("max",) if convex else ("min", "max"), tol=1e-3,
-                    max_boxes=1000)
+        phi = ranges(-d1, hi, hi, ("min",), max_boxes=4)[0] if convex else phi_all
+        r2 = ranges(d2, lo, hi, ("max",) if convex else ("min", "max"), rel=0.02)
         M = r2[1] if convex else max(r2[1], -r2[0])
         if convex and not (np.isfinite(phi) and phi > 0):
             continue
@@ -933,7 +951,7 @@ def _convex_minimiser(spec: LossSpec, n: int):
     return minimiser
 
 
-def _least_risk(spec: LossSpec, n: int, iters: int = 600):
+def _least_risk(spec: LossSpec, n: int, iters: int = 400):
     """C_L*(p) per row for a pointwise l that need not be convex (numpy): the least risk reached
     by exponentiated-gradient descent from two starts (p and a sharpened p) and at the vertex
     e_argmax p: an upper estimate of the infimum, used only by the Monte Carlo check."""
@@ -949,7 +967,9 @@ def _least_risk(spec: LossSpec, n: int, iters: int = 600):
 
     def c_star(P):
         P = np.asarray(P, dtype=float)
-        best = risk(P, np.eye(n)[np.argmax(P, 1)])
+        vertex = np.zeros_like(P)
+        vertex[np.arange(len(P)), np.argmax(P, 1)] = 1.0
+        best = risk(P, vertex)
         for sharp in (1.0, 4.0):
             Z = sharp * np.log(np.maximum(P, 1e-300))
             for i in range(iters):
@@ -982,7 +1002,7 @@ def excess_risk_convex_pair(spec: LossSpec, n: int, *, samples: int = 20000,
     half = sp.Rational(1, 2)
     th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
     return _sampled_bound(
-        spec, n, _samples(n, samples) // 4, seed, _er_name(n), time.perf_counter(),
+        spec, n, _pair_samples(n, samples), seed, _er_name(n), time.perf_counter(),
         c_star=_c_star_at(spec, _convex_minimiser(spec, n)),
         bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
         bound_text=f"sqrt({Af:.6g} x excess L)", method="convex-pair",
@@ -1014,7 +1034,7 @@ def excess_risk_decreasing_pair(spec: LossSpec, n: int, *, samples: int = 20000,
     half = sp.Rational(1, 2)
     th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
     return _sampled_bound(
-        spec, n, _samples(n, samples) // 4, seed, _er_name(n), time.perf_counter(),
+        spec, n, _pair_samples(n, samples), seed, _er_name(n), time.perf_counter(),
         c_star=_least_risk(spec, n),
         bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
         bound_text=f"sqrt({Af:.6g} x excess L)", method="decreasing-pair",
