@@ -22,9 +22,9 @@ Example
 from __future__ import annotations
 
 import math
-from functools import lru_cache as _lru_cache
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache as _lru_cache
 from typing import Any
 
 import numpy as np
