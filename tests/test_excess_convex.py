@@ -192,3 +192,48 @@ def test_ldrkl_is_decided_as_the_pointwise_loss_it_is_at_lam_1():
     with np.errstate(divide="ignore"):
         at_vertex = w[0] * ell(np.array(1.0)) + w[1:].sum() * ell(np.array(1e-300))
     assert at_vertex > 500 and np.isfinite(w @ ell(np.full(10, 0.1)))
+
+
+# ------------------------------------------------------------ random losses from the grammar
+def test_random_losses_that_get_a_pair_bound_keep_it_on_a_simplex_grid():
+    """The differential side of the two pair rules: random losses of the whole grammar (kinks,
+    jumps, plateaus, bumps, poles), each checked at K = 3; wherever a pair route states a
+    bound, its constant (1/coefficient, as stated) is tried on every point of a simplex grid
+    against the grid's least risk, for 30 posteriors p (a third of them near ties)."""
+    from brute import random_loss, random_special_loss
+
+    from alfs_theory.checks.checker import admit
+    from alfs_theory.errors import AlfsError
+
+    hits = {"convex-pair": 0, "decreasing-pair": 0}
+    G = _grid(3)
+    for seed in range(10):  # 20 losses, about 25 CPU seconds
+        for make in (random_loss, random_special_loss):
+            fam, text = make(seed)
+            try:
+                spec = admit(loss_from_expression(text).bind(), 3)
+            except AlfsError:
+                continue  # refused at the gate (a pole inside (0, 1], ...)
+            if not spec.is_pointwise:
+                continue
+            res = check_excess_risk_bound(spec, 3)
+            method = res.certificate.method if res.certificate else None
+            if method not in hits:
+                continue
+            hits[method] += 1
+            c = 1 / float(res.value["coefficient"])
+            with np.errstate(all="ignore"):
+                LG = spec.numeric_losses(G)
+            rng = np.random.default_rng(seed)
+            for i in range(30):
+                p = rng.dirichlet(np.ones(3))
+                if i % 3 == 0:
+                    p = np.sort(p)[::-1]
+                    p[1] = max(p[0] - 10 ** rng.uniform(-3, -1), 0)
+                    p /= p.sum()
+                C = np.einsum("ik,k->i", LG, p)
+                ok = np.isfinite(C)
+                eps = p.max() - p[np.argmax(G, 1)]
+                slack = C[ok] - C[ok].min() - c * eps[ok] ** 2
+                assert slack.min() >= -1e-9, (fam, text, method, p, slack.min())
+    assert hits["convex-pair"] >= 3 and hits["decreasing-pair"] >= 3, hits
