@@ -61,3 +61,19 @@ def test_a_partial_run_never_replaces_the_full_report(tmp_path, capsys):
     finally:
         os.chdir(cwd)
     assert (tmp_path / "alfs-verify" / "report-partial.json").is_file()
+
+
+def test_the_flip_bracket_fails_for_a_wrong_prediction():
+    """T1-population's two decisions at pred -/+ 2e-3 can fail: a prediction 0.01 off is
+    caught on either side, and the true flip (AEL a = 3, K = 10: 9/(e^(1/3) + 9)) passes."""
+    import math
+
+    from alfs_theory import get_loss
+    from alfs_theory.population import flip_within
+
+    spec = get_loss("ael").bind(a=3)
+    true = 9 / (math.exp(1 / 3) + 9)
+    got = flip_within(spec, 10, "symmetric", true, 2e-3)
+    assert got is not None and got.lo < true < got.hi
+    assert flip_within(spec, 10, "symmetric", true + 0.01, 2e-3) is None
+    assert flip_within(spec, 10, "symmetric", true - 0.01, 2e-3) is None
