@@ -36,3 +36,19 @@ def test_a_steep_margin_is_refuted_with_a_tiny_move_that_really_lowers_the_risk(
         assert change < 0
         # and a 100 times larger weight on e_t would make the same move cost more than it gains
         assert 100 * wt * (_g(1 - d) - _g(mpmath.mpf(1))) + wk * (_g(d) - _g(mpmath.mpf(0))) > 0
+
+
+def test_a_noise_row_at_k_10000_needs_a_move_of_1e_minus_10240_and_it_holds():
+    """Symmetric noise 0.4 at K = 10,000: w_t/w_k = 0.6/(0.4/9999) = 15,000, so the JS loss's
+    refuting move is about 1e-10240; checked at that precision with the test's formula."""
+    r = check_loss("js", n_classes=10000, noise="symmetric:0.4", checks=["noise"]).results[0]
+    assert r.verdict.value == "REFUTED", r.summary
+    why = r.value["classes"][0]["why"]
+    d_text = why.split("moving mass d = ")[1].split(" ")[0]
+    e = int(-mpmath.log10(mpmath.mpf(d_text)))
+    assert e > 5000  # the ladder had to go this far
+    with mpmath.workdps(e + 60):
+        d = mpmath.mpf(10) ** -e
+        wt, wk = mpmath.mpf("0.6"), mpmath.mpf("0.4") / 9999
+        change = wt * (_g(1 - d) - _g(mpmath.mpf(1))) + wk * (_g(d) - _g(mpmath.mpf(0)))
+        assert change < 0

@@ -332,13 +332,13 @@ def two_class_vertex_limit(spec: LossSpec, ws: list, t: int) -> sp.Expr | None:
     return lim
 
 
-_STEEP = tuple(10 ** e for e in (40, 80, 160, 320, 640, 1280, 2560))
+_STEEP = tuple(40 * 2 ** i for i in range(11))  # moves 1e-40 ... 1e-40960
 
 
 def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     """A point on the edge e_t -> e_k (or towards the weights themselves, which keeps every
     weighted class's mass positive) with risk below (or equal to) the risk at e_t. ``steep``
-    (a margin D_k = -oo, as for phi'(0) = -oo) goes on to moves d = 1e-40 ... 1e-2560, each
+    (a margin D_k = -oo, as for phi'(0) = -oo) goes on to moves d = 1e-40 ... 1e-40960, each
     at d's digits + 50: the gain w_k (phi(0) - phi(d)) ~ d log(1/d) outgrows the cost
     w_t |phi'(1)| d only as log(1/d) exceeds w_t/w_k (about 500 at K = 10,000)."""
     n = len(ws)
@@ -346,7 +346,7 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     moves = [(d, 50) for d in (0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12,
                                1e-20)]
     if steep:
-        moves += [(mpmath.mpf(1) / big, 50 + len(str(big))) for big in _STEEP]
+        moves += [(mpmath.power(10, -e), 50 + e) for e in _STEEP]
     for direction in ("edge", "weights"):
         for d, dps in moves:
             with mpmath.workdps(dps):
