@@ -52,3 +52,22 @@ def test_label_smoothing_is_calibrated():
     for p in ([0.5, 0.3, 0.2], [0.4, 0.35, 0.25]):
         wrong, best = brute_calibration_gap(spec, np.array(p))
         assert wrong > best  # the independent brute force: a positive gap
+
+
+def test_an_entropy_term_tolerates_no_eta_not_even_clean_labels():
+    """threshold-no-weights: the region rule proves no weight vector keeps e_t (B'(0) = -oo),
+    so no eta > 0 is tolerated, and at eta = 0 the clean weights are decided too. Brute force
+    with the test's own formula: at w = e_t, moving d = 0.01 to another class lowers the risk
+    1 - u_t + 0.2 sum_k u_k log u_k."""
+    for K in (3, 5):
+        r = check_loss(ENTROPY, n_classes=K, checks=["threshold"]).results[0]
+        assert r.verdict is Verdict.PROVED and "not even the clean labels" in r.summary
+        assert r.value["eta_max"] == 0 and r.value["inclusive"] is False
+        assert "threshold-no-weights" in r.gate
+
+    def risk_clean(u):
+        u = np.asarray(u, dtype=float)
+        nz = u[u > 0]
+        return 1 - u[0] + 0.2 * float(np.sum(nz * np.log(nz)))
+
+    assert risk_clean([0.99, 0.01, 0.0]) < risk_clean([1.0, 0.0, 0.0])

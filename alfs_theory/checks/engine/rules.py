@@ -363,6 +363,9 @@ THRESHOLD_RULE_TABLE = (
      "T5 (convex l)"),
     ("threshold_normalised_plus_kkt", "threshold-normalised-plus-kkt", (),
      "normalised parts with N(0+) = oo add nothing: the rest's KKT threshold", "derived"),
+    ("threshold_no_weights", "threshold-no-weights", (),
+     "the region question proves no noisy weight vector keeps e_y: no eta > 0 (eta = 0 "
+     "decided on the clean weights)", "definition 2, T5"),
     ("threshold_bounds", "threshold-bounds", (),
      "never PROVED: a lower bound from the ratio test or the parts of a sum, an upper one "
      "from refutations narrowed by bisection (UNDECIDED)", "T4, T5"),

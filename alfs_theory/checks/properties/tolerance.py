@@ -142,28 +142,50 @@ def threshold_infinite_at_vertex(spec: LossSpec, n: int, ratio,
     d1, d2 = grows[1] - grows[0], grows[2] - grows[1]
     if not (d1 > 0 and d2 >= d1):  # a log-like divergence; a finite limit's steps shrink
         return None
-    clean = check_asymmetric_on_weights(spec, [1] + [0] * (n - 1), search=search)
     why = ("L(e_y, k) = +oo for every k != y (the spec's vertex limit; along u = (1 - (K-1) eps, "
            f"eps, ...) the other labels' loss is {mpmath.nstr(grows[0], 6)}, "
            f"{mpmath.nstr(grows[1], 6)}, {mpmath.nstr(grows[2], 6)} at eps = 1e-10, 1e-20, "
            "1e-40): for eta > 0 the noisy risk at e_y is infinite, inside the simplex finite")
+    return _no_positive_eta(spec, n, search, why, "L(e_y, k) = +oo for k != y",
+                            "infinite-loss")
+
+
+def _no_positive_eta(spec: LossSpec, n: int, search: bool, why: str, short: str,
+                     method: str) -> CheckResult:
+    """No eta > 0 is tolerated (``why``); eta = 0 decided on the clean weights e_y: PROVED with
+    eta_max = 0 inclusive, PROVED for no eta, or UNDECIDED when the clean question is open."""
+    clean = check_asymmetric_on_weights(spec, [1] + [0] * (n - 1), search=search)
     if clean.verdict is Verdict.PROVED:
-        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): L(e_y, k) = "
-                    "+oo for k != y", {"eta_max": 0.0, "exact": sp.Integer(0),
-                                       "inclusive": True},
-                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is the "
+        return _res(n, Verdict.PROVED, f"tolerates no noise ({ZERO_THRESHOLD}): {short}",
+                    {"eta_max": 0.0, "exact": sp.Integer(0), "inclusive": True},
+                    certificate=Certificate(method, f"{why}; at eta = 0 e_y is the "
                                             f"minimiser ({clean.summary})"))
     if clean.verdict is Verdict.REFUTED:
         return _res(n, Verdict.PROVED, "tolerant for no eta (not even the clean labels: "
                     f"{clean.summary})", {"eta_max": 0.0, "exact": sp.Integer(0),
                                           "inclusive": False},
-                    certificate=Certificate("infinite-loss", f"{why}; at eta = 0 e_y is not "
+                    certificate=Certificate(method, f"{why}; at eta = 0 e_y is not "
                                             f"the minimiser: {clean.counterexample.detail}"))
     # every eta > 0 is refuted; eta = 0 itself stays open
-    return _res(n, Verdict.UNDECIDED, "no eta > 0 is tolerated (L(e_y, k) = +oo for k != y); "
+    return _res(n, Verdict.UNDECIDED, f"no eta > 0 is tolerated ({short}); "
                 f"eta = 0 (clean labels) undecided: {clean.summary}",
                 {"eta_max": None, "lo": 0.0, "hi": 0.0},
                 estimate={"lo": 0.0, "hi": 0.0, "why": why})
+
+
+def threshold_no_weights(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult | None:
+    """The region question answered "no weight vector" (every w with w_n > 0 at least, through
+    the engine and its gate): symmetric noise at any eta > 0 gives w_n > 0, so no eta > 0 is
+    tolerated; eta = 0 is decided on the clean weights (an entropy term -sum v log v pulls
+    mass off e_y even there)."""
+    from ..engine import decide
+
+    reg = decide("region", spec, n)
+    if reg.verdict is not Verdict.PROVED or not isinstance(reg.value, dict) or \
+            reg.value.get("kind") != "none":
+        return None
+    return _no_positive_eta(spec, n, search, f"the region rule proves {reg.summary}",
+                            "no noisy weight vector keeps e_y", "region-none")
 
 
 def threshold_bounded_normalised(spec: LossSpec, n: int, ratio,
@@ -374,7 +396,7 @@ THRESHOLD_RULES = (threshold_infinite_loss, threshold_infinite_at_vertex,
                    threshold_normalised_sequence, threshold_negative_tie,
                    threshold_normalised_negative, threshold_complete,
                    threshold_kkt,
-                   threshold_normalised_plus_kkt, threshold_bounds)
+                   threshold_normalised_plus_kkt, threshold_no_weights, threshold_bounds)
 """The rules of the symmetric-noise threshold in the order they are tried: the engine
 registers each as a named rule (alfs_theory.checks.engine.rules); :func:`symmetric_noise_threshold`
 runs the same sequence for the provers that ask a part's threshold (sums)."""
