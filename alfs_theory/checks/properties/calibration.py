@@ -993,35 +993,44 @@ def _least_risk(spec: LossSpec, n: int, iters: int = 400):
     return c_star
 
 
+def _pair_bound(spec: LossSpec, n: int, pair: dict, samples: int, seed: int, c_star,
+                method: str, proof) -> CheckResult:
+    """sqrt(A (R_L - R_L*)) with A = 1/c rounded up, c from a pair route's ``pair``; ``proof``
+    maps (A, c) to the certificate's text."""
+    c = pair["c"]
+    A = _round_up(1 / c)
+    Af = float(A)
+    half = sp.Rational(1, 2)
+    return _sampled_bound(
+        spec, n, _pair_samples(n, samples), seed, _er_name(n), time.perf_counter(),
+        c_star=c_star, bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
+        bound_text=f"sqrt({Af:.6g} x excess L)", method=method,
+        proof=f"{proof(sp.sstr(A), float(c))} sqrt is concave (Jensen over x).",
+        data={"coefficient": A, "exponent": half, "theta": pair["theta"],
+              "phi_min": pair["phi"], "M": pair["M"]},
+        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
+        value={"form": "power", "coefficient": A, "exponent": half})
+
+
 def excess_risk_convex_pair(spec: LossSpec, n: int, *, samples: int = 20000,
                             seed: int = 0) -> CheckResult | None:
     """Convex decreasing pointwise l: sqrt((R_L - R_L*)/c) by moving mass between two classes."""
     pair = convex_pair_constant(spec, n)
     if pair is None:
         return None
-    c = pair["c"]
-    A = _round_up(1 / c)
-    Af = float(A)
-    half = sp.Rational(1, 2)
     th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
-    return _sampled_bound(
-        spec, n, _pair_samples(n, samples), seed, _er_name(n), time.perf_counter(),
-        c_star=_c_star_at(spec, _convex_minimiser(spec, n)),
-        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
-        bound_text=f"sqrt({Af:.6g} x excess L)", method="convex-pair",
-        proof="l convex (proved). With m = argmax p, j = argmax u, eps = p_m - p_j, x = u_m <= "
-        f"y = u_j (y >= 1/K, x <= 1/2): moving t <= theta/K = {sp.sstr(th / n)} from j to m "
-        "stays in the simplex and lowers C_L(p, .) by int_0^t (p_m phi(x+s) - p_j phi(y-s)) ds "
-        ">= eps t phi_min - M t^2/2 (phi = -l' non-increasing; where x+s > y-s, phi(y-s) - "
-        f"phi(x+s) <= 2 M s with l'' <= M on [{sp.sstr(lo)}, {sp.sstr(hi)}]; p_j <= 1/2), so "
-        "C_L(p,u) - C_L*(p) >= c eps^2 with c = min(phi_min^2/(2M), theta phi_min/(2K)): "
-        f"phi_min = -l'({sp.sstr(hi)}) >= {float(pair['phi']):.6g}, M <= {float(pair['M']):.6g} "
-        f"(interval branch and bound), c >= {float(c):.6g}, 1/c <= {sp.sstr(A)}. sqrt is "
-        "concave (Jensen over x).",
-        data={"coefficient": A, "exponent": half, "theta": th, "phi_min": pair["phi"],
-              "M": pair["M"]},
-        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
-        value={"form": "power", "coefficient": A, "exponent": half})
+    return _pair_bound(
+        spec, n, pair, samples, seed, _c_star_at(spec, _convex_minimiser(spec, n)),
+        "convex-pair", lambda A, c: (
+            "l convex (proved). With m = argmax p, j = argmax u, eps = p_m - p_j, x = u_m <= "
+            f"y = u_j (y >= 1/K, x <= 1/2): moving t <= theta/K = {sp.sstr(th / n)} from j to "
+            "m stays in the simplex and lowers C_L(p, .) by int_0^t (p_m phi(x+s) - p_j "
+            "phi(y-s)) ds >= eps t phi_min - M t^2/2 (phi = -l' non-increasing; where x+s > "
+            f"y-s, phi(y-s) - phi(x+s) <= 2 M s with l'' <= M on [{sp.sstr(lo)}, "
+            f"{sp.sstr(hi)}]; p_j <= 1/2), so C_L(p,u) - C_L*(p) >= c eps^2 with c = "
+            f"min(phi_min^2/(2M), theta phi_min/(2K)): phi_min = -l'({sp.sstr(hi)}) >= "
+            f"{float(pair['phi']):.6g}, M <= {float(pair['M']):.6g} (interval branch and "
+            f"bound), c >= {c:.6g}, 1/c <= {A}."))
 
 
 def excess_risk_decreasing_pair(spec: LossSpec, n: int, *, samples: int = 20000,
@@ -1031,30 +1040,19 @@ def excess_risk_decreasing_pair(spec: LossSpec, n: int, *, samples: int = 20000,
     pair = decreasing_pair_constant(spec, n)
     if pair is None:
         return None
-    c = pair["c"]
-    A = _round_up(1 / c)
-    Af = float(A)
-    half = sp.Rational(1, 2)
     th, lo, hi = pair["theta"], pair["lo"], pair["hi"]
-    return _sampled_bound(
-        spec, n, _pair_samples(n, samples), seed, _er_name(n), time.perf_counter(),
-        c_star=_least_risk(spec, n),
-        bound=lambda x: np.sqrt(Af * np.maximum(x, 0.0)),
-        bound_text=f"sqrt({Af:.6g} x excess L)", method="decreasing-pair",
-        proof="l strictly decreasing on [0, 1]: phi = -l' >= phi_min = "
-        f"{float(pair['phi']):.6g} > 0 (interval branch and bound). With m = argmax p, "
-        "j = argmax u, eps = p_m - p_j, x = u_m <= y = u_j (y >= 1/K, x <= 1/2) and "
-        "kappa = min(phi_min/M, theta/K): if y - x >= kappa eps, swapping u_m and u_j lowers "
-        "C_L(p, .) by eps (l(x) - l(y)) >= kappa phi_min eps^2; otherwise moving t <= theta/K = "
-        f"{sp.sstr(th / n)} from j to m lowers it by >= t eps (phi_min - M kappa/2) - M t^2/2, "
-        f"|l''| <= M = {float(pair['M']):.6g} on [{sp.sstr(lo)}, {sp.sstr(hi)}] (interval "
-        "branch and bound), p_j <= 1/2. So C_L(p,u) - C_L*(p) >= c eps^2 with c = "
-        f"min(phi_min^2/(8M), theta phi_min/(4K), kappa phi_min) >= {float(c):.6g}, 1/c <= "
-        f"{sp.sstr(A)}. sqrt is concave (Jensen over x).",
-        data={"coefficient": A, "exponent": half, "theta": th, "phi_min": pair["phi"],
-              "M": pair["M"]},
-        summary=f"R01 - R01* <= ({sp.sstr(A)} (R_L - R_L*))^(1/2)",
-        value={"form": "power", "coefficient": A, "exponent": half})
+    return _pair_bound(
+        spec, n, pair, samples, seed, _least_risk(spec, n), "decreasing-pair", lambda A, c: (
+            "l strictly decreasing on [0, 1]: phi = -l' >= phi_min = "
+            f"{float(pair['phi']):.6g} > 0 (interval branch and bound). With m = argmax p, "
+            "j = argmax u, eps = p_m - p_j, x = u_m <= y = u_j (y >= 1/K, x <= 1/2) and "
+            "kappa = min(phi_min/M, theta/K): if y - x >= kappa eps, swapping u_m and u_j "
+            "lowers C_L(p, .) by eps (l(x) - l(y)) >= kappa phi_min eps^2; otherwise moving "
+            f"t <= theta/K = {sp.sstr(th / n)} from j to m lowers it by >= t eps (phi_min - "
+            f"M kappa/2) - M t^2/2, |l''| <= M = {float(pair['M']):.6g} on [{sp.sstr(lo)}, "
+            f"{sp.sstr(hi)}] (interval branch and bound), p_j <= 1/2. So C_L(p,u) - C_L*(p) "
+            f">= c eps^2 with c = min(phi_min^2/(8M), theta phi_min/(4K), kappa phi_min) >= "
+            f"{c:.6g}, 1/c <= {A}."))
 
 
 def _round_up(x: sp.Expr) -> sp.Rational:
