@@ -859,12 +859,19 @@ def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
     d1 = sp.diff(ell, U)
     d2 = sp.diff(d1, U)
     errors = (IntervalError, ValueError, ZeroDivisionError, OverflowError)
+    prepared: dict = {}
 
     def ranges(e, lo, hi, sides=("min", "max"), *, rel=1e-3, max_boxes=300):
         # (greatest sound lower bound of min, least sound upper bound of max) over equal forms
         # of e: a factored form often encloses far tighter near a pole. The branch and bound
         # stops at a tolerance relative to e's size there (l'' ~ 1e8 near u = 1/K at K = 1000)
-        f = sp.lambdify(U, e, "numpy")
+        if e not in prepared:  # once per expression, not once per theta
+            # factor only small rational functions of u (LDR-KL's l'): on a Gaussian bump's
+            # derivative sympy's factor ran for minutes
+            cheap = e.is_rational_function(U) and sp.count_ops(e) <= 60
+            prepared[e] = (sp.lambdify(U, e, "numpy"),
+                           tuple(dict.fromkeys((e, sp.factor(e)) if cheap else (e,))))
+        f, forms = prepared[e]
 
         def size(x):
             try:
@@ -877,10 +884,7 @@ def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
         pts = pts[np.isfinite(pts)]
         tol = rel * (float(pts.max()) if pts.size else 1.0) + 1e-12
         mins, maxs = [-np.inf], [np.inf]
-        # factor only small rational functions of u (LDR-KL's l'): on a Gaussian bump's
-        # derivative sympy's factor ran for minutes
-        cheap = e.is_rational_function(U) and sp.count_ops(e) <= 60
-        for form in dict.fromkeys((e, sp.factor(e)) if cheap else (e,)):
+        for form in forms:
             for side, into in (("min", mins), ("max", maxs)):
                 if side in sides:
                     try:
@@ -906,7 +910,7 @@ def _pair_constant(spec: LossSpec, n: int, *, convex: bool) -> dict | None:
             continue
         if not np.isfinite(M):
             continue
-        phi_q = to_rational(phi if convex else phi_all)
+        phi_q = to_rational(phi)
         M_q = to_rational(max(M, 0.0))
         if convex:
             c2 = theta * phi_q / (2 * n)
