@@ -256,3 +256,20 @@ def random_special_loss(seed: int) -> tuple[str, str]:
         ("atan-asinh", f"atan({a}*(1 - u)) + asinh({c}*(1 - u))"),
     ]
     return forms[int(rng.integers(0, len(forms)))]
+
+
+def random_wiggle_loss(seed: int) -> tuple[str, str]:
+    """(family, expression) for a smooth loss that is neither convex nor concave: a sine
+    bump on 1 - u (with and without a phase), on exp(-a u), or a cubic with an inflection;
+    deterministic in seed. About a third have a superadditive g = l(0) - l."""
+    rng = np.random.default_rng(20_000 + seed)
+    a, c, f, ph = _q(rng, 0.2, 2), _q(rng, 0.01, 0.15, 100), _q(rng, 2, 10), _q(rng, 0.1, 3)
+    d = _q(rng, 0.05, 1)
+    e = f"{float(_q(rng, 0.1, 1)) * float(d):.4g}"
+    forms = [
+        ("sin-bump", f"1 - u + {c}*sin({f}*u)"),
+        ("sin-phase", f"1 - u + {c}*sin({f}*u + {ph})"),
+        ("exp-sin", f"exp(-{a}*u) + {c}*sin({f}*u)"),
+        ("cubic", f"1 - u - {d}*u**2 + {e}*u**3"),
+    ]
+    return forms[int(rng.integers(0, len(forms)))]

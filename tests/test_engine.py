@@ -383,9 +383,13 @@ def test_the_region_rules_are_the_provers_sequence():
     nce = decide("region", get_loss("nce").bind(), 3)
     assert nce.gate.startswith("rule region-normalised-sequence;") and \
         nce.value["kind"] == "none"
-    # a smooth loss neither convex nor concave: no rule gives the region, and it says which
-    # fact each rule lacked
-    bump = decide("region", _user("1 - u + 0.05*sin(6*u)"), 3)
+    # a sine bump whose l(0) - l is superadditive: every w (complete asymmetry)
+    sup = decide("region", _user("1 - u + 0.05*sin(6*u)"), 3)
+    assert sup.gate.startswith("rule region-complete;") and \
+        sup.certificate.method == "superadditive"
+    # a smooth loss neither convex nor concave, nor with a superadditive l(0) - l (its
+    # F(1/2, 1/2) < 0): no rule gives the region, and it says which fact each rule lacked
+    bump = decide("region", _user("1 - u + 0.05*sin(8*u)"), 3)
     assert bump.verdict is Verdict.UNDECIDED and "region-kkt needs separable-convex" in \
         bump.summary
 

@@ -240,8 +240,8 @@ WEIGHT_RULE_TABLE = (
      "KKT margins D_k at e_t (PROVED when all >= 0, = 0 only if strictly convex; REFUTED "
      "along an edge with D_k < 0)", "definition 2, T4 (convex l)"),
     ("weights_complete", "weights-complete", (),
-     "complete asymmetry (concave separable risk, normalised K = 2, sums of such parts)",
-     "definition 2, T4 (concave l)"),
+     "complete asymmetry (concave separable risk, normalised K = 2, a superadditive "
+     "l(0) - l, sums of such parts)", "definition 2, T4 (concave l)"),
     ("weights_parts", "weights-parts", (), "every part of a sum asymmetric on w",
      "definition 2"),
     ("weights_ratio_test", "weights-ratio-test", ("pointwise",),
@@ -301,8 +301,9 @@ def _region_step(step_name: str):
 #: (a test keeps the two in step); none fires: UNDECIDED, decide single weight vectors
 REGION_RULE_TABLE = (
     ("region_complete", "region-complete", (),
-     "complete asymmetry (concave separable risk, normalised at K = 2, sums of such parts): "
-     "every w with a unique largest entry", "definition 2, T5 (concave l)"),
+     "complete asymmetry (concave separable risk, normalised at K = 2, a superadditive "
+     "l(0) - l, sums of such parts): every w with a unique largest entry",
+     "definition 2, T5 (concave l)"),
     ("region_normalised_sequence", "region-normalised-sequence", (),
      "N(u_y)/sum N(u_k), N(0+) = oo at K >= 3: a wrong-argmax minimising sequence for every "
      "w (no weight vector)", "theory.md, NCE"),
@@ -356,8 +357,8 @@ THRESHOLD_RULE_TABLE = (
      "from e_y for every weight vector, clean ones included (no eta)",
      "definition 2 (derived, ANL-CE)"),
     ("threshold_complete", "threshold-complete", (),
-     "complete asymmetry (or a normalised sum with completely asymmetric parts): every "
-     "eta < (K-1)/K", "T5 (concave l)"),
+     "complete asymmetry (a superadditive l(0) - l among its routes; or a normalised sum "
+     "with completely asymmetric parts): every eta < (K-1)/K", "T5 (concave l)"),
     ("threshold_kkt", "threshold-kkt", ("separable-convex",),
      "the KKT margin D(eta) at e_y solved exactly (inclusive when strictly convex)",
      "T5 (convex l)"),

@@ -15,7 +15,9 @@ L is asymmetric on weights w (unique largest w_t) when argmin_{u ∈ Δ_K} Σ_k 
 2. **Ratio test** (pointwise): (w_t / w_n) · r(ℓ) ≥ 1 is sufficient (T4, "if" direction).
 3. **Complete asymmetry** (:func:`complete_asymmetry`): besides the concave separable case,
    a normalised loss L = N(u_y)/Σ_k N(u_k) at K = 2 (NCE, NFL, NGCE: the risk is
-   w_s + (w_t − w_s)·N(s)/(N(s) + N(1 − s)), least only at s = u_t = 1), and a sum with
+   w_s + (w_t − w_s)·N(s)/(N(s) + N(1 − s)), least only at s = u_t = 1), a smooth strictly
+   decreasing pointwise ℓ of any curvature whose g = ℓ(0) − ℓ is superadditive (certified by
+   :mod:`..provers.superadditive`: R(u) − R(e_t) ≥ (w_t − w_n) g(1 − u_t)), and a sum with
    non-negative weights of completely asymmetric parts (NCE+MAE, NFL+AGCE, ... at K = 2).
    A sum whose every part is proved asymmetric on the given w is asymmetric on w.
 4. **Normalised (symmetric) losses at K ≥ 3** with a risk undefined at e_t (NCE: ∞/∞):
@@ -1112,8 +1114,9 @@ def bounded_normalised(spec: LossSpec, ws: list, t: int):
 def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
     """Exact rules for complete asymmetry at K = n, or None when none applies (which decides
     nothing). Rules: a separable concave risk with β < 0 (vertex comparison); a normalised
-    loss at K = 2; a sum with non-negative weights of completely asymmetric parts (each part's
-    risk is uniquely minimised at e_t, so their sum is)."""
+    loss at K = 2; a pointwise ℓ with a superadditive ℓ(0) − ℓ (any curvature); a sum with
+    non-negative weights of completely asymmetric parts (each part's risk is uniquely
+    minimised at e_t, so their sum is)."""
     key = ("complete", n)
     if key in spec._cache:
         return spec._cache[key]
@@ -1130,6 +1133,8 @@ def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
                 finite_ends(form))
     if out is None and n == 2:
         out = _normalised_two_class(spec)
+    if out is None:
+        out = _superadditive_complete(spec, n)
     parts = spec.parts() if out is None else ()
     if parts and all(w.is_number and w >= 0 for w, _ in parts):
         live = [(w, p) for w, p in parts if w > 0]
@@ -1145,6 +1150,31 @@ def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
                 all(c.continuous for c in subs))
     spec._cache[key] = out
     return out
+
+
+def _superadditive_complete(spec: LossSpec, n: int) -> Complete | None:
+    """A pointwise l, smooth and strictly decreasing on [0, 1], whose g = l(0) - l is
+    superadditive (:mod:`..provers.superadditive`): completely asymmetric at every K, whatever
+    its curvature (a sine bump on 1 - u is neither convex nor concave)."""
+    if not spec.is_pointwise:
+        return None
+    from ..provers.intervals import bound_extreme, is_smooth
+    from ..provers.superadditive import superadditive_proof
+
+    ell = spec.pointwise_expr(n)
+    if ell.free_symbols - {U} or not is_smooth(ell):
+        return None
+    try:
+        phi_min = bound_extreme(-sp.diff(ell, U), U, 0, 1, tol=1e-3, max_boxes=400)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None
+    if not phi_min > 0:
+        return None
+    proof = superadditive_proof(ell, phi_min)
+    if proof is None:
+        return None
+    return Complete(Certificate("superadditive", proof.text(),
+                                {"boxes": proof.boxes, "phi_min": proof.phi_min}), True)
 
 
 def _parts_on_weights(spec: LossSpec, ws: list) -> Certificate | None:
