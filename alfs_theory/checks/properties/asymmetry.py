@@ -1133,7 +1133,8 @@ def complete_asymmetry(spec: LossSpec, n: int) -> Complete | None:
                 finite_ends(form))
     if out is None and n == 2:
         out = _normalised_two_class(spec)
-    if out is None:
+    if out is None and (form is None or form.shape == "mixed"):
+        # a convex risk has a concave g = l(0) - l: subadditive, never this route's
         out = _superadditive_complete(spec, n)
     parts = spec.parts() if out is None else ()
     if parts and all(w.is_number and w >= 0 for w, _ in parts):

@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ...symbols import U
+from ...symbols import U, numeric_modules
 from .intervals import (
     IntervalError,
     iv_hi,
@@ -78,7 +78,7 @@ def _sampled_ok(ell: sp.Expr) -> bool:
     """A float screen: F >= 0 (up to rounding) on a grid of the half-triangle. A loss whose g
     is concave somewhere (convex l) fails here at once instead of spending the box budget."""
     try:
-        f = sp.lambdify(U, ell, "numpy")
+        f = sp.lambdify(U, ell, numeric_modules(ell))
         x = np.linspace(0.0, 1.0, 65)
         a, b = np.meshgrid(x, x, indexing="ij")
         keep = (a <= b) & (a + b <= 1.0)
