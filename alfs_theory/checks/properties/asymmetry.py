@@ -347,23 +347,31 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     W = sum(ws)
     moves = [(d, 50) for d in (0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12,
                                1e-20)]
-    if steep:
-        moves += [(mpmath.power(10, -e), 50 + e) for e in _STEEP]
-    for direction in ("edge", "weights"):
-        for d, dps in moves:
-            with mpmath.workdps(dps):
-                dd = mpmath.mpf(d)
-                if direction == "edge":
-                    u = [mpmath.mpf(0)] * n
-                    u[t] = 1 - dd
-                    u[k] = dd
-                else:
-                    u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
-                         for w in ws]
-                    u[t] += 1 - dd
-            ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
-            if ok:
-                return u, rb, rr, d
+    ladders = [moves]
+    if steep:  # the costly moves (up to 41,000 digits) only once both cheap ladders failed
+        ladders.append([(mpmath.power(10, -e), 50 + e) for e in _STEEP])
+    others = [j for j in range(n) if j not in (t, k) and ws[j] != 0]
+    # a pointwise l with l(0) = +oo: every edge point has risk +oo (classes of weight > 0
+    # sit at u_j = 0), so only the direction of the weights can refute
+    edge_dead = bool(others) and spec.is_pointwise and \
+        spec.mp_losses(_vertex(n, t))[others[0]] == mpmath.inf
+    for direction, (d, dps) in ((dr, m) for lad in ladders for dr in ("edge", "weights")
+                                for m in lad):
+        if direction == "edge" and edge_dead:
+            continue
+        with mpmath.workdps(dps):
+            dd = mpmath.mpf(d)
+            if direction == "edge":
+                u = [mpmath.mpf(0)] * n
+                u[t] = 1 - dd
+                u[k] = dd
+            else:
+                u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
+                     for w in ws]
+                u[t] += 1 - dd
+        ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
+        if ok:
+            return u, rb, rr, d
     return None
 
 
