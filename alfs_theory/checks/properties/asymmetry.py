@@ -350,28 +350,30 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     ladders = [moves]
     if steep:  # the costly moves (up to 41,000 digits) only once both cheap ladders failed
         ladders.append([(mpmath.power(10, -e), 50 + e) for e in _STEEP])
-    others = [j for j in range(n) if j not in (t, k) and ws[j] != 0]
-    # a pointwise l with l(0) = +oo: every edge point has risk +oo (classes of weight > 0
-    # sit at u_j = 0), so only the direction of the weights can refute
-    edge_dead = bool(others) and spec.is_pointwise and \
-        spec.mp_losses(_vertex(n, t))[others[0]] == mpmath.inf
-    for direction, (d, dps) in ((dr, m) for lad in ladders for dr in ("edge", "weights")
-                                for m in lad):
-        if direction == "edge" and edge_dead:
-            continue
-        with mpmath.workdps(dps):
-            dd = mpmath.mpf(d)
-            if direction == "edge":
-                u = [mpmath.mpf(0)] * n
-                u[t] = 1 - dd
-                u[k] = dd
-            else:
-                u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
-                     for w in ws]
-                u[t] += 1 - dd
-        ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
-        if ok:
-            return u, rb, rr, d
+    # a direction skips the steep ladder where every cheap move had risk +oo (a class of
+    # weight > 0 at u_j = 0 with L = +oo there: CE, FL, label smoothing at K >= 3, whatever
+    # d is) and the weights' direction is no move at all when w = e_t
+    finite = {"edge": False, "weights": False}
+    null = {"edge": False, "weights": all(ws[j] == 0 for j in range(n) if j != t)}
+    for steep_move, lad in enumerate(ladders):
+        for direction in ("edge", "weights"):
+            if null[direction] or (steep_move and not finite[direction]):
+                continue
+            for d, dps in lad:
+                with mpmath.workdps(dps):
+                    dd = mpmath.mpf(d)
+                    if direction == "edge":
+                        u = [mpmath.mpf(0)] * n
+                        u[t] = 1 - dd
+                        u[k] = dd
+                    else:
+                        u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
+                             for w in ws]
+                        u[t] += 1 - dd
+                ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
+                if ok:
+                    return u, rb, rr, d
+                finite[direction] |= bool(rb != mpmath.inf)
     return None
 
 
