@@ -8,6 +8,7 @@ at two commits to compare (it reads the checkout it runs in):
 
     python benchmarks/count_undecided.py              # all 120 + 24 cases, a few minutes
     python benchmarks/count_undecided.py --cases 40
+    python benchmarks/count_undecided.py --family wiggle --cases 400   # 40 smooth wiggles
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ os.environ["ALFS_CACHE"] = "0"  # a count must compute, not read
 CHECKS = ["decreasing", "ratio", "calibrated", "threshold", "asymmetric-on", "noise"]
 
 
-def count(n_cases: int = 120) -> dict:
+def count(n_cases: int = 120, family: str = "grammar") -> dict:
+    """``family``: "grammar" (the elementary cases and a fifth as many special ones, the
+    differential test's battery) or "wiggle" (a tenth as many smooth losses neither convex nor
+    concave, tests/brute.py's random_wiggle_loss)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from brute import random_loss, random_special_loss
 
@@ -32,7 +36,13 @@ def count(n_cases: int = 120) -> dict:
 
     per_check: collections.Counter = collections.Counter()
     cases = with_undecided = 0
-    for gen, n in ((random_loss, n_cases), (random_special_loss, max(8, n_cases // 5))):
+    if family == "wiggle":
+        from brute import random_wiggle_loss
+
+        gens = ((random_wiggle_loss, max(8, n_cases // 10)),)
+    else:
+        gens = ((random_loss, n_cases), (random_special_loss, max(8, n_cases // 5)))
+    for gen, n in gens:
         for seed in range(n):
             _, expr = gen(seed)
             k = 2 if seed % 2 == 0 else 3
@@ -53,8 +63,11 @@ def count(n_cases: int = 120) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=120, help="elementary cases (special: 1/5)")
+    ap.add_argument("--family", choices=("grammar", "wiggle"), default="grammar",
+                    help="the battery: the grammar's elementary and special losses, or the "
+                         "smooth wiggles (a tenth of --cases)")
     args = ap.parse_args(argv)
-    r = count(args.cases)
+    r = count(args.cases, args.family)
     print(f"cases {r['cases']}, with an UNDECIDED {r['cases_with_undecided']}, UNDECIDED "
           f"verdicts {r['undecided']} of {r['cases'] * len(CHECKS)}")
     for check in CHECKS:

@@ -30,3 +30,21 @@ def path(request, monkeypatch):
         monkeypatch.setattr(nnf, "_SOFTMAX_FROM", 0)
         monkeypatch.setattr(nnf, "_SOFTMAX_MIN_K", 2)
     return request.param
+
+
+#: the longest tests (20-80 s each on 2 cores; `--durations` lists them), started first: on
+#: several processes (pytest-xdist's worksteal hands each process a contiguous half of the
+#: collection and lets an idle one steal from the tail of another) a long test that begins
+#: near the end holds the whole run while the other process idles
+LONG_FIRST = (
+    "test_ledger.py::test_full_ledger_as_expected",
+    "test_docs.py::test_documented_long_command_runs_as_written",
+    "test_wheel.py::test_a_fresh_venv_runs_the_commands_and_the_fixture",
+    "test_excess_convex.py::test_random_losses_that_get_a_pair_bound_keep_it_on_a_simplex_grid",
+    "test_study.py::test_tiny_study_end_to_end_resumes_and_reports",
+    "test_superadditive.py::test_random_wiggles_proved_only_where_a_grid_agrees",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(name in item.nodeid for name in LONG_FIRST))
