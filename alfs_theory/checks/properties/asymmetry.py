@@ -348,15 +348,15 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     moves = [(d, 50) for d in (0.5, 0.25, 0.1, 0.03, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12,
                                1e-20)]
     ladders = [moves]
-    if steep:  # the costly moves (up to 41,000 digits) only once both cheap ladders failed
+    if steep:  # the costly moves (up to 41,000 digits) after the cheap ones of a direction
         ladders.append([(mpmath.power(10, -e), 50 + e) for e in _STEEP])
     # a direction skips the steep ladder where every cheap move had risk +oo (a class of
     # weight > 0 at u_j = 0 with L = +oo there: CE, FL, label smoothing at K >= 3, whatever
     # d is) and the weights' direction is no move at all when w = e_t
     finite = {"edge": False, "weights": False}
     null = {"edge": False, "weights": all(ws[j] == 0 for j in range(n) if j != t)}
-    for steep_move, lad in enumerate(ladders):
-        for direction in ("edge", "weights"):
+    for direction in ("edge", "weights"):
+        for steep_move, lad in enumerate(ladders):
             if null[direction] or (steep_move and not finite[direction]):
                 continue
             for d, dps in lad:
