@@ -114,3 +114,19 @@ def test_the_route_is_a_rule_of_every_question_that_asks_complete_asymmetry():
     assert by["asymmetric-on"].verdict.value == "PROVED"
     assert by["calibrated"].verdict.value == "PROVED"
     assert "superadditive" in by["calibrated"].summary + by["calibrated"].certificate.detail
+
+
+def test_local_moves_side_by_side_are_the_moves_one_after_another():
+    """The falsifier refines its three best points together (one risk evaluation per round):
+    each start must end where it ends alone, bit for bit, so the gate's power is unchanged."""
+    from alfs_theory.checks.simplex import local_moves, local_moves_many
+    from alfs_theory.registry import get_loss
+
+    rng = np.random.default_rng(0)
+    for name, n in (("gce", 10), ("ls", 6), ("nce+mae", 5), ("js", 4)):
+        spec = get_loss(name).bind()
+        w = rng.dirichlet(np.ones(n))
+        U0 = rng.dirichlet(np.ones(n), size=3)
+        together = local_moves_many(spec, w, U0, iters=120, seed=3)
+        for u0, got in zip(U0, together):
+            assert np.array_equal(got, local_moves(spec, w, u0, iters=120, seed=3)), name

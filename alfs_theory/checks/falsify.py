@@ -19,7 +19,7 @@ import numpy as np
 
 from ..spec import LossSpec
 from .simplex import edges as _edges
-from .simplex import local_iters, random_size
+from .simplex import local_iters, local_moves_many, random_size
 from .simplex import local_moves as _refine
 from .simplex import representatives as _representatives
 from .simplex import risks as _risks
@@ -129,7 +129,9 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     far = np.abs(U - et).sum(axis=1) > 1e-6
     order = np.argsort(np.where(far, r, np.inf))[:6]
     cands = [U[i] for i in order if far[i]]
-    cands += [_refine(spec, w, c, seed=seed, iters=local_iters(n)) for c in cands[:3]]
+    if cands:
+        cands += list(local_moves_many(spec, w, np.array(cands[:3]), seed=seed,
+                                       iters=local_iters(n)))
     r_c = _risks(spec, w, np.array(cands)) if cands else np.array([])
     # only candidates that are close in floating point get the 50-digit re-check
     near = [u for u, rf in zip(cands, r_c) if rf <= r_t + 1e-8 * (1 + abs(r_t))]

@@ -394,7 +394,14 @@ def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_rando
     weight are exchangeable), random points are capped at about 1.6e6 numbers, and the local
     refinement is Nelder-Mead in the softmax coordinates at K <= 30, random local moves beyond
     (Nelder-Mead in 10,000 dimensions neither converges nor fits a budget)."""
-    from ..simplex import edges, local_iters, local_moves, random_size, representatives, unit_rows
+    from ..simplex import (
+        edges,
+        local_iters,
+        local_moves_many,
+        random_size,
+        representatives,
+        unit_rows,
+    )
 
     rng = np.random.default_rng(seed)
     n = len(w)
@@ -411,8 +418,7 @@ def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_rando
     order = np.argsort(r)[:5]
     best_u, best_r = U_[order[0]], r[order[0]]
     if n > 30:
-        for i in order[:3]:
-            p = local_moves(spec, w, U_[i], iters=local_iters(n), seed=seed)
+        for p in local_moves_many(spec, w, U_[order[:3]], iters=local_iters(n), seed=seed):
             with np.errstate(all="ignore"):
                 v = float(spec.risk(w, p))
             if np.isfinite(v) and v < best_r:
