@@ -353,11 +353,13 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     # a direction skips the steep ladder where every cheap move had risk +oo (a class of
     # weight > 0 at u_j = 0 with L = +oo there: CE, FL, label smoothing at K >= 3, whatever
     # d is) and the weights' direction is no move at all when w = e_t
-    finite = {"edge": False, "weights": False}
-    null = {"edge": False, "weights": all(ws[j] == 0 for j in range(n) if j != t)}
+    at_vertex = all(ws[j] == 0 for j in range(n) if j != t)
     for direction in ("edge", "weights"):
+        if direction == "weights" and at_vertex:
+            continue
+        finite = False
         for steep_move, lad in enumerate(ladders):
-            if null[direction] or (steep_move and not finite[direction]):
+            if steep_move and not finite:
                 continue
             for d, dps in lad:
                 with mpmath.workdps(dps):
@@ -373,7 +375,7 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
                 ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
                 if ok:
                     return u, rb, rr, d
-                finite[direction] |= bool(rb != mpmath.inf)
+                finite |= bool(rb != mpmath.inf)
     return None
 
 

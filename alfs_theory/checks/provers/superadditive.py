@@ -170,6 +170,8 @@ def superadditive_proof(ell: sp.Expr, phi_min: float, *,
     try:
         with iv_precision():
             eng = _Boxes(ell)
+            if not (mpmath.isfinite(iv_lo(eng.l0)) and mpmath.isfinite(iv_hi(eng.l0))):
+                return None  # l(0) = +oo: no box inside could settle
             one, half = mpmath.mpf(1), mpmath.mpf(1) / 2
             stack = [(mpmath.mpf(0), half, mpmath.mpf(0), one)]
             done = 0
@@ -189,8 +191,6 @@ def superadditive_proof(ell: sp.Expr, phi_min: float, *,
                     m = (b0 + b1) / 2
                     stack += [(a0, a1, b0, m), (a0, a1, m, b1)]
     except _ERRORS:
-        return None
-    if not all(np.isfinite(float(x)) for x in (iv_lo(eng.l0), iv_hi(eng.l0))):
         return None
     return SuperadditiveProof(done, eng.corner_order, phi_min)
 
