@@ -367,3 +367,62 @@ def test_cuda_run_and_resume(tmp_path, amp):
     assert resumed["noise"]["labels_sha256"] == full["noise"]["labels_sha256"]
     # CUDA kernels may differ in the last bits between runs; the runs must still agree closely
     assert abs(full["accuracy"]["last"] - resumed["accuracy"]["last"]) < 0.02
+
+
+# ----------------------------------------------------------------------------- CNN speed-ups
+@pytest.mark.parametrize("kind, shape", [("mnist", (1, 28, 28)), ("cifar10", (3, 32, 32))])
+def test_cnn_pools_before_relu_exactly_as_the_official_order(kind, shape):
+    """CNN.forward runs conv -> BN -> pool -> ReLU where the official code has
+    conv -> BN -> ReLU -> pool: the logits and every parameter's gradient must be the very
+    same numbers (train mode, ties from ReLU's zeros included), in both memory formats."""
+    import copy
+
+    from alfs_theory.experiments.models import CNN
+
+    torch.manual_seed(0)
+    net = CNN(kind, 10).train()
+    x = torch.randn(6, *shape)
+    x[:, :, :4] = -5.0  # rows where whole pooling windows are negative: ReLU ties at 0
+    for fmt in (torch.contiguous_format, torch.channels_last):
+        ours, official = copy.deepcopy(net).to(memory_format=fmt), copy.deepcopy(net)
+        xf = x.contiguous(memory_format=fmt)
+        a = ours(xf)
+        h = official.blocks(x)  # nn.Sequential: the official order, module by module
+        b = official.fc2(official.fc1(h.reshape(6, official.fc_size)))
+        if fmt is torch.contiguous_format:
+            assert torch.equal(a, b)
+        else:  # other convolution kernels: the same up to float rounding
+            assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+        ga = torch.autograd.grad(a.square().sum(), list(ours.parameters()))
+        gb = torch.autograd.grad(b.square().sum(), list(official.parameters()))
+        if fmt is torch.contiguous_format:
+            assert all(torch.equal(u, v) for u, v in zip(ga, gb))
+        else:  # rounding, amplified by BatchNorm over 6 images (a conv bias before
+            # BatchNorm has a gradient of 0 up to rounding: compare the whole gradient)
+            ua, vb = torch.cat([u.flatten() for u in ga]), torch.cat([v.flatten() for v in gb])
+            assert float((ua - vb).norm() / vb.norm()) < 1e-2
+
+
+def test_cnn_run_is_channels_last_deterministic_and_evaluates_in_any_chunk(tmp_path):
+    """A CNN run on images trains channels-last (recorded), repeats bit for bit, and its
+    accuracies do not depend on the evaluation chunk (256 rows by default on the CPU)."""
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from test_data import _write_mnist
+
+    _write_mnist(tmp_path / "data", n_train=300, n_test=70)
+    kw = {"dataset": "mnist", "data_root": str(tmp_path / "data"), "device": "cpu",
+          "threads": 1, "epochs": 2, "noise": "symmetric:0.2", "batch_size": 64}
+    r1 = run_training(TrainConfig(**kw), tmp_path / "a", progress=False)
+    run_training(TrainConfig(**kw), tmp_path / "b", progress=False)
+    r3 = run_training(TrainConfig(**kw, eval_batch_size=7), tmp_path / "c", progress=False)
+    assert r1["model"]["name"] == "cnn-mnist"
+    assert r1["environment"]["memory_format"] == "channels_last"
+    assert r1["environment"]["eval_batch_size"] == 256 and r3["environment"]["eval_batch_size"] == 7
+    assert _no_seconds(read_metrics(tmp_path / "a")) == _no_seconds(read_metrics(tmp_path / "b"))
+    for key in ("test_acc", "noisy_train_acc", "clean_train_acc"):
+        assert [h[key] for h in read_metrics(tmp_path / "a")] == \
+            [h[key] for h in read_metrics(tmp_path / "c")]
+    with pytest.raises(InputError, match="eval_batch_size"):
+        run_training(TrainConfig(**kw, eval_batch_size=0), tmp_path / "d", progress=False)
