@@ -150,14 +150,26 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
     summary: dict = {"schema": "alfs-report/2", "dataset": data_name, "seeds": list(seeds),
                      "setting": setting}
 
-    _say("1/4 checking every registered loss (K = 10, default parameters)")
-    checks = verdict_table()
-    summary["checks"] = checks
-
-    _say("2/4 running the proofs_check ledger")
     from .ledger.run import run_ledger
 
-    ledger = run_ledger(out_dir=out / "proofs_check", only=claims)
+    side = (workers if workers is not None else os.cpu_count() or 1) > 1
+    if side:  # two independent single-threaded jobs: the checks in a second process
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        _say("1/4 checking every registered loss (K = 10, default parameters), in a second "
+             "process beside 2/4")
+        _say("2/4 running the proofs_check ledger")
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+            pending = pool.submit(verdict_table)
+            ledger = run_ledger(out_dir=out / "proofs_check", only=claims)
+            checks = pending.result()
+    else:
+        _say("1/4 checking every registered loss (K = 10, default parameters)")
+        checks = verdict_table()
+        _say("2/4 running the proofs_check ledger")
+        ledger = run_ledger(out_dir=out / "proofs_check", only=claims)
+    summary["checks"] = checks
     summary["ledger_ok"] = ledger["ok"]
 
     tve_md = "(sweep skipped)"
@@ -191,7 +203,10 @@ def run_report(out_dir: str | Path = "report", *, epochs: int | None = None,
         if n_bad:
             _say(f"3/4 diagnosing {n_bad} contradiction(s); follow-up runs for "
                  f"{min(n_bad, followups)}")
+        from .experiments.sweep import default_workers
+
         diagnoses = diagnose_contradictions(out / "sweep", followups=followups > 0,
+                                            workers=workers or default_workers(),
                                             max_followups=followups, progress=True)
     summary["diagnoses"] = [{k: d[k] for k in ("loss", "noise", "why", "reading",
                                                 "followups", "population", "figure")}

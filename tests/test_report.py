@@ -96,3 +96,27 @@ def test_subset_accuracies_invert_the_recorded_mixture():
     assert abs(got[0] - a_c) < 1e-12 and abs(got[1] - a_f) < 1e-12
     assert subset_accuracies(0.8, 0.8, None, 0.0) == (0.8, None)
     assert subset_accuracies(None, 0.8, 0.1, 0.2) == (None, None)
+
+
+def test_followups_side_by_side_equal_one_by_one(tmp_path):
+    """The diagnosis trains a cell's follow-up runs in worker processes when it may: the
+    records are the very runs one by one would give (same accuracies), and a follow-up that
+    cannot run (its data files are missing) is reported as skipped, not raised."""
+    import dataclasses
+
+    from alfs_theory.experiments.diagnosis import _followups
+    from alfs_theory.experiments.train import TrainConfig
+
+    cfg = TrainConfig(loss="gce", dataset="digits", device="cpu", threads=1, epochs=2,
+                      noise="symmetric:0.4", train_subset=400, test_subset=200)
+    rec = {"dataset": {"n_train": 400, "n_train_available": 1258}}
+    one = _followups(cfg, rec, tmp_path / "one", progress=False, workers=1)
+    two = _followups(cfg, rec, tmp_path / "two", progress=False, workers=2)
+    assert [f["kind"] for f in one] == [f["kind"] for f in two] == ["longer", "more-data"]
+    for a, b in zip(one, two):
+        assert (a["last_acc"], a["best_acc"], a["memorised"]) == \
+            (b["last_acc"], b["best_acc"], b["memorised"])
+    gone = dataclasses.replace(cfg, dataset="mnist", data_root=str(tmp_path / "no-such"))
+    got = _followups(gone, rec, tmp_path / "gone", progress=False, workers=2)
+    assert [f["kind"] for f in got] == ["longer", "more-data"]
+    assert all("no-such" in f["skipped"] for f in got)

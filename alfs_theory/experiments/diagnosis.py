@@ -120,9 +120,18 @@ def _spec_of(rec: Mapping):
     return loss_spec(cfg), cfg
 
 
-def _followups(cfg, rec: Mapping, where: Path, progress: bool) -> list[dict]:
+def _train_followup(c, d: Path):
+    """One follow-up run (in a worker process or here): its record, or the text of the
+    project's error that stopped it (e.g. a subset larger than the data set)."""
     from .train import run_training
 
+    try:
+        return run_training(c, d, progress=False), None
+    except AlfsError as exc:
+        return None, str(exc)
+
+
+def _followups(cfg, rec: Mapping, where: Path, progress: bool, workers: int = 1) -> list[dict]:
     out = []
     plans = [("longer", f"{LONGER_FACTOR}x epochs",
               dataclasses.replace(cfg, epochs=int(cfg.epochs) * LONGER_FACTOR))]
@@ -140,14 +149,23 @@ def _followups(cfg, rec: Mapping, where: Path, progress: bool) -> list[dict]:
     else:
         out.append({"kind": "more-data", "skipped": "the run already uses every training "
                     f"sample{f' ({n_train})' if n_train else ''}"})
-    for kind, what, c in plans:
-        d = where / kind
+    jobs = [(dataclasses.replace(c, keep_checkpoint=False), where / kind) for kind, _, c in plans]
+    for (kind, what, _), (_, d) in zip(plans, jobs):
         if progress:
             _say(f"follow-up {what}: {d}")
-        try:
-            r = run_training(dataclasses.replace(c, keep_checkpoint=False), d, progress=False)
-        except AlfsError as exc:  # e.g. a subset larger than the data set
-            out.append({"kind": kind, "skipped": str(exc)})
+    if workers > 1 and len(jobs) > 1:  # one process each: the runs are independent
+        from concurrent.futures import ProcessPoolExecutor
+
+        from .sweep import _mp_context
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+                                 mp_context=_mp_context()) as pool:
+            done = list(pool.map(_train_followup, *zip(*jobs)))
+    else:
+        done = [_train_followup(c, d) for c, d in jobs]
+    for (kind, what, c), (_, d), (r, problem) in zip(plans, jobs, done):
+        if r is None:
+            out.append({"kind": kind, "skipped": problem})
             continue
         out.append({"kind": kind, "what": what, "run_dir": str(d), "seed": c.seed,
                     "last_acc": r["accuracy"]["last"], "best_acc": r["accuracy"]["best"],
@@ -226,13 +244,15 @@ def _plot(path: Path, title: str, curves: Mapping, follow: list[dict]) -> str | 
 
 
 def diagnose_contradictions(sweep_dir: str | Path, *, followups: bool = True,
-                            max_followups: int = 2, progress: bool = True) -> list[dict]:
+                            max_followups: int = 2, progress: bool = True,
+                            workers: int = 1) -> list[dict]:
     """Diagnose every ``contradicts`` cell of ``<sweep_dir>/theory_vs_experiment.csv``.
 
     Writes ``<sweep_dir>/diagnosis/diagnosis.json`` and one figure per cell, and returns the
     list of diagnoses (loss, noise, reading, curves, population, followups, figure).
     Follow-up runs are made for the ``max_followups`` cells with the largest drop (0: none);
-    they resume like every run.
+    they resume like every run. With ``workers`` > 1 a cell's follow-up runs train side by
+    side, one process each (each at the run's own thread count, 1 by default).
     """
     import csv
 
@@ -268,7 +288,7 @@ def diagnose_contradictions(sweep_dir: str | Path, *, followups: bool = True,
         pop = population_minimiser(spec, T) if T is not None else None
         tag = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in
                       f"{t['loss']}__{t['noise']}")
-        follow = (_followups(cfg, rec, where / tag, progress)
+        follow = (_followups(cfg, rec, where / tag, progress, workers)
                   if followups and i < max_followups else [])
         base = _mean([float(r["last_acc"]) for r in runs])
         reading = _reading(t, curves, pop, follow, float(runs[0]["last_acc"]), clean_ref)
