@@ -24,7 +24,7 @@ REDUCED = {"study": ["--setting", "tiny", "--dataset", "digits", "--workers", "1
                      "--threads", "1", "--quiet"],
            "reproduce": ["--losses", "ce", "--noise", "clean,symmetric:0.4", "--seeds", "0",
                          "--epochs", "1", "--train-subset", "200", "--test-subset", "100"]}
-# the other long commands train too: the main job 36 Fashion-MNIST runs of 8 epochs (15 minutes
+# the other long commands train too: the main job 36 Fashion-MNIST runs of 8 epochs (6 minutes
 # on 2 cores), the how-to's sweep 18 digits runs of 30 epochs; alfs verify runs the whole
 # ledger (110 s of CPU), which tests/test_ledger.py runs and checks claim by claim. The default
 # test profile runs each as written with a smaller size appended (fewer epochs and seeds, two

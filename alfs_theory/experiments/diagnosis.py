@@ -156,10 +156,10 @@ def _followups(cfg, rec: Mapping, where: Path, progress: bool, workers: int = 1)
     if workers > 1 and len(jobs) > 1:  # one process each: the runs are independent
         from concurrent.futures import ProcessPoolExecutor
 
-        from .sweep import _mp_context
+        from .sweep import training_mp_context
 
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=_mp_context()) as pool:
+                                 mp_context=training_mp_context()) as pool:
             done = list(pool.map(_train_followup, *zip(*jobs)))
     else:
         done = [_train_followup(c, d) for c, d in jobs]

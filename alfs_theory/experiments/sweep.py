@@ -54,7 +54,8 @@ from .train import (
 )
 
 __all__ = ["SweepError", "SweepSpec", "collect_results", "csv_text", "make_grid", "mean_std",
-           "noise_string_kind", "parse_loss_list", "pct_text", "run_sweep", "write_reports"]
+           "noise_string_kind", "parse_loss_list", "pct_text", "run_sweep", "training_mp_context",
+           "write_reports"]
 
 NOISE_KINDS = ("symmetric", "pairflip", "asym", "clean")
 _KIND_ALIASES = {"sym": "symmetric", "pair": "pairflip", "asymmetric": "asym"}
@@ -277,7 +278,7 @@ def _run_pool(jobs: list, workers: int, runner, done) -> None:
 
     i = 0
     broken: list = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_mp_context(),
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=training_mp_context(),
                              initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         futs = {pool.submit(runner, *j): j for j in jobs}
         for f in as_completed(futs):
@@ -289,7 +290,7 @@ def _run_pool(jobs: list, workers: int, runner, done) -> None:
             i += 1
             done(r, i)
     for j in broken:  # isolate: which of them killed its worker?
-        with ProcessPoolExecutor(max_workers=1, mp_context=_mp_context(),
+        with ProcessPoolExecutor(max_workers=1, mp_context=training_mp_context(),
                                  initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             try:
                 r = pool.submit(runner, *j).result()
@@ -299,7 +300,10 @@ def _run_pool(jobs: list, workers: int, runner, done) -> None:
         done(r, i)
 
 
-def _mp_context():
+def training_mp_context():
+    """The start method for processes that train: a fork server that has imported torch and
+    the losses once (spawn where there is none); never plain fork of a process that may hold
+    torch's threads."""
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
