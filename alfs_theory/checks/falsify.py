@@ -14,6 +14,8 @@ A search that finds nothing proves nothing; the falsifier only ever takes PROVED
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 
@@ -47,22 +49,39 @@ def _above(b, a) -> bool:
 
 
 def _exact_simplex(u) -> list:
-    """u as mpf numbers summing exactly to 1 (the last coordinate absorbs the rounding)."""
+    """u as mpf numbers summing exactly to 1 (the last coordinate absorbs the rounding).
+
+    Equal coordinates are converted and divided once (a point of the large-K searches has a
+    few distinct values among K): sums are taken as count x value, each product exact at 80
+    digits, so every fsum is the same exact sum rounded once to 60 digits as entry by entry."""
+    x = np.asarray([float(v) for v in u], dtype=float)
+    x = np.where(x > 0, x, np.where(np.isnan(x), x, 0.0))  # max(x, 0), NaN kept as max() did
+    vals, inv, cnt = np.unique(x, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
     with mpmath.workdps(60):
-        xs = [_mp(max(float(x), 0.0)) for x in u]
-        s = mpmath.fsum(xs)
-        xs = [x / s for x in xs]
-        xs[-1] = 1 - mpmath.fsum(xs[:-1])
+        xv = [_mp(v) for v in vals]
+        with mpmath.workdps(80):
+            terms = [v * int(c) for v, c in zip(xv, cnt)]
+        s = mpmath.fsum(terms)
+        q = [v / s for v in xv]
+        rest = cnt.copy()
+        rest[inv[-1]] -= 1  # every coordinate but the last
+        with mpmath.workdps(80):
+            terms = [v * int(c) for v, c in zip(q, rest) if c]
+        xs = [q[i] for i in inv]
+        xs[-1] = 1 - mpmath.fsum(terms)
         if xs[-1] < 0:
             xs[-1] = mpmath.mpf(0)
         return xs
 
 
 def mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
-    """Σ_k w_k L(u, k) at 50 digits on u made exactly stochastic (NaN where not real)."""
+    """Σ_k w_k L(u, k) at 50 digits on u made exactly stochastic (NaN where not real).
+
+    Terms with the same weight and the same loss value are added as count x term."""
     with mpmath.workdps(50):
         ls = spec.mp_losses(_exact_simplex(u), dps=50)
-        tot = mpmath.mpf(0)
+        groups: dict = {}
         for wk, lk in zip(w, ls):
             if wk == 0:
                 continue
@@ -70,16 +89,32 @@ def mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
                 if lk.imag != 0:
                     return mpmath.mpf("nan")
                 lk = lk.real
-            tot += _mp(wk) * lk
-        return tot
+            key = (float(wk) if not isinstance(wk, mpmath.mpf) else wk._mpf_, lk._mpf_)
+            g = groups.get(key)
+            if g is None:
+                groups[key] = [wk, lk, 1]
+            else:
+                g[2] += 1
+        return mpmath.fsum(_mp(wk) * lk * c for wk, lk, c in groups.values())
 
 
-def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int = 3000,
+@functools.lru_cache(maxsize=2)
+def _dirichlet_block(n: int, size: int, seed: int) -> np.ndarray:
+    """The random points a fresh ``default_rng(seed)`` draws first (read-only: one claim
+    after another at large K asks for the same 1.6e6 numbers)."""
+    rng = np.random.default_rng(seed)
+    out = np.concatenate([rng.dirichlet(np.full(n, c), size=size) for c in (0.05, 0.3, 1.0, 5.0)])
+    out.setflags(write=False)
+    return out
+
+
+def simplex_candidates(n: int, t: int, rng: np.random.Generator | int, n_random: int = 3000,
                        w: np.ndarray | None = None):
     """Points of the K-simplex that break asymmetry claims most often: vertices, the edges
     from e_t to each e_k (fine near e_t; one class per distinct weight ``w``), ties between
     classes, the centroid, faces, a grid at K <= 4 and random points (Dirichlet with small
-    and large concentration)."""
+    and large concentration). ``rng`` an integer: a fresh generator of that seed, whose
+    random points are drawn once per (K, count, seed) and reused."""
     reps = _representatives(w, n, t)
     pts = [_unit_rows(n, [t, *reps])]
     ds = np.concatenate([np.logspace(-10, -1, 10), np.linspace(0.1, 1.0, 19)])
@@ -99,8 +134,11 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator, n_random: int =
         grid = [np.array(c) / g for c in _compositions(g, n)]
         pts.append(np.array(grid))
     size = random_size(n, n_random // 4)  # about 1.6e6 numbers at large K
-    for c in (0.05, 0.3, 1.0, 5.0):
-        pts.append(rng.dirichlet(np.full(n, c), size=size))
+    if isinstance(rng, (int, np.integer)):
+        pts.append(_dirichlet_block(n, size, int(rng)))
+    else:
+        for c in (0.05, 0.3, 1.0, 5.0):
+            pts.append(rng.dirichlet(np.full(n, c), size=size))
     return np.concatenate(pts)
 
 
@@ -119,8 +157,7 @@ def _asym_claim(spec: LossSpec, w, seed: int = 0) -> str | None:
     w = np.asarray([float(x) for x in w])
     n = w.size
     t = int(np.argmax(w))
-    rng = np.random.default_rng(seed)
-    U = simplex_candidates(n, t, rng, w=w)
+    U = simplex_candidates(n, t, int(seed), w=w)  # a fresh generator of that seed
     r = _risks(spec, w, U)
     et = _unit_rows(n, [t])[0]
     r_t = _risks(spec, w, et[None, :])[0]
