@@ -47,9 +47,18 @@ def unregister(name: str) -> None:
 
 
 def get_loss(name: str) -> LossSpec:
-    """The registered spec for ``name`` (case-insensitive, aliases accepted)."""
-    _ensure_loaded()
+    """The registered spec for ``name`` (case-insensitive, aliases accepted). A built-in name
+    asked before anything else needs the registry imports only the module declaring it."""
     key = _key(name)
+    if not _loaded:
+        from .losses.catalog import HOME
+
+        if key in HOME:
+            _load(HOME[key])
+    key = _ALIASES.get(key, key)
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    _ensure_loaded()  # a user's loss, or a name to suggest from among all of them
     key = _ALIASES.get(key, key)
     if key in _REGISTRY:
         return _REGISTRY[key]
@@ -73,13 +82,32 @@ def aliases_of(name: str) -> list[str]:
 
 
 _loaded = False
+_drained = 0  # how many of catalog.BUILTIN are registered
+
+
+def _drain() -> None:
+    """Register the built-in declarations made since the last call (in declaration order)."""
+    global _drained
+    from .losses import catalog  # the losses never import the registry: no cycle
+
+    while _drained < len(catalog.BUILTIN):
+        spec, aliases = catalog.BUILTIN[_drained]
+        _drained += 1
+        _add(spec, aliases, False)
+
+
+def _load(module: str) -> None:
+    import importlib
+
+    importlib.import_module(f"{__package__}.losses.{module}")
+    _drain()
 
 
 def _ensure_loaded() -> None:
     global _loaded
     if not _loaded:
-        _loaded = True
-        from .losses import catalog  # the losses never import the registry: no cycle
+        from .losses.catalog import MODULES
 
-        for spec, aliases in catalog.BUILTIN:
-            _add(spec, aliases, False)
+        for m in MODULES:
+            _load(m)
+        _loaded = True

@@ -98,3 +98,62 @@ def test_simplify_returns_sympys_result():
     for e in (-1 / U, U**-2, -sp.log(U), 3 * U**2 * sp.log(a) / K, sp.Integer(0), -sp.oo,
               (1 - U) ** 2 / (1 - U), sp.sin(U) ** 2 + sp.cos(U) ** 2, sp.log(U**2), U * U):
         assert simplify(e) == sp.simplify(e), e
+
+
+def _run(code: str) -> str:
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
+
+
+def test_asking_for_one_loss_imports_only_its_module():
+    """get_loss('ce') imports alfs_theory.losses.classic alone; an alias, a combination and
+    a loss of the wider field import theirs (and what they are built from); an unknown name
+    still gets suggestions from every loss, and a user's loss still cannot shadow a built-in
+    one that was not loaded yet."""
+    code = ("import sys\nfrom alfs_theory.registry import get_loss\n"
+            "def mods():\n"
+            "    return sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
+            "                  if m.startswith('alfs_theory.losses.') and not m.endswith('catalog'))\n"
+            "get_loss('CE'); print(mods())\n"
+            "get_loss('focal'); print(mods())\n"
+            "assert get_loss('jal-ce').name == 'nce+amse'; print(mods())\n"
+            "from alfs_theory.errors import UnknownLossError, SpecError\n"
+            "try:\n    get_loss('agcee')\nexcept UnknownLossError as e:\n    print('agce' in str(e))\n"
+            "print(mods())\n")
+    out = _run(code).split("\n")
+    assert out[0] == "['classic']" and out[1] == "['classic']"
+    assert out[2] == "['asymmetric', 'classic', 'combos', 'normalized']"
+    assert out[3] == "True"
+    assert out[4] == "['asymmetric', 'classic', 'combos', 'field', 'normalized']"
+    code = ("from alfs_theory.registry import get_loss, register\n"
+            "from alfs_theory.errors import SpecError\n"
+            "get_loss('ce')\n"
+            "import dataclasses\n"
+            "spec = dataclasses.replace(get_loss('ce'), name='ldrkl')\n"
+            "try:\n    register(spec)\nexcept SpecError as e:\n    print('already registered' in str(e))\n")
+    assert _run(code).strip() == "True"
+
+
+def test_every_builtin_name_has_its_home_module():
+    """catalog.HOME, which lets one name import one module, names every registry key and
+    alias, and importing the module it names declares that name."""
+    from alfs_theory.losses.catalog import HOME, MODULES
+    from alfs_theory.registry import aliases_of, list_losses
+
+    names = set(list_losses())
+    names |= {a for n in list_losses() for a in aliases_of(n)}
+    assert names == set(HOME)
+    code = ("import importlib, json, sys\nfrom alfs_theory.losses import catalog\n"
+            "importlib.import_module('alfs_theory.losses.' + sys.argv[1])\n"
+            "print(json.dumps(sorted({s.name for s, _ in catalog.BUILTIN}\n"
+            "                        | {a for _, al in catalog.BUILTIN for a in al})))\n")
+    import json
+
+    for m in MODULES:
+        run = subprocess.run([sys.executable, "-c", code, m], capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        declared = set(json.loads(run.stdout))
+        assert {k for k, v in HOME.items() if v == m} <= declared, m

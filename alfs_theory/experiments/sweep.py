@@ -310,9 +310,13 @@ def training_mp_context():
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # workers fork from a server that has imported torch and the losses once
-        ctx.set_forkserver_preload(["torch", "alfs_theory.losses", "alfs_theory.experiments.train",
+        from ..losses.catalog import MODULES
+
+        ctx.set_forkserver_preload(["torch", *(f"alfs_theory.losses.{m}" for m in MODULES),
+                                    "alfs_theory.experiments.train",
                                     "alfs_theory.nn.functional", "alfs_theory.experiments.models",
-                                    "alfs_theory.experiments.data", "alfs_theory.noise", "sklearn.datasets"])
+                                    "alfs_theory.experiments.data", "alfs_theory.noise",
+                                    "sklearn.datasets"])
         return ctx
     return mp.get_context("spawn")
 
