@@ -88,3 +88,28 @@ def test_seeded_candidates_are_a_fresh_generators_bit_for_bit():
         a[:] = 0.0  # the caller's copy, not the cached block
         assert np.array_equal(simplex_candidates(n, 0, 7, w=w),
                               simplex_candidates(n, 0, np.random.default_rng(7), w=w))
+
+
+def test_dirichlet_block_is_what_a_fresh_generator_draws_first():
+    from alfs_theory.checks.simplex import dirichlet_block
+
+    for n, size, seed, concs in ((4, 30, 0, (0.1, 0.5, 1.0, 5.0)), (1000, 400, 3, (0.05, 1.0))):
+        got = dirichlet_block(n, size, seed, concs)
+        rng = np.random.default_rng(seed)
+        ref = np.concatenate([rng.dirichlet(np.full(n, c), size=size) for c in concs])
+        assert np.array_equal(got, ref) and got.shape == (size * len(concs), n)
+        assert dirichlet_block(n, size, seed, concs) is got  # drawn once
+        with pytest.raises(ValueError):
+            got[0, 0] = 1.0
+
+
+def test_verified_converts_each_distinct_coordinate_as_before():
+    """The weights rules' 50-digit comparison converts u_bad through str (a float's shortest
+    decimal, as it always did) and u_ref as numbers; equal entries are converted once."""
+    from alfs_theory.checks.properties.asymmetry import _mp_list
+
+    xs = [0.1, 0.1, 1, 1.0, 0.0, -0.0, 1 / 3, mpmath.mpf("0.25"), np.float64(0.1)]
+    with mpmath.workdps(50):
+        assert _mp_list(xs, True) == [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
+                                     for x in xs]
+        assert _mp_list(xs, False) == [mpmath.mpf(x) for x in xs]

@@ -14,14 +14,12 @@ A search that finds nothing proves nothing; the falsifier only ever takes PROVED
 
 from __future__ import annotations
 
-import functools
-
 import mpmath
 import numpy as np
 
 from ..spec import LossSpec
+from .simplex import dirichlet_block, local_iters, local_moves_many, random_size
 from .simplex import edges as _edges
-from .simplex import local_iters, local_moves_many, random_size
 from .simplex import local_moves as _refine
 from .simplex import representatives as _representatives
 from .simplex import risks as _risks
@@ -98,16 +96,6 @@ def mp_risk(spec: LossSpec, w, u) -> mpmath.mpf:
         return mpmath.fsum(_mp(wk) * lk * c for wk, lk, c in groups.values())
 
 
-@functools.lru_cache(maxsize=2)
-def _dirichlet_block(n: int, size: int, seed: int) -> np.ndarray:
-    """The random points a fresh ``default_rng(seed)`` draws first (read-only: one claim
-    after another at large K asks for the same 1.6e6 numbers)."""
-    rng = np.random.default_rng(seed)
-    out = np.concatenate([rng.dirichlet(np.full(n, c), size=size) for c in (0.05, 0.3, 1.0, 5.0)])
-    out.setflags(write=False)
-    return out
-
-
 def simplex_candidates(n: int, t: int, rng: np.random.Generator | int, n_random: int = 3000,
                        w: np.ndarray | None = None):
     """Points of the K-simplex that break asymmetry claims most often: vertices, the edges
@@ -135,7 +123,7 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator | int, n_random:
         pts.append(np.array(grid))
     size = random_size(n, n_random // 4)  # about 1.6e6 numbers at large K
     if isinstance(rng, (int, np.integer)):
-        pts.append(_dirichlet_block(n, size, int(rng)))
+        pts.append(dirichlet_block(n, size, int(rng), (0.05, 0.3, 1.0, 5.0)))
     else:
         for c in (0.05, 0.3, 1.0, 5.0):
             pts.append(rng.dirichlet(np.full(n, c), size=size))

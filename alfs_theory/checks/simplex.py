@@ -6,6 +6,8 @@ Nothing here proves anything: these are the places a search looks.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..spec import LossSpec
@@ -50,6 +52,18 @@ def random_size(n: int, wanted: int, numbers: int = 400_000) -> int:
     """How many random points of dimension n to draw: ``wanted``, at most about ``numbers``
     floats in all (K = 10,000: 50 points), never below 50."""
     return max(50, min(wanted, numbers // n))
+
+
+@functools.lru_cache(maxsize=4)
+def dirichlet_block(n: int, size: int, seed: int, concentrations: tuple) -> np.ndarray:
+    """``size`` Dirichlet points of dimension n per concentration, stacked, as a fresh
+    ``default_rng(seed)`` draws them first. Cached and read-only: the claims and probes of one
+    check ask for the same block again and again (at K = 1,000 its 1.6e6 numbers take 58 ms
+    to draw)."""
+    rng = np.random.default_rng(seed)
+    out = np.concatenate([rng.dirichlet(np.full(n, c), size=size) for c in concentrations])
+    out.setflags(write=False)
+    return out
 
 
 def risks(spec: LossSpec, w: np.ndarray, U: np.ndarray) -> np.ndarray:

@@ -296,15 +296,31 @@ def _mp_weights(ws: list) -> list:
     return [exact[id(x)] for x in ws]
 
 
+def _mp_list(xs, via_str: bool) -> list:
+    """xs as mpf numbers (``mpf(str(x))`` or ``mpf(x)``; mpf entries kept), each distinct
+    entry converted once: a point at K = 1,000 has a few distinct coordinates."""
+    done: dict = {}
+    out = []
+    for x in xs:
+        if isinstance(x, mpmath.mpf):
+            out.append(x)
+            continue
+        key = (type(x), x)
+        v = done.get(key)
+        if v is None:
+            v = done[key] = mpmath.mpf(str(x)) if via_str else mpmath.mpf(x)
+        out.append(v)
+    return out
+
+
 def _verified(spec: LossSpec, ws: list, u_bad: list, u_ref: list, *, strict: bool = True,
               dps: int = 50):
     """Risk at u_bad vs u_ref at ``dps`` digits (50 unless a move of 1e-640 needs more);
     returns (ok, r_bad, r_ref)."""
     with mpmath.workdps(dps):
         wf = _mp_weights(ws)
-        r_bad = spec.mp_risk(wf, [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
-                                  for x in u_bad], dps)
-        r_ref = spec.mp_risk(wf, [mpmath.mpf(x) for x in u_ref], dps)
+        r_bad = spec.mp_risk(wf, _mp_list(u_bad, True), dps)
+        r_ref = spec.mp_risk(wf, _mp_list(u_ref, False), dps)
         if mpmath.isnan(r_bad) or mpmath.isnan(r_ref):
             return False, r_bad, r_ref
         ok = r_bad < r_ref if strict else r_bad <= r_ref
@@ -397,6 +413,7 @@ def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_rando
     refinement is Nelder-Mead in the softmax coordinates at K <= 30, random local moves beyond
     (Nelder-Mead in 10,000 dimensions neither converges nor fits a budget)."""
     from ..simplex import (
+        dirichlet_block,
         edges,
         local_iters,
         local_moves_many,
@@ -405,12 +422,12 @@ def risk_search(spec: LossSpec, w: np.ndarray, t: int, *, seed: int = 0, n_rando
         unit_rows,
     )
 
-    rng = np.random.default_rng(seed)
     n = len(w)
     reps = representatives(w, n, t)
     cands = [unit_rows(n, [t, *reps])]
-    for conc in (0.1, 0.5, 1.0, 5.0):
-        cands.append(rng.dirichlet(np.full(n, conc), size=random_size(n, n_random // 4)))
+    # the points a fresh default_rng(seed) draws, drawn once for every probe of a check
+    cands.append(dirichlet_block(n, random_size(n, n_random // 4), int(seed),
+                                 (0.1, 0.5, 1.0, 5.0)))
     ds = np.concatenate([np.logspace(-12, -1, 12), np.linspace(0.1, 0.9, 9)])
     cands.append(edges(n, t, reps, ds))
     U_ = np.concatenate(cands)
