@@ -451,3 +451,36 @@ def test_a_rules_facts_are_established_in_order_and_no_further():
     res = decide("weights", spec, 10, weights=w)
     assert "could not run" not in res.summary, res.summary
     assert res.verdict is Verdict.REFUTED
+
+
+def test_threshold_bracket_does_not_depend_on_the_machines_speed(monkeypatch):
+    """The threshold's bisection makes a number of halvings fixed by K: a machine where every
+    probe costs 2.5 s of CPU gets the very bracket of a fast one (a 6 s CPU cap once stopped
+    ce+sr's bisection at K = 10,000 after 4 or 5 probes, depending on the machine); only a
+    pathological cost reaches the safety net, and the summary then says so."""
+    from alfs_theory.checks.properties import tolerance
+    from alfs_theory.registry import get_loss
+
+    spec = get_loss("ce+sr").bind()
+
+    def bracket():
+        r = tolerance.threshold_bounds(spec, 4, None, True)
+        return r.value["lo"], r.value["hi"], r.summary
+
+    fast = bracket()
+    assert fast[1] is not None and "safety net" not in fast[2]
+    real = tolerance.clock
+    for per_call, capped in ((2.5, False), (45.0, True)):
+        calls = [0]
+
+        def slow_clock(per_call=per_call):
+            calls[0] += 1
+            return real() + per_call * calls[0]
+
+        monkeypatch.setattr(tolerance, "clock", slow_clock)
+        got = bracket()
+        if capped:
+            assert "safety net" in got[2] and "depends on the machine" in got[2]
+        else:
+            assert got == fast
+    assert tolerance._halvings(1000) == 10 and tolerance._halvings(10000) == 4

@@ -370,6 +370,7 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
     # weight > 0 at u_j = 0 with L = +oo there: CE, FL, label smoothing at K >= 3, whatever
     # d is) and the weights' direction is no move at all when w = e_t
     at_vertex = all(ws[j] == 0 for j in range(n) if j != t)
+    frac: dict = {}  # w / W exactly, once per distinct weight (K = 10,000 repeats a few)
     for direction in ("edge", "weights"):
         if direction == "weights" and at_vertex:
             continue
@@ -385,8 +386,16 @@ def _edge_counterexample(spec, ws, t, k, strict=True, steep=False):
                         u[t] = 1 - dd
                         u[k] = dd
                     else:
-                        u = [dd * mpmath.mpf(sp.Rational(w / W).p) / sp.Rational(w / W).q
-                             for w in ws]
+                        step: dict = {}  # dd * w / W at this precision, per distinct weight
+                        u = []
+                        for w in ws:
+                            v = step.get(w)
+                            if v is None:
+                                r = frac.get(w)
+                                if r is None:
+                                    r = frac[w] = sp.Rational(w / W)
+                                v = step[w] = dd * mpmath.mpf(r.p) / r.q
+                            u.append(v)
                         u[t] += 1 - dd
                 ok, rb, rr = _verified(spec, ws, u, _vertex(n, t), strict=strict, dps=dps)
                 if ok:

@@ -49,6 +49,15 @@ __all__ = [
 
 ETA = sp.Symbol("eta", nonnegative=True)
 _BISECTIONS = 10  # halvings of the threshold's bracket: width (hi - lo) / 1024 at most
+_BISECTIONS_LARGE_K = 4  # beyond K = 1,000 a probe costs 1-2 s of CPU: 4 halvings (1/16)
+_BISECTION_SAFETY_S = 30.0  # CPU seconds; only a pathological loss reaches it (and is told)
+
+
+def _halvings(n: int) -> int:
+    """How many halvings the threshold's bisection makes: a function of K alone, so that the
+    bracket is the same on every machine (a CPU cap of 6 s stopped ce+sr's at K = 10,000
+    after 4 or 5 probes, depending on the machine's speed)."""
+    return _BISECTIONS if n <= 1000 else _BISECTIONS_LARGE_K
 
 
 def symmetric_weights(n: int, eta) -> list:
@@ -349,6 +358,7 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
     # so a proof at eta holds below it and a refutation above it: bisect on both
     hi = None
     ce = None
+    capped = False
 
     def probe(eta: float) -> CheckResult:
         return check_asymmetric_on_weights(spec, symmetric_weights(n, eta))
@@ -369,8 +379,11 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
         # a fixed number of halvings (the bracket must not depend on the machine: a CPU cap
         # alone made it stop at different widths), with a CPU cap only as a safety net
         t_bis = clock()
-        for _ in range(_BISECTIONS):
-            if b - a <= 1e-3 * max(b, 1e-3) or clock() - t_bis > 6.0:
+        for _ in range(_halvings(n)):
+            if b - a <= 1e-3 * max(b, 1e-3):
+                break
+            if clock() - t_bis > _BISECTION_SAFETY_S:
+                capped = True
                 break
             mid = (a + b) / 2
             out = probe(mid)
@@ -384,6 +397,9 @@ def threshold_bounds(spec: LossSpec, n: int, ratio, search: bool) -> CheckResult
                "no tolerated rate proved (the ratio test gives none)")
     if hi is not None:
         summary += f"; refuted at eta = {hi:.6g}"
+    if capped:
+        summary += (f" (the bisection stopped at its CPU safety net of "
+                    f"{_BISECTION_SAFETY_S:.0f} s: this bracket depends on the machine)")
     est = {"lo": lo, "hi": hi}
     if ce is not None:
         est["refuted_at_hi"] = ce.to_dict()
