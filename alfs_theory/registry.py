@@ -53,12 +53,11 @@ def get_loss(name: str) -> LossSpec:
     if not _loaded:
         from .losses.catalog import HOME
 
-        if key in HOME:
-            _load(HOME[key])
-    key = _ALIASES.get(key, key)
-    if key in _REGISTRY:
-        return _REGISTRY[key]
-    _ensure_loaded()  # a user's loss, or a name to suggest from among all of them
+        home = HOME.get(key)
+        if home is None:  # not a built-in name: suggest from among all of them
+            _ensure_loaded()
+        else:
+            _load(home)
     key = _ALIASES.get(key, key)
     if key in _REGISTRY:
         return _REGISTRY[key]

@@ -122,11 +122,11 @@ def simplex_candidates(n: int, t: int, rng: np.random.Generator | int, n_random:
         grid = [np.array(c) / g for c in _compositions(g, n)]
         pts.append(np.array(grid))
     size = random_size(n, n_random // 4)  # about 1.6e6 numbers at large K
+    concentrations = (0.05, 0.3, 1.0, 5.0)
     if isinstance(rng, (int, np.integer)):
-        pts.append(dirichlet_block(n, size, int(rng), (0.05, 0.3, 1.0, 5.0)))
+        pts.append(dirichlet_block(n, size, int(rng), concentrations))
     else:
-        for c in (0.05, 0.3, 1.0, 5.0):
-            pts.append(rng.dirichlet(np.full(n, c), size=size))
+        pts += [rng.dirichlet(np.full(n, c), size=size) for c in concentrations]
     return np.concatenate(pts)
 
 

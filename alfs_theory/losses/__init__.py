@@ -16,8 +16,3 @@ def __getattr__(name: str):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-def load_all() -> None:
-    """Import every module of built-in losses (declaring all of them)."""
-    for m in MODULES:
-        importlib.import_module(f"{__name__}.{m}")

@@ -30,7 +30,7 @@ _DECLARED_IN = {
               "anl-ye-ce", "anl_ye_ce", "ce+sr", "ce-sr", "sr", "ldrkl", "ldr-kl", "ldr_kl"),
 }
 #: registry key or alias of every built-in loss -> the module that declares it (asking for
-#: one loss imports one module; tests/test_spec.py checks this against the declarations)
+#: one loss imports one module; tests/test_startup.py checks this against the declarations)
 HOME: dict[str, str] = {name: mod for mod, names in _DECLARED_IN.items() for name in names}
 
 
