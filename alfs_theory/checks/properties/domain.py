@@ -30,9 +30,14 @@ __all__ = ["assert_loss_defined", "pole_candidates", "special_points"]
 
 
 def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> list:
-    """Exact points of [0, 1] where ``expr`` may be undefined or change branch: roots of log
-    arguments, denominators and bases of non-integer powers, and breakpoints of non-smooth
-    nodes (empty when they cannot be found exactly)."""
+    """Exact points of [0, 1] where ``expr`` may be undefined: roots of log arguments,
+    denominators and bases of non-integer powers, and the breakpoints of piecewise conditions,
+    sign, Heaviside, floor and ceiling (whose value at a breakpoint is its own). Min, Max and Abs
+    add none: they are defined exactly where their arguments are, and each argument's own nodes
+    are visited. A helper for the grid, not a proof: at most ``seconds`` CPU in all, a third of
+    that per candidate (simplest first), so that one equation sympy cannot solve quickly (a
+    radical such as (2.35 + u)**1.35 = c) does not take the time of the others. Empty when no
+    root can be found exactly."""
     from ..provers.pieces import NONSMOOTH, roots_in
 
     cands = []
@@ -45,26 +50,25 @@ def special_points(expr: sp.Expr, var: sp.Symbol = U, seconds: float = 3.0) -> l
                 cands.append(base)
             if not (ex.is_integer is True):
                 cands.append(base)
-        elif isinstance(node, NONSMOOTH):
+        elif isinstance(node, NONSMOOTH) and not isinstance(node, (sp.Min, sp.Max, sp.Abs)):
             for rel in node.atoms(sp.core.relational.Relational):
                 cands.append(rel.lhs - rel.rhs)
             for a in node.args:
                 if isinstance(a, sp.Expr):
                     cands.append(a)
-            if isinstance(node, (sp.Min, sp.Max)):
-                args = list(node.args)
-                cands += [x - y for i, x in enumerate(args) for y in args[i + 1:]]
     from ...timing import time_limit
 
+    todo = [c for c in dict.fromkeys(cands) if c.has(var) and not c.free_symbols - {var}]
+    todo.sort(key=sp.count_ops)
     out: list = []
-    with time_limit(seconds):  # a helper for the search, not a proof: stop when time is up
-        for c in cands:
-            if not c.has(var) or c.free_symbols - {var}:
-                continue
-            try:
-                roots = roots_in(c, var, 0, 1)
-            except Exception:  # noqa: BLE001
-                roots = None
+    with time_limit(seconds):
+        for c in todo:
+            roots = None
+            with time_limit(seconds / 3):
+                try:
+                    roots = roots_in(c, var, 0, 1)
+                except Exception:  # noqa: BLE001
+                    roots = None
             out.extend(roots or [])
     return out[:200]
 

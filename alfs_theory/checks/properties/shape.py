@@ -369,10 +369,64 @@ def end_value(e: sp.Expr, x0: int) -> sp.Expr | None:
             return simplify(v)
     except (TypeError, ValueError):
         pass
+    side = "+" if x0 == 0 else "-"
+    if not is_nonsmooth(e):
+        fast = _limit_by_parts(e, x0, side)
+        if fast is not None:
+            return fast if fast.is_infinite else simplify(fast)
     try:
-        return sp.limit(e, U, x0, "+" if x0 == 0 else "-")
+        return sp.limit(e, U, x0, side)
     except NotImplementedError:
         return None
+
+
+def _limit_by_parts(e: sp.Expr, x0: int, side: str) -> sp.Expr | None:
+    """The one-sided limit of a smooth sum or product at u = x0 as the sum or product of its
+    parts' limits (each part's finite value at x0 where it has one, as :func:`end_value` takes
+    it, else sympy's limit of that part alone): the limit laws, valid when the parts' limits
+    exist in the extended reals and no oo - oo or 0 * oo arises (None then, and the caller asks
+    sympy for the limit of the whole). Gruntz on the whole of a long sum such as JS's
+    derivative, whose one unbounded term is 3*log(u), took 0.5 s; its parts take milliseconds."""
+    if not (e.is_Add or e.is_Mul):
+        return None
+    parts = []
+    for a in e.args:
+        v = _part_limit(a, x0, side)
+        if v is None:
+            return None
+        parts.append(v)
+    r = sp.Add(*parts) if e.is_Add else sp.Mul(*parts)
+    if r in (sp.oo, -sp.oo):
+        return r
+    if not r.is_number or r.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or \
+            r.is_real is not True:
+        return None
+    return r
+
+
+def _part_limit(a: sp.Expr, x0: int, side: str) -> sp.Expr | None:
+    if not a.has(U):
+        return a if a.is_number and a.is_finite else None
+    try:
+        v = a.subs(U, x0)
+        if v.is_number and v.is_finite and not v.has(sp.nan, sp.zoo):
+            return v
+    except (TypeError, ValueError):
+        pass
+    if a.is_Add or a.is_Mul:
+        r = _limit_by_parts(a, x0, side)
+        if r is not None:
+            return r
+    try:
+        v = sp.limit(a, U, x0, side)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if v in (sp.oo, -sp.oo):
+        return v
+    if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or \
+            v.is_real is not True:
+        return None
+    return v
 
 
 def end_slope(f: sp.Expr, x0: int) -> sp.Expr | None:
