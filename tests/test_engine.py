@@ -484,3 +484,21 @@ def test_threshold_bracket_does_not_depend_on_the_machines_speed(monkeypatch):
         else:
             assert got == fast
     assert tolerance._halvings(1000) == 10 and tolerance._halvings(10000) == 4
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_an_infinite_vertex_loss_tolerates_no_noise_at_every_k(n):
+    """CE + sparse regularisation has L(e_y, k) = +oo for k != y at every K, so no eta > 0 is
+    tolerated. At K = 1000 the regulariser's K - 1 terms lam u_k^0.1 (999 x 1e-10^0.1 = 100 at
+    eps = 1e-10) hid the log's growth on the first sequence of eps, and the check fell through
+    to a bisection: UNDECIDED, refuted at eta = 0.000122, 2.7 s. The deeper sequence shows it."""
+    from alfs_theory.checks.properties import tolerance
+    from alfs_theory.registry import get_loss
+
+    r = tolerance.threshold_infinite_at_vertex(get_loss("ce+sr").bind(), n, None, False)
+    assert r is not None and r.verdict is Verdict.PROVED
+    assert r.value["eta_max"] == 0.0 and r.value["inclusive"]
+    # a vector loss with finite values at the vertex (ANL-CE) gets no such verdict
+    anl = get_loss("anl").bind()
+    assert not anl.is_pointwise
+    assert tolerance.threshold_infinite_at_vertex(anl, n, None, False) is None
