@@ -113,3 +113,21 @@ def test_verified_converts_each_distinct_coordinate_as_before():
         assert _mp_list(xs, True) == [mpmath.mpf(str(x)) if not isinstance(x, mpmath.mpf) else x
                                      for x in xs]
         assert _mp_list(xs, False) == [mpmath.mpf(x) for x in xs]
+
+
+def test_an_asymmetry_claim_is_searched_once_per_loss_weights_and_seed():
+    """The seeded search is a function of (bound loss, w, seed): the checks of one loss that
+    claim the same weights (the threshold's and the noise claim's symmetric rows) share it;
+    another binding, other weights or another seed search again."""
+    from alfs_theory.checks import falsify
+
+    w = [0.4, 0.3, 0.1, 0.1, 0.1]
+    falsify._asym_claim_once.cache_clear()
+    a = falsify._asym_claim(get_loss("gce").bind().at_classes(5), w)
+    b = falsify._asym_claim(get_loss("gce").bind().at_classes(5), np.array(w))  # equal specs
+    assert a == b
+    assert falsify._asym_claim_once.cache_info()[:2] == (1, 1)  # (hits, misses)
+    falsify._asym_claim(get_loss("gce").bind(q=0.3).at_classes(5), w)
+    falsify._asym_claim(get_loss("gce").bind().at_classes(5), [0.5, 0.2, 0.1, 0.1, 0.1])
+    falsify._asym_claim(get_loss("gce").bind().at_classes(5), w, seed=1)
+    assert falsify._asym_claim_once.cache_info()[:2] == (1, 4)
