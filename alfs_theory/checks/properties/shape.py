@@ -66,6 +66,23 @@ def _mp_value(expr: sp.Expr, point: dict, dps: int = 50):
         return f(*[mpmath.mpf(str(v)) for v in point.values()])
 
 
+def _log_expanded(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each log of a product of powers split and the result factored, where that
+    is shorter: sympy's simplify combines (3u + 7) log 10 - (3u + 7) log 3 into
+    log(10**(3u + 7) * 3**(-3u - 7)) (JS's l''), a form the sign provers take 0.2 s over and
+    the factored 7/(u (3u + 7) log(10/3)) 0.02 s. expand_log splits only where sympy's
+    assumptions allow it (u >= 0 real, positive bases), so the two forms are equal."""
+    if not any(isinstance(a.args[0], sp.Mul) and a.args[0].has(sp.Pow)
+               for a in expr.atoms(sp.log)):
+        return expr
+    try:
+        with time_limit(0.5):
+            alt = sp.factor(sp.expand_log(expr))
+    except (sp.PolynomialError, TypeError, ValueError):
+        return expr
+    return alt if alt is not None and alt.count_ops() < expr.count_ops() else expr
+
+
 def sign_on_unit(
     expr: sp.Expr,
     spec: LossSpec,
@@ -82,7 +99,8 @@ def sign_on_unit(
     from ..provers import prove_sign_on_interval, prove_sign_symbolic
 
     t0 = time.perf_counter()
-    expr = simplify(expr) if expr.count_ops() < 60 else expr
+    if expr.count_ops() < 60:
+        expr = _log_expanded(simplify(expr))
     free = _free_params(spec, expr)
     # the symbolic rung is for parametric families and small expressions; on a large,
     # fully numeric expression sympy's simplification can take minutes while interval
