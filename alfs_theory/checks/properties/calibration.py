@@ -947,10 +947,14 @@ def _convex_minimiser(spec: LossSpec, n: int):
         at = np.interp(1.0 / n, g, f)
         lo = np.zeros((len(P), 1))
         hi = np.maximum(P.max(1, keepdims=True) * at, 1e-300) * 2.0
+        zero = ~(P > 0)
+        R = np.empty_like(P)  # lambda / p_k, written in place (see _least_risk)
         with np.errstate(divide="ignore", invalid="ignore"):
             for _ in range(64):
                 mid = 0.5 * (lo + hi)
-                big = psi(np.where(P > 0, mid / P, np.inf)).sum(1, keepdims=True) > 1.0
+                np.divide(mid, P, out=R)
+                R[zero] = np.inf
+                big = psi(R).sum(1, keepdims=True) > 1.0
                 lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
             Us = psi(np.where(P > 0, hi / P, np.inf))
         return Us / Us.sum(1, keepdims=True)
@@ -980,12 +984,16 @@ def _least_risk(spec: LossSpec, n: int, iters: int = 400):
         vertex = np.zeros_like(P)
         vertex[np.arange(len(P)), np.argmax(P, 1)] = 1.0
         best = risk(P, vertex)
+        # the step's arrays are made once and written in place (the same operations in the
+        # same order, so the same numbers): a fresh (100, 1000) array per operation cost its
+        # page faults again on every one of the 800 steps
+        Us, T, G = (np.empty_like(P) for _ in range(3))
         for sharp in (1.0, 4.0):
             Z = sharp * np.log(np.maximum(P, 1e-300))
             last = None
             for i in range(iters):
                 Z -= Z.max(1, keepdims=True)
-                Us = np.exp(Z)
+                np.exp(Z, out=Us)
                 Us /= Us.sum(1, keepdims=True)
                 if i % 20 == 0:  # stop once no row's risk moves in 20 steps (rounding level)
                     now = risk(P, Us)
@@ -993,12 +1001,16 @@ def _least_risk(spec: LossSpec, n: int, iters: int = 400):
                             np.abs(last - now) <= 1e-15 * (1.0 + np.abs(now))):
                         break
                     last = now
+                np.maximum(Us, 1e-300, out=T)
                 with np.errstate(all="ignore"):
-                    G = P * np.asarray(np.broadcast_to(phi(np.maximum(Us, 1e-300)), Us.shape),
-                                       dtype=float)
-                G = np.nan_to_num(G, nan=0.0, posinf=1e6)
+                    np.multiply(P, np.asarray(np.broadcast_to(phi(T), T.shape), dtype=float),
+                                out=G)
+                np.nan_to_num(G, copy=False, nan=0.0, posinf=1e6)
                 step = 0.5 / (1.0 + 0.01 * i)
-                Z = np.log(np.maximum(Us, 1e-300)) + np.minimum(step * G, 30.0)
+                np.multiply(G, step, out=G)
+                np.minimum(G, 30.0, out=G)
+                np.log(T, out=Z)
+                Z += G
             Z -= Z.max(1, keepdims=True)
             Us = np.exp(Z)
             best = np.minimum(best, risk(P, Us / Us.sum(1, keepdims=True)))
