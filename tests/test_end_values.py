@@ -69,3 +69,21 @@ def test_end_value_agrees_with_sympys_limit(i, x0):
         assert got == want
     else:
         assert got is not None and abs(sp.N(got - want, 30)) < 1e-25
+
+
+def test_a_split_log_that_runs_out_of_time_leaves_the_expression_as_it_was(monkeypatch):
+    """sign_on_unit's log splitting has 0.5 s; when factor runs past it, the expression the
+    provers get is the one they were given (the time limit ends its block without a value)."""
+    from alfs_theory.checks.properties import shape
+
+    e = 7 / (u * sp.log(10 ** (3 * u + 7) * 3 ** (-3 * u - 7)))
+    assert shape._log_expanded(e) == 7 / (u * (3 * u + 7) * (-sp.log(3) + sp.log(10)))
+
+    def slow_factor(x):
+        while True:
+            sum(range(1000))
+
+    monkeypatch.setattr(shape.sp, "factor", slow_factor)
+    c0 = time.process_time()
+    assert shape._log_expanded(e) == e
+    assert time.process_time() - c0 < 2.0

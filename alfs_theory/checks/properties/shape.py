@@ -75,6 +75,7 @@ def _log_expanded(expr: sp.Expr) -> sp.Expr:
     if not any(isinstance(a.args[0], sp.Mul) and a.args[0].has(sp.Pow)
                for a in expr.atoms(sp.log)):
         return expr
+    alt = None  # stays None when the 0.5 s run out (time_limit ends its block quietly)
     try:
         with time_limit(0.5):
             alt = sp.factor(sp.expand_log(expr))
