@@ -414,13 +414,18 @@ def _limit_by_parts(e: sp.Expr, x0: int, side: str) -> sp.Expr | None:
         if v is None:
             return None
         parts.append(v)
-    r = sp.Add(*parts) if e.is_Add else sp.Mul(*parts)
-    if r in (sp.oo, -sp.oo):
-        return r
-    if not r.is_number or r.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or \
-            r.is_real is not True:
+    return _extended_real(sp.Add(*parts) if e.is_Add else sp.Mul(*parts))
+
+
+def _extended_real(v: sp.Expr) -> sp.Expr | None:
+    """``v`` when it is a real number or +-oo; None for anything else (nan, zoo, an
+    AccumBounds, oo times an unsigned factor, a complex number, an expression)."""
+    if v in (sp.oo, -sp.oo):
+        return v
+    if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or \
+            v.is_real is not True:
         return None
-    return r
+    return v
 
 
 def _part_limit(a: sp.Expr, x0: int, side: str) -> sp.Expr | None:
@@ -437,15 +442,9 @@ def _part_limit(a: sp.Expr, x0: int, side: str) -> sp.Expr | None:
         if r is not None:
             return r
     try:
-        v = sp.limit(a, U, x0, side)
+        return _extended_real(sp.limit(a, U, x0, side))
     except (NotImplementedError, ValueError, TypeError):
         return None
-    if v in (sp.oo, -sp.oo):
-        return v
-    if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or \
-            v.is_real is not True:
-        return None
-    return v
 
 
 def end_slope(f: sp.Expr, x0: int) -> sp.Expr | None:
